@@ -1,0 +1,30 @@
+// The harness's pass-through spy on getUserMedia, injected at document start in every frame by
+// every engine. It records each call (when, whether the page had user activation, the outcome)
+// and then calls the browser's real getUserMedia unchanged: the permission and the device are
+// always the browser's own. It replaces nothing else.
+(function () {
+  if (window.__speloSpy) { return; }
+  var calls = [];
+  window.__speloSpy = { calls: calls };
+  var md = navigator.mediaDevices;
+  if (!md || typeof md.getUserMedia !== "function") { return; }
+  var real = md.getUserMedia;
+  function spiedGetUserMedia(constraints) {
+    var rec = {
+      at: Math.round(performance.now()),
+      activation: navigator.userActivation ? navigator.userActivation.isActive : null,
+      constraints: JSON.stringify(constraints),
+      outcome: "pending"
+    };
+    calls.push(rec);
+    return real.call(md, constraints).then(function (stream) {
+      rec.outcome = "ok";
+      return stream;
+    }, function (err) {
+      rec.outcome = (err && err.name) || "Error";
+      rec.message = (err && err.message) || "";
+      throw err;
+    });
+  }
+  Object.defineProperty(md, "getUserMedia", { value: spiedGetUserMedia, configurable: true, writable: true });
+})();

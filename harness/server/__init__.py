@@ -1,0 +1,132 @@
+"""The fixture server: one aiohttp application on its own event loop in a thread, listening on
+127.0.0.1 only (one http port, one https port, both ephemeral), serving every origin of
+harness.origins. The sync side (runner, pytest, Playwright's sync API) talks to it through
+FixtureServer's methods; the asyncio side never blocks the caller.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from harness import paths
+from harness.origins import LOOPBACK, TLS_HOSTS, OriginMap
+from harness.server.api import ApiError, VendorApi
+from harness.server.pages import Pages
+from harness.server.sites import Site, SiteRegistry, new_site_id
+from harness.server.tls import RunCA
+
+log = logging.getLogger("spelo.server")
+
+MAX_BODY = 256 * 1024
+
+
+@web.middleware
+async def errors_as_json(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except ApiError as e:
+        return e.response
+    except web.HTTPException:
+        raise
+    except Exception:  # a bug of ours: logged, answered, never a dead server
+        log.exception("unhandled error for %s %s", request.method, request.path)
+        return web.json_response({"success": False, "error": "internal"}, status=500)
+
+
+class FixtureServer:
+    def __init__(self, site_dir: Path = paths.SITE_DIR, widget: Path = paths.REFERENCE_WIDGET):
+        self.site_dir = Path(site_dir)
+        self.widget = Path(widget)
+        self.sites = SiteRegistry()
+        self.ca: RunCA | None = None
+        self.origins: OriginMap | None = None
+        self.extensions: list[Any] = []  # objects with routes() (the realtime peer plugs in here)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> OriginMap:
+        if not self.widget.is_file():
+            raise FileNotFoundError(f"widget build not found: {self.widget}")
+        self.ca = RunCA(TLS_HOSTS)
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._start_sites())
+            except BaseException as e:  # reported to the starting thread
+                failure.append(e)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="spelo-fixture-server", daemon=True)
+        self._thread.start()
+        ready.wait(30)
+        if failure or self.origins is None:
+            self.stop()
+            raise RuntimeError(f"fixture server did not start: {failure[0] if failure else 'timeout'}")
+        return self.origins
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[errors_as_json], client_max_size=MAX_BODY)
+        pages = Pages(self.site_dir, self.widget, lambda: self.origins)
+        api = VendorApi(self.sites)
+        app.add_routes(api.routes())
+        for ext in self.extensions:
+            app.add_routes(ext.routes())
+        app.add_routes(pages.routes())
+        app["api"] = api
+        return app
+
+    async def _start_sites(self) -> None:
+        self._runner = web.AppRunner(self.app(), access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        http = web.TCPSite(self._runner, LOOPBACK, 0)
+        https = web.TCPSite(self._runner, LOOPBACK, 0, ssl_context=self.ca.server_context())
+        await http.start()
+        await https.start()
+        self.origins = OriginMap(http_port=_port(http), https_port=_port(https))
+
+    def stop(self) -> None:
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+        if self.ca is not None:
+            self.ca.remove()
+
+    def __enter__(self) -> "FixtureServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- what cells ask of it ----------------------------------------------------------------
+    def new_site(self, **fields: Any) -> Site:
+        return self.sites.add(Site(site_id=fields.pop("site_id", None) or new_site_id(), **fields))
+
+    def request_log(self, site_id: str) -> list[dict[str, Any]]:
+        return self.sites.log(site_id)
+
+    def submit(self, coro) -> Any:
+        """Run a coroutine on the server's loop and wait for its result (for the peer)."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+
+def _port(site: web.TCPSite) -> int:
+    return site._server.sockets[0].getsockname()[1]  # the ephemeral port the OS chose

@@ -1,0 +1,87 @@
+"""The fixture site: host pages rendered per cell, the widget under test, static files.
+
+Host pages are small templates: {{SITE_ID}}, {{API_BASE}}, {{WIDGET_SRC}} and, for the framing
+page, {{FRAME_SRC}} / {{FRAME_ALLOW}} are filled in from the query string, so one page serves
+every cell without a build step.
+"""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from harness.origins import OriginMap, ORIGINS
+
+SITE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{0,64}$")  # loose on purpose: the widget judges the format
+PATH_RE = re.compile(r"^/[A-Za-z0-9_./-]*$")
+
+
+class Pages:
+    def __init__(self, site_dir: Path, widget: Path, origins_getter):
+        self.site_dir = site_dir.resolve()
+        self.widget = widget
+        self._origins = origins_getter  # callable: the OriginMap once ports are known
+
+    @property
+    def origins(self) -> OriginMap:
+        return self._origins()
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/spelo.js", self.widget_js),
+            web.get("/framed.html", self.framed),
+            web.get("/{name:[A-Za-z0-9_-]+\\.html}", self.page),
+            web.get("/", self.page),
+            web.get("/{name:[A-Za-z0-9_-]+\\.(?:css|png|svg|wav|ico)}", self.static),
+        ]
+
+    async def widget_js(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(self.widget, headers={"Content-Type": "text/javascript", "Cache-Control": "no-store"})
+
+    def _file(self, name: str) -> Path:
+        path = (self.site_dir / name).resolve()
+        if path.parent != self.site_dir or not path.is_file():
+            raise web.HTTPNotFound(text="no such page")
+        return path
+
+    def _fill(self, text: str, request: web.Request, extra: dict[str, str] | None = None) -> str:
+        site = request.query.get("site", "")
+        if not SITE_ID_RE.match(site):
+            raise web.HTTPBadRequest(text="bad site parameter")
+        values = {
+            "SITE_ID": site,
+            "API_BASE": self.origins.origin("api"),
+            "WIDGET_SRC": "/spelo.js",
+            **(extra or {}),
+        }
+        for key, value in values.items():
+            text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
+        return text
+
+    async def page(self, request: web.Request) -> web.Response:
+        name = request.match_info.get("name", "index.html")
+        text = self._file(name).read_text(encoding="utf-8")
+        return web.Response(text=self._fill(text, request), content_type="text/html",
+                            headers={"Cache-Control": "no-store"})
+
+    async def framed(self, request: web.Request) -> web.Response:
+        """A page that embeds another page of the site in an iframe.
+        ?frame=ORIGIN_NAME (default: this page's own origin) &path=/index.html &allow=microphone"""
+        frame = request.query.get("frame", "")
+        inner_path = request.query.get("path", "/index.html")
+        allow = request.query.get("allow", "")
+        if (frame and frame not in ORIGINS) or not PATH_RE.match(inner_path) or allow not in ("", "microphone"):
+            raise web.HTTPBadRequest(text="bad frame parameters")
+        base = self.origins.origin(frame) if frame else f"{request.scheme}://{request.host}"
+        src = base + inner_path + "?" + urlencode({"site": request.query.get("site", "")})
+        text = self._file("framed.html").read_text(encoding="utf-8")
+        return web.Response(
+            text=self._fill(text, request, {"FRAME_SRC": src, "FRAME_ALLOW": allow}),
+            content_type="text/html", headers={"Cache-Control": "no-store"},
+        )
+
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(self._file(request.match_info["name"]))
