@@ -459,8 +459,9 @@
     }).then(function (body) {
       Object.keys(body.data || {}).forEach(function (k) { if (body.data[k] !== null && body.data[k] !== undefined) { config[k] = body.data[k]; } });
     }).catch(function (e) { warn("config unavailable (" + e.message + "); using defaults"); });
-    apiFetch("/site-intelligence").catch(function (e) { warn("site intelligence unavailable: " + e.message); });
     loadConfig.then(function () {
+      // After the config, so the vendor sees the documented order: config, then site-intelligence.
+      apiFetch("/site-intelligence").catch(function (e) { warn("site intelligence unavailable: " + e.message); });
       if (!pageEnabled()) { log("not enabled on " + location.pathname); return; }
       render();
       show("idle");

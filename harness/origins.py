@@ -12,6 +12,7 @@ below to 127.0.0.1 by its own means (see harness/engines/*).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 LOOPBACK = "127.0.0.1"
 
@@ -63,6 +64,19 @@ class OriginMap:
 
     def url(self, name: str, path: str = "/") -> str:
         return self.origin(name) + path
+
+    def page_url(self, origin: str, embedding: str, page: str, site_id: str) -> str:
+        """The URL a cell opens: the page at top level, or the framing page embedding it
+        (same origin, or the frame host with or without allow="microphone")."""
+        q = urlencode({"site": site_id})
+        if embedding == "top":
+            return self.url(origin, f"{page}?{q}")
+        framing = {"site": site_id, "path": page}
+        if embedding.startswith("cross-origin"):
+            framing["frame"] = "frame-host"
+        if embedding == "cross-origin-iframe-allow":
+            framing["allow"] = "microphone"
+        return self.url(origin, "/framed.html?" + urlencode(framing))
 
     def all(self) -> dict[str, str]:
         return {name: self.origin(name) for name in ORIGINS}

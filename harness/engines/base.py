@@ -135,6 +135,10 @@ class Engine(abc.ABC):
     def is_alive(self, browser: Any) -> bool:
         return True
 
+    def version(self, browser: Any) -> str:
+        """The browser's own version, for the grid's header."""
+        return ""
+
     def describe(self, situation: Situation) -> list[str]:
         """Human lines saying by which means this engine makes the situation (for reports)."""
         return []

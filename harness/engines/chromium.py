@@ -1,0 +1,131 @@
+"""Chromium through Playwright: Playwright's own build where installed, else Debian's chromium.
+
+How each situation is made (all by Chromium's own means):
+- microphone: --use-fake-device-for-media-stream; silent: plus --use-file-for-fake-audio-capture
+  with a WAV of zeros; no device: neither flag (getUserMedia → NotFoundError).
+- permission granted: context.grant_permissions; denied: CDP Browser.setPermission for the
+  cell's browser context; prompt: nothing is set, and headless Chromium answers the prompt with
+  Block (NotAllowedError) and remembers it: the query reads denied afterwards, as after a
+  visitor's Block. Allow at the prompt: --use-fake-ui-for-media-stream (measured: the query then
+  reads granted even before the first request).
+- hostnames: --host-resolver-rules maps the fixture hostnames to 127.0.0.1 and every other name
+  to NOTFOUND (no lookups leave the machine).
+- TLS: --ignore-certificate-errors-spki-list trusts exactly the run's leaf key.
+"""
+from __future__ import annotations
+
+from typing import Any, Hashable
+
+from playwright.sync_api import Browser, Error as PlaywrightError
+
+from harness.engines.base import Availability, Engine, RunEnv, Situation, Tab, Unsupported
+from harness.engines.playwright_tab import PlaywrightTab, context_options, find_executable, playwright
+
+SYSTEM_PATHS = ("chromium", "chromium-browser", "/usr/bin/chromium", "google-chrome")
+
+BASE_ARGS = [
+    "--disable-background-networking",  # no update or safe-browsing traffic on a closed network
+    "--disable-component-update",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",  # real (loopback) host candidates, no mDNS names
+    "--allow-loopback-in-peer-connection",
+]
+
+
+class ChromiumEngine(Engine):
+    name = "chromium"
+
+    def __init__(self) -> None:
+        self._availability: Availability | None = None
+
+    def _executable(self) -> tuple[str | None, str]:
+        return find_executable(playwright().chromium, SYSTEM_PATHS)
+
+    def availability(self) -> Availability:
+        if self._availability is None:
+            path, source = self._executable()
+            if not source:
+                self._availability = Availability(
+                    self.name, False,
+                    reason="no Chromium: run `playwright install chromium` or `apt-get install chromium`")
+            else:
+                self._availability = Availability(self.name, True, source=source)
+        return self._availability
+
+    def launch_key(self, situation: Situation) -> Hashable:
+        return (self.name, situation.device, situation.permission == "prompt" and situation.prompt_answer == "allow")
+
+    def _check(self, situation: Situation) -> None:
+        if situation.permission == "prompt" and situation.prompt_answer == "ignore":
+            raise Unsupported("headless Chromium answers every microphone prompt at once "
+                              "(dismissed, or accepted with --use-fake-ui-for-media-stream); "
+                              "a prompt left unanswered cannot be made")
+        if situation.policy_block:
+            raise Unsupported("Chromium reads managed policies only from /etc/chromium/policies, "
+                              "machine-wide state a test run must not change")
+
+    def launch(self, situation: Situation, env: RunEnv) -> Browser:
+        self._check(situation)
+        path, _ = self._executable()
+        rules = ", ".join([f"MAP {h} 127.0.0.1" for h in env.mapped_hosts] + ["MAP * ~NOTFOUND", "EXCLUDE localhost"])
+        args = BASE_ARGS + [
+            f"--host-resolver-rules={rules}",
+            f"--ignore-certificate-errors-spki-list={env.leaf_spki_sha256}",
+        ]
+        if situation.device in ("fake", "silent"):
+            args.append("--use-fake-device-for-media-stream")
+        if situation.device == "silent":
+            args.append(f"--use-file-for-fake-audio-capture={env.silence_wav}")
+        if situation.permission == "prompt" and situation.prompt_answer == "allow":
+            args.append("--use-fake-ui-for-media-stream")
+        return playwright().chromium.launch(
+            executable_path=path, args=args, headless=not env.headed, slow_mo=env.slowmo_ms or None)
+
+    def new_tab(self, browser: Browser, situation: Situation, env: RunEnv) -> Tab:
+        self._check(situation)
+        context = browser.new_context(**context_options(situation))
+        try:
+            if situation.permission == "granted":
+                context.grant_permissions(["microphone"])
+            tab = PlaywrightTab(context, env.output_dir / "trace.zip" if env.trace else None)
+            if situation.permission == "denied":
+                self._deny(browser, tab)
+            return tab
+        except BaseException:
+            context.close()
+            raise
+
+    @staticmethod
+    def _deny(browser: Browser, tab: PlaywrightTab) -> None:
+        # Browser.setPermission needs the context's id, or it lands in the default context.
+        info = tab.context.new_cdp_session(tab.page).send("Target.getTargetInfo")
+        browser.new_browser_cdp_session().send("Browser.setPermission", {
+            "permission": {"name": "microphone"}, "setting": "denied",
+            "browserContextId": info["targetInfo"]["browserContextId"],
+        })
+
+    def close_browser(self, browser: Browser) -> None:
+        try:
+            browser.close()
+        except PlaywrightError:
+            pass
+
+    def is_alive(self, browser: Browser) -> bool:
+        return browser.is_connected()
+
+    def version(self, browser: Browser) -> str:
+        return browser.version
+
+    def describe(self, situation: Situation) -> list[str]:
+        lines = {
+            "granted": "permission granted with context.grant_permissions(['microphone'])",
+            "denied": "permission denied with CDP Browser.setPermission for the cell's context",
+            "prompt": {"block": "permission left at prompt; headless Chromium dismisses the prompt (Block)",
+                       "allow": "permission left at prompt; --use-fake-ui-for-media-stream accepts it (Allow)",
+                       "ignore": "unsupported"}[situation.prompt_answer],
+        }
+        device = {"fake": "fake microphone (--use-fake-device-for-media-stream)",
+                  "silent": "fake microphone playing a WAV of zeros",
+                  "none": "no capture device"}[situation.device]
+        return [lines[situation.permission], device]

@@ -1,0 +1,131 @@
+"""Firefox through Playwright: Playwright's own build where installed, else Debian's Firefox ESR
+over WebDriver BiDi (channel "moz-firefox").
+
+Firefox has no per-context microphone permission that Playwright can set (grant_permissions
+rejects "microphone" over BiDi and in Playwright's Juggler build), so every situation is made
+with prefs, which are per launch: the pool keeps one browser per distinct set of prefs.
+- microphone: media.navigator.streams.fake (a 1 kHz sine). No device: neither that pref nor
+  media.cubeb.force_mock_context, whose mock backend brings a capture device of its own
+  (measured: "Fake Audio Input 2"); getUserMedia then rejects with NotFoundError.
+- granted / denied: permissions.default.microphone = 1 / 2 (the query reads granted / denied).
+- prompt, visitor blocks: media.getusermedia.microphone.deny answers the request with
+  NotAllowedError; the query keeps reading prompt (Firefox does not remember this answer).
+- prompt, visitor allows: media.navigator.permission.disabled (no prompt; the query still reads prompt).
+- prompt, visitor ignores it: no pref; headless Firefox never answers its doorhanger.
+- hostnames: network.dns.localDomains lists the fixture hostnames (resolved to loopback) and
+  network.dns.forceResolve sends every other lookup to 127.0.0.1 too.
+- TLS: the context ignores certificate errors (ignore_https_errors), as BiDi offers no way to
+  add a CA to the temporary profile. Pages on the run's https hosts stay secure contexts.
+"""
+from __future__ import annotations
+
+from typing import Any, Hashable
+
+from playwright.sync_api import Browser, Error as PlaywrightError
+
+from harness.engines.base import Availability, Engine, RunEnv, Situation, Tab, Unsupported
+from harness.engines.playwright_tab import PlaywrightTab, context_options, find_executable, playwright
+
+SYSTEM_PATHS = ("firefox-esr", "firefox", "/usr/bin/firefox-esr")
+
+BASE_PREFS: dict[str, Any] = {
+    "media.peerconnection.ice.obfuscate_host_addresses": False,  # real loopback candidates, no mDNS
+    "media.peerconnection.ice.loopback": True,
+    "media.autoplay.default": 0,
+    "media.autoplay.blocking_policy": 0,
+    "media.autoplay.block-webaudio": False,
+    # Without a mock audio backend AudioContext.resume() never settles headless.
+    "media.cubeb.force_mock_context": True,
+    "network.dns.forceResolve": "127.0.0.1",
+    "browser.shell.checkDefaultBrowser": False,
+}
+
+
+class FirefoxEngine(Engine):
+    name = "firefox"
+
+    def __init__(self) -> None:
+        self._availability: Availability | None = None
+
+    def _executable(self) -> tuple[str | None, str]:
+        return find_executable(playwright().firefox, SYSTEM_PATHS)
+
+    def availability(self) -> Availability:
+        if self._availability is None:
+            path, source = self._executable()
+            if not source:
+                self._availability = Availability(
+                    self.name, False,
+                    reason="no Firefox: run `playwright install firefox` or `apt-get install firefox-esr`")
+            else:
+                self._availability = Availability(self.name, True, source=source)
+        return self._availability
+
+    def prefs(self, situation: Situation, mapped_hosts: tuple[str, ...] = ()) -> dict[str, Any]:
+        prefs = dict(BASE_PREFS)
+        prefs["network.dns.localDomains"] = ",".join(mapped_hosts)
+        if situation.device == "fake":
+            prefs["media.navigator.streams.fake"] = True
+        else:
+            prefs["media.cubeb.force_mock_context"] = False
+        if situation.permission == "granted":
+            prefs["permissions.default.microphone"] = 1
+        elif situation.permission == "denied":
+            prefs["permissions.default.microphone"] = 2
+        elif situation.prompt_answer == "allow":
+            prefs["media.navigator.permission.disabled"] = True
+        elif situation.prompt_answer == "block":
+            prefs["media.getusermedia.microphone.deny"] = True
+        return prefs
+
+    def _check(self, situation: Situation) -> None:
+        if situation.device == "silent":
+            raise Unsupported("Firefox's fake microphone always plays a tone; no pref makes it silent")
+        if situation.policy_block:
+            raise Unsupported("not yet: an enterprise policy needs a policies.json for the run's own profile")
+
+    def launch_key(self, situation: Situation) -> Hashable:
+        return (self.name, situation.device, situation.permission,
+                situation.prompt_answer if situation.permission == "prompt" else None)
+
+    def launch(self, situation: Situation, env: RunEnv) -> Browser:
+        self._check(situation)
+        path, source = self._executable()
+        opts: dict[str, Any] = {"firefox_user_prefs": self.prefs(situation, env.mapped_hosts), "headless": not env.headed}
+        if path:  # the distro's Firefox: WebDriver BiDi
+            opts.update(channel="moz-firefox", executable_path=path)
+        if env.slowmo_ms:
+            opts["slow_mo"] = env.slowmo_ms
+        return playwright().firefox.launch(**opts)
+
+    def new_tab(self, browser: Browser, situation: Situation, env: RunEnv) -> Tab:
+        self._check(situation)
+        opts = context_options(situation, {"ignore_https_errors": True})
+        opts.pop("is_mobile", None)  # Firefox has no mobile emulation; viewport and UA still apply
+        opts.pop("has_touch", None)
+        context = browser.new_context(**opts)
+        try:
+            return PlaywrightTab(context, env.output_dir / "trace.zip" if env.trace else None)
+        except BaseException:
+            context.close()
+            raise
+
+    def close_browser(self, browser: Browser) -> None:
+        try:
+            browser.close()
+        except PlaywrightError:
+            pass
+
+    def is_alive(self, browser: Browser) -> bool:
+        return browser.is_connected()
+
+    def version(self, browser: Browser) -> str:
+        return browser.version
+
+    def describe(self, situation: Situation) -> list[str]:
+        prefs = self.prefs(situation)
+        keys = ("media.navigator.streams.fake", "permissions.default.microphone",
+                "media.navigator.permission.disabled", "media.getusermedia.microphone.deny")
+        shown = [f"{k}={prefs[k]}" for k in keys if k in prefs]
+        return ["prefs: " + (", ".join(shown) or "none set (microphone prompt, no device)")]
+

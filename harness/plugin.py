@@ -1,0 +1,238 @@
+"""The pytest plugin: every scenario × engine is one test item, e.g. `blocked-prompt[firefox]`.
+
+Fixtures form a ladder, as pytest-playwright's do:
+  spelo_options (session) → spelo_harness (session: fixture server + engine pool) → spelo_tab
+  (function: a fresh context and page for a situation).
+Scenario items use the same per-process harness, so a worker starts one server and one browser
+per launch profile, whatever mix of YAML cells and hand-written tests it runs.
+
+Options: --browser / --headed / --slowmo / --output / --tracing come from pytest-playwright
+(a dependency) and mean the same here; ours are --widget, --spelo-scenarios, --spelo-screenshots.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from harness import paths
+from harness.engines import ENGINE_NAMES
+from harness.engines.base import Situation
+from harness.results import Result, write_results
+from harness.runner import Harness, RunOptions
+from harness.scenarios import Scenario, ScenarioError, load_file
+
+HARNESS_KEY = pytest.StashKey[Harness]()
+RESULTS_KEY = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("spelo", "Spelo widget harness")
+    group.addoption("--widget", default=None, metavar="PATH",
+                    help="the widget build to test in place of fixtures_site/spelo.js")
+    group.addoption("--spelo-scenarios", action="append", default=None, metavar="DIR",
+                    help="folders whose *.yaml files are scenario matrices (default: scenarios/)")
+    group.addoption("--spelo-screenshots", default="each", choices=("each", "end", "failure"),
+                    help="screenshots after each step (default), at the end, or on failure only")
+    group.addoption("--spelo-results", default=None, metavar="FILE",
+                    help="where to write the JSON results (default: OUTPUT/results.json)")
+    try:
+        import pytest_playwright  # noqa: F401  (it owns --browser, --headed, --output ...)
+    except ImportError:
+        group.addoption("--browser", action="append", default=[], choices=ENGINE_NAMES)
+        group.addoption("--headed", action="store_true", default=False)
+        group.addoption("--slowmo", type=int, default=0)
+        group.addoption("--output", default=str(paths.DEFAULT_OUTPUT))
+        group.addoption("--tracing", default="off", choices=("on", "off", "retain-on-failure"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[RESULTS_KEY] = {"results": [], "launches": {}, "versions": {}}
+    config.addinivalue_line("markers", "spelo_cell: a scenario × engine cell of the matrix")
+    for engine in ENGINE_NAMES:
+        config.addinivalue_line("markers", f"{engine}: a cell that runs in {engine}")
+
+
+# -- options → harness ----------------------------------------------------------------------------
+
+def run_options(config: pytest.Config) -> RunOptions:
+    widget = config.getoption("--widget")
+    return RunOptions(
+        output_dir=Path(config.getoption("--output")),
+        widget=Path(widget) if widget else paths.REFERENCE_WIDGET,
+        headed=bool(config.getoption("--headed")),
+        slowmo_ms=int(config.getoption("--slowmo") or 0),
+        trace=config.getoption("--tracing") in ("on", "retain-on-failure"),
+        screenshots=config.getoption("--spelo-screenshots"),
+    )
+
+
+def selected_engines(config: pytest.Config) -> list[str]:
+    chosen = config.getoption("--browser") or []
+    return [e for e in ENGINE_NAMES if e in chosen] if chosen else list(ENGINE_NAMES)
+
+
+def session_harness(config: pytest.Config) -> Harness:
+    """The process's harness, started on first use and closed at the end of the session."""
+    if HARNESS_KEY not in config.stash:
+        config.stash[HARNESS_KEY] = Harness(run_options(config)).start()
+    return config.stash[HARNESS_KEY]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if HARNESS_KEY in config.stash:
+        config.stash[HARNESS_KEY].close()
+        del config.stash[HARNESS_KEY]
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller writes the results
+    store = config.stash[RESULTS_KEY]
+    if store["results"]:
+        path = results_path(config)
+        write_results(path, store["results"], {
+            "launches": store["launches"], "versions": store["versions"],
+            "widget": str(run_options(config).widget), "exitstatus": int(exitstatus),
+        })
+        store["path"] = path
+
+
+def results_path(config: pytest.Config) -> Path:
+    given = config.getoption("--spelo-results")
+    return Path(given) if given else Path(config.getoption("--output")) / "results.json"
+
+
+@pytest.fixture(scope="session")
+def spelo_options(pytestconfig: pytest.Config) -> RunOptions:
+    return run_options(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def spelo_harness(pytestconfig: pytest.Config, spelo_options: RunOptions) -> Harness:
+    return session_harness(pytestconfig)
+
+
+@pytest.fixture
+def spelo_tab(spelo_harness: Harness):
+    """A factory: spelo_tab(engine, Situation(...)) → a Tab in a fresh context, closed after the test."""
+    tabs = []
+
+    def make(engine: str, situation: Situation | None = None):
+        tab = spelo_harness.pool.new_tab(engine, situation or Situation())
+        tabs.append(tab)
+        return tab
+
+    yield make
+    for tab in tabs:
+        tab.close()
+
+
+# -- collection: scenario files → items --------------------------------------------------------------
+
+def _scenario_dirs(config: pytest.Config) -> list[Path]:
+    given = config.getoption("--spelo-scenarios")
+    return [Path(d).resolve() for d in given] if given else [paths.SCENARIO_DIR]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    named = any(Path(a.split("::")[0]).resolve() == file_path for a in parent.config.args)
+    if named or any(d in file_path.resolve().parents for d in _scenario_dirs(parent.config)):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioLoadError(Exception):
+    pass
+
+
+class ScenarioFile(pytest.File):
+    def collect(self):
+        try:
+            scenarios = load_file(self.path)
+        except ScenarioError as e:
+            raise ScenarioLoadError(str(e)) from None
+        engines = selected_engines(self.config)
+        for sc in scenarios:
+            for engine in engines:
+                if engine in sc.engines:
+                    yield ScenarioItem.from_parent(self, name=f"{sc.id}[{engine}]", scenario=sc, engine=engine)
+
+    def repr_failure(self, excinfo):
+        if excinfo.errisinstance(ScenarioLoadError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+class CellFailed(Exception):
+    def __init__(self, result: Result):
+        super().__init__(result.reason)
+        self.result = result
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario, engine: str, **kwargs):
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.engine = engine
+        self.add_marker("spelo_cell")
+        self.add_marker(engine)
+
+    def runtest(self) -> None:
+        harness = session_harness(self.config)
+        result = harness.run_cell(self.scenario, self.engine)
+        self.user_properties.append(("spelo_result", json.dumps(result.to_dict(), default=str)))
+        self.user_properties.append(("spelo_pool", json.dumps({
+            "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+            "launches": harness.pool.launches, "versions": harness.pool.versions})))
+        if result.outcome == "skipped":
+            pytest.skip(f"{self.name}: {result.reason}")
+        if not result.ok:
+            raise CellFailed(result)
+
+    def repr_failure(self, excinfo, style=None):
+        if excinfo.errisinstance(CellFailed):
+            return excinfo.value.result.explain()
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        line = int(self.scenario.source.rsplit(":", 1)[-1]) - 1 if ":" in self.scenario.source else 0
+        return self.path, line, self.name
+
+
+# -- results: gathered on the controller (or the only process) ------------------------------------------
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    props = dict(report.user_properties)
+    if "spelo_result" not in props or report.when != "call":
+        return
+    config = _CONFIG.get("config")
+    if config is None:
+        return
+    store = config.stash[RESULTS_KEY]
+    store["results"].append(Result.from_dict(json.loads(props["spelo_result"])))
+    pool = json.loads(props["spelo_pool"])
+    store["launches"][pool["worker"]] = pool["launches"]
+    store["versions"].update(pool["versions"])
+
+
+_CONFIG: dict[str, pytest.Config] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _CONFIG["config"] = session.config
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    store = config.stash.get(RESULTS_KEY, None)
+    if not store or not store["results"]:
+        return
+    from harness.report.grid import render_grid
+
+    terminalreporter.write_line("")
+    terminalreporter.write(render_grid(store["results"], store["versions"], store["launches"]))
+    if store.get("path"):
+        terminalreporter.write_line(f"results: {store['path']}")

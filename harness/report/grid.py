@@ -1,0 +1,63 @@
+"""The terminal grid: scenario × engine, each cell pass / quirk / limit / FAIL / skipped, with the
+reasons as numbered notes under the table so the grid itself stays narrow."""
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from harness.engines import ENGINE_NAMES
+from harness.results import Result
+
+STYLE = {"pass": "green", "quirk": "cyan", "limit": "yellow", "skipped": "dim",
+         "fail": "bold red", "stale-quirk": "bold red"}
+LABEL = {"pass": "pass", "quirk": "quirk", "limit": "limit", "skipped": "skipped",
+         "fail": "FAIL", "stale-quirk": "STALE QUIRK"}
+
+
+def render_grid(results: list[Result], versions: dict[str, str], launches: dict[str, dict[str, int]],
+                width: int = 110) -> str:
+    engines = [e for e in ENGINE_NAMES if any(r.engine == e for r in results)]
+    scenarios = list(dict.fromkeys(r.scenario for r in sorted(results, key=_source_order)))
+    by_cell = {(r.scenario, r.engine): r for r in results}
+    sources = {r.engine: r.engine_source for r in results if r.engine_source}
+
+    table = Table(title="Spelo widget matrix", show_lines=False)
+    table.add_column("scenario", no_wrap=True)
+    for e in engines:
+        head = e + (f"\n{versions[e]}" if versions.get(e) else "") + (f"\n{sources[e]}" if sources.get(e) else "")
+        table.add_column(head, no_wrap=True)
+    notes: list[str] = []
+    for sc in scenarios:
+        row = [escape(sc)]
+        for e in engines:
+            r = by_cell.get((sc, e))
+            if r is None:
+                row.append("")
+                continue
+            text = f"[{STYLE[r.outcome]}]{LABEL[r.outcome]}[/]"
+            if r.outcome != "pass" and r.reason:
+                notes.append(f"{r.cell_id}: {r.reason}")
+                text += f" ({len(notes)})"
+            row.append(text)
+        table.add_row(*row)
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, force_terminal=False, color_system=None)
+    console.print(table)
+    for i, n in enumerate(notes, 1):
+        console.print(f"({i}) " + escape(n), soft_wrap=True)
+    counts = {o: sum(1 for r in results if r.outcome == o) for o in LABEL}
+    total_launches = sum(sum(per.values()) for per in launches.values())
+    summary = ", ".join(f"{n} {LABEL[o].lower()}" for o, n in counts.items() if n)
+    console.print(f"{len(results)} cells: {summary}; browser launches: {total_launches}; "
+                  f"time: {sum(r.duration_s for r in results):.1f} s in cells")
+    return buf.getvalue()
+
+
+def _source_order(r: Result) -> tuple[str, int]:
+    """Scenarios in the order their files list them (file, then line)."""
+    file, _, line = r.source.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (r.source, 0)

@@ -1,0 +1,239 @@
+"""Scenarios as data: the schema of scenarios/*.yaml and the loader.
+
+A scenario is a situation (origin, embedding, permission, device, site config) plus the steps a
+visitor takes and what must then be true. A bad file becomes one ScenarioError naming the file,
+the line and the field; the loader never lets a traceback out.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from harness.engines import ENGINE_NAMES
+from harness.engines.base import Situation
+from harness.origins import ORIGINS
+
+EngineName = Literal["chromium", "firefox", "webkit"]
+Embedding = Literal["top", "same-origin-iframe", "cross-origin-iframe", "cross-origin-iframe-allow"]
+Target = Literal["orb", "continue", "cancel", "fallback"]
+
+
+class ScenarioError(Exception):
+    """One line: file:line: field: what is wrong."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Expect(Strict):
+    """What must be true after the steps. Unset fields are not checked."""
+
+    state: str | None = None              # the widget's state (data-state in the reference profile)
+    status: str | None = None             # the visible status text, exactly
+    tooltip: str | None = None            # the visible tooltip text, exactly; "" = no tooltip
+    notice: bool | None = None            # the privacy notice is visible
+    fallback: bool | None = None          # the text-chat fallback link is visible
+    text_contains: list[str] = Field(default_factory=list)  # visible anywhere in the widget
+    console: list[str] = Field(default_factory=list)  # each line must appear (repeat = count)
+    console_absent: list[str] = Field(default_factory=list)  # substrings no console line may have
+    gum_calls: int | None = None          # getUserMedia calls made by the page (pass-through spy)
+    gum_errors: list[str] | None = None   # error names of those calls, in order ("ok" for success)
+    gum_needs_activation: bool | None = None  # every call happened during user activation
+    browser_prompts: int | None = None    # where the engine can count the browser's own prompts
+    api_calls: list[str] | None = None    # endpoints the widget called, in order ("config", ...)
+
+
+class Quirk(Strict):
+    """An engine that differs from the others, with the reason and the evidence. Its `expect`
+    replaces fields of the scenario's expect for that engine. If the engine starts behaving like
+    the others, the cell fails as a stale quirk."""
+
+    reason: str
+    evidence: str
+    expect: Expect
+    # "limit": the engine cannot do the thing at all (e.g. no WebRTC), shown as such in the grid.
+    kind: Literal["quirk", "limit"] = "quirk"
+    # Only for this source of the engine (a substring of its source, e.g. "webkitgtk").
+    source: str | None = None
+
+
+class Step(Strict):
+    """One visitor action or check. Exactly one field is set."""
+
+    click: Target | None = None
+    press: Literal["Enter", "Space"] | None = None  # on the orb, after focusing it
+    reload: bool | None = None
+    clear_storage: bool | None = None
+    expect: Expect | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "reload", "accept_notice" ...
+            return {"accept_notice": {"click": "continue"}}.get(value, {value: True})
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> "Step":
+        set_fields = [k for k, v in self.__dict__.items() if v is not None]
+        if len(set_fields) != 1:
+            raise ValueError("a step has exactly one of: click, press, reload, clear_storage, expect")
+        return self
+
+    def describe(self) -> str:
+        for k, v in self.__dict__.items():
+            if v is not None:
+                return k if v is True else (f"expect" if k == "expect" else f"{k} {v}")
+        return "?"
+
+
+class SiteSpec(Strict):
+    """The cell's site at the fake vendor API."""
+
+    config: dict[str, Any] = Field(default_factory=dict)
+    domains: list[str] | None = None       # registered domains; None = every origin allowed
+    faults: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    site_id: str | None = None             # a fixed (e.g. malformed) site id instead of a fresh one
+
+
+class Scenario(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    origin: str = "localhost"
+    embedding: Embedding = "top"
+    page: str = Field(default="/index.html", pattern=r"^/[A-Za-z0-9_./-]*$")
+    permission: Literal["granted", "denied", "prompt"] = "prompt"
+    prompt_answer: Literal["block", "allow", "ignore"] = "block"
+    device: Literal["fake", "none", "silent"] = "fake"
+    mobile: str | None = None
+    policy_block: bool = False
+    site: SiteSpec = Field(default_factory=SiteSpec)
+    steps: list[Step] = Field(min_length=1)
+    expect: Expect
+    engines: list[EngineName] = Field(default_factory=lambda: list(ENGINE_NAMES))
+    quirks: dict[EngineName, Quirk] = Field(default_factory=dict)
+    skip: dict[EngineName, str] = Field(default_factory=dict)  # engine -> why this cell cannot run there
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # Set by the loader: where the scenario came from, for messages.
+    source: str = ""
+
+    @field_validator("origin")
+    @classmethod
+    def _known_origin(cls, v: str) -> str:
+        if v not in ORIGINS:
+            raise ValueError(f"unknown origin {v!r}; known: {', '.join(ORIGINS)}")
+        return v
+
+    def situation(self) -> Situation:
+        return Situation(permission=self.permission, prompt_answer=self.prompt_answer, device=self.device,
+                         mobile=self.mobile, policy_block=self.policy_block)
+
+    def frame(self) -> str | None:
+        """The frame the widget lives in: None at top level, else the iframe's name."""
+        return None if self.embedding == "top" else "widget-frame"
+
+    def quirk_for(self, engine: str, source: str) -> Quirk | None:
+        quirk = self.quirks.get(engine)
+        if quirk is not None and quirk.source and quirk.source not in source:
+            return None
+        return quirk
+
+    def expect_for(self, engine: str, source: str) -> Expect:
+        quirk = self.quirk_for(engine, source)
+        return self.expect if quirk is None else merge_expect(self.expect, quirk.expect)
+
+
+def merge_expect(base: Expect, override: Expect) -> Expect:
+    return base.model_copy(update={k: getattr(override, k) for k in override.model_fields_set})
+
+
+class ScenarioFile(Strict):
+    scenarios: list[Scenario]
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+def _line_of(node: yaml.Node | None, loc: tuple[Union[int, str], ...]) -> int:
+    """The 1-based line of the YAML node at a pydantic error location (as deep as it exists)."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == key), None)
+            if nxt is None:
+                # an unknown field: point at the key itself
+                nxt = next((k for k, _ in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            nxt = node.value[key]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = nxt
+        line = node.start_mark.line + 1
+    return line
+
+
+def _field_path(loc: tuple[Union[int, str], ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after[_one(), Step]", "function-before[_shorthand(), Step]"):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top)"
+
+
+def load_file(path: Path) -> list[Scenario]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ScenarioError(f"{where}: not valid YAML: {getattr(e, 'problem', None) or e}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}:1: (top): expected a mapping with a 'scenarios' list")
+    try:
+        parsed = ScenarioFile.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        raise ScenarioError(f"{path}:{_line_of(node, loc)}: {_field_path(loc)}: {msg}") from None
+    out = []
+    for i, sc in enumerate(parsed.scenarios):
+        out.append(sc.model_copy(update={"source": f"{path}:{_line_of(node, ('scenarios', i))}"}))
+    return out
+
+
+def load_all(paths: list[Path]) -> list[Scenario]:
+    """Every scenario in the given files and folders (folders: their *.yaml / *.yml files)."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(list(p.glob("*.yaml")) + list(p.glob("*.yml")))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise ScenarioError(f"{p}: no such file or folder")
+    scenarios: list[Scenario] = []
+    seen: dict[str, str] = {}
+    for f in files:
+        for sc in load_file(f):
+            if sc.id in seen:
+                raise ScenarioError(f"{sc.source}: id: {sc.id!r} is already used at {seen[sc.id]}")
+            seen[sc.id] = sc.source
+            scenarios.append(sc)
+    return scenarios
