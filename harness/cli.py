@@ -1,0 +1,200 @@
+"""spelo-harness: the command line. Thin: it checks its input, then calls pytest (run), the
+fixture server (serve) or the engines (doctor)."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from harness import __version__, paths
+from harness.engines import ENGINE_NAMES
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input: one line for the user, exit code 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as e:
+        print(f"spelo-harness: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("spelo-harness: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="spelo-harness", description=__doc__)
+    p.add_argument("--version", action="version", version=f"spelo-harness {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the matrix (scenario × engine) and print the grid")
+    run.add_argument("scenarios", nargs="*", type=Path, default=[paths.SCENARIO_DIR],
+                     help="scenario files or folders (default: scenarios/)")
+    run.add_argument("--browser", action="append", choices=ENGINE_NAMES,
+                     help="an engine to run (repeatable; default: all usable engines)")
+    run.add_argument("--workers", "-n", default="1", help="parallel workers: a number or 'auto'")
+    run.add_argument("--widget", type=Path, help="a widget build to test in place of the reference spelo.js")
+    run.add_argument("--output", type=Path, default=paths.DEFAULT_OUTPUT, help="artifacts folder (default: test-results)")
+    run.add_argument("-k", dest="keyword", help="only cells matching this pytest -k expression")
+    run.add_argument("--headed", action="store_true", help="show the browsers")
+    run.add_argument("--screenshots", choices=("each", "end", "failure"), default="each")
+    run.set_defaults(func=cmd_run)
+
+    serve = sub.add_parser("serve", help="start the fixture server and print every origin's URLs")
+    serve.add_argument("--widget", type=Path, help="a widget build to serve in place of the reference spelo.js")
+    serve.set_defaults(func=cmd_serve)
+
+    doctor = sub.add_parser("doctor", help="which engines are usable here, with versions")
+    doctor.set_defaults(func=cmd_doctor)
+    return p
+
+
+# -- run ---------------------------------------------------------------------------------------
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from harness.scenarios import ScenarioError, load_all
+
+    try:
+        scenarios = load_all(list(args.scenarios))  # bad input stops here, before any browser starts
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+    if not scenarios:
+        raise UsageError(f"no scenarios found in {', '.join(map(str, args.scenarios))}")
+    widget = check_widget(args.widget)
+    workers = args.workers
+    if workers != "auto" and not (workers.isdigit() and int(workers) >= 1):
+        raise UsageError(f"--workers: expected a number ≥ 1 or 'auto', got {workers!r}")
+
+    pytest_args = [str(p) for p in args.scenarios] + [
+        "-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=", "-o", "console_output_style=classic",
+        "--rootdir", str(paths.ROOT), "--output", str(args.output),
+        "--spelo-screenshots", args.screenshots, "-W", "ignore::DeprecationWarning",
+    ]
+    for p in args.scenarios:  # only these folders' YAML files are collected as cells
+        pytest_args += ["--spelo-scenarios", str((p if p.is_dir() else p.parent).resolve())]
+    for b in args.browser or []:
+        pytest_args += ["--browser", b]
+    if widget:
+        pytest_args += ["--widget", str(widget)]
+    if workers != "1":
+        pytest_args += ["-n", workers]
+    if args.keyword:
+        pytest_args += ["-k", args.keyword]
+    if args.headed:
+        pytest_args.append("--headed")
+    # pytest in a child process: its exit, Ctrl-C included, takes every browser and server with it.
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args], start_new_session=True)
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:
+        _stop_group(proc)
+        raise
+    if code == 5:  # pytest: nothing collected (e.g. -k matched no cell)
+        print("spelo-harness: no cell matched", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if code == 0 else EXIT_FAILED
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Ctrl-C: give pytest the interrupt so it closes its browsers, then make sure."""
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def check_widget(widget: Path | None) -> Path | None:
+    if widget is None:
+        return None
+    if not widget.is_file():
+        raise UsageError(f"--widget: no such file: {widget}")
+    return widget.resolve()
+
+
+# -- serve ----------------------------------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from harness.origins import MAPPED_HOSTS
+    from harness.server import FixtureServer
+
+    server = FixtureServer(widget=check_widget(args.widget) or paths.REFERENCE_WIDGET)
+    om = server.start()
+    try:
+        site = server.new_site(site_id="demoshop1")
+        print("Fixture server on 127.0.0.1 (http port %d, https port %d). Site id: %s" % (om.http_port, om.https_port, site.site_id))
+        for name, origin in om.all().items():
+            print(f"  {name:14} {om.page_url(name, 'top', '/index.html', site.site_id)}")
+        print("  framed (cross-origin, allow=microphone):")
+        print("                 " + om.page_url("localhost", "cross-origin-iframe-allow", "/index.html", site.site_id))
+        print(f"Hostnames {', '.join(MAPPED_HOSTS)} must resolve to 127.0.0.1, e.g. for Chromium:")
+        rules = ", ".join(f"MAP {h} 127.0.0.1" for h in MAPPED_HOSTS)
+        print(f'  chromium --host-resolver-rules="{rules}" --ignore-certificate-errors-spki-list={server.ca.leaf_spki_sha256()}')
+        print(f"The run's CA certificate: {server.ca.ca_pem} (removed when the server stops). Ctrl-C stops.")
+        sys.stdout.flush()
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+# -- doctor ---------------------------------------------------------------------------------------
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from harness.engines import get_engine
+    from harness.engines.playwright_tab import stop_playwright
+
+    usable = 0
+    try:
+        for name in ENGINE_NAMES:
+            try:
+                a = get_engine(name).availability()
+            except Exception as e:  # an engine that cannot even say why is still reported
+                print(f"{name:9} unusable: {type(e).__name__}: {e}")
+                continue
+            if a.usable:
+                usable += 1
+                version = a.version or _binary_version(a.source)
+                print(f"{name:9} usable   {version.split(' built ')[0]:28} source: {a.source}")
+            else:
+                print(f"{name:9} missing  {a.reason}")
+            for note in a.notes:
+                print(f"{'':9} note: {note}")
+    finally:
+        stop_playwright()
+    print(f"{usable} of {len(ENGINE_NAMES)} engines usable. Set-up for the missing ones: bash scripts/setup.sh")
+    return EXIT_OK if usable else EXIT_FAILED
+
+
+def _binary_version(source: str) -> str:
+    """`--version` of a system browser ('system /usr/bin/chromium'); Playwright's own builds
+    report theirs when launched."""
+    if not source.startswith("system "):
+        return source
+    try:
+        out = subprocess.run([source.split(" ", 1)[1], "--version"], capture_output=True, text=True, timeout=20)
+        return out.stdout.strip().splitlines()[0] if out.stdout.strip() else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
