@@ -1,0 +1,73 @@
+"""The command line: bad input is one line and exit 2 before any browser starts; a changed
+visible text in the widget makes the matching cell fail showing expected and seen text."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from harness import paths
+
+TOOLTIP = "Mic access is blocked — click the lock icon to re-enable."
+
+
+def test_bad_scenario_is_one_line_and_exit_2(run_cli, scenario_file):
+    bad = scenario_file("scenarios:\n  - id: x\n    title: t\n    origin: moon\n    steps: [reload]\n    expect: {}\n")
+    out = run_cli("run", str(bad))
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0, out.stderr
+    assert f"{bad}:4: scenarios[0].origin: unknown origin 'moon'" in out.stderr
+    assert "Traceback" not in out.stderr + out.stdout
+    assert out.stdout == ""  # pytest, and so any browser, never started
+
+
+def test_bad_options_exit_2(run_cli, tmp_path):
+    assert run_cli("run", "--widget", str(tmp_path / "nope.js")).returncode == 2
+    out = run_cli("run", "--workers", "lots")
+    assert out.returncode == 2 and "--workers" in out.stderr
+    out = run_cli("run", str(tmp_path / "missing.yaml"))
+    assert out.returncode == 2 and "no such file" in out.stderr
+
+
+def test_changed_tooltip_fails_the_matching_cell(run_cli, tmp_path):
+    widget = tmp_path / "spelo.js"
+    widget.write_text(paths.REFERENCE_WIDGET.read_text(encoding="utf-8").replace("click the lock icon to re-enable.", "use the padlock."),
+                      encoding="utf-8")
+    out = run_cli("run", "--browser", "chromium", "-k", "blocked-before", "--widget", str(widget),
+                  "--output", str(tmp_path / "out"))
+    assert out.returncode == 1, out.stdout[-2000:]
+    assert f"tooltip: expected '{TOOLTIP}', seen 'Mic access is blocked — use the padlock.'" in out.stdout
+    assert "console transcript:" in out.stdout and "screenshot: " in out.stdout
+    assert (tmp_path / "out" / "results.json").is_file()
+
+
+def test_reference_widget_passes_the_same_cell(run_cli, tmp_path):
+    out = run_cli("run", "--browser", "chromium", "-k", "blocked-before", "--output", str(tmp_path / "out"))
+    assert out.returncode == 0, out.stdout[-2000:]
+    assert "blocked-before" in out.stdout and "pass" in out.stdout
+
+
+def test_serve_prints_urls_that_answer(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Ctrl-C stops" in line:
+                break
+        localhost = next(l.split()[1] for l in lines if l.strip().startswith("localhost"))
+        page = urllib.request.urlopen(localhost, timeout=10).read().decode()
+        assert 'data-site-id="demoshop1"' in page
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(15) == 0
+
+
+def test_doctor_lists_engines(run_cli):
+    out = run_cli("doctor")
+    assert out.returncode == 0
+    for engine in ("chromium", "firefox", "webkit"):
+        assert engine in out.stdout
