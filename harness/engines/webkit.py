@@ -1,0 +1,251 @@
+"""WebKit: Playwright's WebKit build where `playwright install webkit` put it, else the distro's
+stock WebKitGTK driven through its own API by a driver process (webkitgtk_driver.py).
+
+How each situation is made on WebKitGTK (all by WebKitGTK's own means, per context):
+- microphone: WebKit2.Settings enable-mock-capture-devices ("Mock audio device 1"); no device:
+  mock devices off and no real ones (getUserMedia → OverconstrainedError); silent: unsupported.
+- permission: the `query-permission-state` signal answers GRANTED / DENIED / PROMPT and the
+  `permission-request` signal allows, denies or leaves the request unanswered; a visitor's answer
+  at a prompt is remembered per origin for the rest of the context, as a browser does.
+- hostnames: a loopback-only proxy (hostproxy.py) set as the context's network proxy.
+- TLS: the fixture server's leaf, verified against the run's CA here, is allowed for the https
+  hostnames with webkit_web_context_allow_tls_certificate_for_host (no errors policy IGNORE).
+- storage: an ephemeral WebsiteDataManager and its own WebContext per tab.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import ssl
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Hashable
+
+from harness.engines.base import (Availability, ConsoleLine, Engine, EngineCrashed, RunEnv,
+                                  Situation, Tab, Unsupported)
+from harness.engines.webkitgtk_client import SYSTEM_PYTHON, DriverError, WebKitGTKClient
+from harness.origins import TLS_HOSTS
+
+MIN_VERSION = (2, 40)  # call_async_javascript_function, query-permission-state
+GOTO_TIMEOUT = 15.0
+ACTION_TIMEOUT = 10.0
+
+# Viewport and user agent of the mobile profiles, as in Playwright 1.64's device descriptors. WebKitGTK
+# has no touch or device-scale emulation: only the size and the user agent are applied.
+MOBILE = {
+    "iPhone 13": (390, 664, "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 "
+                            "(KHTML, like Gecko) Version/27.2 Mobile/15E148 Safari/604.1"),
+    "Pixel 7": (412, 839, "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+                          "Chrome/156.0.8078.4 Mobile Safari/537.36"),
+}
+
+PROBE = """import json
+try:
+    import gi
+    gi.require_version("WebKit2", "4.1")
+    from gi.repository import WebKit2
+    print(json.dumps({"version": [WebKit2.get_major_version(), WebKit2.get_minor_version(), WebKit2.get_micro_version()]}))
+except (ImportError, ValueError) as e:
+    print(json.dumps({"error": str(e)}))
+"""
+
+
+@dataclass
+class GtkBrowser:
+    """One driver process and what its tabs share."""
+    client: WebKitGTKClient
+    leaf_pem: str
+
+
+def probe_webkitgtk(python: str = SYSTEM_PYTHON) -> tuple[str, str]:
+    """(version, "") when the system Python can drive WebKitGTK, else ("", why not)."""
+    if not Path(python).exists():
+        return "", f"{python} not found (the driver needs the system Python with python3-gi)"
+    try:
+        out = subprocess.run([python, "-c", PROBE], capture_output=True, text=True, timeout=30).stdout
+        found = json.loads(out.strip().splitlines()[-1])
+    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as e:
+        return "", f"could not probe WebKitGTK with {python}: {e}"
+    if "error" in found:
+        missing = "python3-gi" if "gi" in found["error"].split("'") else "gir1.2-webkit2-4.1"
+        return "", f"{found['error']} (Debian: apt-get install {missing})"
+    version = tuple(found["version"])
+    text = ".".join(map(str, version))
+    if version[:2] < MIN_VERSION:
+        return "", f"WebKitGTK {text} is too old; {'.'.join(map(str, MIN_VERSION))} or newer is needed"
+    return text, ""
+
+
+def trusted_leaf_pem(env: RunEnv) -> str:
+    """The certificate the fixture server presents, after checking it against the run's CA."""
+    ctx = ssl.create_default_context(cafile=str(env.ca_pem))
+    with socket.create_connection(("127.0.0.1", env.origins.https_port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname=TLS_HOSTS[0]) as tls:
+            return ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True))
+
+
+class WebKitEngine(Engine):
+    name = "webkit"
+
+    def __init__(self) -> None:
+        self._availability: Availability | None = None
+
+    def availability(self) -> Availability:
+        if self._availability is None:
+            if _playwright_webkit_installed():
+                self._availability = Availability(self.name, True, source="playwright")
+            else:
+                version, why = probe_webkitgtk()
+                self._availability = (
+                    Availability(self.name, True, source="webkitgtk", version=f"WebKitGTK {version}",
+                                 notes=["Debian's WebKitGTK has no WebRTC: sessions end in 'unsupported'"])
+                    if version else Availability(self.name, False, source="webkitgtk", reason=why))
+        return self._availability
+
+    def _source(self) -> str:
+        avail = self.availability()
+        if not avail.usable:
+            raise Unsupported(f"WebKit is not usable: {avail.reason}")
+        return avail.source
+
+    def launch_key(self, situation: Situation) -> Hashable:
+        # WebKitGTK sets everything per context, so one driver serves every situation.
+        return (self.name, self.availability().source)
+
+    def _check(self, situation: Situation) -> None:
+        if situation.device == "silent":
+            raise Unsupported("WebKitGTK's only fake microphone is its mock capture device, which always "
+                              "sends a tone; there is no means to make it silent")
+        if situation.policy_block:
+            raise Unsupported("WebKitGTK has no enterprise policy mechanism")
+        if situation.mobile and situation.mobile not in MOBILE:
+            raise Unsupported(f"no WebKit mobile profile {situation.mobile!r} (known: {', '.join(MOBILE)})")
+
+    def launch(self, situation: Situation, env: RunEnv) -> Any:
+        if self._source() == "playwright":
+            from harness.engines import webkit_playwright
+            return webkit_playwright.launch(situation, env)
+        self._check(situation)
+        client = WebKitGTKClient(env.mapped_hosts, display=_headed_display(env)).start()
+        try:
+            return GtkBrowser(client, trusted_leaf_pem(env))
+        except (OSError, ssl.SSLError) as e:
+            client.close()
+            raise EngineCrashed(f"the fixture server's certificate could not be checked: {e}") from None
+
+    def new_tab(self, browser: Any, situation: Situation, env: RunEnv) -> Tab:
+        if not isinstance(browser, GtkBrowser):
+            from harness.engines import webkit_playwright
+            return webkit_playwright.new_tab(browser, situation, env)
+        self._check(situation)
+        width, height, agent = MOBILE.get(situation.mobile or "", (1280, 720, ""))
+        options = {
+            "permission": situation.permission, "prompt_answer": situation.prompt_answer,
+            "device": situation.device, "width": width, "height": height, "user_agent": agent,
+            "proxy": browser.client.proxy_url,
+            "trust": {"pem": browser.leaf_pem, "hosts": list(TLS_HOSTS)},
+        }
+        try:
+            page = browser.client.call("open", options=options)
+        except DriverError as e:
+            raise EngineCrashed(f"WebKitGTK could not open a page: {e}") from None
+        return WebKitGTKTab(browser.client, page)
+
+    def close_browser(self, browser: Any) -> None:
+        if isinstance(browser, GtkBrowser):
+            browser.client.close()
+        else:
+            from harness.engines import webkit_playwright
+            webkit_playwright.close(browser)
+
+    def is_alive(self, browser: Any) -> bool:
+        if isinstance(browser, GtkBrowser):
+            return browser.client.alive()
+        return browser.browser.is_connected()
+
+    def version(self, browser: Any) -> str:
+        if isinstance(browser, GtkBrowser):
+            return f"WebKitGTK {browser.client.version}"
+        return f"Playwright WebKit {browser.browser.version}"
+
+    def describe(self, situation: Situation) -> list[str]:
+        if self.availability().source == "playwright":
+            from harness.engines import webkit_playwright
+            return webkit_playwright.describe(situation)
+        permission = {
+            "granted": "query-permission-state → GRANTED; permission-request → allow",
+            "denied": "query-permission-state → DENIED; permission-request → deny "
+                      "(quirk: the page reads 'prompt' until a request was denied)",
+            "prompt": "query-permission-state → PROMPT; permission-request → " + {
+                "block": "deny, then DENIED remembered for the origin",
+                "allow": "allow, then GRANTED remembered for the origin",
+                "ignore": "left unanswered (the visitor ignores the prompt)"}[situation.prompt_answer],
+        }[situation.permission]
+        device = {"fake": "mock capture device (enable-mock-capture-devices)",
+                  "none": "no capture device (mock devices off)", "silent": "unsupported"}[situation.device]
+        lines = [permission, device, "hostnames through a loopback-only proxy; the run CA's leaf "
+                 "allowed with allow_tls_certificate_for_host"]
+        if situation.mobile:
+            lines.append(f"{situation.mobile}: viewport size and user agent only (no touch, no device scale)")
+        return lines
+
+
+class WebKitGTKTab(Tab):
+    def __init__(self, client: WebKitGTKClient, page: str):
+        self.client = client
+        self.page = page
+
+    def _call(self, op: str, timeout: float, **args: Any) -> Any:
+        try:
+            return self.client.call(op, timeout=timeout, page=self.page, **args)
+        except DriverError as e:
+            if e.kind == "crashed":
+                raise EngineCrashed(f"WebKitGTK {e}") from None
+            raise
+
+    def goto(self, url: str) -> None:
+        self._call("goto", GOTO_TIMEOUT, url=url)
+
+    def reload(self) -> None:
+        self._call("reload", GOTO_TIMEOUT)
+
+    def click(self, selector: str, frame: str | None = None) -> None:
+        self._call("click", ACTION_TIMEOUT, selector=selector, frame=frame)
+
+    def press(self, selector: str, key: str, frame: str | None = None) -> None:
+        self._call("press", ACTION_TIMEOUT, selector=selector, key=key, frame=frame)
+
+    def evaluate(self, expression: str, frame: str | None = None) -> Any:
+        return self._call("eval", ACTION_TIMEOUT, expr=expression, frame=frame)
+
+    def console(self) -> list[ConsoleLine]:
+        state = self._call("state", ACTION_TIMEOUT)
+        return [ConsoleLine(c["level"], c["text"], c["frame_url"]) for c in state["console"]]
+
+    def browser_prompts(self) -> int | None:
+        return self._call("state", ACTION_TIMEOUT)["prompts"]
+
+    def screenshot(self, path: Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._call("screenshot", ACTION_TIMEOUT, path=str(Path(path).resolve()))
+
+    def close(self) -> None:
+        try:
+            self.client.call("close", timeout=ACTION_TIMEOUT, page=self.page)
+        except (DriverError, EngineCrashed):
+            pass  # the driver went away first; its pages went with it
+
+
+def _headed_display(env: RunEnv) -> str | None:
+    """The user's own display for a headed run; otherwise the client starts a private Xvfb."""
+    return os.environ.get("DISPLAY") if env.headed and os.environ.get("DISPLAY") else None
+
+
+def _playwright_webkit_installed() -> bool:
+    try:
+        from harness.engines import webkit_playwright
+        return webkit_playwright.installed()
+    except Exception:  # no playwright_tab, or Playwright's driver would not start: stock WebKitGTK
+        return False

@@ -1,0 +1,114 @@
+"""JavaScript the WebKitGTK driver evaluates in pages (stdlib only: the driver imports it).
+
+Each constant is a function expression; the driver calls it as `(FN)(json args...)` in the top
+frame, or hands that text to the frame agent (webkitgtk_agent.js) through RELAY for an iframe.
+They wait on page conditions in a poll loop with a deadline, as Playwright's actions do, so the
+harness never sleeps for a fixed time.
+"""
+import json
+
+# Wait until the selector matches a visible element whose box is stable over two polls, scroll it
+# into view, arm a one-shot capture listener (to confirm the synthesized click arrived, and where)
+# and return the centre in this frame's viewport coordinates.
+POINT = r"""(async function (selector, timeoutMs, seq) {
+  var end = performance.now() + timeoutMs, last = null, el = null;
+  function same(a, b) { return b && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height; }
+  for (;;) {
+    el = document.querySelector(selector);
+    if (el) {
+      if (el.scrollIntoViewIfNeeded) { el.scrollIntoViewIfNeeded(true); } else { el.scrollIntoView({ block: "center" }); }
+      var r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0 && same(r, last)) { break; }
+      last = r;
+    }
+    if (performance.now() > end) {
+      throw new Error((el ? "element not visible or not stable: " : "no element matches ") + selector);
+    }
+    await new Promise(function (ok) { setTimeout(ok, 30); });
+  }
+  window.__speloInput = { seq: seq, seen: false };
+  ["click", "keydown"].forEach(function (type) {
+    window.addEventListener(type, function h(ev) {
+      window.removeEventListener(type, h, true);
+      if (window.__speloInput.seq !== seq || window.__speloInput.seen) { return; }
+      var t = ev.target;
+      window.__speloInput = { seq: seq, seen: true, type: type, trusted: ev.isTrusted,
+        hit: t === el || (t instanceof Node && el.contains(t)),
+        target: t && t.tagName ? t.tagName.toLowerCase() + (t.className ? "." + String(t.className).split(" ").join(".") : "") : String(t) };
+    }, true);
+  });
+  return { x: last.x + last.width / 2, y: last.y + last.height / 2 };
+})"""
+
+# Focus the element POINT found (for key presses), keeping the same arming.
+FOCUS = r"""(async function (selector, timeoutMs, seq) {
+  var p = await (POINT)(selector, timeoutMs, seq);
+  document.querySelector(selector).focus();
+  return p;
+})""".replace("POINT", POINT)
+
+# What the input listener saw: null until the event arrived.
+INPUT_SEEN = r"""(function (seq) {
+  var s = window.__speloInput; return s && s.seq === seq && s.seen ? s : null;
+})"""
+
+# The top-left of an iframe's content box in the top viewport (clicks inside it are offset by it).
+_FIND_FRAME = r"""function (name) {
+  var all = document.querySelectorAll("iframe, frame");
+  for (var i = 0; i < all.length; i++) { if (all[i].getAttribute("name") === name) { return all[i]; } }
+  return null;
+}"""
+FRAME_OFFSET = r"""(function (name) {
+  var f = (FIND)(name);
+  if (!f) { throw new Error("no iframe named " + name); }
+  var r = f.getBoundingClientRect(), cs = getComputedStyle(f);
+  return { x: r.x + f.clientLeft + parseFloat(cs.paddingLeft), y: r.y + f.clientTop + parseFloat(cs.paddingTop) };
+})""".replace("FIND", _FIND_FRAME)
+
+# Evaluate `expr` inside the iframe named `name` through its agent. Retries until the frame's own
+# document (not the initial about:blank) acknowledges, then waits for the result until the deadline.
+RELAY = r"""(async function (name, expr, nonce, timeoutMs) {
+  var end = performance.now() + timeoutMs, f = null;
+  function ask(win) {
+    return new Promise(function (resolve) {
+      var ch = new MessageChannel(), acked = false;
+      var t = setTimeout(function () { if (!acked) { resolve(null); } }, 300);
+      ch.port1.onmessage = function (e) {
+        if (e.data.ack) {
+          var blank = e.data.href === "about:blank" && f.src && f.src !== "about:blank";
+          if (blank) { clearTimeout(t); resolve(null); return; }
+          acked = true; clearTimeout(t);
+          setTimeout(function () { resolve({ ok: false, error: "the frame did not answer in time" }); },
+            Math.max(0, end - performance.now()));
+          return;
+        }
+        resolve(e.data);
+      };
+      win.postMessage({ speloEval: nonce, expr: expr }, "*", [ch.port2]);
+    });
+  }
+  for (;;) {
+    f = (FIND)(name);
+    var answer = f && f.contentWindow ? await ask(f.contentWindow) : null;
+    if (answer) {
+      if (answer.ok) { return JSON.parse(answer.value); }
+      throw new Error(answer.error);
+    }
+    if (performance.now() > end) { throw new Error(f ? "frame " + name + " did not answer" : "no iframe named " + name); }
+    await new Promise(function (ok) { setTimeout(ok, 50); });
+  }
+})""".replace("FIND", _FIND_FRAME)
+
+
+def call(fn: str, *args) -> str:
+    """The expression that calls a function expression with JSON arguments."""
+    return f"({fn})({', '.join(json.dumps(a) for a in args)})"
+
+
+def top_body(expr: str) -> str:
+    """A body for call_async_javascript_function: evaluates `expr` without eval (so a page's CSP
+    cannot refuse it), calls it if it is a function (as Playwright does), awaits it, returns JSON."""
+    return ("var v = (\n" + expr + "\n);\n"
+            "if (typeof v === 'function') { v = v(); }\n"
+            "v = await v;\n"
+            "return v === undefined ? 'null' : JSON.stringify(v);")

@@ -1,0 +1,279 @@
+"""The WebKitGTK driver on its own: its protocol, page loads and their failures, trusted input,
+console and permission answers, a crashed web process, a dead driver, and that nothing of it is
+left running afterwards. Skipped where the system Python cannot drive WebKitGTK or Xvfb is absent.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import origins
+from harness.engines.base import EngineCrashed, RunEnv
+from harness.engines.webkit import probe_webkitgtk, trusted_leaf_pem
+from harness.engines.webkitgtk_client import DriverError, WebKitGTKClient
+from harness.server import FixtureServer
+from harness.xvfb import Xvfb
+
+VERSION, WHY = probe_webkitgtk()
+pytestmark = [
+    pytest.mark.skipif(not VERSION, reason=f"WebKitGTK unusable: {WHY}"),
+    pytest.mark.skipif(not Xvfb.available(), reason="Xvfb is not installed"),
+]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process whose ancestry reaches pid (read from /proc; no psutil needed)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if fields[0] != "Z":  # zombies are dead already
+                parents[int(entry)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def named(pids: set[int], name: str) -> list[int]:
+    out = []
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip().startswith(name):
+                out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+def gone(pids, timeout: float = 10.0) -> bool:
+    """Wait (polling) until none of pids is a live process."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = [p for p in pids if Path(f"/proc/{p}").exists() and "State:\tZ" not in _status(p)]
+        if not alive:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _status(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "State:\tZ"
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = FixtureServer()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def env(server, tmp_path_factory):
+    out = tmp_path_factory.mktemp("webkitgtk")
+    return RunEnv(origins=server.origins, mapped_hosts=origins.MAPPED_HOSTS, ca_pem=server.ca.ca_pem,
+                  leaf_spki_sha256=server.ca.leaf_spki_sha256(), output_dir=out, silence_wav=out / "s.wav")
+
+
+@pytest.fixture(scope="module")
+def client():
+    c = WebKitGTKClient(origins.MAPPED_HOSTS).start()
+    yield c
+    watched = descendants(c.proc.pid) | {c.proc.pid, c._xvfb.proc.pid}
+    c.close()
+    assert gone(watched), "the driver, its WebKit processes or Xvfb outlived close()"
+
+
+def open_page(client, env, **options) -> str:
+    options.setdefault("proxy", client.proxy_url)
+    options.setdefault("trust", {"pem": trusted_leaf_pem(env), "hosts": list(origins.TLS_HOSTS)})
+    return client.call("open", options=options)
+
+
+def test_protocol_round_trip(client):
+    assert client.version == VERSION
+    page = client.call("open", options={})
+    assert client.call("goto", page=page, url="data:text/html,<title>t</title><p>hi</p>").startswith("data:")
+    assert client.call("eval", page=page, expr="1 + 1") == 2
+    assert client.call("eval", page=page, expr="() => ({a: [1, 'x', null]})") == {"a": [1, "x", None]}
+    assert client.call("eval", page=page, expr="Promise.resolve(document.title)") == "t"
+    assert client.call("eval", page=page, expr="undefined") is None
+    with pytest.raises(DriverError) as bad:
+        client.call("eval", page=page, expr="nope()")
+    assert bad.value.kind == "js-error" and "nope" in str(bad.value)
+    with pytest.raises(DriverError) as bad:
+        client.call("fly", page=page)
+    assert bad.value.kind == "bad-request"
+    with pytest.raises(DriverError) as bad:
+        client.call("goto", page="p999", url="about:blank")
+    assert bad.value.kind == "bad-request"
+    # A line that is not JSON is answered (with no id) and does not disturb the next call.
+    client.proc.stdin.write(b"this is not json\n")
+    client.proc.stdin.flush()
+    assert client.call("eval", page=page, expr="'still here'") == "still here"
+    client.call("close", page=page)
+
+
+def test_load_and_load_failures(client, env, server):
+    page = open_page(client, env)
+    site = server.new_site()
+    # A fixture hostname over https: through the host proxy, with the run CA's leaf allowed.
+    url = env.origins.url("secure-host", f"/index.html?site={site.site_id}")
+    assert client.call("goto", page=page, url=url) == url
+    assert client.call("eval", page=page, expr="window.isSecureContext") is True
+    # A server that accepts the connection and never answers: the driver's own timeout.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        started = time.monotonic()
+        with pytest.raises(DriverError) as hung:
+            client.call("goto", page=page, url=f"http://127.0.0.1:{silent.getsockname()[1]}/", timeout=1.5)
+        assert hung.value.kind == "timeout" and time.monotonic() - started < 5
+    # A refused port: a load failure, reported at once.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        refused = s.getsockname()[1]
+    with pytest.raises(DriverError) as failed:
+        client.call("goto", page=page, url=f"http://127.0.0.1:{refused}/", timeout=10)
+    assert failed.value.kind == "load-failed"
+    # An unknown hostname is refused by the proxy and never leaves loopback.
+    with pytest.raises(DriverError) as outside:
+        client.call("goto", page=page, url="http://example.invalid/", timeout=10)
+    assert outside.value.kind == "load-failed"
+    client.call("close", page=page)
+
+
+def test_click_console_and_blocked_prompt(client, env, server):
+    page = open_page(client, env, permission="prompt", prompt_answer="block")
+    site = server.new_site()
+    client.call("goto", page=page, url=env.origins.url("localhost", f"/index.html?site={site.site_id}"))
+    orb = client.call("click", page=page, selector=".spelo-orb")
+    assert orb["trusted"] and orb["hit"]
+    client.call("press", page=page, selector=".spelo-continue", key="Enter")
+    state = "notice"
+    for _ in range(100):  # poll the widget's state; each call is a round trip, no sleeping
+        state = client.call("eval", page=page, expr="document.querySelector('.spelo-root').dataset.state")
+        if state not in ("notice", "requesting"):
+            break
+    assert state == "denied"
+    seen = client.call("state", page=page)
+    texts = [line["text"] for line in seen["console"]]
+    assert "[Spelo] navigator.permissions.query({ name: 'microphone' }) \u2192 state: 'prompt'" in texts
+    assert seen["prompts"] == 1 and seen["requests"][0]["answer"] == "deny"
+    # The browser remembers the Block: the query now reads denied.
+    assert client.call("eval", page=page, expr="navigator.permissions.query({name: 'microphone'})"
+                                               ".then(s => s.state)") == "denied"
+    shot = env.output_dir / "blocked.png"
+    client.call("screenshot", page=page, path=str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    client.call("close", page=page)
+
+
+def test_cross_origin_iframe(client, env, server):
+    page = open_page(client, env)
+    site = server.new_site()
+    client.call("goto", page=page, url=env.origins.url(
+        "localhost", f"/framed.html?site={site.site_id}&frame=frame-host"))
+    href = client.call("eval", page=page, frame="widget-frame", expr="location.href")
+    assert href.startswith(env.origins.origin("frame-host"))
+    click = client.call("click", page=page, frame="widget-frame", selector=".spelo-orb")
+    assert click["hit"]
+    frame_lines = [c for c in client.call("state", page=page)["console"] if c["frame_url"].startswith(
+        env.origins.origin("frame-host"))]
+    assert frame_lines, "console lines of the iframe are collected with its URL"
+    with pytest.raises(DriverError):
+        client.call("eval", page=page, frame="no-such-frame", expr="1", timeout=1)
+    client.call("close", page=page)
+
+
+def test_crashed_web_process_is_reported(client):
+    page = client.call("open", options={})
+    client.call("goto", page=page, url="data:text/html,<p>before</p>")
+    web = named(descendants(client.proc.pid), "WebKitWebProces")
+    assert web
+    for pid in web:
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while not client.call("state", page=page)["crashed"] and time.monotonic() < deadline:
+        time.sleep(0.02)  # poll for the driver's web-process-terminated report
+    assert client.call("state", page=page)["crashed"] == "web process terminated: crashed"
+    with pytest.raises(DriverError) as crashed:
+        client.call("eval", page=page, expr="1")
+    assert crashed.value.kind == "crashed"
+    # The same page loads again in a new web process.
+    client.call("goto", page=page, url="data:text/html,<p>after</p>")
+    assert client.call("eval", page=page, expr="document.body.textContent") == "after"
+    client.call("close", page=page)
+
+
+def test_dead_driver_raises_engine_crashed_and_a_new_one_works():
+    first = WebKitGTKClient(()).start()
+    watched = descendants(first.proc.pid) | {first.proc.pid, first._xvfb.proc.pid}
+    try:
+        os.kill(first.proc.pid, signal.SIGKILL)
+        with pytest.raises(EngineCrashed, match="SIGKILL"):
+            first.call("open", options={})
+        assert not first.alive()
+    finally:
+        first.close()
+    assert gone(watched), "a dead driver's web processes and Xvfb are cleaned up"
+    second = WebKitGTKClient(()).start()
+    try:
+        page = second.call("open", options={})
+        second.call("goto", page=page, url="data:text/html,ok")
+        assert second.call("eval", page=page, expr="document.body.textContent") == "ok"
+    finally:
+        second.close()
+
+
+def test_engine_tab_on_webkitgtk(server, env):
+    """The Engine and its Tab on top of the driver: a granted microphone with no device."""
+    from harness.engines.base import Situation, Unsupported
+    from harness.engines.webkit import WebKitEngine
+
+    engine = WebKitEngine()
+    if engine.availability().source != "webkitgtk":
+        pytest.skip("Playwright's WebKit is installed; this test is for stock WebKitGTK")
+    assert engine.availability().version == f"WebKitGTK {VERSION}"
+    situation = Situation(permission="granted", device="none", mobile="Pixel 7")
+    browser = engine.launch(situation, env)
+    watched = descendants(browser.client.proc.pid) | {browser.client.proc.pid}
+    try:
+        with pytest.raises(Unsupported):
+            engine.new_tab(browser, Situation(device="silent"), env)
+        tab = engine.new_tab(browser, situation, env)
+        site = server.new_site()
+        tab.goto(env.origins.url("loopback-ip", f"/index.html?site={site.site_id}"))
+        assert tab.evaluate("innerWidth") == 412
+        tab.click(".spelo-orb")
+        tab.click(".spelo-continue")
+        state = None
+        for _ in range(100):
+            state = tab.evaluate("document.querySelector('.spelo-root').dataset.state")
+            if state not in ("notice", "requesting"):
+                break
+        assert state == "no-device"  # WebKitGTK: OverconstrainedError without a capture device
+        assert any("state: 'granted'" in line.text for line in tab.console())
+        assert tab.browser_prompts() == 0
+        tab.reload()
+        assert tab.evaluate("window.__speloSpy.calls.length") == 0  # a fresh document after reload
+        tab.close()
+        assert engine.is_alive(browser)
+    finally:
+        engine.close_browser(browser)
+    assert not engine.is_alive(browser)
+    assert gone(watched)
