@@ -27,6 +27,7 @@ from harness.engines.base import (Availability, ConsoleLine, Engine, EngineCrash
                                   Situation, Tab, Unsupported)
 from harness.engines.webkitgtk_client import SYSTEM_PYTHON, DriverError, WebKitGTKClient
 from harness.origins import TLS_HOSTS
+from harness.xvfb import Xvfb
 
 MIN_VERSION = (2, 40)  # call_async_javascript_function, query-permission-state
 GOTO_TIMEOUT = 15.0
@@ -96,6 +97,10 @@ class WebKitEngine(Engine):
         if self._availability is None:
             if _playwright_webkit_installed():
                 self._availability = Availability(self.name, True, source="playwright")
+            elif not Xvfb.available() and not os.environ.get("DISPLAY"):
+                self._availability = Availability(
+                    self.name, False, source="webkitgtk",
+                    reason="WebKitGTK needs an X display: install Xvfb (Debian: apt-get install xvfb)")
             else:
                 version, why = probe_webkitgtk()
                 self._availability = (
