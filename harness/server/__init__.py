@@ -15,8 +15,10 @@ from aiohttp import web
 
 from harness import paths
 from harness.origins import LOOPBACK, TLS_HOSTS, OriginMap
-from harness.server.api import ApiError, VendorApi
+from harness.server.api import ApiError, Sessions, VendorApi, http_error_as_json
 from harness.server.pages import Pages
+from harness.server.peer import RealtimePeer
+from harness.server.ratelimit import RateLimiter
 from harness.server.sites import Site, SiteRegistry, new_site_id
 from harness.server.tls import RunCA
 
@@ -31,8 +33,11 @@ async def errors_as_json(request: web.Request, handler):
         return await handler(request)
     except ApiError as e:
         return e.response
-    except web.HTTPException:
-        raise
+    except web.HTTPException as e:
+        as_json = http_error_as_json(request, e)  # under /v1/: JSON, like the API's own errors
+        if as_json is None:
+            raise
+        return as_json
     except Exception:  # a bug of ours: logged, answered, never a dead server
         log.exception("unhandled error for %s %s", request.method, request.path)
         return web.json_response({"success": False, "error": "internal"}, status=500)
@@ -45,7 +50,11 @@ class FixtureServer:
         self.sites = SiteRegistry()
         self.ca: RunCA | None = None
         self.origins: OriginMap | None = None
-        self.extensions: list[Any] = []  # objects with routes() (the realtime peer plugs in here)
+        self.sessions = Sessions()  # issued by the API's /token, accepted by the peer
+        self.limiter = RateLimiter()  # the API's documented rate limits (tests swap its clock)
+        self.peer = RealtimePeer(self.sessions)
+        # objects with routes() and optionally an async close(), awaited at stop
+        self.extensions: list[Any] = [self.peer]
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -70,6 +79,7 @@ class FixtureServer:
                 return
             ready.set()
             loop.run_forever()
+            loop.run_until_complete(self._close_extensions())
             loop.run_until_complete(self._runner.cleanup())
             loop.close()
 
@@ -84,12 +94,11 @@ class FixtureServer:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[errors_as_json], client_max_size=MAX_BODY)
         pages = Pages(self.site_dir, self.widget, lambda: self.origins)
-        api = VendorApi(self.sites)
+        api = VendorApi(self.sites, self.sessions, self.limiter)
         app.add_routes(api.routes())
         for ext in self.extensions:
             app.add_routes(ext.routes())
         app.add_routes(pages.routes())
-        app["api"] = api
         return app
 
     async def _start_sites(self) -> None:
@@ -100,6 +109,14 @@ class FixtureServer:
         await http.start()
         await https.start()
         self.origins = OriginMap(http_port=_port(http), https_port=_port(https))
+
+    async def _close_extensions(self) -> None:
+        for ext in self.extensions:
+            if hasattr(ext, "close"):
+                try:
+                    await ext.close()
+                except Exception:  # one extension's failure must not keep the others open
+                    log.exception("closing %r failed", ext)
 
     def stop(self) -> None:
         if self._loop is not None and self._loop.is_running():

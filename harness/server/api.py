@@ -3,15 +3,28 @@
 CORS as a real API does it: a registered origin gets Access-Control-Allow-Origin, an
 unregistered one does not, so the browser itself blocks the widget's call. Every request is
 recorded in the site's log so a scenario can assert which calls the widget made, in order.
+
+Endpoint names (the keys of Site.faults and of the log's "endpoint") are the path after
+/v1/{site}/: "config", "site-intelligence", "token", "query", "analytics/event".
+A fault is {"error": name, "status": int (default: the documented one), "retry_after": s,
+"delay_ms": ms}; every documented /token error (ERROR_STATUS) can be forced that way.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
+from harness.server.ratelimit import RateLimiter
 from harness.server.sites import Site, SiteRegistry
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -31,6 +44,16 @@ ERROR_STATUS = {
     "invalid_site_id": 400, "origin_not_allowed": 403, "site_not_found": 404,
     "openai_key_missing": 422, "rate_limited": 429, "openai_error": 500, "unavailable": 503,
 }
+ENDPOINTS = ("config", "site-intelligence", "token", "query", "analytics/event")
+SITE_ID_RE = re.compile(r"^[a-z0-9]{8,32}$")  # the documented data-site-id format
+ANALYTICS_EVENTS = frozenset({"session_start", "session_end", "function_call", "db_query"})
+TOKEN_TTL_S = 600  # ours: how long an ephemeral client secret is accepted by the peer
+
+# Where begin() leaves the request's log entry (a typed key where aiohttp has them, 3.13+).
+LOG_ENTRY: Any = web.RequestKey("log_entry", dict) if hasattr(web, "RequestKey") else "spelo_log_entry"
+
+# Plain aiohttp errors under /v1/ (unknown path, wrong method, body too large) get these names.
+HTTP_ERROR_NAMES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 
 
 class ApiError(Exception):
@@ -46,15 +69,70 @@ def json_error(status: int, error: str, headers: dict[str, str] | None = None) -
     return ApiError(status, error, headers)
 
 
+def http_error_as_json(request: web.Request, exc: web.HTTPException) -> web.Response | None:
+    """aiohttp's own 4xx answers are text/HTML; a JSON API answers JSON. None: not ours to change."""
+    if not request.path.startswith("/v1/") or exc.status < 400:
+        return None
+    headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+    name = HTTP_ERROR_NAMES.get(exc.status) or exc.reason.lower().replace(" ", "_")
+    return web.json_response({"success": False, "error": name}, status=exc.status, headers=headers)
+
+
+@dataclass(frozen=True)
+class Session:
+    """One ephemeral session issued by /token: the peer checks the bearer against it,
+    /query checks the signature with its signing secret."""
+    site_id: str
+    session_id: str
+    client_secret: str
+    signing_secret: str
+    expires_at: float  # unix time
+
+
+class Sessions:
+    """Issued sessions, shared by the API (which issues them) and the realtime peer (which
+    accepts their bearer). Thread-safe: tests read it from their own thread."""
+
+    def __init__(self) -> None:
+        self._by_secret: dict[str, Session] = {}
+        self._by_id: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, site_id: str) -> Session:
+        s = Session(site_id=site_id, session_id="sess_" + secrets.token_hex(12),
+                    client_secret="ek_" + secrets.token_hex(24), signing_secret=secrets.token_hex(32),
+                    expires_at=time.time() + TOKEN_TTL_S)
+        with self._lock:
+            self._by_secret[s.client_secret] = s
+            self._by_id[s.session_id] = s
+        return s
+
+    def by_secret(self, secret: str) -> Session | None:
+        with self._lock:
+            s = self._by_secret.get(secret)
+        return s if s is not None and s.expires_at > time.time() else None
+
+    def by_id(self, session_id: str) -> Session | None:
+        with self._lock:
+            return self._by_id.get(session_id)
+
+
 class VendorApi:
-    def __init__(self, sites: SiteRegistry):
+    def __init__(self, sites: SiteRegistry, sessions: Sessions | None = None,
+                 limiter: RateLimiter | None = None):
         self.sites = sites
+        self.sessions = sessions if sessions is not None else Sessions()
+        self.limiter = limiter if limiter is not None else RateLimiter()
 
     def routes(self) -> list[web.RouteDef]:
         return [
-            web.options("/v1/{site}/{endpoint:.+}", self.preflight),
+            # Preflight only for endpoints that exist, so any other /v1/ path is a plain 404.
+            web.options("/v1/{site}/{endpoint:" + "|".join(ENDPOINTS) + "}", self.preflight),
             web.get("/v1/{site}/config", self.config),
             web.get("/v1/{site}/site-intelligence", self.intelligence),
+            web.post("/v1/{site}/token", self.token),
+            web.post("/v1/{site}/query", self.query),
+            web.post("/v1/{site}/analytics/event", self.analytics),
         ]
 
     # -- helpers shared by every endpoint ---------------------------------------------------
@@ -66,23 +144,30 @@ class VendorApi:
             "Access-Control-Allow-Origin": origin,
             "Access-Control-Allow-Headers": "Content-Type, X-Spelo-Signature, X-Spelo-Session",
             "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Expose-Headers": "Retry-After",  # the widget reads it on a 429
             "Vary": "Origin",
         }
 
     async def begin(self, request: web.Request, endpoint: str) -> tuple[Site, dict[str, str]]:
-        """Log the request, then raise the documented error if the site, origin or a scenario
-        fault says so. Returns the site and the CORS headers to answer with."""
+        """Log the request, then raise the documented error if the site id, site, origin, rate
+        limit or a scenario fault says so. Returns the site and the CORS headers to answer with.
+        The log entry is left in request[LOG_ENTRY]: a handler adds what it learns from the body."""
         site_id = request.match_info["site"]
         site = self.sites.get(site_id)
-        self.sites.record(site_id, {
+        entry = self.sites.record(site_id, {
             "method": request.method, "endpoint": endpoint,
             "origin": request.headers.get("Origin"), "path": request.path,
         })
         headers = self.cors(request, site)
+        if not SITE_ID_RE.match(site_id):
+            raise json_error(400, "invalid_site_id", headers)
         if site is None:
             raise json_error(404, "site_not_found", headers)
         if site.domains is not None and not site.allows(request.headers.get("Origin")):
             raise json_error(403, "origin_not_allowed", headers)
+        retry_after = self.limiter.check(endpoint, site_id, request.remote or "")
+        if retry_after is not None:
+            raise json_error(429, "rate_limited", {**headers, "Retry-After": str(retry_after)})
         fault = site.faults.get(endpoint)
         if fault:
             if fault.get("delay_ms"):
@@ -93,6 +178,7 @@ class VendorApi:
                     extra["Retry-After"] = str(fault["retry_after"])
                 status = fault.get("status") or ERROR_STATUS.get(fault["error"], 500)
                 raise json_error(status, fault["error"], extra)
+        request[LOG_ENTRY] = entry if entry is not None else {}
         return site, headers
 
     # -- endpoints -------------------------------------------------------------------------
@@ -110,15 +196,74 @@ class VendorApi:
         data = {"site_id": site.site_id, "pages": [], "summary": "Fixture shop for the Spelo harness."}
         return web.json_response({"success": True, "data": data}, headers=headers)
 
+    async def token(self, request: web.Request) -> web.Response:
+        site, headers = await self.begin(request, "token")
+        body = await read_json(request, headers=headers)
+        if not isinstance(body, dict):
+            raise json_error(400, "invalid_body", headers)
+        s = self.sessions.issue(site.site_id)
+        data = {
+            "client_secret": {"value": s.client_secret, "expires_at": int(s.expires_at)},
+            "model": site.config.get("model", "gpt-realtime"),
+            "voice": site.config.get("voice", "alloy"),
+            "instructions": site.config.get("instructions", "You are the Fixture Shop's voice assistant."),
+            "signing_secret": s.signing_secret,
+            "session_id": s.session_id,
+        }
+        return web.json_response({"success": True, "data": data}, headers=headers)
 
-async def read_json(request: web.Request, limit: int = 64 * 1024) -> Any:
-    """A request body as JSON, or a 4xx with a JSON error (never a 500)."""
+    async def query(self, request: web.Request) -> web.Response:
+        """A database look-up signed with the session's secret: HMAC-SHA256 of the raw body."""
+        site, headers = await self.begin(request, "query")
+        raw = await read_body(request, headers=headers)
+        session = self.sessions.by_id(request.headers.get("X-Spelo-Session", ""))
+        signature = request.headers.get("X-Spelo-Signature", "")
+        if session is None or session.site_id != site.site_id:
+            raise json_error(401, "invalid_session", headers)
+        expected = "sha256=" + hmac.new(session.signing_secret.encode(), raw, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
+            raise json_error(401, "invalid_signature", headers)
+        args = parse_json(raw, headers)
+        if not isinstance(args, dict):
+            raise json_error(400, "invalid_body", headers)
+        request[LOG_ENTRY]["arguments"] = args
+        rows = [{"sku": "MUG-01", "name": "Fixture mug", "price": 12.5, "in_stock": True}]
+        return web.json_response({"success": True, "data": {"rows": rows, "arguments": args}}, headers=headers)
+
+    async def analytics(self, request: web.Request) -> web.Response:
+        site, headers = await self.begin(request, "analytics/event")
+        body = await read_json(request, headers=headers)
+        if not isinstance(body, dict) or body.get("event") not in ANALYTICS_EVENTS:
+            raise json_error(400, "invalid_event", headers)
+        request[LOG_ENTRY].update(event=body["event"], body=body)
+        return web.json_response({"success": True}, headers=headers)
+
+
+async def read_body(request: web.Request, limit: int = 64 * 1024,
+                    headers: dict[str, str] | None = None) -> bytes:
+    """The raw request body, or 413 with a JSON error when it is over the limit."""
     if request.content_length is not None and request.content_length > limit:
-        raise json_error(413, "body_too_large")
-    raw = await request.content.read(limit + 1)
+        raise json_error(413, "body_too_large", headers)
+    # read(n) returns what has arrived so far, up to n: loop until the end or one byte too many.
+    raw = bytearray()
+    while len(raw) <= limit:
+        chunk = await request.content.read(limit + 1 - len(raw))
+        if not chunk:
+            break
+        raw += chunk
     if len(raw) > limit:
-        raise json_error(413, "body_too_large")
+        raise json_error(413, "body_too_large", headers)
+    return bytes(raw)
+
+
+def parse_json(raw: bytes, headers: dict[str, str] | None = None) -> Any:
     try:
         return json.loads(raw or b"{}")
-    except ValueError:
-        raise json_error(400, "malformed_json") from None
+    except ValueError:  # includes UnicodeDecodeError
+        raise json_error(400, "malformed_json", headers) from None
+
+
+async def read_json(request: web.Request, limit: int = 64 * 1024,
+                    headers: dict[str, str] | None = None) -> Any:
+    """A request body as JSON, or a 4xx with a JSON error (never a 500)."""
+    return parse_json(await read_body(request, limit, headers), headers)

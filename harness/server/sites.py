@@ -76,11 +76,16 @@ class SiteRegistry:
         with self._lock:
             self._sites.pop(site_id, None)
 
-    def record(self, site_id: str, entry: dict[str, Any]) -> None:
+    def record(self, site_id: str, entry: dict[str, Any]) -> dict[str, Any] | None:
+        """Append to the site's log; returns the stored entry so the API can add what it reads
+        from the body later (None: no such site)."""
         with self._lock:
             site = self._sites.get(site_id)
-            if site is not None:
-                site.log.append({"t": time.monotonic(), **entry})
+            if site is None:
+                return None
+            stored = {"t": time.monotonic(), **entry}
+            site.log.append(stored)
+            return stored
 
     def log(self, site_id: str) -> list[dict[str, Any]]:
         with self._lock:
