@@ -197,6 +197,13 @@
 
   function startMicrophone() {
     queryMicPermission().then(function (permission) {
+      // The insecure page comes first: browsers also report its permission as denied, and the
+      // lock-icon advice would be wrong there.
+      if (!window.isSecureContext) {
+        warn("Microphone unavailable: this page is not a secure context (HTTPS required).");
+        micFailure("insecure", TEXTS.insecure, { inert: true });
+        return;
+      }
       if (permission === "denied") {
         warn("microphone blocked for this site; not asking again");
         micFailure("blocked", deniedText(), { tip: TEXTS.blockedTip });
@@ -205,11 +212,6 @@
       if (deniedHere) {
         warn("microphone was refused on this page; not asking again");
         micFailure("denied", deniedText(), { tip: TEXTS.blockedTip });
-        return;
-      }
-      if (!window.isSecureContext) {
-        warn("Microphone unavailable: this page is not a secure context (HTTPS required).");
-        micFailure("insecure", TEXTS.insecure, { inert: true });
         return;
       }
       if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
@@ -460,9 +462,9 @@
       Object.keys(body.data || {}).forEach(function (k) { if (body.data[k] !== null && body.data[k] !== undefined) { config[k] = body.data[k]; } });
     }).catch(function (e) { warn("config unavailable (" + e.message + "); using defaults"); });
     loadConfig.then(function () {
+      if (!pageEnabled()) { log("not enabled on " + location.pathname); return; }
       // After the config, so the vendor sees the documented order: config, then site-intelligence.
       apiFetch("/site-intelligence").catch(function (e) { warn("site intelligence unavailable: " + e.message); });
-      if (!pageEnabled()) { log("not enabled on " + location.pathname); return; }
       render();
       show("idle");
       log("ready");

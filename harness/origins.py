@@ -65,10 +65,11 @@ class OriginMap:
     def url(self, name: str, path: str = "/") -> str:
         return self.origin(name) + path
 
-    def page_url(self, origin: str, embedding: str, page: str, site_id: str) -> str:
+    def page_url(self, origin: str, embedding: str, page: str, site_id: str, inject: str = "") -> str:
         """The URL a cell opens: the page at top level, or the framing page embedding it
-        (same origin, or the frame host with or without allow="microphone")."""
-        q = urlencode({"site": site_id})
+        (same origin, or the frame host with or without allow="microphone"). `inject` names a
+        fault for the page (see server/pages.py), top level only."""
+        q = urlencode({"site": site_id, **({"inject": inject} if inject else {})})
         if embedding == "top":
             return self.url(origin, f"{page}?{q}")
         framing = {"site": site_id, "path": page}

@@ -32,7 +32,7 @@
     } : null,
     live_regions: live,
     text: root && visible(root) ? root.innerText.replace(/\s+/g, " ").trim() : "",
-    gum: spy.calls.map(function (c) { return { at: c.at, activation: c.activation, outcome: c.outcome, message: c.message || "" }; }),
+    gum: spy.calls.map(function (c) { return { at: c.at, activation: c.activation, outcome: c.outcome, message: c.message || "", injected: !!c.injected }; }),
     secure_context: window.isSecureContext,
     url: location.href
   };

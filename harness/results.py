@@ -33,6 +33,7 @@ class Result:
     engine_version: str = ""
     engine_source: str = ""
     means: list[str] = field(default_factory=list)  # how the engine made the situation
+    injected: list[str] = field(default_factory=list)  # faults the harness injected (no real means)
     url: str = ""
     expected: dict[str, Any] = field(default_factory=dict)
     seen: dict[str, Any] = field(default_factory=dict)

@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import wave
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from harness.engines import get_engine
 from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
 from harness.origins import MAPPED_HOSTS
+from harness.a11y import run_axe
 from harness.profile import REFERENCE, WidgetProfile
 from harness.results import Result, StepRecord
 from harness.scenarios import Expect, Scenario
@@ -103,6 +105,7 @@ class CellRun:
                              source=scenario.source, artifacts=str(self.dir))
         self.tab: Tab | None = None
         self.site_id = ""
+        self.axe: dict[str, Any] | None = None
 
     # -- the cell ----------------------------------------------------------------------------
     def run(self) -> Result:
@@ -116,7 +119,7 @@ class CellRun:
             r.engine_source = avail.source
             if not avail.usable:
                 return self._skip(f"{self.engine} not usable here: {avail.reason}")
-            situation = self.sc.situation()
+            situation = self.sc.situation(self.engine)
             r.means = eng.describe(situation)
             self.dir.mkdir(parents=True, exist_ok=True)
             env = RunEnv(**{**self.h.env.__dict__, "output_dir": self.dir})
@@ -127,7 +130,7 @@ class CellRun:
             return self._skip(f"{self.engine} cannot make this situation: {e}")
         except EngineCrashed as e:
             r.outcome, r.reason = "fail", f"the browser crashed: {e}"
-            self.h.pool.discard(self.engine, self.sc.situation())
+            self.h.pool.discard(self.engine, self.sc.situation(self.engine))
         except StepFailed as e:
             r.outcome, r.reason = "fail", str(e)
         except Exception as e:  # a cell's own failure must not take the run down
@@ -147,7 +150,11 @@ class CellRun:
         registered = self.h.server.new_site(config=dict(site.config), domains=site.domains,
                                             faults=dict(site.faults), site_id=site.site_id)
         self.site_id = registered.site_id
-        url = self.h.env.origins.page_url(self.sc.origin, self.sc.embedding, self.sc.page, self.site_id)
+        inject = ",".join(f"{k}:{v}" for k, v in self.sc.inject.items())
+        if inject:
+            self.result.injected = [inject]
+            self.result.means.append(f"INJECTED FAULT (no real means exists): {inject}")
+        url = self.h.env.origins.page_url(self.sc.origin, self.sc.embedding, self.sc.page, self.site_id, inject)
         self.result.url = url
         self.tab.goto(url)
         for i, step in enumerate(self.sc.steps, 1):
@@ -171,6 +178,13 @@ class CellRun:
         elif step.press:
             self._wait_visible(self.profile.orb)
             self.tab.press(self.profile.orb, step.press, self.frame)
+        elif step.key:
+            self.tab.press("", step.key, self.frame)
+        elif step.axe:
+            try:
+                self.axe = run_axe(self.tab, self.frame, self.profile.root, self._deadline())
+            except (TimeoutError, RuntimeError) as e:
+                raise StepFailed(str(e)) from None
         elif step.reload:
             self.tab.reload()
         elif step.clear_storage:
@@ -218,6 +232,7 @@ class CellRun:
         snap["console"] = [c.text for c in self.tab.console()]
         snap["api_calls"] = [e["endpoint"] for e in self.h.server.request_log(self.site_id)]
         snap["browser_prompts"] = self.tab.browser_prompts()
+        snap["axe"] = self.axe
         return snap
 
     def _await(self, expect: Expect, alternative: Expect | None) -> str:
@@ -316,4 +331,22 @@ def compare(expect: Expect, snap: dict[str, Any]) -> list[str]:
     if expect.browser_prompts is not None and snap.get("browser_prompts") is not None:
         check("browser prompts", expect.browser_prompts, snap.get("browser_prompts"))
     check("API calls", expect.api_calls, snap.get("api_calls") if expect.api_calls is not None else None)
+    check("present", expect.present, snap.get("present"))
+    if expect.url_path is not None:
+        seen_path = urlsplit(snap.get("url") or "").path
+        check("page", expect.url_path, seen_path)
+    orb = snap.get("orb") or {}
+    check("orb name", expect.orb_name, orb.get("name"))
+    if expect.orb_is_button is not None:
+        check("orb is a <button>", expect.orb_is_button, orb.get("tag") == "button")
+    check("orb focused", expect.orb_focused, orb.get("focused"))
+    if expect.live_region is not None:
+        check("live region", expect.live_region, (snap.get("live_regions") or 0) > 0)
+    if expect.axe_max_impact_violations is not None:
+        axe = snap.get("axe")
+        if axe is None:
+            misses.append("axe: no axe step ran before this expectation")
+        elif len(axe["violations"]) > expect.axe_max_impact_violations:
+            misses.append("axe: serious/critical violations: " + "; ".join(
+                f"{v['id']} ({v['impact']}): {v['help']}" for v in axe["violations"]))
     return misses

@@ -32,6 +32,7 @@ class Strict(BaseModel):
 class Expect(Strict):
     """What must be true after the steps. Unset fields are not checked."""
 
+    present: bool | None = None           # the widget is on the page at all
     state: str | None = None              # the widget's state (data-state in the reference profile)
     status: str | None = None             # the visible status text, exactly
     tooltip: str | None = None            # the visible tooltip text, exactly; "" = no tooltip
@@ -45,6 +46,12 @@ class Expect(Strict):
     gum_needs_activation: bool | None = None  # every call happened during user activation
     browser_prompts: int | None = None    # where the engine can count the browser's own prompts
     api_calls: list[str] | None = None    # endpoints the widget called, in order ("config", ...)
+    url_path: str | None = None           # the path of the page the widget's frame shows
+    orb_name: str | None = None           # the orb's accessible name
+    orb_is_button: bool | None = None     # the orb is a real <button>
+    orb_focused: bool | None = None       # the orb has keyboard focus
+    live_region: bool | None = None       # the widget announces status changes (a live region)
+    axe_max_impact_violations: int | None = None  # serious + critical axe-core violations (after an axe step)
 
 
 class Quirk(Strict):
@@ -66,6 +73,8 @@ class Step(Strict):
 
     click: Target | None = None
     press: Literal["Enter", "Space"] | None = None  # on the orb, after focusing it
+    key: Literal["Enter", "Space", "Tab", "Escape"] | None = None  # on whatever has focus
+    axe: bool | None = None  # run axe-core on the widget's frame and keep its serious/critical violations
     reload: bool | None = None
     clear_storage: bool | None = None
     expect: Expect | None = None
@@ -81,7 +90,7 @@ class Step(Strict):
     def _one(self) -> "Step":
         set_fields = [k for k, v in self.__dict__.items() if v is not None]
         if len(set_fields) != 1:
-            raise ValueError("a step has exactly one of: click, press, reload, clear_storage, expect")
+            raise ValueError("a step has exactly one of: click, press, key, axe, reload, clear_storage, expect")
         return self
 
     def describe(self) -> str:
@@ -109,8 +118,12 @@ class Scenario(Strict):
     permission: Literal["granted", "denied", "prompt"] = "prompt"
     prompt_answer: Literal["block", "allow", "ignore"] = "block"
     device: Literal["fake", "none", "silent"] = "fake"
-    mobile: str | None = None
+    # A Playwright device descriptor ("Pixel 7"), or one per engine ({chromium: "Pixel 7", webkit: "iPhone 13"}).
+    mobile: str | dict[EngineName, str] | None = None
     policy_block: bool = False
+    # Faults with no real browser means, injected by the harness and named in the report:
+    # {getUserMedia: NotReadableError} makes the spy reject with that error instead of asking.
+    inject: dict[Literal["getUserMedia"], Literal["NotReadableError", "AbortError", "NotFoundError"]] = Field(default_factory=dict)
     site: SiteSpec = Field(default_factory=SiteSpec)
     steps: list[Step] = Field(min_length=1)
     expect: Expect
@@ -128,9 +141,10 @@ class Scenario(Strict):
             raise ValueError(f"unknown origin {v!r}; known: {', '.join(ORIGINS)}")
         return v
 
-    def situation(self) -> Situation:
+    def situation(self, engine: str) -> Situation:
+        mobile = self.mobile.get(engine) if isinstance(self.mobile, dict) else self.mobile
         return Situation(permission=self.permission, prompt_answer=self.prompt_answer, device=self.device,
-                         mobile=self.mobile, policy_block=self.policy_block)
+                         mobile=mobile, policy_block=self.policy_block)
 
     def frame(self) -> str | None:
         """The frame the widget lives in: None at top level, else the iframe's name."""

@@ -88,7 +88,8 @@ class Tab(abc.ABC):
 
     @abc.abstractmethod
     def press(self, selector: str, key: str, frame: str | None = None) -> None:
-        """Focus the element, then press the key ("Enter", "Space", "Tab")."""
+        """Focus the element (unless selector is ""), then press the key as trusted input:
+        "Enter", "Space", "Tab" or "Escape"."""
 
     @abc.abstractmethod
     def evaluate(self, expression: str, frame: str | None = None) -> Any:

@@ -75,12 +75,23 @@ class PlaywrightTab(Tab):
         self._guard(lambda: self.page.reload(wait_until="load"))
 
     def click(self, selector: str, frame: str | None = None) -> None:
-        self._guard(lambda: self._frame(frame).locator(selector).first.click())
+        def go():
+            target = self._frame(frame).locator(selector).first
+            # An inert (aria-disabled) orb is still clickable by a visitor; Playwright's
+            # actionability check would refuse it, so it is clicked without that check.
+            target.click(force=target.get_attribute("aria-disabled") == "true")
+
+        self._guard(go)
 
     def press(self, selector: str, key: str, frame: str | None = None) -> None:
         key = " " if key == "Space" else key
-        self._guard(lambda: (self._frame(frame).locator(selector).first.focus(),
-                             self.page.keyboard.press(key)))
+
+        def go():
+            if selector:
+                self._frame(frame).locator(selector).first.focus()
+            self.page.keyboard.press(key)
+
+        self._guard(go)
 
     def evaluate(self, expression: str, frame: str | None = None) -> Any:
         return self._guard(lambda: self._frame(frame).evaluate(expression))

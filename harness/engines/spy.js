@@ -1,7 +1,8 @@
 // The harness's pass-through spy on getUserMedia, injected at document start in every frame by
 // every engine. It records each call (when, whether the page had user activation, the outcome)
 // and then calls the browser's real getUserMedia unchanged: the permission and the device are
-// always the browser's own. It replaces nothing else.
+// always the browser's own. The one exception is a fault a scenario names under `inject`
+// (no real means exists for it): then the call rejects with that error, marked injected.
 (function () {
   if (window.__speloSpy) { return; }
   var calls = [];
@@ -17,6 +18,12 @@
       outcome: "pending"
     };
     calls.push(rec);
+    var fault = window.__speloFaults && window.__speloFaults.getUserMedia;
+    if (fault) { // an injected fault, asked for by the scenario and named in its report
+      rec.outcome = fault;
+      rec.injected = true;
+      return Promise.reject(new DOMException("Injected by the Spelo harness: " + fault, fault));
+    }
     return real.call(md, constraints).then(function (stream) {
       rec.outcome = "ok";
       return stream;

@@ -38,8 +38,11 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
                 row.append("")
                 continue
             text = f"[{STYLE[r.outcome]}]{LABEL[r.outcome]}[/]"
-            if r.outcome != "pass" and r.reason:
-                notes.append(f"{r.cell_id}: {r.reason}")
+            note = r.reason if r.outcome != "pass" else ""
+            if r.injected:
+                note = (note + "; " if note else "") + "injected fault: " + ", ".join(r.injected)
+            if note:
+                notes.append(f"{r.cell_id}: {note}")
                 text += f" ({len(notes)})"
             row.append(text)
         table.add_row(*row)

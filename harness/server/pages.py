@@ -63,9 +63,11 @@ class Pages:
 
     async def page(self, request: web.Request) -> web.Response:
         name = request.match_info.get("name", "index.html")
-        text = self._file(name).read_text(encoding="utf-8")
-        return web.Response(text=self._fill(text, request), content_type="text/html",
-                            headers={"Cache-Control": "no-store"})
+        text = self._fill(self._file(name).read_text(encoding="utf-8"), request)
+        fault = request.query.get("inject", "")
+        if fault:
+            text = text.replace("</head>", injected_fault_script(fault) + "\n</head>", 1)
+        return web.Response(text=text, content_type="text/html", headers={"Cache-Control": "no-store"})
 
     async def framed(self, request: web.Request) -> web.Response:
         """A page that embeds another page of the site in an iframe.
@@ -85,3 +87,16 @@ class Pages:
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         return web.FileResponse(self._file(request.match_info["name"]))
+
+
+FAULT_RE = re.compile(r"^getUserMedia:(NotReadableError|AbortError|NotFoundError)$")
+
+
+def injected_fault_script(fault: str) -> str:
+    """A fault with no real browser means (e.g. a device that cannot be read), asked for by a
+    scenario's `inject` and named in its report. The getUserMedia spy (engines/spy.js) reads it
+    at call time and rejects with that error instead of asking the browser."""
+    m = FAULT_RE.match(fault)
+    if not m:
+        raise web.HTTPBadRequest(text="bad inject parameter")
+    return f'<script>window.__speloFaults = {{"getUserMedia": "{m.group(1)}"}};</script>'
