@@ -180,48 +180,58 @@
   }
 
   // ---- the microphone -----------------------------------------------------------------------
-  function queryMicPermission() {
-    var prefix = "navigator.permissions.query({ name: 'microphone' }) \u2192 ";
+  // The permission state is read ahead (on load, and again after every request) so that a
+  // click can log it and call getUserMedia in the same task. Measured in WebKit: the user
+  // activation of a key press ends with its task, so a getUserMedia call made after awaiting
+  // permissions.query would run without a user gesture (and iOS Safari would not prompt).
+  // Reading the state is not touching the microphone.
+  var permission = { known: false, state: null, why: "" };
+  function refreshPermission() {
     if (!navigator.permissions || !navigator.permissions.query) {
-      log(prefix + "unavailable: this browser has no Permissions API");
-      return Promise.resolve(null);
+      permission = { known: true, state: null, why: "this browser has no Permissions API" };
+      return Promise.resolve();
     }
     return navigator.permissions.query({ name: "microphone" }).then(function (status) {
-      log(prefix + "state: '" + status.state + "'");
-      return status.state;
+      permission = { known: true, state: status.state, why: "" };
+      status.onchange = function () { permission.state = status.state; };
     }, function (err) {
-      log(prefix + "unavailable: " + (err && err.name) + ": " + (err && err.message));
-      return null;
+      permission = { known: true, state: null, why: (err && err.name) + ": " + (err && err.message) };
     });
+  }
+  function logPermission() {
+    var prefix = "navigator.permissions.query({ name: 'microphone' }) \u2192 ";
+    log(prefix + (permission.state ? "state: '" + permission.state + "'" : "unavailable: " + permission.why));
   }
 
   function startMicrophone() {
-    queryMicPermission().then(function (permission) {
-      // The insecure page comes first: browsers also report its permission as denied, and the
-      // lock-icon advice would be wrong there.
-      if (!window.isSecureContext) {
-        warn("Microphone unavailable: this page is not a secure context (HTTPS required).");
-        micFailure("insecure", TEXTS.insecure, { inert: true });
-        return;
-      }
-      if (permission === "denied") {
-        warn("microphone blocked for this site; not asking again");
-        micFailure("blocked", deniedText(), { tip: TEXTS.blockedTip });
-        return;
-      }
-      if (deniedHere) {
-        warn("microphone was refused on this page; not asking again");
-        micFailure("denied", deniedText(), { tip: TEXTS.blockedTip });
-        return;
-      }
-      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-        warn("Microphone unavailable: navigator.mediaDevices.getUserMedia is missing.");
-        micFailure("unsupported", TEXTS.unsupported, { inert: true });
-        return;
-      }
-      show("requesting", { status: TEXTS.requesting });
-      navigator.mediaDevices.getUserMedia({ audio: true }).then(onStream, onMicError);
-    });
+    if (!permission.known) { refreshPermission().then(startMicrophone); return; }
+    logPermission();
+    // The insecure page comes first: browsers also report its permission as denied, and the
+    // lock-icon advice would be wrong there.
+    if (!window.isSecureContext) {
+      warn("Microphone unavailable: this page is not a secure context (HTTPS required).");
+      micFailure("insecure", TEXTS.insecure, { inert: true });
+      return;
+    }
+    if (permission.state === "denied") {
+      warn("microphone blocked for this site; not asking again");
+      micFailure("blocked", deniedText(), { tip: TEXTS.blockedTip });
+      return;
+    }
+    if (deniedHere) {
+      warn("microphone was refused on this page; not asking again");
+      micFailure("denied", deniedText(), { tip: TEXTS.blockedTip });
+      return;
+    }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      warn("Microphone unavailable: navigator.mediaDevices.getUserMedia is missing.");
+      micFailure("unsupported", TEXTS.unsupported, { inert: true });
+      return;
+    }
+    show("requesting", { status: TEXTS.requesting });
+    var asked = navigator.mediaDevices.getUserMedia({ audio: true });
+    asked.then(refreshPermission, refreshPermission);
+    asked.then(onStream, onMicError);
   }
 
   function onMicError(err) {
@@ -467,6 +477,7 @@
       apiFetch("/site-intelligence").catch(function (e) { warn("site intelligence unavailable: " + e.message); });
       render();
       show("idle");
+      refreshPermission();
       log("ready");
     });
   }

@@ -20,14 +20,15 @@ def run_axe(tab: Tab, frame: str | None, root_selector: str, deadline: float) ->
     """Scan the widget's root and return {'violations': [...serious and critical...], 'version'}.
     axe.run is asynchronous; its result is parked on window and polled, so engines whose
     evaluate does not await promises work too."""
-    tab.evaluate(axe_source() + "\n;true", frame)
+    # One expression (engines evaluate expressions, not scripts): axe defines window.axe.
+    tab.evaluate("(function () {\n" + axe_source() + "\n;return true; })()", frame)
     start = (
-        "window.__speloAxe = null;"
+        "(function () { window.__speloAxe = null;"
         f"axe.run(document.querySelector({json.dumps(root_selector)}) || document, "
         "{resultTypes: ['violations']}).then(function (r) { window.__speloAxe = JSON.stringify({"
         "version: r.testEngine.version, violations: r.violations.map(function (v) {"
         "return {id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}; })}); },"
-        "function (e) { window.__speloAxe = JSON.stringify({error: String(e)}); }); true"
+        "function (e) { window.__speloAxe = JSON.stringify({error: String(e)}); }); return true; })()"
     )
     tab.evaluate(start, frame)
     while True:

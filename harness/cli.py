@@ -93,6 +93,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         pytest_args += ["-k", args.keyword]
     if args.headed:
         pytest_args.append("--headed")
+    # Sealed before pytest starts (this process has one thread): the child inherits the network
+    # namespace with only lo, so all test traffic, WebRTC included, stays on loopback.
+    from harness import sandbox
+
+    status = sandbox.seal()
+    print(f"spelo-harness: {status}" + ("" if status == sandbox.SEALED else
+          " — WARNING: WebRTC may use the machine's outside interface"), file=sys.stderr, flush=True)
     # pytest in a child process: its exit, Ctrl-C included, takes every browser and server with it.
     proc = subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args], start_new_session=True)
     try:

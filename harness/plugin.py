@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import paths
+from harness import paths, sandbox
 from harness.engines import ENGINE_NAMES
 from harness.engines.base import Situation
 from harness.results import Result, write_results
@@ -38,6 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="screenshots after each step (default), at the end, or on failure only")
     group.addoption("--spelo-results", default=None, metavar="FILE",
                     help="where to write the JSON results (default: OUTPUT/results.json)")
+    group.addoption("--spelo-no-seal", action="store_true", default=False,
+                    help="do not enter a network namespace with only lo (not recommended: WebRTC then "
+                         "also uses the machine's outside interface)")
     try:
         import pytest_playwright  # noqa: F401  (it owns --browser, --headed, --output ...)
     except ImportError:
@@ -48,11 +51,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption("--tracing", default="off", choices=("on", "off", "retain-on-failure"))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    # The seal first, while the process has one thread: everything the run starts (server, peer,
+    # Playwright's driver, browsers, xdist workers) inherits the namespace.
+    if not config.getoption("--spelo-no-seal") and not hasattr(config, "workerinput"):
+        sandbox.seal()
     config.stash[RESULTS_KEY] = {"results": [], "launches": {}, "versions": {}}
     config.addinivalue_line("markers", "spelo_cell: a scenario × engine cell of the matrix")
     for engine in ENGINE_NAMES:
         config.addinivalue_line("markers", f"{engine}: a cell that runs in {engine}")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    status = sandbox.seal_status()
+    return f"spelo: {status}" + ("" if status == sandbox.SEALED else "  (WARNING: WebRTC may leave loopback)")
 
 
 # -- options → harness ----------------------------------------------------------------------------
@@ -234,5 +247,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
     terminalreporter.write_line("")
     terminalreporter.write(render_grid(store["results"], store["versions"], store["launches"]))
+    terminalreporter.write_line(sandbox.seal_status())
     if store.get("path"):
         terminalreporter.write_line(f"results: {store['path']}")

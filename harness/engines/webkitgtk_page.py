@@ -236,7 +236,9 @@ class Page:
     def press(self, selector: str, key: str, frame: str | None, timeout: float, done) -> None:
         if key not in KEYS:
             return done(error=f"unsupported key {key!r} (known: {', '.join(KEYS)})", kind="bad-request")
-        self._input(js.FOCUS, selector, frame, timeout, done, lambda x, y: self._send_key(KEYS[key]))
+        # An empty selector: the key goes to whatever has focus (e.g. the notice's Continue).
+        self._input(js.FOCUS if selector else js.ARM_KEY, selector, frame, timeout, done,
+                    lambda x, y: self._send_key(KEYS[key]))
 
     def _input(self, fn: str, selector: str, frame, timeout: float, done, send) -> None:
         """Find the element (waiting for it), offset by its iframe, send the events, then wait
@@ -255,10 +257,18 @@ class Page:
                           done(error=error, kind=kind) if error else sent(p, value))
 
         def sent(point, offset):
+            uri_before[0] = self.view.get_uri()
             send(point["x"] + offset["x"], point["y"] + offset["y"])
             poll()
 
+        uri_before = [None]
+
         def poll():
+            if frame is None and self.view.get_uri() != uri_before[0]:
+                # The input followed a link: the document that armed the listener is gone, and
+                # the navigation itself shows the input arrived.
+                return done(value={"type": "navigation", "to": self.view.get_uri()})
+
             def seen(value=None, error=None, kind=None):
                 if error:
                     return done(error=error, kind=kind)

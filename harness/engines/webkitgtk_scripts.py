@@ -47,6 +47,19 @@ FOCUS = r"""(async function (selector, timeoutMs, seq) {
   return p;
 })""".replace("POINT", POINT)
 
+# Arm the key listener only, for a key pressed on whatever has focus (no element to find).
+ARM_KEY = r"""(function (selector, timeoutMs, seq) {
+  window.__speloInput = { seq: seq, seen: false };
+  window.addEventListener("keydown", function h(ev) {
+    window.removeEventListener("keydown", h, true);
+    if (window.__speloInput.seq !== seq) { return; }
+    var t = ev.target;
+    window.__speloInput = { seq: seq, seen: true, type: "keydown", trusted: ev.isTrusted, hit: true,
+      target: t && t.tagName ? t.tagName.toLowerCase() : String(t) };
+  }, true);
+  return { x: 0, y: 0 };
+})"""
+
 # What the input listener saw: null until the event arrived.
 INPUT_SEEN = r"""(function (seq) {
   var s = window.__speloInput; return s && s.seq === seq && s.seen ? s : null;
