@@ -41,6 +41,7 @@ class Result:
     console: list[str] = field(default_factory=list)
     api_log: list[dict[str, Any]] = field(default_factory=list)
     browser_prompts: int | None = None
+    peer: dict[str, Any] = field(default_factory=dict)  # the realtime peer's report (audio, states, tool call)
     steps: list[StepRecord] = field(default_factory=list)
     screenshot: str | None = None
     artifacts: str = ""

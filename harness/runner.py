@@ -150,6 +150,11 @@ class CellRun:
         registered = self.h.server.new_site(config=dict(site.config), domains=site.domains,
                                             faults=dict(site.faults), site_id=site.site_id)
         self.site_id = registered.site_id
+        if site.peer:
+            try:
+                self.h.server.peer.configure(self.site_id, **site.peer)
+            except (TypeError, ValueError) as e:
+                raise StepFailed(f"site.peer: {e}") from None
         inject = ",".join(f"{k}:{v}" for k, v in self.sc.inject.items())
         if inject:
             self.result.injected = [inject]
@@ -157,7 +162,10 @@ class CellRun:
         url = self.h.env.origins.page_url(self.sc.origin, self.sc.embedding, self.sc.page, self.site_id, inject)
         self.result.url = url
         self.tab.goto(url)
-        for i, step in enumerate(self.sc.steps, 1):
+        self.observe()  # the first probe also starts the page's state history
+        quirk = self.sc.quirk_for(self.engine, self.result.engine_source)
+        steps = quirk.steps if quirk is not None and quirk.steps is not None else self.sc.steps
+        for i, step in enumerate(steps, 1):
             rec = StepRecord(index=i, action=step.describe())
             self.result.steps.append(rec)
             try:
@@ -230,7 +238,10 @@ class CellRun:
     def observe(self) -> dict[str, Any]:
         snap = self._safe_eval(self.profile.probe_expression()) or {"present": False}
         snap["console"] = [c.text for c in self.tab.console()]
-        snap["api_calls"] = [e["endpoint"] for e in self.h.server.request_log(self.site_id)]
+        api_log = self.h.server.request_log(self.site_id)
+        snap["api_calls"] = [e["endpoint"] for e in api_log]
+        snap["analytics"] = [e["event"] for e in api_log if e.get("event")]
+        snap["peer"] = self.h.server.peer.report(self.site_id)
         snap["browser_prompts"] = self.tab.browser_prompts()
         snap["axe"] = self.axe
         return snap
@@ -254,7 +265,7 @@ class CellRun:
 
     def _record(self, expect: Expect, snap: dict[str, Any], misses: list[str]) -> None:
         self.result.expected = expect.model_dump(exclude_defaults=True)
-        self.result.seen = {k: v for k, v in snap.items() if k != "console"}
+        self.result.seen = {k: v for k, v in snap.items() if k not in ("console", "peer")}
         self.result.mismatches = misses
 
     def _shot(self, rec: StepRecord | None, name: str) -> str | None:
@@ -281,6 +292,7 @@ class CellRun:
             log.warning("collecting evidence of %s failed: %s", r.cell_id, e)
         finally:
             if self.site_id:
+                r.peer = peer_summary(self.h.server.peer.report(self.site_id))
                 r.api_log = [{k: v for k, v in e.items() if k != "t"} for e in self.h.server.request_log(self.site_id)]
                 self.h.server.sites.remove(self.site_id)
             self.tab.close()
@@ -332,6 +344,24 @@ def compare(expect: Expect, snap: dict[str, Any]) -> list[str]:
         check("browser prompts", expect.browser_prompts, snap.get("browser_prompts"))
     check("API calls", expect.api_calls, snap.get("api_calls") if expect.api_calls is not None else None)
     check("present", expect.present, snap.get("present"))
+    history = snap.get("history") or []
+    if expect.states_seen is not None and not in_order(expect.states_seen, [h["state"] for h in history]):
+        misses.append(f"states over time: expected {expect.states_seen} in order, seen {[h['state'] for h in history]}")
+    if expect.status_seen is not None and not in_order(expect.status_seen, [h["status"] for h in history]):
+        misses.append(f"status texts over time: expected {expect.status_seen} in order, seen {[h['status'] for h in history]}")
+    check("analytics events", expect.analytics, snap.get("analytics") if expect.analytics is not None else None)
+    peer = snap.get("peer") or {}
+    audio = peer.get("audio") or {}
+    if expect.peer_audio_rms_min is not None or expect.peer_audio_rms_max is not None:
+        if audio.get("seconds", 0) < 1.0:
+            misses.append(f"peer audio: {audio.get('seconds', 0):.2f} s received, need ≥ 1 s to measure")
+        elif expect.peer_audio_rms_min is not None and audio["rms"] < expect.peer_audio_rms_min:
+            misses.append(f"peer audio: RMS {audio['rms']:.4f} below {expect.peer_audio_rms_min}")
+        elif expect.peer_audio_rms_max is not None and audio["rms"] > expect.peer_audio_rms_max:
+            misses.append(f"peer audio: RMS {audio['rms']:.4f} above {expect.peer_audio_rms_max}")
+    if expect.peer_tool_result is not None:
+        check("peer tool result", expect.peer_tool_result, peer.get("tool_result") is not None)
+    check("peer offers", expect.peer_offers, peer.get("offers") if expect.peer_offers is not None else None)
     if expect.url_path is not None:
         seen_path = urlsplit(snap.get("url") or "").path
         check("page", expect.url_path, seen_path)
@@ -350,3 +380,17 @@ def compare(expect: Expect, snap: dict[str, Any]) -> list[str]:
             misses.append("axe: serious/critical violations: " + "; ".join(
                 f"{v['id']} ({v['impact']}): {v['help']}" for v in axe["violations"]))
     return misses
+
+
+def in_order(wanted: list[str], seen: list[str]) -> bool:
+    """Every wanted item appears in seen, in this order (other items may come between)."""
+    it = iter(seen)
+    return all(any(w == s for s in it) for w in wanted)
+
+
+def peer_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """What a person reading a cell's details wants of the peer's report."""
+    if not report.get("offers") and not report.get("refused"):
+        return {}
+    keys = ("state", "states", "audio", "speaking", "tool_call", "tool_result", "candidates", "offers", "refused")
+    return {k: report.get(k) for k in keys}

@@ -52,6 +52,14 @@ class Expect(Strict):
     orb_focused: bool | None = None       # the orb has keyboard focus
     live_region: bool | None = None       # the widget announces status changes (a live region)
     axe_max_impact_violations: int | None = None  # serious + critical axe-core violations (after an axe step)
+    states_seen: list[str] | None = None  # widget states seen over time, in this order (others between)
+    status_seen: list[str] | None = None  # status texts seen over time, in this order
+    analytics: list[str] | None = None    # analytics events the widget sent, in order
+    # The realtime peer's side (the vendor's voice service stand-in):
+    peer_audio_rms_min: float | None = None  # microphone energy measured at the peer, over ≥ 1 s
+    peer_audio_rms_max: float | None = None
+    peer_tool_result: bool | None = None  # the widget answered the peer's tool call
+    peer_offers: int | None = None        # SDP offers the peer received
 
 
 class Quirk(Strict):
@@ -66,6 +74,8 @@ class Quirk(Strict):
     kind: Literal["quirk", "limit"] = "quirk"
     # Only for this source of the engine (a substring of its source, e.g. "webkitgtk").
     source: str | None = None
+    # Other steps for this engine, where the scenario's own cannot be taken there.
+    steps: list["Step"] | None = None
 
 
 class Step(Strict):
@@ -107,6 +117,9 @@ class SiteSpec(Strict):
     domains: list[str] | None = None       # registered domains; None = every origin allowed
     faults: dict[str, dict[str, Any]] = Field(default_factory=dict)
     site_id: str | None = None             # a fixed (e.g. malformed) site id instead of a fresh one
+    # The realtime peer for this site: {ice: none} makes ICE impossible (as a VPN or an inspecting
+    # proxy does), reject_status, speak_ms, tone_hz, tool_call (null: none).
+    peer: dict[str, Any] = Field(default_factory=dict)
 
 
 class Scenario(Strict):
@@ -165,7 +178,12 @@ def merge_expect(base: Expect, override: Expect) -> Expect:
     return base.model_copy(update={k: getattr(override, k) for k in override.model_fields_set})
 
 
+Quirk.model_rebuild()
+
+
 class ScenarioFile(Strict):
+    # Anchors shared by the file's scenarios (e.g. a quirk many rows carry); not read otherwise.
+    definitions: dict[str, Any] = Field(default_factory=dict)
     scenarios: list[Scenario]
 
 
