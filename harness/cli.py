@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="which engines are usable here, with versions")
     doctor.set_defaults(func=cmd_doctor)
+
+    # The other commands live in their own modules; each adds its parser here.
+    from harness import gate, merge, repro, soak
+
+    for module in (repro, gate, merge, soak):
+        module.register(sub)
     return p
 
 

@@ -104,11 +104,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     store = config.stash[RESULTS_KEY]
     if store["results"]:
         path = results_path(config)
-        write_results(path, store["results"], {
-            "launches": store["launches"], "versions": store["versions"],
-            "widget": str(run_options(config).widget), "exitstatus": int(exitstatus),
-        })
+        meta = {"launches": store["launches"], "versions": store["versions"],
+                "widget": str(run_options(config).widget), "exitstatus": int(exitstatus),
+                "seal": sandbox.seal_status()}
+        write_results(path, store["results"], meta)
         store["path"] = path
+        from harness.report import write_reports
+
+        store["reports"] = write_reports(path.parent, store["results"], meta)
 
 
 def results_path(config: pytest.Config) -> Path:
@@ -250,3 +253,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.write_line(sandbox.seal_status())
     if store.get("path"):
         terminalreporter.write_line(f"results: {store['path']}")
+    for kind, report in (store.get("reports") or {}).items():
+        terminalreporter.write_line(f"{kind}: {report}")
