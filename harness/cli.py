@@ -3,6 +3,7 @@ fixture server (serve) or the engines (doctor)."""
 from __future__ import annotations
 
 import argparse
+import re
 import os
 import signal
 import subprocess
@@ -44,15 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--browser", action="append", choices=ENGINE_NAMES,
                      help="an engine to run (repeatable; default: all usable engines)")
     run.add_argument("--workers", "-n", default="1", help="parallel workers: a number or 'auto'")
-    run.add_argument("--widget", type=Path, help="a widget build to test in place of the reference spelo.js")
+    run.add_argument("--widget", help="a widget build (a path or an http(s) URL) to test in place of the reference spelo.js")
     run.add_argument("--output", type=Path, default=paths.DEFAULT_OUTPUT, help="artifacts folder (default: test-results)")
     run.add_argument("-k", dest="keyword", help="only cells matching this pytest -k expression")
     run.add_argument("--headed", action="store_true", help="show the browsers")
     run.add_argument("--screenshots", choices=("each", "end", "failure"), default="each")
+    run.add_argument("--profile", type=Path, help="the widget profile (YAML) of the build under test")
+    run.add_argument("--shard", help="run only shard I of N (e.g. 2/3), split evenly by measured duration")
+    run.add_argument("--durations", type=Path, help="a results.json whose durations balance --shard")
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="start the fixture server and print every origin's URLs")
-    serve.add_argument("--widget", type=Path, help="a widget build to serve in place of the reference spelo.js")
+    serve.add_argument("--widget", help="a widget build (path or URL) to serve in place of the reference spelo.js")
     serve.set_defaults(func=cmd_serve)
 
     doctor = sub.add_parser("doctor", help="which engines are usable here, with versions")
@@ -77,7 +81,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     if not scenarios:
         raise UsageError(f"no scenarios found in {', '.join(map(str, args.scenarios))}")
-    widget = check_widget(args.widget)
+    widget = check_widget(args.widget, args.output)
+    if args.profile is not None:
+        from harness.profile import load_profile
+
+        try:
+            load_profile(args.profile)
+        except ScenarioError as e:
+            raise UsageError(str(e)) from None
+    if args.shard is not None:
+        from harness.shard import ShardError, parse_shard
+
+        try:
+            parse_shard(args.shard)
+        except ShardError as e:
+            raise UsageError(str(e)) from None
     workers = args.workers
     if workers != "auto" and not (workers.isdigit() and int(workers) >= 1):
         raise UsageError(f"--workers: expected a number ≥ 1 or 'auto', got {workers!r}")
@@ -93,6 +111,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         pytest_args += ["--browser", b]
     if widget:
         pytest_args += ["--widget", str(widget)]
+    if args.profile is not None:
+        pytest_args += ["--spelo-profile", str(args.profile.resolve())]
+    if args.shard is not None:
+        pytest_args += ["--spelo-shard", args.shard]
+    if args.durations is not None:
+        pytest_args += ["--spelo-durations", str(args.durations.resolve())]
     if workers != "1":
         pytest_args += ["-n", workers]
     if args.keyword:
@@ -131,12 +155,30 @@ def _stop_group(proc: subprocess.Popen) -> None:
             pass
 
 
-def check_widget(widget: Path | None) -> Path | None:
+def check_widget(widget: str | None, output: Path) -> Path | None:
+    """A widget build given as a path, or as an http(s) URL fetched now, before the run is
+    sealed off the network; a missing file or a URL that does not load is a usage error."""
     if widget is None:
         return None
-    if not widget.is_file():
+    if re.match(r"^https?://", widget):
+        import urllib.error
+        import urllib.request
+
+        target = output / "widget-under-test.js"
+        try:
+            with urllib.request.urlopen(widget, timeout=20) as res:
+                body = res.read(5 * 1024 * 1024 + 1)
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            raise UsageError(f"--widget: {widget} did not load: {getattr(e, 'reason', e)}") from None
+        if not body or len(body) > 5 * 1024 * 1024:
+            raise UsageError(f"--widget: {widget} gave {'nothing' if not body else 'more than 5 MB'}")
+        output.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+        return target.resolve()
+    path = Path(widget)
+    if not path.is_file():
         raise UsageError(f"--widget: no such file: {widget}")
-    return widget.resolve()
+    return path.resolve()
 
 
 # -- serve ----------------------------------------------------------------------------------------
@@ -145,7 +187,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from harness.origins import MAPPED_HOSTS
     from harness.server import FixtureServer
 
-    server = FixtureServer(widget=check_widget(args.widget) or paths.REFERENCE_WIDGET)
+    server = FixtureServer(widget=check_widget(args.widget, paths.DEFAULT_OUTPUT) or paths.REFERENCE_WIDGET)
     om = server.start()
     try:
         site = server.new_site(site_id="demoshop1")

@@ -22,7 +22,9 @@ from harness.engines import ENGINE_NAMES
 from harness.engines.base import Situation
 from harness.results import Result, write_results
 from harness.runner import Harness, RunOptions
+from harness.profile import REFERENCE, load_profile
 from harness.scenarios import Scenario, ScenarioError, load_file
+from harness.shard import ShardError, parse_shard, pick_shard
 
 HARNESS_KEY = pytest.StashKey[Harness]()
 RESULTS_KEY = pytest.StashKey[dict]()
@@ -38,6 +40,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="screenshots after each step (default), at the end, or on failure only")
     group.addoption("--spelo-results", default=None, metavar="FILE",
                     help="where to write the JSON results (default: OUTPUT/results.json)")
+    group.addoption("--spelo-profile", default=None, metavar="FILE",
+                    help="the widget profile (YAML) of the build under test (default: the reference's)")
+    group.addoption("--spelo-shard", default=None, metavar="I/N",
+                    help="run only shard I of N (cells split evenly by measured duration)")
+    group.addoption("--spelo-durations", default=None, metavar="FILE",
+                    help="a results.json whose cell durations balance the shards (default: OUTPUT/results.json if present)")
     group.addoption("--spelo-no-seal", action="store_true", default=False,
                     help="do not enter a network namespace with only lo (not recommended: WebRTC then "
                          "also uses the machine's outside interface)")
@@ -72,7 +80,9 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def run_options(config: pytest.Config) -> RunOptions:
     widget = config.getoption("--widget")
+    profile = config.getoption("--spelo-profile")
     return RunOptions(
+        profile=load_profile(Path(profile)) if profile else REFERENCE,
         output_dir=Path(config.getoption("--output")),
         widget=Path(widget) if widget else paths.REFERENCE_WIDGET,
         headed=bool(config.getoption("--headed")),
@@ -216,6 +226,24 @@ class ScenarioItem(pytest.Item):
     def reportinfo(self):
         line = int(self.scenario.source.rsplit(":", 1)[-1]) - 1 if ":" in self.scenario.source else 0
         return self.path, line, self.name
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    spec = config.getoption("--spelo-shard")
+    if not spec:
+        return
+    try:
+        index, total = parse_shard(spec)
+    except ShardError as e:
+        raise pytest.UsageError(str(e)) from None
+    cells = [i for i in items if isinstance(i, ScenarioItem)]
+    given = config.getoption("--spelo-durations")
+    durations = Path(given) if given else Path(config.getoption("--output")) / "results.json"
+    keep = set(pick_shard([c.name for c in cells], index, total, durations))
+    deselected = [c for c in cells if c.name not in keep]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [i for i in items if i not in deselected]
 
 
 # -- results: gathered on the controller (or the only process) ------------------------------------------

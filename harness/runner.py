@@ -236,7 +236,7 @@ class CellRun:
             return None
 
     def observe(self) -> dict[str, Any]:
-        snap = self._safe_eval(self.profile.probe_expression()) or {"present": False}
+        snap = self.profile.to_reference(self._safe_eval(self.profile.probe_expression()) or {"present": False})
         snap["console"] = [c.text for c in self.tab.console()]
         api_log = self.h.server.request_log(self.site_id)
         snap["api_calls"] = [e["endpoint"] for e in api_log]

@@ -221,29 +221,38 @@ def _field_path(loc: tuple[Union[int, str], ...]) -> str:
     return out or "(top)"
 
 
-def load_file(path: Path) -> list[Scenario]:
+def describe_validation_error(path: Path, node: yaml.Node | None, e: ValidationError) -> str:
+    """The first error of a validated YAML file as 'file:line: field: message'."""
+    err = e.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    return f"{path}:{_line_of(node, loc)}: {_field_path(loc)}: {msg}"
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """A YAML file's data and node tree (for line numbers), or a ScenarioError naming the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ScenarioError(f"{path}: cannot read: {e.strerror}") from None
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text), yaml.compose(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ScenarioError(f"{where}: not valid YAML: {getattr(e, 'problem', None) or e}") from None
+
+
+def load_file(path: Path) -> list[Scenario]:
+    data, node = read_yaml(path)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}:1: (top): expected a mapping with a 'scenarios' list")
     try:
         parsed = ScenarioFile.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        raise ScenarioError(f"{path}:{_line_of(node, loc)}: {_field_path(loc)}: {msg}") from None
+        raise ScenarioError(describe_validation_error(path, node, e)) from None
     out = []
     for i, sc in enumerate(parsed.scenarios):
         out.append(sc.model_copy(update={"source": f"{path}:{_line_of(node, ('scenarios', i))}"}))
