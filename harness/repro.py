@@ -1,15 +1,89 @@
-"""spelo-harness repro: not built yet."""
+"""spelo-harness repro: one cell, for a developer chasing one quirk.
+
+Prints each step and the URLs as it goes, where the artifacts are, and the verdict with
+expected vs seen. With --keep-server the fixture server (and the cell's site) stay up so the
+same page can be poked at by hand; Ctrl-C ends it.
+"""
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
+import signal
+import threading
+from pathlib import Path
+
+from harness import paths, sandbox
+from harness.engines import ENGINE_NAMES
 
 
 def register(sub) -> None:
-    p = sub.add_parser("repro", help="(not built yet)")
+    p = sub.add_parser("repro", help="run one cell step by step and show its evidence")
+    p.add_argument("scenario", help="the scenario id, e.g. blocked-prompt")
+    p.add_argument("--browser", required=True, choices=ENGINE_NAMES)
+    p.add_argument("--scenarios", type=Path, default=paths.SCENARIO_DIR, help="scenario file or folder")
+    p.add_argument("--widget", help="a widget build (path or URL) instead of the reference one")
+    p.add_argument("--profile", type=Path, help="the widget profile (YAML) of that build")
+    p.add_argument("--output", type=Path, default=paths.DEFAULT_OUTPUT / "repro")
+    p.add_argument("--headed", action="store_true", help="show the browser")
+    p.add_argument("--trace", action="store_true", help="record a Playwright trace (Playwright engines)")
+    p.add_argument("--slowmo", type=int, default=0, metavar="MS", help="slow each browser action down")
+    p.add_argument("--keep-server", action="store_true", help="keep the fixture server up after the cell")
     p.set_defaults(func=cmd)
 
 
 def cmd(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError
+    from harness.cli import UsageError, check_widget
+    from harness.profile import REFERENCE, load_profile
+    from harness.runner import Harness, RunOptions
+    from harness.scenarios import ScenarioError, load_all
 
-    raise UsageError("repro is not built yet")
+    try:
+        scenarios = {s.id: s for s in load_all([args.scenarios])}
+        profile = load_profile(args.profile) if args.profile else REFERENCE
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+    scenario = scenarios.get(args.scenario)
+    if scenario is None:
+        near = difflib.get_close_matches(args.scenario, list(scenarios), n=3)
+        raise UsageError(f"no scenario {args.scenario!r}" + (f"; did you mean {', '.join(near)}?" if near else ""))
+    if args.browser not in scenario.engines:
+        raise UsageError(f"{args.scenario} does not run in {args.browser} (engines: {', '.join(scenario.engines)})")
+    widget = check_widget(args.widget, args.output) or paths.REFERENCE_WIDGET
+
+    print(f"repro: {sandbox.seal()}")
+    options = RunOptions(output_dir=args.output, widget=widget, profile=profile, headed=args.headed,
+                         slowmo_ms=args.slowmo, trace=args.trace, on_event=lambda line: print(f"  {line}", flush=True),
+                         keep_sites=args.keep_server)
+    with Harness(options) as harness:
+        print(f"{scenario.id}[{args.browser}]: {scenario.title}\n  from {scenario.source}")
+        result = harness.run_cell(scenario, args.browser)
+        for line in result.means:
+            print(f"  means: {line}")
+        print(f"  artifacts: {result.artifacts}")
+        if result.screenshot:
+            print(f"  final screenshot: {result.screenshot}")
+        trace = Path(result.artifacts) / "trace.zip"
+        if trace.exists():
+            print(f"  trace: {trace}  (open with: playwright show-trace {trace})")
+        print(result.explain() if not result.ok or result.outcome != "pass" else f"{result.cell_id}: pass")
+        if args.keep_server:
+            keep_serving(harness, result.url)
+    return 0 if result.ok else 1
+
+
+def keep_serving(harness, url: str) -> None:
+    om = harness.env.origins
+    print("\nThe fixture server stays up (Ctrl-C ends it). The cell's page:")
+    print(f"  {url}")
+    print(f"Hostnames map to 127.0.0.1; Chromium flags: --host-resolver-rules=\"MAP *.test 127.0.0.1\" "
+          f"--ignore-certificate-errors-spki-list={harness.server.ca.leaf_spki_sha256()}")
+    if sandbox.seal_status() == sandbox.SEALED:
+        print(f"The run is sealed in its own network namespace; reach it from there, e.g.:\n"
+              f"  nsenter --net=/proc/{os.getpid()}/ns/net chromium {url}  (ports {om.http_port}, {om.https_port})")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass

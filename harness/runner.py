@@ -13,7 +13,7 @@ import wave
 from urllib.parse import urlsplit
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from harness import paths
 from harness.engines import get_engine
@@ -40,6 +40,8 @@ class RunOptions:
     slowmo_ms: int = 0
     trace: bool = False
     screenshots: str = "each"  # each step | end | failure
+    on_event: Callable[[str], None] | None = None  # progress lines (repro prints each step)
+    keep_sites: bool = False  # leave the cell's site registered after the cell (repro --keep-server)
 
 
 class Harness:
@@ -165,9 +167,11 @@ class CellRun:
         self.observe()  # the first probe also starts the page's state history
         quirk = self.sc.quirk_for(self.engine, self.result.engine_source)
         steps = quirk.steps if quirk is not None and quirk.steps is not None else self.sc.steps
+        self._say(f"open {url}")
         for i, step in enumerate(steps, 1):
             rec = StepRecord(index=i, action=step.describe())
             self.result.steps.append(rec)
+            self._say(f"step {i}: {rec.action}")
             try:
                 self._step(step)
             except StepFailed as e:
@@ -177,6 +181,10 @@ class CellRun:
             if self.h.options.screenshots == "each":
                 self._shot(rec, f"{i:02d}-{re.sub(r'[^a-z0-9]+', '-', rec.action.lower())}")
         self._final()
+
+    def _say(self, line: str) -> None:
+        if self.h.options.on_event is not None:
+            self.h.options.on_event(line)
 
     def _step(self, step) -> None:
         if step.click:
@@ -294,7 +302,8 @@ class CellRun:
             if self.site_id:
                 r.peer = peer_summary(self.h.server.peer.report(self.site_id))
                 r.api_log = [{k: v for k, v in e.items() if k != "t"} for e in self.h.server.request_log(self.site_id)]
-                self.h.server.sites.remove(self.site_id)
+                if not self.h.options.keep_sites:
+                    self.h.server.sites.remove(self.site_id)
             self.tab.close()
 
 
