@@ -13,12 +13,9 @@ from pathlib import Path
 
 from harness import __version__, paths
 from harness.engines import ENGINE_NAMES
+from harness.errors import UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad input: one line for the user, exit code 2."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -105,7 +105,7 @@ def compare(current: dict[str, Result], baseline: Baseline, known_issues_file: b
 
 
 def cmd(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError
+    from harness.errors import UsageError
 
     try:
         current = load_results(args.results)

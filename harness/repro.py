@@ -33,7 +33,8 @@ def register(sub) -> None:
 
 
 def cmd(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError, check_widget
+    from harness.cli import check_widget
+    from harness.errors import UsageError
     from harness.profile import REFERENCE, load_profile
     from harness.runner import Harness, RunOptions
     from harness.scenarios import ScenarioError, load_all
