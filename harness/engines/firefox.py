@@ -14,11 +14,21 @@ with prefs, which are per launch: the pool keeps one browser per distinct set of
 - prompt, visitor ignores it: no pref; headless Firefox never answers its doorhanger.
 - hostnames: network.dns.localDomains lists the fixture hostnames (resolved to loopback) and
   network.dns.forceResolve sends every other lookup to 127.0.0.1 too.
+- enterprise policy (policy_block): Firefox reads policies.json only from its install's
+  distribution/ folder (or /etc/firefox), machine-wide. So the run gets a private install: a
+  folder of links to the system Firefox's files, its own copy of the launcher (Firefox finds its
+  install folder from the binary's real path) and a distribution/policies.json that blocks the
+  microphone. Measured: the policy then applies only with permissions.isolateBy.userContext off,
+  since Playwright's contexts are user contexts.
 - TLS: the context ignores certificate errors (ignore_https_errors), as BiDi offers no way to
   add a CA to the temporary profile. Pages on the run's https hosts stay secure contexts.
 """
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any, Hashable
 
 from playwright.sync_api import Browser, Error as PlaywrightError
@@ -46,11 +56,16 @@ BASE_PREFS: dict[str, Any] = {
 }
 
 
+# An IT department's policy: the microphone is blocked and the user cannot change it.
+POLICY_BLOCK_MICROPHONE = {"policies": {"Permissions": {"Microphone": {"BlockNewRequests": True, "Locked": True}}}}
+
+
 class FirefoxEngine(Engine):
     name = "firefox"
 
     def __init__(self) -> None:
         self._availability: Availability | None = None
+        self._installs: dict[int, Path] = {}  # id(browser) -> its private install (policy runs)
 
     def _executable(self) -> tuple[str | None, str]:
         return find_executable(playwright().firefox, SYSTEM_PATHS)
@@ -86,22 +101,49 @@ class FirefoxEngine(Engine):
     def _check(self, situation: Situation) -> None:
         if situation.device == "silent":
             raise Unsupported("Firefox's fake microphone always plays a tone; no pref makes it silent")
-        if situation.policy_block:
-            raise Unsupported("not yet: an enterprise policy needs a policies.json for the run's own profile")
+        if situation.policy_block and not self._executable()[0]:
+            raise Unsupported("an enterprise policy needs a private copy of the Firefox install; "
+                              "Playwright's own Firefox build is not set up for that here")
 
     def launch_key(self, situation: Situation) -> Hashable:
         return (self.name, situation.device, situation.permission,
-                situation.prompt_answer if situation.permission == "prompt" else None)
+                situation.prompt_answer if situation.permission == "prompt" else None, situation.policy_block)
 
     def launch(self, situation: Situation, env: RunEnv) -> Browser:
         self._check(situation)
         path, source = self._executable()
-        opts: dict[str, Any] = {"firefox_user_prefs": self.prefs(situation, env.mapped_hosts), "headless": not env.headed}
+        prefs = self.prefs(situation, env.mapped_hosts)
+        home = None
+        if situation.policy_block:
+            path = self._private_install(path, env)
+            home = Path(path).parent
+            prefs["permissions.isolateBy.userContext"] = False
+        opts: dict[str, Any] = {"firefox_user_prefs": prefs, "headless": not env.headed}
         if path:  # the distro's Firefox: WebDriver BiDi
             opts.update(channel="moz-firefox", executable_path=path)
         if env.slowmo_ms:
             opts["slow_mo"] = env.slowmo_ms
-        return playwright().firefox.launch(**opts)
+        try:
+            browser = playwright().firefox.launch(**opts)
+        except BaseException:
+            if home is not None:
+                shutil.rmtree(home, ignore_errors=True)
+            raise
+        if home is not None:
+            self._installs[id(browser)] = home
+        return browser
+
+    @staticmethod
+    def _private_install(executable: str, env: RunEnv) -> str:
+        real = Path(executable).resolve()
+        home = Path(tempfile.mkdtemp(prefix="spelo-firefox-policy-"))
+        for entry in real.parent.iterdir():
+            if entry.name not in ("distribution", real.name):
+                (home / entry.name).symlink_to(entry)
+        shutil.copy2(real, home / real.name)
+        (home / "distribution").mkdir()
+        (home / "distribution" / "policies.json").write_text(json.dumps(POLICY_BLOCK_MICROPHONE))
+        return str(home / real.name)
 
     def new_tab(self, browser: Browser, situation: Situation, env: RunEnv) -> Tab:
         self._check(situation)
@@ -120,6 +162,10 @@ class FirefoxEngine(Engine):
             browser.close()
         except PlaywrightError:
             pass
+        finally:
+            home = self._installs.pop(id(browser), None)
+            if home is not None:
+                shutil.rmtree(home, ignore_errors=True)
 
     def is_alive(self, browser: Browser) -> bool:
         return browser.is_connected()
