@@ -71,3 +71,16 @@ def test_doctor_lists_engines(run_cli):
     assert out.returncode == 0
     for engine in ("chromium", "firefox", "webkit"):
         assert engine in out.stdout
+
+
+def test_an_unnamed_orb_fails_the_axe_cell(run_cli, tmp_path):
+    widget = tmp_path / "spelo.js"
+    source = paths.REFERENCE_WIDGET.read_text(encoding="utf-8")
+    broken = source.replace('"aria-label": TEXTS.label,', "").replace(
+        'ui.orb.setAttribute("aria-label", active ? TEXTS.labelActive : TEXTS.label);', "")
+    assert broken != source
+    widget.write_text(broken, encoding="utf-8")
+    out = run_cli("run", "--browser", "chromium", "-k", "axe-idle", "--widget", str(widget),
+                  "--output", str(tmp_path / "out"))
+    assert out.returncode == 1, out.stdout[-2000:]
+    assert "button-name (critical)" in out.stdout
