@@ -59,7 +59,7 @@ def wait_until(condition, timeout: float, what: str):
             return value
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(0.05)  # poll
 
 
 # -- no browser: what the peer refuses ---------------------------------------------------------

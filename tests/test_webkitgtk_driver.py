@@ -63,7 +63,7 @@ def gone(pids, timeout: float = 10.0) -> bool:
         alive = [p for p in pids if Path(f"/proc/{p}").exists() and "State:\tZ" not in _status(p)]
         if not alive:
             return True
-        time.sleep(0.05)
+        time.sleep(0.05)  # poll
     return False
 
 
