@@ -25,6 +25,10 @@ from harness.server.tls import RunCA
 log = logging.getLogger("spelo.server")
 
 MAX_BODY = 256 * 1024
+# A connection that has not sent a whole request head this long after it opened (or after its
+# last response) is closed: a stalled or trickling client must not hold a handler for an hour
+# (aiohttp's own default). Browsers reopen kept-alive connections they find closed.
+IDLE_TIMEOUT_S = 15.0
 
 
 @web.middleware
@@ -44,8 +48,10 @@ async def errors_as_json(request: web.Request, handler):
 
 
 class FixtureServer:
-    def __init__(self, site_dir: Path = paths.SITE_DIR, widget: Path = paths.REFERENCE_WIDGET):
+    def __init__(self, site_dir: Path = paths.SITE_DIR, widget: Path = paths.REFERENCE_WIDGET,
+                 idle_timeout_s: float = IDLE_TIMEOUT_S):
         self.site_dir = Path(site_dir)
+        self.idle_timeout_s = idle_timeout_s
         self.widget = Path(widget)
         self.sites = SiteRegistry()
         self.ca: RunCA | None = None
@@ -102,7 +108,10 @@ class FixtureServer:
         return app
 
     async def _start_sites(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None, handler_cancellation=True)
+        self._runner = web.AppRunner(
+            self.app(), access_log=None, handler_cancellation=True,
+            # idle: no whole head in time; lingering: the unread rest of a body after the answer
+            keepalive_timeout=self.idle_timeout_s, lingering_time=self.idle_timeout_s)
         await self._runner.setup()
         http = web.TCPSite(self._runner, LOOPBACK, 0)
         https = web.TCPSite(self._runner, LOOPBACK, 0, ssl_context=self.ca.server_context())

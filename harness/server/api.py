@@ -245,9 +245,15 @@ async def read_body(request: web.Request, limit: int = 64 * 1024,
     if request.content_length is not None and request.content_length > limit:
         raise json_error(413, "body_too_large", headers)
     # read(n) returns what has arrived so far, up to n: loop until the end or one byte too many.
+    # A body that stops arriving for the server's idle timeout is answered 408: a stalled client
+    # must not hold its handler (and the cell's log entry) open for ever.
+    idle = getattr(request.protocol, "keepalive_timeout", 0) or None
     raw = bytearray()
     while len(raw) <= limit:
-        chunk = await request.content.read(limit + 1 - len(raw))
+        try:
+            chunk = await asyncio.wait_for(request.content.read(limit + 1 - len(raw)), idle)
+        except asyncio.TimeoutError:
+            raise json_error(408, "body_timeout", headers) from None
         if not chunk:
             break
         raw += chunk

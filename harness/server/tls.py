@@ -5,8 +5,10 @@ server stops; nothing is installed into the machine's trust stores.
 """
 from __future__ import annotations
 
+import atexit
 import base64
 import hashlib
+import os
 import shutil
 import ssl
 import tempfile
@@ -22,10 +24,12 @@ class RunCA:
         self.dir = Path(tempfile.mkdtemp(prefix="spelo-ca-"))  # mkdtemp makes it 0700
         self._ca = trustme.CA(organization_name="Spelo harness run CA")
         self._leaf = self._ca.issue_cert(*hostnames)
+        # Removed at exit too, should the server's stop() never come (an interrupted run).
+        atexit.register(self.remove)
         self.ca_pem = self.dir / "ca.pem"
-        self._ca.cert_pem.write_to_path(str(self.ca_pem))
-        self.leaf_pem = self.dir / "leaf.pem"
-        self._leaf.private_key_and_cert_chain_pem.write_to_path(str(self.leaf_pem))
+        _write_private(self.ca_pem, self._ca.cert_pem.bytes())
+        self.leaf_pem = self.dir / "leaf.pem"  # the leaf's private key is in here
+        _write_private(self.leaf_pem, self._leaf.private_key_and_cert_chain_pem.bytes())
 
     def server_context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -43,3 +47,11 @@ class RunCA:
 
     def remove(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+        atexit.unregister(self.remove)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create the file 0600 from the start (the folder is 0700 already; this is belt and braces)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
