@@ -1,0 +1,220 @@
+"""One cell's detail section in the HTML report: what was set up, what was expected and seen,
+the steps with their screenshots, and the evidence (console, vendor API, realtime peer, trace)."""
+from __future__ import annotations
+
+import json
+import re
+from html import escape
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from harness.report.artifacts import ShotStore, locate_dir, relative_href
+from harness.report.grid import LABEL
+from harness.results import Result
+
+
+def anchor(r: Result) -> str:
+    """The id of a cell's section; the same name as its artifacts folder."""
+    return "cell-" + re.sub(r"[^A-Za-z0-9_.-]", "_", f"{r.scenario}-{r.engine}")
+
+
+def _gum(s: dict) -> list[dict]:
+    return [c for c in s.get("gum") or [] if isinstance(c, dict)]
+
+
+def _history(key: str) -> Callable[[dict], Any]:
+    return lambda s: [h.get(key) for h in s.get("history") or [] if isinstance(h, dict)]
+
+
+# An expectation's field -> (the prefix runner.compare gives its mismatches, how to read the
+# seen value from the snapshot). None: the seen value is elsewhere in the section (console, peer).
+FIELDS: dict[str, tuple[str, Callable[[dict], Any] | None]] = {
+    "text_contains": ("text:", lambda s: s.get("text")),
+    "console": ("console:", None),
+    "console_absent": ("console:", None),
+    "gum_calls": ("getUserMedia calls:", lambda s: len(_gum(s))),
+    "gum_errors": ("getUserMedia outcomes:", lambda s: [c.get("outcome") for c in _gum(s)]),
+    "gum_needs_activation": ("getUserMedia:", lambda s: [c.get("activation") for c in _gum(s)]),
+    "browser_prompts": ("browser prompts:", lambda s: s.get("browser_prompts")),
+    "api_calls": ("API calls:", lambda s: s.get("api_calls")),
+    "states_seen": ("states over time:", _history("state")),
+    "status_seen": ("status texts over time:", _history("status")),
+    "analytics": ("analytics events:", lambda s: s.get("analytics")),
+    "peer_audio_rms_min": ("peer audio:", None),
+    "peer_audio_rms_max": ("peer audio:", None),
+    "peer_tool_result": ("peer tool result:", None),
+    "peer_offers": ("peer offers:", None),
+    "url_path": ("page:", lambda s: urlsplit(s.get("url") or "").path),
+    "orb_name": ("orb name:", lambda s: (s.get("orb") or {}).get("name")),
+    "orb_is_button": ("orb is a <button>:", lambda s: (s.get("orb") or {}).get("tag") == "button"),
+    "orb_focused": ("orb focused:", lambda s: (s.get("orb") or {}).get("focused")),
+    "live_region": ("live region:", lambda s: (s.get("live_regions") or 0) > 0),
+    "axe_max_impact_violations": ("axe:", lambda s: len((s.get("axe") or {}).get("violations") or [])),
+}
+ELSEWHERE = {"console": "see the console transcript", "console_absent": "see the console transcript"}
+
+
+def js(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def render_cell(r: Result, shots: ShotStore, base: Path) -> str:
+    label = LABEL.get(r.outcome, r.outcome)
+    parts = [f'<section class="cell" id="{anchor(r)}" data-outcome="{escape(r.outcome)}" '
+             f'data-engine="{escape(r.engine)}" aria-labelledby="{anchor(r)}-h">',
+             '<a class="top" href="#grid">back to the grid</a>',
+             f'<h3 id="{anchor(r)}-h"><span class="chip o-{escape(r.outcome)}">{escape(label)}</span>'
+             f'{escape(r.cell_id)}</h3>']
+    if r.title:
+        parts.append(f'<p class="title">{escape(r.title)}</p>')
+    parts += [_verdict(r), _facts(r, base), _means(r), _expected_vs_seen(r), _steps(r, shots),
+              _console(r), _api_log(r), _peer(r), _trace(r, base), "</section>"]
+    return "\n".join(p for p in parts if p)
+
+
+def _verdict(r: Result) -> str:
+    if r.outcome == "pass" or not (r.reason or r.evidence):
+        return ""
+    head = {"fail": "Why it failed", "stale-quirk": "Stale quirk", "quirk": "The engine's recorded quirk",
+            "limit": "The engine's recorded limit", "skipped": "Why it was skipped"}.get(r.outcome, "Reason")
+    out = [f'<div class="verdict o-{escape(r.outcome)}"><p><strong>{head}:</strong> {escape(r.reason)}</p>']
+    if r.evidence:
+        out.append(f"<p><strong>Evidence:</strong> {escape(r.evidence)}</p>")
+    return "".join(out) + "</div>"
+
+
+def _facts(r: Result, base: Path) -> str:
+    rows = [("source", f"<code>{escape(r.source)}</code>" if r.source else ""),
+            ("URL", f"<code>{escape(r.url)}</code>" if r.url else ""),  # the run's server is gone
+            ("engine", escape(" · ".join(x for x in (r.engine, r.engine_version, r.engine_source) if x))),
+            ("duration", f"{r.duration_s:.1f} s" if r.duration_s else ""),
+            ("browser prompts", "" if r.browser_prompts is None else str(r.browser_prompts))]
+    folder = locate_dir(r.artifacts, base)
+    if folder is not None:
+        rows.append(("artifacts", f'<a href="{escape(relative_href(folder, base))}/">{escape(str(folder))}</a>'))
+    body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows if v)
+    return f'<dl class="facts">{body}</dl>'
+
+
+def _means(r: Result) -> str:
+    if not r.means:
+        return ""
+    items = []
+    for m in r.means:
+        hit = "INJECTED" in m.upper() or any(i and i in m for i in r.injected)
+        items.append(f'<li class="injected">{escape(m)}</li>' if hit else f"<li>{escape(m)}</li>")
+    return "<h4>How the engine made the situation</h4><ul class=\"means\">" + "".join(items) + "</ul>"
+
+
+def _expected_vs_seen(r: Result) -> str:
+    if r.outcome == "skipped":
+        return ""
+    out = ["<h4>Expected vs seen</h4>"]
+    if r.mismatches:
+        out.append('<ul class="misses">' + "".join(f"<li>{escape(m)}</li>" for m in r.mismatches) + "</ul>")
+    if not r.expected:
+        out.append('<p class="none-note">No expectation was checked (the cell stopped before).</p>')
+        return "".join(out)
+    rows = []
+    for key, want in r.expected.items():
+        prefix, read = FIELDS.get(key, (f"{key}:", lambda s, k=key: s.get(k)))
+        missed = any(m.startswith(prefix) for m in r.mismatches)
+        if read is None:
+            seen = ELSEWHERE.get(key, "see the realtime peer below")
+        elif key == "browser_prompts" and r.seen.get(key) is None:
+            seen = "not counted by this engine (not checked)"
+        else:
+            seen = js(read(r.seen))
+        mark = '<span class="mark-miss" aria-label="differs">✗</span>' if missed else \
+               '<span class="mark-ok" aria-label="as expected">✓</span>'
+        rows.append(f'<tr{" class=miss" if missed else ""}><td class="m">{mark}</td><th scope="row">{escape(key)}</th>'
+                    f'<td class="val">{escape(js(want))}</td><td class="val">{escape(seen)}</td></tr>')
+    out.append('<table class="kv"><thead><tr><th scope="col" class="m"><span class="sr">ok</span></th>'
+               '<th scope="col">field</th><th scope="col">expected</th><th scope="col">seen</th></tr></thead>'
+               f'<tbody>{"".join(rows)}</tbody></table>')
+    if r.seen:
+        out.append('<details class="raw"><summary>everything seen (the last snapshot)</summary>'
+                   f"<pre>{escape(json.dumps(r.seen, indent=1, ensure_ascii=False, default=str))}</pre></details>")
+    return "".join(out)
+
+
+def _figure(caption: str, recorded: str | None, shots: ShotStore, failed: bool = False) -> str:
+    shot = shots.get(recorded)
+    cls = ' class="failed"' if failed else ""
+    if shot is None:
+        note = f" (screenshot not found: {escape(recorded)})" if recorded else ""
+        return f"<figure{cls}><figcaption>{caption}{note}</figcaption></figure>"
+    size = f' width="{shot.width}" height="{shot.height}"' if shot.width else ""
+    alt = re.sub(r"<[^>]+>", "", caption)
+    src = f'data-shot="{shot.key}"' if shot.embedded else f'src="{escape(shot.href)}" loading="lazy"'
+    return (f'<figure{cls}><button type="button" class="zoom" aria-expanded="false" '
+            f'aria-label="enlarge: {escape(alt, quote=True)}"><img {src}{size} alt="Screenshot: {escape(alt, quote=True)}">'
+            f'</button><figcaption>{caption} · <a href="{escape(shot.href)}">file</a></figcaption></figure>')
+
+
+def _steps(r: Result, shots: ShotStore) -> str:
+    figs = [_figure(f"{s.index}. {escape(s.action)}" + (f" — <strong>{escape(s.error)}</strong>" if s.error else ""),
+                    s.screenshot, shots, failed=bool(s.error)) for s in r.steps]
+    if r.screenshot:
+        figs.append(_figure("at the end", r.screenshot, shots, failed=not r.ok))
+    if not figs:
+        return ""
+    return '<h4>Steps and screenshots</h4><div class="shots">' + "".join(figs) + "</div>"
+
+
+def _console(r: Result) -> str:
+    if not r.console:
+        return '<h4>Console</h4><p class="none-note">Nothing was logged.</p>' if r.outcome != "skipped" else ""
+    lines = []
+    for line in r.console:
+        level = re.match(r"\[(error|warning)\]", line)
+        cls = f' class="c-{level.group(1)}"' if level else ""
+        lines.append(f"<span{cls}>{escape(line)}</span>")
+    return "<h4>Console transcript</h4><pre>" + "\n".join(lines) + "</pre>"
+
+
+def _api_log(r: Result) -> str:
+    if not r.api_log:
+        return "" if r.outcome == "skipped" else '<h4>Vendor API</h4><p class="none-note">No calls.</p>'
+    cols = list(dict.fromkeys(k for e in r.api_log for k in e))
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in cols)
+    body = "".join("<tr>" + "".join(f'<td class="val">{escape(_plain(e.get(c, "")))}</td>' for c in cols) + "</tr>"
+                   for e in r.api_log)
+    return (f"<h4>Vendor API requests ({len(r.api_log)})</h4><table class=\"kv\"><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")
+
+
+def _plain(v: Any) -> str:
+    return v if isinstance(v, str) else js(v)
+
+
+def _peer(r: Result) -> str:
+    p = r.peer or {}
+    if not p:
+        return ""
+    audio = p.get("audio") or {}
+    rows = []
+    if audio:
+        rows.append(("audio", f"{audio.get('seconds', 0):.2f} s received, RMS {audio.get('rms', 0):.5f}, "
+                              f"peak {audio.get('peak', 0):.5f}"
+                              + (f", {audio.get('sample_rate')} Hz × {audio.get('channels')}" if audio.get("sample_rate") else "")))
+    states = [s.get("state") if isinstance(s, dict) else s for s in p.get("states") or []]
+    for key, value in (("state", p.get("state")), ("states", " → ".join(map(str, states))),
+                       ("speaking", p.get("speaking")), ("tool call", p.get("tool_call")),
+                       ("tool result", p.get("tool_result")), ("offers", p.get("offers")),
+                       ("ICE candidates", p.get("candidates")), ("refused", p.get("refused"))):
+        if value not in (None, "", [], {}):
+            rows.append((key, _plain(value)))
+    body = "".join(f'<tr><th scope="row">{escape(k)}</th><td class="val">{escape(v)}</td></tr>' for k, v in rows)
+    return f'<h4>Realtime peer</h4><table class="kv"><tbody>{body}</tbody></table>'
+
+
+def _trace(r: Result, base: Path) -> str:
+    folder = locate_dir(r.artifacts, base)
+    trace = folder / "trace.zip" if folder is not None else None
+    if trace is None or not trace.is_file():
+        return ""
+    href = escape(relative_href(trace, base))
+    return (f'<h4>Playwright trace</h4><p><a href="{href}">{href}</a> — open it with '
+            f"<code>playwright show-trace {escape(str(trace))}</code></p>")
