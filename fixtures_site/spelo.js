@@ -475,10 +475,14 @@
       if (!pageEnabled()) { log("not enabled on " + location.pathname); return; }
       // After the config, so the vendor sees the documented order: config, then site-intelligence.
       apiFetch("/site-intelligence").catch(function (e) { warn("site intelligence unavailable: " + e.message); });
-      render();
-      show("idle");
-      refreshPermission();
-      log("ready");
+      // The orb appears once the permission state is read, so that no click can come before
+      // it and have to wait for it outside the gesture (bounded, should a browser never answer).
+      var bounded = new Promise(function (resolve) { setTimeout(resolve, 2000); });
+      Promise.race([refreshPermission(), bounded]).then(function () {
+        render();
+        show("idle");
+        log("ready");
+      });
     });
   }
 
