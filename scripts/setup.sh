@@ -12,6 +12,7 @@ APT_PACKAGES=(
   firefox-esr           # Firefox ESR, driven by Playwright over WebDriver BiDi
   gir1.2-webkit2-4.1    # WebKitGTK 4.1 and its introspection data (the stock WebKit engine)
   python3-gi            # PyGObject for the system Python, which runs the WebKitGTK driver
+  python3-gi-cairo      # WebView.get_snapshot (a screenshot of what the page shows now, not the last frame X painted)
   python3-venv          # venv for the system Python
   xvfb xauth            # a display for WebKitGTK, which has no headless mode
   iproute2              # ip: the sealed network namespace of a run
