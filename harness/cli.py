@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", type=Path, help="the widget profile (YAML) of the build under test")
     run.add_argument("--shard", help="run only shard I of N (e.g. 2/3), split evenly by measured duration")
     run.add_argument("--durations", type=Path, help="a results.json whose durations balance --shard")
+    run.add_argument("--connect", metavar="WS_ENDPOINT",
+                     help="take Chromium and Firefox from a Playwright server (`playwright run-server --unsafe`)")
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="start the fixture server and print every origin's URLs")
@@ -96,6 +98,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     workers = args.workers
     if workers != "auto" and not (workers.isdigit() and int(workers) >= 1):
         raise UsageError(f"--workers: expected a number ≥ 1 or 'auto', got {workers!r}")
+    if args.connect:
+        from harness.engines.remote import check_endpoint
+
+        try:
+            check_endpoint(args.connect)  # a few seconds at most, before any cell
+        except ValueError as e:
+            raise UsageError(str(e)) from None
 
     pytest_args = [str(p) for p in args.scenarios] + [
         "-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=", "-o", "console_output_style=classic",
@@ -120,11 +129,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         pytest_args += ["-k", args.keyword]
     if args.headed:
         pytest_args.append("--headed")
+    if args.connect:  # the plugin then leaves the seal off (see pytest_configure)
+        pytest_args += ["--spelo-connect", args.connect]
     # Sealed before pytest starts (this process has one thread): the child inherits the network
     # namespace with only lo, so all test traffic, WebRTC included, stays on loopback.
     from harness import sandbox
 
-    status = sandbox.seal()
+    # Not with --connect: the server's browsers could not reach a fixture server sealed away.
+    status = sandbox.seal_status() if args.connect else sandbox.seal()
     print(f"spelo-harness: {status}" + ("" if status == sandbox.SEALED else
           " — WARNING: WebRTC may use the machine's outside interface"), file=sys.stderr, flush=True)
     # pytest in a child process: its exit, Ctrl-C included, takes every browser and server with it.

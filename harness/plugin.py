@@ -49,6 +49,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--spelo-no-seal", action="store_true", default=False,
                     help="do not enter a network namespace with only lo (not recommended: WebRTC then "
                          "also uses the machine's outside interface)")
+    group.addoption("--spelo-connect", default=None, metavar="WS_ENDPOINT",
+                    help="take Chromium and Firefox from this Playwright server (`playwright run-server "
+                         "--unsafe`) instead of launching them; implies --spelo-no-seal")
     try:
         import pytest_playwright  # noqa: F401  (it owns --browser, --headed, --output ...)
     except ImportError:
@@ -63,8 +66,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     # The seal first, while the process has one thread: everything the run starts (server, peer,
     # Playwright's driver, browsers, xdist workers) inherits the namespace.
-    if not config.getoption("--spelo-no-seal") and not hasattr(config, "workerinput"):
+    # With --spelo-connect the browsers run under the server, outside any namespace we enter; a
+    # seal would only hide the fixture server from them (unless a parent sealed us both).
+    connect = config.getoption("--spelo-connect")
+    if not config.getoption("--spelo-no-seal") and not connect and not hasattr(config, "workerinput"):
         sandbox.seal()
+    if connect and not hasattr(config, "workerinput"):
+        from harness.engines.remote import check_endpoint
+
+        try:
+            check_endpoint(connect)
+        except ValueError as e:
+            raise pytest.UsageError(str(e)) from None
     config.stash[RESULTS_KEY] = {"results": [], "launches": {}, "versions": {}}
     config.addinivalue_line("markers", "spelo_cell: a scenario × engine cell of the matrix")
     for engine in ENGINE_NAMES:
@@ -89,6 +102,7 @@ def run_options(config: pytest.Config) -> RunOptions:
         slowmo_ms=int(config.getoption("--slowmo") or 0),
         trace=config.getoption("--tracing") in ("on", "retain-on-failure"),
         screenshots=config.getoption("--spelo-screenshots"),
+        connect=config.getoption("--spelo-connect"),
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from harness import paths
-from harness.engines import get_engine
+from harness.engines import get_engine, remote
 from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
 from harness.origins import MAPPED_HOSTS
@@ -42,6 +42,7 @@ class RunOptions:
     screenshots: str = "each"  # each step | end | failure
     on_event: Callable[[str], None] | None = None  # progress lines (repro prints each step)
     keep_sites: bool = False  # leave the cell's site registered after the cell (repro --keep-server)
+    connect: str | None = None  # a Playwright server's ws:// endpoint that serves the browsers
 
 
 class Harness:
@@ -63,7 +64,8 @@ class Harness:
         self.env = RunEnv(origins=origins, mapped_hosts=MAPPED_HOSTS, ca_pem=self.server.ca.ca_pem,
                           leaf_spki_sha256=self.server.ca.leaf_spki_sha256(), output_dir=out,
                           silence_wav=silence.resolve(), headed=self.options.headed,
-                          slowmo_ms=self.options.slowmo_ms, trace=self.options.trace)
+                          slowmo_ms=self.options.slowmo_ms, trace=self.options.trace,
+                          connect=self.options.connect)
         self.pool = EnginePool(self.env)
         return self
 
@@ -117,7 +119,8 @@ class CellRun:
             if self.engine in self.sc.skip:
                 return self._skip(self.sc.skip[self.engine])
             eng = get_engine(self.engine)
-            avail = eng.availability()
+            # With --connect the server's browsers count, not what is installed here.
+            avail = remote.availability(self.engine, self.h.env.connect) if self.h.env.connect else eng.availability()
             r.engine_source = avail.source
             if not avail.usable:
                 return self._skip(f"{self.engine} not usable here: {avail.reason}")

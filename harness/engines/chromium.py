@@ -19,6 +19,7 @@ from typing import Any, Hashable
 from playwright.sync_api import Browser, Error as PlaywrightError
 
 from harness.engines.base import Availability, Engine, RunEnv, Situation, Tab, Unsupported
+from harness.engines import remote
 from harness.engines.playwright_tab import PlaywrightTab, context_options, find_executable, playwright
 
 SYSTEM_PATHS = ("chromium", "chromium-browser", "/usr/bin/chromium", "google-chrome")
@@ -79,8 +80,25 @@ class ChromiumEngine(Engine):
             args.append(f"--use-file-for-fake-audio-capture={env.silence_wav}")
         if situation.permission == "prompt" and situation.prompt_answer == "allow":
             args.append("--use-fake-ui-for-media-stream")
+        if env.connect:  # a Playwright server launches it with these options (remote.py)
+            return remote.launch(playwright().chromium, env, {"executablePath": path, "args": args,
+                                 "headless": not env.headed}, verify=lambda b: self._args_arrived(b, args))
         return playwright().chromium.launch(
             executable_path=path, args=args, headless=not env.headed, slow_mo=env.slowmo_ms or None)
+
+    @staticmethod
+    def _args_arrived(browser: Browser, args: list[str]) -> bool:
+        """Whether a served browser got our flags: chrome://version shows its command line
+        (CDP Browser.getBrowserCommandLine would need --enable-automation, which Playwright 1.64
+        does not pass)."""
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto("chrome://version")
+            line = page.inner_text("#command_line")
+        finally:
+            context.close()
+        return all(arg in line for arg in args)
 
     def new_tab(self, browser: Browser, situation: Situation, env: RunEnv) -> Tab:
         self._check(situation)

@@ -34,6 +34,7 @@ from typing import Any, Hashable
 from playwright.sync_api import Browser, Error as PlaywrightError
 
 from harness.engines.base import Availability, Engine, RunEnv, Situation, Tab, Unsupported
+from harness.engines import remote
 from harness.engines.playwright_tab import PlaywrightTab, context_options, find_executable, playwright
 
 SYSTEM_PATHS = ("firefox-esr", "firefox", "/usr/bin/firefox-esr")
@@ -58,6 +59,20 @@ BASE_PREFS: dict[str, Any] = {
 
 # An IT department's policy: the microphone is blocked and the user cannot change it.
 POLICY_BLOCK_MICROPHONE = {"policies": {"Permissions": {"Microphone": {"BlockNewRequests": True, "Locked": True}}}}
+
+
+# With --connect, prefs reach the browser only if the server lets them (remote.py). They travel
+# as one object, all or none, so one pref a page can read tells: navigator.oscpu (which the widget
+# does not read) shows this value only where the prefs arrived.
+CANARY_PREF, CANARY = "general.oscpu.override", "spelo-harness prefs applied"
+
+
+def _prefs_arrived(browser: Browser) -> bool:
+    context = browser.new_context()
+    try:
+        return context.new_page().evaluate("navigator.oscpu") == CANARY
+    finally:
+        context.close()
 
 
 class FirefoxEngine(Engine):
@@ -113,6 +128,14 @@ class FirefoxEngine(Engine):
         self._check(situation)
         path, source = self._executable()
         prefs = self.prefs(situation, env.mapped_hosts)
+        if env.connect:  # a Playwright server launches it with these options (remote.py)
+            if situation.policy_block:
+                raise Unsupported("with --connect the server launches Firefox; the private install "
+                                  "that holds the policy would be made on this machine")
+            prefs[CANARY_PREF] = CANARY
+            opts = {"firefoxUserPrefs": prefs, "headless": not env.headed, "executablePath": path,
+                    "channel": "moz-firefox" if path else None}
+            return remote.launch(playwright().firefox, env, opts, verify=_prefs_arrived)
         home = None
         if situation.policy_block:
             path = self._private_install(path, env)

@@ -1,0 +1,161 @@
+"""--connect: cells in browsers served by Playwright's own `playwright run-server`.
+
+The servers are started from this test process, which the plugin has already sealed in its
+network namespace: the server, its browsers and the CLI's run all share that lo, so the served
+browsers reach the fixture server as local ones do.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.engines.remote import check_endpoint
+
+START_TIMEOUT_S = 60
+
+
+def start_server(unsafe: bool) -> tuple[subprocess.Popen, str]:
+    cmd = [sys.executable, "-m", "playwright", "run-server", "--port", "0", "--host", "127.0.0.1"]
+    # Own process group: `python -m playwright` runs node as a child, and both must go at the end.
+    proc = subprocess.Popen(cmd + (["--unsafe"] if unsafe else []), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if not sel.select(START_TIMEOUT_S):
+            stop_server(proc)
+            pytest.fail(f"playwright run-server printed nothing within {START_TIMEOUT_S} s")
+    line = proc.stdout.readline()
+    found = re.search(r"Listening on (ws://\S+)", line)
+    if not found:
+        stop_server(proc)
+        pytest.fail(f"playwright run-server said {line!r}")
+    return proc, found.group(1)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(15)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def served():
+    """{"unsafe": endpoint, "safe": endpoint}: one server that applies our launch options and
+    one that drops them (Playwright's default)."""
+    procs, endpoints = [], {}
+    try:
+        for name, unsafe in (("unsafe", True), ("safe", False)):
+            proc, endpoints[name] = start_server(unsafe)
+            procs.append(proc)
+        yield endpoints
+    finally:
+        for proc in procs:
+            stop_server(proc)
+
+
+def results(folder: Path) -> dict[str, dict]:
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    return {r["engine"]: r for r in data["results"]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cells_pass_in_served_browsers(served, run_cli, tmp_path):
+    out = tmp_path / "out"
+    done = run_cli("run", "--browser", "chromium", "--browser", "firefox", "--connect", served["unsafe"],
+                   "-k", "blocked-before", "--output", str(out), "--screenshots", "end")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    cells = results(out)
+    assert set(cells) == {"chromium", "firefox"}
+    for engine, cell in cells.items():
+        assert cell["outcome"] == "pass", (engine, cell["reason"])
+        assert cell["engine_source"] == f"remote {served['unsafe']}"
+
+
+def test_a_server_that_drops_launch_options_skips_with_the_reason(served, run_cli, tmp_path):
+    out = tmp_path / "out"
+    done = run_cli("run", "--browser", "chromium", "--browser", "firefox", "--connect", served["safe"],
+                   "-k", "blocked-before", "--output", str(out))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]  # a skip counts as passed
+    for engine, cell in results(out).items():
+        assert cell["outcome"] == "skipped", engine
+        assert "does not apply the launch options" in cell["reason"] and "--unsafe" in cell["reason"]
+
+
+def test_unreachable_endpoint_is_one_line_before_any_cell(run_cli):
+    endpoint = f"ws://127.0.0.1:{free_port()}/"
+    started = time.monotonic()
+    done = run_cli("run", "--connect", endpoint, "-k", "blocked-before", timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"spelo-harness: --connect: cannot reach {endpoint}: Connection refused"
+    assert "Traceback" not in done.stdout + done.stderr
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("endpoint, says", [
+    ("http://127.0.0.1:9/", "expected ws://HOST:PORT/PATH"),
+    ("ws://127.0.0.1:99999/", "bad port"),
+])
+def test_malformed_endpoint(run_cli, endpoint, says):
+    done = run_cli("run", "--connect", endpoint, timeout=60)
+    assert done.returncode == 2 and says in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_wrong_path_is_named(served):
+    with pytest.raises(ValueError, match="is not a Playwright server endpoint .*400 Bad Request"):
+        check_endpoint(served["safe"] + "elsewhere")
+
+
+def test_another_playwright_version_is_named():
+    """A server of another minor version refuses the handshake with 428 and a message box
+    (measured with run-server 1.64.1 and a client claiming 1.50.0); made here by a stand-in."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer():
+        conn, _ = listener.accept()
+        with conn:
+            while b"\r\n\r\n" not in conn.recv(4096):
+                pass
+            conn.sendall("HTTP/1.1 428 Precondition Required\r\n\r\n"
+                         "║ Playwright version mismatch: ║\n║   - server version: v1.99 ║\n".encode())
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(ValueError, match=r"runs Playwright 1\.99, this harness 1\.\d+"):
+            check_endpoint(f"ws://127.0.0.1:{port}/")
+    finally:
+        thread.join(10)
+        listener.close()
+
+
+def test_pytest_option_checks_the_endpoint_too(tmp_path):
+    endpoint = f"ws://127.0.0.1:{free_port()}/"
+    done = subprocess.run([sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q",
+                           "--spelo-connect", endpoint, "-k", "blocked-before", "--output", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 4  # pytest's usage error
+    assert f"--connect: cannot reach {endpoint}" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
