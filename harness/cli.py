@@ -139,29 +139,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     status = sandbox.seal_status() if args.connect else sandbox.seal()
     print(f"spelo-harness: {status}" + ("" if status == sandbox.SEALED else
           " — WARNING: WebRTC may use the machine's outside interface"), file=sys.stderr, flush=True)
-    # pytest in a child process: its exit, Ctrl-C included, takes every browser and server with it.
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args], start_new_session=True)
-    try:
-        code = proc.wait()
-    except KeyboardInterrupt:
-        _stop_group(proc)
-        raise
+    # pytest in a child process: Ctrl-C and SIGTERM reach it as its interrupt (it closes the
+    # browsers and writes the results), and whatever the run leaves is killed (harness/reaper.py).
+    from harness import reaper
+
+    code = reaper.run_group([sys.executable, "-m", "pytest", *pytest_args])
     if code == 5:  # pytest: nothing collected (e.g. -k matched no cell)
         print("spelo-harness: no cell matched", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK if code == 0 else EXIT_FAILED
-
-
-def _stop_group(proc: subprocess.Popen) -> None:
-    """Ctrl-C: give pytest the interrupt so it closes its browsers, then make sure."""
-    try:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def check_widget(widget: str | None, output: Path) -> Path | None:

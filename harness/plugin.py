@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,10 @@ def pytest_configure(config: pytest.Config) -> None:
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
     config.stash[RESULTS_KEY] = {"results": [], "launches": {}, "versions": {}}
+    # SIGTERM ends the session as Ctrl-C does: browsers closed, results written (controller and workers).
+    from harness import reaper
+
+    reaper.sigterm_as_interrupt()
     config.addinivalue_line("markers", "spelo_cell: a scenario × engine cell of the matrix")
     for engine in ENGINE_NAMES:
         config.addinivalue_line("markers", f"{engine}: a cell that runs in {engine}")
@@ -264,16 +269,36 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     props = dict(report.user_properties)
-    if "spelo_result" not in props or report.when != "call":
-        return
     config = _CONFIG.get("config")
     if config is None:
         return
     store = config.stash[RESULTS_KEY]
-    store["results"].append(Result.from_dict(json.loads(props["spelo_result"])))
-    pool = json.loads(props["spelo_pool"])
-    store["launches"][pool["worker"]] = pool["launches"]
-    store["versions"].update(pool["versions"])
+    if "spelo_result" in props and report.when == "call":
+        store["results"].append(Result.from_dict(json.loads(props["spelo_result"])))
+        pool = json.loads(props["spelo_pool"])
+        store["launches"][pool["worker"]] = pool["launches"]
+        store["versions"].update(pool["versions"])
+    elif report.when == "???" and report.failed and (lost := crashed_cell(report)) is not None:
+        store["results"].append(lost)  # xdist: the worker running this cell died
+    else:
+        return
+    if not hasattr(config, "workerinput"):
+        # Rewritten (atomically) after every cell: an interrupted or killed run leaves valid JSON.
+        write_results(results_path(config), store["results"], {
+            "launches": store["launches"], "versions": store["versions"], "partial": True,
+            "widget": str(run_options(config).widget), "seal": sandbox.seal_status()})
+
+
+CELL_NODEID = re.compile(r"^(?P<file>.+\.ya?ml)::(?P<scenario>[a-z0-9][a-z0-9-]*)\[(?P<engine>[a-z]+)\]$")
+
+
+def crashed_cell(report: pytest.TestReport) -> Result | None:
+    """The failed Result of a cell whose worker process died while running it."""
+    m = CELL_NODEID.match(report.nodeid)
+    if m is None or m["engine"] not in ENGINE_NAMES:
+        return None
+    return Result(scenario=m["scenario"], engine=m["engine"], outcome="fail", source=m["file"],
+                  reason=f"no result: {str(report.longrepr).strip().splitlines()[0]}")
 
 
 _CONFIG: dict[str, pytest.Config] = {}

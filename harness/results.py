@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,4 +82,7 @@ class Result:
 def write_results(path: Path, results: list[Result], meta: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"format": FORMAT, "meta": meta, "results": [r.to_dict() for r in results]}
-    path.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    # Atomically: a reader (or a run killed mid-write) sees the old file or the new one, never half.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    os.replace(tmp, path)

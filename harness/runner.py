@@ -72,11 +72,17 @@ class Harness:
     def close(self) -> None:
         from harness.engines.playwright_tab import stop_playwright
 
-        if self.pool is not None:
-            self.pool.close()
-        stop_playwright()
-        if self.server is not None:
-            self.server.stop()
+        # Every step even when one before failed (an interrupt may have taken Playwright's driver
+        # first): the server, and with it the run's CA folder, must always go.
+        try:
+            if self.pool is not None:
+                self.pool.close()
+        finally:
+            try:
+                stop_playwright()
+            finally:
+                if self.server is not None:
+                    self.server.stop()
 
     def __enter__(self) -> "Harness":
         return self.start()
