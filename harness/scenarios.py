@@ -106,7 +106,7 @@ class Step(Strict):
     def describe(self) -> str:
         for k, v in self.__dict__.items():
             if v is not None:
-                return k if v is True else (f"expect" if k == "expect" else f"{k} {v}")
+                return k if v is True else ("expect" if k == "expect" else f"{k} {v}")
         return "?"
 
 

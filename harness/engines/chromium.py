@@ -14,15 +14,14 @@ How each situation is made (all by Chromium's own means):
 """
 from __future__ import annotations
 
-from typing import Any, Hashable
+from typing import Hashable
 
-from playwright.sync_api import Browser, Error as PlaywrightError
+from playwright.sync_api import Browser
 
-from harness.engines.base import Availability, Engine, RunEnv, Situation, Tab, Unsupported
+from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines import remote
-from harness.engines.playwright_tab import PlaywrightTab, context_options, find_executable, playwright
-
-SYSTEM_PATHS = ("chromium", "chromium-browser", "/usr/bin/chromium", "google-chrome")
+from harness.engines.playwright_engine import PlaywrightEngine
+from harness.engines.playwright_tab import PlaywrightTab, context_options, playwright
 
 BASE_ARGS = [
     "--disable-background-networking",  # no update or safe-browsing traffic on a closed network
@@ -34,25 +33,10 @@ BASE_ARGS = [
 ]
 
 
-class ChromiumEngine(Engine):
+class ChromiumEngine(PlaywrightEngine):
     name = "chromium"
-
-    def __init__(self) -> None:
-        self._availability: Availability | None = None
-
-    def _executable(self) -> tuple[str | None, str]:
-        return find_executable(playwright().chromium, SYSTEM_PATHS)
-
-    def availability(self) -> Availability:
-        if self._availability is None:
-            path, source = self._executable()
-            if not source:
-                self._availability = Availability(
-                    self.name, False,
-                    reason="no Chromium: run `playwright install chromium` or `apt-get install chromium`")
-            else:
-                self._availability = Availability(self.name, True, source=source)
-        return self._availability
+    system_paths = ("chromium", "chromium-browser", "/usr/bin/chromium", "google-chrome")
+    install_hint = "no Chromium: run `playwright install chromium` or `apt-get install chromium`"
 
     def launch_key(self, situation: Situation) -> Hashable:
         return (self.name, situation.device, situation.permission == "prompt" and situation.prompt_answer == "allow")
@@ -122,18 +106,6 @@ class ChromiumEngine(Engine):
             "permission": {"name": "microphone"}, "setting": "denied",
             "browserContextId": info["targetInfo"]["browserContextId"],
         })
-
-    def close_browser(self, browser: Browser) -> None:
-        try:
-            browser.close()
-        except PlaywrightError:
-            pass
-
-    def is_alive(self, browser: Browser) -> bool:
-        return browser.is_connected()
-
-    def version(self, browser: Browser) -> str:
-        return browser.version
 
     def describe(self, situation: Situation) -> list[str]:
         lines = {

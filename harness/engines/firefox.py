@@ -31,13 +31,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Hashable
 
-from playwright.sync_api import Browser, Error as PlaywrightError
+from playwright.sync_api import Browser
 
-from harness.engines.base import Availability, Engine, RunEnv, Situation, Tab, Unsupported
+from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines import remote
-from harness.engines.playwright_tab import PlaywrightTab, context_options, find_executable, playwright
-
-SYSTEM_PATHS = ("firefox-esr", "firefox", "/usr/bin/firefox-esr")
+from harness.engines.playwright_engine import PlaywrightEngine
+from harness.engines.playwright_tab import PlaywrightTab, context_options, playwright
 
 BASE_PREFS: dict[str, Any] = {
     "media.peerconnection.ice.obfuscate_host_addresses": False,  # real loopback candidates, no mDNS
@@ -75,26 +74,14 @@ def _prefs_arrived(browser: Browser) -> bool:
         context.close()
 
 
-class FirefoxEngine(Engine):
+class FirefoxEngine(PlaywrightEngine):
     name = "firefox"
+    system_paths = ("firefox-esr", "firefox", "/usr/bin/firefox-esr")
+    install_hint = "no Firefox: run `playwright install firefox` or `apt-get install firefox-esr`"
 
     def __init__(self) -> None:
-        self._availability: Availability | None = None
+        super().__init__()
         self._installs: dict[int, Path] = {}  # id(browser) -> its private install (policy runs)
-
-    def _executable(self) -> tuple[str | None, str]:
-        return find_executable(playwright().firefox, SYSTEM_PATHS)
-
-    def availability(self) -> Availability:
-        if self._availability is None:
-            path, source = self._executable()
-            if not source:
-                self._availability = Availability(
-                    self.name, False,
-                    reason="no Firefox: run `playwright install firefox` or `apt-get install firefox-esr`")
-            else:
-                self._availability = Availability(self.name, True, source=source)
-        return self._availability
 
     def prefs(self, situation: Situation, mapped_hosts: tuple[str, ...] = ()) -> dict[str, Any]:
         prefs = dict(BASE_PREFS)
@@ -182,19 +169,11 @@ class FirefoxEngine(Engine):
 
     def close_browser(self, browser: Browser) -> None:
         try:
-            browser.close()
-        except PlaywrightError:
-            pass
+            super().close_browser(browser)
         finally:
             home = self._installs.pop(id(browser), None)
             if home is not None:
                 shutil.rmtree(home, ignore_errors=True)
-
-    def is_alive(self, browser: Browser) -> bool:
-        return browser.is_connected()
-
-    def version(self, browser: Browser) -> str:
-        return browser.version
 
     def describe(self, situation: Situation) -> list[str]:
         prefs = self.prefs(situation)

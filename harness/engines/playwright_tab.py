@@ -1,7 +1,6 @@
 """The Tab for every engine that Playwright drives (Chromium, Firefox, Playwright's WebKit)."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -10,22 +9,6 @@ from playwright.sync_api import BrowserContext, Error as PlaywrightError, Frame,
 from harness.engines.base import SPY_JS, ConsoleLine, EngineCrashed, Tab
 
 ACTION_TIMEOUT_MS = 10_000
-
-
-def find_executable(browser_type, system_paths: tuple[str, ...]) -> tuple[str | None, str]:
-    """Playwright's own build where `playwright install` put it, else the distro's.
-    Returns (executable_path or None for Playwright's own, source description)."""
-    try:
-        own = browser_type.executable_path
-    except PlaywrightError:
-        own = ""
-    if own and Path(own).exists():
-        return None, "playwright"
-    for candidate in system_paths:
-        found = shutil.which(candidate) or (candidate if Path(candidate).exists() else None)
-        if found:
-            return found, f"system {found}"
-    return None, ""
 
 
 class PlaywrightTab(Tab):

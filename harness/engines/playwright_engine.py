@@ -1,0 +1,61 @@
+"""What the engines Playwright drives (Chromium, Firefox) share: finding the browser (Playwright's
+own build where `playwright install` put it, else the distro's), availability, closing."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Error as PlaywrightError
+
+from harness.engines.base import Availability, Engine
+from harness.engines.playwright_tab import playwright
+
+
+def find_executable(browser_type, system_paths: tuple[str, ...]) -> tuple[str | None, str]:
+    """(executable_path, source): None for Playwright's own build, else a system path; source
+    is "" when neither exists."""
+    try:
+        own = browser_type.executable_path
+    except PlaywrightError:
+        own = ""
+    if own and Path(own).exists():
+        return None, "playwright"
+    for candidate in system_paths:
+        found = shutil.which(candidate) or (candidate if Path(candidate).exists() else None)
+        if found:
+            return found, f"system {found}"
+    return None, ""
+
+
+class PlaywrightEngine(Engine):
+    system_paths: tuple[str, ...] = ()
+    install_hint: str = ""
+
+    def __init__(self) -> None:
+        self._availability: Availability | None = None
+
+    def browser_type(self) -> Any:
+        return getattr(playwright(), self.name)
+
+    def _executable(self) -> tuple[str | None, str]:
+        return find_executable(self.browser_type(), self.system_paths)
+
+    def availability(self) -> Availability:
+        if self._availability is None:
+            _, source = self._executable()
+            self._availability = (Availability(self.name, True, source=source) if source else
+                                  Availability(self.name, False, reason=self.install_hint))
+        return self._availability
+
+    def close_browser(self, browser: Browser) -> None:
+        try:
+            browser.close()
+        except PlaywrightError:
+            pass  # already gone: nothing left to close
+
+    def is_alive(self, browser: Browser) -> bool:
+        return browser.is_connected()
+
+    def version(self, browser: Browser) -> str:
+        return browser.version
