@@ -1,0 +1,55 @@
+"""spelo-harness soak: every run goes through `run`; a cell whose outcome moves is named with
+each run's outcome and the differing reason, and the exit is 1; a steady matrix exits 0."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness import cli
+from harness.results import Result, write_results
+
+
+def fake_runs(monkeypatch, outcomes_per_run: list[dict[str, str]]) -> list[list[str]]:
+    """Replace cmd_run by one that writes the given outcomes; returns the argv each run got."""
+    seen: list[list[str]] = []
+
+    def fake_cmd_run(args) -> int:
+        seen.append([str(args.output), args.workers, args.keyword, args.browser])
+        outcomes = outcomes_per_run[len(seen) - 1]
+        results = [Result(scenario=c.split("[")[0], engine=c.split("[")[1].rstrip("]"), outcome=o,
+                          reason=f"reason of {o}") for c, o in outcomes.items()]
+        write_results(Path(args.output) / "results.json", results, {})
+        return 0 if all(o == "pass" for o in outcomes.values()) else 1
+
+    monkeypatch.setattr(cli, "cmd_run", fake_cmd_run)
+    return seen
+
+
+def test_a_moving_cell_is_named_and_exits_1(monkeypatch, tmp_path, capsys):
+    seen = fake_runs(monkeypatch, [
+        {"a[chromium]": "pass", "b[firefox]": "pass"},
+        {"a[chromium]": "fail", "b[firefox]": "pass"},
+        {"a[chromium]": "pass"},
+    ])
+    code = cli.main(["soak", "--runs", "3", "--output", str(tmp_path), "--workers", "2", "-k", "a or b",
+                     "--browser", "chromium"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert [s[0] for s in seen] == [str(tmp_path / f"run-0{i}") for i in (1, 2, 3)]
+    assert seen[0][1:] == ["2", "a or b", ["chromium"]]  # run's own options, passed through
+    assert "FLAKY a[chromium]: pass, fail, pass" in out and "run-02 fail: reason of fail" in out
+    assert "FLAKY b[firefox]: pass, pass, missing" in out
+    summary = json.loads((tmp_path / "soak.json").read_text())
+    assert set(summary["changed"]) == {"a[chromium]", "b[firefox]"}
+
+
+def test_a_steady_matrix_exits_0(monkeypatch, tmp_path, capsys):
+    fake_runs(monkeypatch, [{"a[chromium]": "fail"}] * 2)  # failing every time is not flaky
+    assert cli.main(["soak", "--runs", "2", "--output", str(tmp_path)]) == 0
+    assert "0 changed outcome" in capsys.readouterr().out
+
+
+def test_bad_runs_is_one_line_and_exit_2(capsys):
+    assert cli.main(["soak", "--runs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--runs" in err
