@@ -39,7 +39,9 @@ class RunOptions:
     headed: bool = False
     slowmo_ms: int = 0
     trace: bool = False
-    screenshots: str = "each"  # each step | end | failure
+    # each step | end | failure. "end" by default: a screenshot costs 30-90 ms, a step one after
+    # every step made cells 30 % slower (bench/benchmark.py); a failed step always gets its own.
+    screenshots: str = "end"
     on_event: Callable[[str], None] | None = None  # progress lines (repro prints each step)
     keep_sites: bool = False  # leave the cell's site registered after the cell (repro --keep-server)
     connect: str | None = None  # a Playwright server's ws:// endpoint that serves the browsers
@@ -242,7 +244,7 @@ class CellRun:
         while not self._safe_eval(expr):
             if time.monotonic() > end:
                 raise StepFailed(f"{selector} did not become visible within {self.sc.timeout_s:g} s")
-            time.sleep(POLL_S)  # poll
+            self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
 
     def _safe_eval(self, expr: str) -> Any:
         try:
@@ -278,7 +280,7 @@ class CellRun:
             if time.monotonic() > end:
                 self._record(expect, snap, misses)
                 raise StepFailed(f"not as expected after {self.sc.timeout_s:g} s: " + "; ".join(misses))
-            time.sleep(POLL_S)  # poll
+            self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
 
     def _record(self, expect: Expect, snap: dict[str, Any], misses: list[str]) -> None:
         self.result.expected = expect.model_dump(exclude_defaults=True)

@@ -181,11 +181,11 @@ def start(tmp_path):
         cells = cells.replace("{timeout}", str(timeout_s))
         if cli:
             argv = ["harness.cli", "run", "scenarios", "--browser", "chromium", "--workers", workers,
-                    "--output", "out", *args]
+                    "--output", "out", "--screenshots", "each", *args]  # step screenshots: see in_await
         else:
             argv = ["pytest", "scenarios/faults.yaml", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path),
                     "--browser", "chromium", "--output", "out", "--spelo-scenarios", "scenarios",
-                    "-c", os.devnull, *args]
+                    "-c", os.devnull, "--spelo-screenshots", "each", *args]
         run = Run(tmp_path, argv, cells)
         runs.append(run)
         return run

@@ -8,6 +8,7 @@ that engine's module; the runner knows none of it.
 from __future__ import annotations
 
 import abc
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Hashable, Literal
@@ -107,6 +108,11 @@ class Tab(abc.ABC):
         """How many times the browser itself asked for the microphone, where the engine can
         see its prompts; None where it cannot."""
         return None
+
+    def settle(self, timeout_s: float, frame: str | None = None) -> None:
+        """The runner's poll interval: return after timeout_s, or sooner once the frame's DOM
+        changed (engines that can watch it say so; here, the plain interval)."""
+        time.sleep(timeout_s)  # poll interval
 
     @abc.abstractmethod
     def close(self) -> None:
