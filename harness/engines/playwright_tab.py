@@ -11,13 +11,13 @@ from harness.engines.base import SPY_JS, ConsoleLine, EngineCrashed, Tab
 
 ACTION_TIMEOUT_MS = 10_000
 
-# Resolves `ms` after the call, or 10 ms after the DOM's first change (a burst of updates, such
-# as a state attribute then its status text, lands in one snapshot).
+# Resolves `ms` after the call, or as soon as the DOM changed (the observer's callback comes after
+# the task that changed it, so a state attribute and its status text set together arrive together).
 SETTLE_JS = """(ms) => new Promise((resolve) => {
-  let timer = setTimeout(done, ms);
-  const watch = new MutationObserver(() => { watch.disconnect(); clearTimeout(timer); timer = setTimeout(done, 10); });
+  const timer = setTimeout(done, ms);
+  const watch = new MutationObserver(done);
   watch.observe(document.documentElement, { subtree: true, attributes: true, childList: true, characterData: true });
-  function done() { watch.disconnect(); resolve(true); }
+  function done() { watch.disconnect(); clearTimeout(timer); resolve(true); }
 })"""
 
 # The centre of the element as [x, y] in the viewport when a click there reaches it, else null.
