@@ -303,3 +303,30 @@ def _parent(pid: int) -> int:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return 0
+
+
+# -- the fixture server on its own ------------------------------------------------------------------------------
+
+def test_serve_stopped_by_sigterm_removes_its_ca(tmp_path):
+    mark = uuid.uuid4().hex
+    tmpdir = Path(tempfile.mkdtemp(prefix="sf-", dir="/tmp"))
+    env = dict(os.environ, **{FAULT_MARK: mark, "TMPDIR": str(tmpdir)})
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve"], stdout=subprocess.PIPE, text=True,
+                            stderr=subprocess.STDOUT, cwd=tmp_path, env=env, start_new_session=True)
+    try:
+        ca = None
+        for line in proc.stdout:  # the server prints its URLs, then the CA's path, then waits
+            if "The run's CA certificate: " in line:
+                ca = Path(line.split("certificate: ", 1)[1].split(" (", 1)[0])
+                break
+        assert ca is not None and ca.is_file() and ca.parent.parent == tmpdir
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        assert not ca.parent.exists() and list(tmpdir.iterdir()) == []
+        assert marked(mark, FAULT_MARK) == []
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        proc.stdout.close()
+        shutil.rmtree(tmpdir, ignore_errors=True)
