@@ -196,10 +196,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Hostnames {', '.join(MAPPED_HOSTS)} must resolve to 127.0.0.1, e.g. for Chromium:")
         rules = ", ".join(f"MAP {h} 127.0.0.1" for h in MAPPED_HOSTS)
         print(f'  chromium --host-resolver-rules="{rules}" --ignore-certificate-errors-spki-list={server.ca.leaf_spki_sha256()}')
-        print(f"The run's CA certificate: {server.ca.ca_pem} (removed when the server stops). Ctrl-C stops.")
-        sys.stdout.flush()
+        # SIGTERM ends it like Ctrl-C; armed before the last line, which tells a caller it may stop us.
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        print(f"The run's CA certificate: {server.ca.ca_pem} (removed when the server stops). Ctrl-C stops.")
+        sys.stdout.flush()
         stop.wait()
     except KeyboardInterrupt:
         pass
