@@ -46,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", type=Path, default=paths.DEFAULT_OUTPUT, help="artifacts folder (default: test-results)")
     run.add_argument("-k", dest="keyword", help="only cells matching this pytest -k expression")
     run.add_argument("--headed", action="store_true", help="show the browsers")
-    run.add_argument("--screenshots", choices=("each", "end", "failure"), default="end",
-                     help="after each step, at the end of each cell (default), or on failure only; a failed "
+    run.add_argument("--screenshots", choices=("each", "end", "failure"), default="each",
+                     help="after each step (default: the report shows every step), at the end of each cell, or on failure only; a failed "
                           "step always has its own (each step costs 30-90 ms: bench/benchmark.py)")
     run.add_argument("--profile", type=Path, help="the widget profile (YAML) of the build under test")
     run.add_argument("--shard", help="run only shard I of N (e.g. 2/3), split evenly by measured duration")

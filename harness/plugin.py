@@ -37,8 +37,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the widget build to test in place of fixtures_site/spelo.js")
     group.addoption("--spelo-scenarios", action="append", default=None, metavar="DIR",
                     help="folders whose *.yaml files are scenario matrices (default: scenarios/)")
-    group.addoption("--spelo-screenshots", default="end", choices=("each", "end", "failure"),
-                    help="screenshots after each step, at the end of each cell (default), or on failure "
+    group.addoption("--spelo-screenshots", default="each", choices=("each", "end", "failure"),
+                    help="screenshots after each step (default, for the report), at the end of each cell, or on failure "
                          "only; a failed step always has its own")
     group.addoption("--spelo-results", default=None, metavar="FILE",
                     help="where to write the JSON results (default: OUTPUT/results.json)")

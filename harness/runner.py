@@ -41,7 +41,7 @@ class RunOptions:
     trace: bool = False
     # each step | end | failure. "end" by default: a screenshot costs 30-90 ms, a step one after
     # every step made cells 30 % slower (bench/benchmark.py); a failed step always gets its own.
-    screenshots: str = "end"
+    screenshots: str = "each"
     on_event: Callable[[str], None] | None = None  # progress lines (repro prints each step)
     keep_sites: bool = False  # leave the cell's site registered after the cell (repro --keep-server)
     connect: str | None = None  # a Playwright server's ws:// endpoint that serves the browsers
