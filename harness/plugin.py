@@ -225,6 +225,9 @@ class ScenarioItem(pytest.Item):
         self.engine = engine
         self.add_marker("spelo_cell")
         self.add_marker(engine)
+        # A hung browser call must not hold a worker for pytest-timeout's default 300 s: a cell
+        # gets a few times its own waiting budget, plus room for a browser launch.
+        self.add_marker(pytest.mark.timeout(int(scenario.timeout_s * 3 + 45)))
 
     def runtest(self) -> None:
         harness = session_harness(self.config)

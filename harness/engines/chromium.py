@@ -14,8 +14,6 @@ How each situation is made (all by Chromium's own means):
 """
 from __future__ import annotations
 
-import base64
-from pathlib import Path
 from typing import Hashable
 
 from playwright.sync_api import Browser
@@ -92,7 +90,7 @@ class ChromiumEngine(PlaywrightEngine):
         try:
             if situation.permission == "granted":
                 context.grant_permissions(["microphone"])
-            tab = ChromiumTab(context, env.output_dir / "trace.zip" if env.trace else None)
+            tab = PlaywrightTab(context, env.output_dir / "trace.zip" if env.trace else None)
             if situation.permission == "denied":
                 self._deny(browser, tab)
             return tab
@@ -121,19 +119,3 @@ class ChromiumEngine(PlaywrightEngine):
                   "silent": "fake microphone playing a WAV of zeros",
                   "none": "no capture device"}[situation.device]
         return [lines[situation.permission], device]
-
-
-class ChromiumTab(PlaywrightTab):
-    """Screenshots straight from CDP: measured 17 ms against 45 ms for page.screenshot, which
-    also waits for fonts and hides the caret, neither of which the evidence needs."""
-
-    _cdp = None
-
-    def screenshot(self, path: Path) -> None:
-        def go():
-            if self._cdp is None:
-                self._cdp = self.context.new_cdp_session(self.page)
-            shot = self._cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
-            Path(path).write_bytes(base64.b64decode(shot["data"]))
-
-        self._guard(go)

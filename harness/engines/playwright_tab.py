@@ -10,6 +10,7 @@ from playwright.sync_api import BrowserContext, Error as PlaywrightError, Frame,
 from harness.engines.base import SPY_JS, ConsoleLine, EngineCrashed, Tab
 
 ACTION_TIMEOUT_MS = 10_000
+SCREENSHOT_TIMEOUT_MS = 5_000
 
 # Resolves `ms` after the call, or as soon as the DOM changed (the observer's callback comes after
 # the task that changed it, so a state attribute and its status text set together arrive together).
@@ -123,7 +124,9 @@ class PlaywrightTab(Tab):
         return list(self._console)
 
     def screenshot(self, path: Path) -> None:
-        self._guard(lambda: self.page.screenshot(path=str(path)))
+        # Bounded: a capture during a navigation must not hold the cell. (A raw CDP
+        # Page.captureScreenshot was faster, but hung for good once after a link was followed.)
+        self._guard(lambda: self.page.screenshot(path=str(path), timeout=SCREENSHOT_TIMEOUT_MS))
 
     def close(self) -> None:
         try:
