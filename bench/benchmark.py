@@ -197,7 +197,7 @@ def print_matrix(matrix: dict, what: str) -> None:
         print(f"{w:>2} {m['wall']:8.1f} {m['wall'] / base:7.2f} {m['cells']:>6} {m['code']:>5} {m['launches']:>9} "
               f"{m['rss_mb']:12.0f} {m['pss_mb']:12.0f} {m['procs']:>6}  "
               + ", ".join(f"{n} {o}" for o, n in sorted(m["outcomes"].items())))
-    print(f"(2 cores here; RSS counts shared pages once per process, PSS shares them out)")
+    print("(2 cores here; RSS counts shared pages once per process, PSS shares them out)")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 from harness import paths
 

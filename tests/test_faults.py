@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-from harness import paths
 from harness.reaper import marked
 from harness.results import FORMAT, OUTCOMES, Result
 

@@ -1,7 +1,6 @@
 """The release manager's and the quirk hunter's doors: gate, repro, shard, widget profiles."""
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys

@@ -10,7 +10,6 @@ import socket
 import ssl
 import stat
 import time
-from pathlib import Path
 
 import pytest
 

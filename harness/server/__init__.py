@@ -25,6 +25,7 @@ from harness.server.tls import RunCA
 log = logging.getLogger("spelo.server")
 
 MAX_BODY = 256 * 1024
+BACKLOG = 1024
 # A connection that has not sent a whole request head this long after it opened (or after its
 # last response) is closed: a stalled or trickling client must not hold a handler for an hour
 # (aiohttp's own default). Browsers reopen kept-alive connections they find closed.
@@ -113,8 +114,11 @@ class FixtureServer:
             # idle: no whole head in time; lingering: the unread rest of a body after the answer
             keepalive_timeout=self.idle_timeout_s, lingering_time=self.idle_timeout_s)
         await self._runner.setup()
-        http = web.TCPSite(self._runner, LOOPBACK, 0)
-        https = web.TCPSite(self._runner, LOOPBACK, 0, ssl_context=self.ca.server_context())
+        # A deep accept queue: with a busy CPU a burst of connections (many cells, or the hostile
+        # test's 200 at once) outruns the accept loop, and past the default 128 the kernel drops
+        # the handshakes it cannot queue.
+        http = web.TCPSite(self._runner, LOOPBACK, 0, backlog=BACKLOG)
+        https = web.TCPSite(self._runner, LOOPBACK, 0, ssl_context=self.ca.server_context(), backlog=BACKLOG)
         await http.start()
         await https.start()
         self.origins = OriginMap(http_port=_port(http), https_port=_port(https))
