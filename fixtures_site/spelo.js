@@ -267,10 +267,14 @@
     return fetch(api + path, Object.assign({ credentials: "omit", mode: "cors" }, opts || {}));
   }
 
+  // Events go out one after another, so the vendor records them in the order they happened
+  // (concurrent POSTs can arrive swapped).
+  var analyticsQueue = Promise.resolve();
   function analytics(event, extra) {
     var body = JSON.stringify(Object.assign({ event: event, session_id: session && session.id }, extra || {}));
-    apiFetch("/analytics/event", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
-      .catch(function (e) { warn("analytics failed: " + e); });
+    analyticsQueue = analyticsQueue.then(function () {
+      return apiFetch("/analytics/event", { method: "POST", headers: { "Content-Type": "application/json" }, body: body });
+    }).catch(function (e) { warn("analytics failed: " + e); });
   }
 
   function startSession(stream) {
@@ -313,13 +317,18 @@
     };
     var timer = setTimeout(function () { failNetwork(s, "not connected after " + config.connect_timeout_ms + " ms"); },
       config.connect_timeout_ms);
+    s.begin = function () { // once: on "connected", or on the first message should that come first
+      if (s.started || s.ended) { return; }
+      s.started = true;
+      clearTimeout(timer);
+      show("listening", { status: TEXTS.listening });
+      analytics("session_start");
+      watchSilence(s);
+    };
     pc.onconnectionstatechange = function () {
       log("peer connection: " + pc.connectionState);
-      if (pc.connectionState === "connected" && !s.ended) {
-        clearTimeout(timer);
-        show("listening", { status: TEXTS.listening });
-        analytics("session_start");
-        watchSilence(s);
+      if (pc.connectionState === "connected") {
+        s.begin();
       } else if (pc.connectionState === "failed") {
         clearTimeout(timer);
         failNetwork(s, "ICE failed");
@@ -360,6 +369,7 @@
   function onEvent(s, raw) {
     var msg;
     try { msg = JSON.parse(raw); } catch (e) { return; }
+    s.begin(); // a message means the connection is up, even if "connected" has not fired yet
     if (msg.type === "output_audio_buffer.started") { show("speaking", { status: TEXTS.speaking }); }
     else if (msg.type === "output_audio_buffer.stopped") { show("listening", { status: TEXTS.listening }); }
     else if (msg.type === "tool_call" || msg.name) { runTool(s, msg); }
@@ -419,7 +429,7 @@
 
   function endSession(s, reason) {
     if (!s || s.ended) { return; }
-    var wasLive = s.pc && s.pc.connectionState === "connected";
+    var wasLive = !!s.started;
     s.ended = true;
     if (wasLive) { analytics("session_end", { reason: reason || "hangup" }); }
     if (s.pc) { s.pc.close(); }

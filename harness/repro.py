@@ -10,6 +10,7 @@ import argparse
 import difflib
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -75,6 +76,11 @@ def cmd(args: argparse.Namespace) -> int:
 
 def keep_serving(harness, url: str) -> None:
     om = harness.env.origins
+    # Ctrl-C and SIGTERM end the wait; armed before the lines that tell a person (or a test)
+    # the server is up, so a signal right after them cannot land outside the wait.
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     print("\nThe fixture server stays up (Ctrl-C ends it). The cell's page:")
     print(f"  {url}")
     print(f"Hostnames map to 127.0.0.1; Chromium flags: --host-resolver-rules=\"MAP *.test 127.0.0.1\" "
@@ -82,9 +88,5 @@ def keep_serving(harness, url: str) -> None:
     if sandbox.seal_status() == sandbox.SEALED:
         print(f"The run is sealed in its own network namespace; reach it from there, e.g.:\n"
               f"  nsenter --net=/proc/{os.getpid()}/ns/net chromium {url}  (ports {om.http_port}, {om.https_port})")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
+    sys.stdout.flush()
+    stop.wait()
