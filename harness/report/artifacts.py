@@ -33,26 +33,24 @@ def _candidates(recorded: str, base: Path) -> list[Path]:
     return found
 
 
-def locate(recorded: str | None, base: Path) -> Path | None:
-    """The file a result names, if it is on this machine (see the module's docstring)."""
+def _first(recorded: str | None, base: Path, test) -> Path | None:
     for c in _candidates(recorded, base) if recorded else []:
         try:
-            if c.is_file():
+            if test(c):
                 return c.resolve()
         except OSError:  # a path too long or unreadable is simply not found
             continue
     return None
 
 
+def locate(recorded: str | None, base: Path) -> Path | None:
+    """The file a result names, if it is on this machine (see the module's docstring)."""
+    return _first(recorded, base, Path.is_file)
+
+
 def locate_dir(recorded: str | None, base: Path) -> Path | None:
     """A cell's artifacts folder, found like locate() finds a file."""
-    for c in _candidates(recorded, base) if recorded else []:
-        try:
-            if c.is_dir():
-                return c.resolve()
-        except OSError:
-            continue
-    return None
+    return _first(recorded, base, Path.is_dir)
 
 
 def relative_href(path: Path, base: Path) -> str:
