@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from harness import paths, sandbox
-from harness.engines import ENGINE_NAMES
+from harness.engines import ENGINE_NAMES, get_engine
 from harness.engines.base import Situation
 from harness.results import Result, write_results
 from harness.runner import Harness, RunOptions
@@ -252,6 +252,27 @@ class ScenarioItem(pytest.Item):
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    shard(config, items)
+    order_by_browser(items)
+
+
+def order_by_browser(items: list) -> None:
+    """Cells grouped by the browser that serves them (engine, then launch key), in file order
+    within a group; other tests keep their places. xdist's load scheduling hands each worker its
+    cells in this order, so a worker meets each browser's cells in one stretch, and the pool can
+    close a browser when the worker moves on to the next one of that engine."""
+    slots = [n for n, item in enumerate(items) if isinstance(item, ScenarioItem)]
+
+    def browser_of(cell: ScenarioItem) -> tuple[int, str]:
+        engine = get_engine(cell.engine)
+        return ENGINE_NAMES.index(cell.engine), repr(engine.launch_key(cell.scenario.situation(cell.engine)))
+
+    cells = sorted((items[n] for n in slots), key=browser_of)  # stable: file order within a browser
+    for n, cell in zip(slots, cells):
+        items[n] = cell
+
+
+def shard(config: pytest.Config, items: list) -> None:
     spec = config.getoption("--spelo-shard")
     if not spec:
         return

@@ -20,6 +20,7 @@ PromptAnswer = Literal["block", "allow", "ignore"]
 Device = Literal["fake", "none", "silent"]
 
 SPY_JS = (Path(__file__).parent / "spy.js").read_text(encoding="utf-8")
+SETTLE_JS = (Path(__file__).parent / "settle.js").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,16 @@ class Tab(abc.ABC):
 
     def settle(self, timeout_s: float, frame: str | None = None) -> None:
         """The runner's poll interval: return after timeout_s, or sooner once the frame's DOM
-        changed (engines that can watch it say so; here, the plain interval)."""
-        time.sleep(timeout_s)  # poll interval
+        changed since the last settle (settle.js). Measured: the widget settles a few ms after
+        a click, and a fixed 50 ms interval wasted half of itself on average."""
+        seen = self.__dict__.setdefault("_settled", {})
+        expr = f"({SETTLE_JS})({round(timeout_s * 1000)}, {seen.get(frame, -1)})"
+        try:
+            seen[frame] = self.evaluate(expr, frame)
+        except EngineCrashed:
+            raise
+        except Exception:  # navigating, frame not there yet: the plain interval
+            time.sleep(timeout_s)  # poll interval
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -128,6 +137,11 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def launch_key(self, situation: Situation) -> Hashable:
         """Situations with equal keys share one browser launch; the pool keys on this."""
+
+    def in_use(self, browser: Any) -> bool:
+        """Whether a tab of this browser is open (the pool closes idle browsers only). Engines
+        that cannot tell say yes: their browsers are kept to the end."""
+        return True
 
     @abc.abstractmethod
     def launch(self, situation: Situation, env: RunEnv) -> Any:

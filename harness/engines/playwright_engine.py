@@ -54,6 +54,9 @@ class PlaywrightEngine(Engine):
         except PlaywrightError:
             pass  # already gone: nothing left to close
 
+    def in_use(self, browser: Browser) -> bool:
+        return bool(browser.contexts)  # a tab is a context of its own
+
     def is_alive(self, browser: Browser) -> bool:
         return browser.is_connected()
 

@@ -1,7 +1,6 @@
 """The Tab for every engine that Playwright drives (Chromium, Firefox, Playwright's WebKit)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +10,6 @@ from harness.engines.base import SPY_JS, ConsoleLine, EngineCrashed, Tab
 
 ACTION_TIMEOUT_MS = 10_000
 SCREENSHOT_TIMEOUT_MS = 5_000
-
-# Resolves `ms` after the call, or as soon as the DOM changed (the observer's callback comes after
-# the task that changed it, so a state attribute and its status text set together arrive together).
-SETTLE_JS = """(ms) => new Promise((resolve) => {
-  const timer = setTimeout(done, ms);
-  const watch = new MutationObserver(done);
-  watch.observe(document.documentElement, { subtree: true, attributes: true, childList: true, characterData: true });
-  function done() { watch.disconnect(); clearTimeout(timer); resolve(true); }
-})"""
 
 # The centre of the element as [x, y] in the viewport when a click there reaches it, else null.
 CLICK_SPOT_JS = """(sel) => {
@@ -111,14 +101,6 @@ class PlaywrightTab(Tab):
 
     def evaluate(self, expression: str, frame: str | None = None) -> Any:
         return self._guard(lambda: self._frame(frame).evaluate(expression))
-
-    def settle(self, timeout_s: float, frame: str | None = None) -> None:
-        # Measured: after a click the widget settles in a few ms, and half of a fixed 50 ms
-        # interval was wasted on average. The page itself says when its DOM changes.
-        try:
-            self._guard(lambda: self._frame(frame).evaluate(SETTLE_JS, round(timeout_s * 1000)))
-        except PlaywrightError:  # navigating, frame not there yet: the plain interval
-            time.sleep(timeout_s)  # poll interval
 
     def console(self) -> list[ConsoleLine]:
         return list(self._console)

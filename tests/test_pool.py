@@ -1,0 +1,63 @@
+"""The pool: cells reach each worker grouped by browser, and a browser the worker is done with
+is closed when it launches the next one of that engine, never while one of its tabs is open."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import paths
+from harness.engines import get_engine
+from harness.engines.base import Situation
+from harness.runner import Harness, RunOptions
+from harness.scenarios import load_all
+
+
+def test_cells_are_collected_grouped_by_the_browser_that_serves_them():
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           str(paths.SCENARIO_DIR)], cwd=paths.ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    scenarios = {s.id: s for s in load_all([paths.SCENARIO_DIR])}
+    keys = []
+    for line in proc.stdout.splitlines():
+        if "::" not in line:
+            continue
+        name = line.split("::")[-1]
+        sc_id, engine = name[:-1].split("[")
+        keys.append(get_engine(engine).launch_key(scenarios[sc_id].situation(engine)))
+    assert len(keys) == sum(len(s.engines) for s in scenarios.values())
+    runs = [k for n, k in enumerate(keys) if n == 0 or keys[n - 1] != k]  # one entry per stretch
+    assert len(runs) == len(set(keys)), f"a browser's cells come in more than one stretch: {runs}"
+
+
+@pytest.fixture
+def harness(tmp_path: Path):
+    with Harness(RunOptions(output_dir=tmp_path)) as h:
+        yield h
+
+
+def test_an_idle_browser_is_closed_when_the_next_of_its_engine_launches(harness):
+    pool = harness.pool
+    first = pool.new_tab("chromium", Situation(device="fake"))
+    fake_browser = pool.browser("chromium", Situation(device="fake"))
+    first.close()
+    second = pool.new_tab("chromium", Situation(device="none"))
+    try:
+        assert not fake_browser.is_connected()
+        assert pool.launches["chromium"] == 2
+    finally:
+        second.close()
+
+
+def test_a_browser_with_an_open_tab_is_kept(harness):
+    pool = harness.pool
+    held = pool.new_tab("chromium", Situation(device="fake"))
+    other = pool.new_tab("chromium", Situation(device="none"))
+    try:
+        assert held.evaluate("1 + 1") == 2  # its browser still serves it
+        assert pool.launches["chromium"] == 2
+    finally:
+        held.close()
+        other.close()
