@@ -223,6 +223,8 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.engine = engine
+        self.position: int | None = None  # set by order_by_browser, with launch_key and last_of_browser
+        self.last_of_browser: dict = {}
         self.add_marker("spelo_cell")
         self.add_marker(engine)
         # A hung browser call must not hold a worker for pytest-timeout's default 300 s: a cell
@@ -232,6 +234,8 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         harness = session_harness(self.config)
         result = harness.run_cell(self.scenario, self.engine)
+        if self.position is not None:  # ordered by browser: close those no later cell needs
+            harness.pool.close_finished(lambda key: self.last_of_browser.get(key, -1) < self.position)
         self.user_properties.append(("spelo_result", json.dumps(result.to_dict(), default=str)))
         self.user_properties.append(("spelo_pool", json.dumps({
             "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
@@ -258,18 +262,22 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def order_by_browser(items: list) -> None:
     """Cells grouped by the browser that serves them (engine, then launch key), in file order
-    within a group; other tests keep their places. xdist's load scheduling hands each worker its
-    cells in this order, so a worker meets each browser's cells in one stretch, and the pool can
-    close a browser when the worker moves on to the next one of that engine."""
+    within a group; other tests keep their places. Each cell learns the position of the last
+    cell its browser serves. xdist's load scheduling hands each worker its cells in this order,
+    so once a worker has run a cell past that position it will never need that browser again,
+    and ScenarioItem.runtest lets the pool close it."""
     slots = [n for n, item in enumerate(items) if isinstance(item, ScenarioItem)]
-
-    def browser_of(cell: ScenarioItem) -> tuple[int, str]:
-        engine = get_engine(cell.engine)
-        return ENGINE_NAMES.index(cell.engine), repr(engine.launch_key(cell.scenario.situation(cell.engine)))
-
-    cells = sorted((items[n] for n in slots), key=browser_of)  # stable: file order within a browser
+    for n in slots:
+        cell = items[n]
+        cell.launch_key = get_engine(cell.engine).launch_key(cell.scenario.situation(cell.engine))
+    cells = sorted((items[n] for n in slots),  # stable: file order within a browser
+                   key=lambda c: (ENGINE_NAMES.index(c.engine), repr(c.launch_key)))
+    last: dict = {}
     for n, cell in zip(slots, cells):
         items[n] = cell
+        cell.position, last[cell.launch_key] = n, n
+    for cell in cells:
+        cell.last_of_browser = last
 
 
 def shard(config: pytest.Config, items: list) -> None:

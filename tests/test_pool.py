@@ -1,5 +1,5 @@
-"""The pool: cells reach each worker grouped by browser, and a browser the worker is done with
-is closed when it launches the next one of that engine, never while one of its tabs is open."""
+"""The pool: cells reach each worker grouped by browser, and a browser no later cell needs is
+closed, never while one of its tabs is open."""
 from __future__ import annotations
 
 import subprocess
@@ -38,26 +38,29 @@ def harness(tmp_path: Path):
         yield h
 
 
-def test_an_idle_browser_is_closed_when_the_next_of_its_engine_launches(harness):
+def test_a_finished_idle_browser_is_closed_and_the_others_kept(harness):
     pool = harness.pool
-    first = pool.new_tab("chromium", Situation(device="fake"))
-    fake_browser = pool.browser("chromium", Situation(device="fake"))
-    first.close()
-    second = pool.new_tab("chromium", Situation(device="none"))
-    try:
-        assert not fake_browser.is_connected()
-        assert pool.launches["chromium"] == 2
-    finally:
-        second.close()
+    fake, none = Situation(device="fake"), Situation(device="none")
+    fake_key = get_engine("chromium").launch_key(fake)
+    pool.new_tab("chromium", fake).close()
+    fake_browser = pool.browser("chromium", fake)
+    pool.new_tab("chromium", none).close()
+    none_browser = pool.browser("chromium", none)
+    pool.close_finished(lambda key: key == fake_key)
+    assert not fake_browser.is_connected()
+    assert none_browser.is_connected()
+    pool.new_tab("chromium", none).close()  # served by the browser kept
+    assert pool.launches["chromium"] == 2
 
 
-def test_a_browser_with_an_open_tab_is_kept(harness):
+def test_a_browser_with_an_open_tab_is_kept_even_when_finished(harness):
     pool = harness.pool
     held = pool.new_tab("chromium", Situation(device="fake"))
-    other = pool.new_tab("chromium", Situation(device="none"))
     try:
+        pool.close_finished(lambda key: True)
         assert held.evaluate("1 + 1") == 2  # its browser still serves it
-        assert pool.launches["chromium"] == 2
     finally:
         held.close()
-        other.close()
+    pool.close_finished(lambda key: True)
+    assert pool.new_tab("chromium", Situation(device="fake")).evaluate("2") == 2
+    assert pool.launches["chromium"] == 2

@@ -1,12 +1,11 @@
 """Browsers pooled per worker: one per (engine, launch key), reused by every cell that can be
-served by a fresh context of it; relaunched only when it died. Closed at the end, or as soon as
-the worker launches another browser of the same engine while this one has no tab open: the
-plugin orders cells by browser (plugin.order_by_browser), so a worker is then done with it.
-Measured: keeping every browser to the end held 8 per worker (5 of them Firefox)."""
+served by a fresh context of it; relaunched only when it died. Closed at the end, or earlier
+when the caller knows no later cell needs it (close_finished: the plugin, which orders cells by
+browser). Measured: keeping every browser to the end held 8 per worker, 5 of them Firefox."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 from harness.engines import get_engine
 from harness.engines.base import RunEnv, Situation, Tab
@@ -30,7 +29,6 @@ class EnginePool:
             engine.close_browser(held[1])
             held = None
         if held is None:
-            self._close_idle(engine_name)
             browser = engine.launch(situation, self.env)
             self._browsers[key] = (engine_name, browser)
             self.launches[engine_name] = self.launches.get(engine_name, 0) + 1
@@ -42,10 +40,12 @@ class EnginePool:
         browser = self.browser(engine_name, situation)
         return get_engine(engine_name).new_tab(browser, situation, env or self.env)
 
-    def _close_idle(self, engine_name: str) -> None:
-        engine = get_engine(engine_name)
-        for key, (name, browser) in list(self._browsers.items()):
-            if name == engine_name and not engine.in_use(browser):
+    def close_finished(self, finished: Callable[[Hashable], bool]) -> None:
+        """Close every browser whose launch key `finished` says no later cell needs, unless a
+        tab of it is still open (a test may hold tabs of two browsers at once)."""
+        for key, (engine_name, browser) in list(self._browsers.items()):
+            engine = get_engine(engine_name)
+            if finished(key) and not engine.in_use(browser):
                 del self._browsers[key]
                 engine.close_browser(browser)
 
