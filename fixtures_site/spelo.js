@@ -278,7 +278,7 @@
   }
 
   function startSession(stream) {
-    var s = session = { stream: stream, pc: null, channel: null, id: null, secret: null, ended: false };
+    var s = session = { stream: stream, pc: null, channel: null, held: null, id: null, secret: null, ended: false };
     show("connecting", { status: TEXTS.connecting });
     apiFetch("/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })
       .then(function (res) {
@@ -307,7 +307,11 @@
     var pc = s.pc = new RTCPeerConnection({ iceServers: [] });
     s.stream.getTracks().forEach(function (t) { pc.addTrack(t, s.stream); });
     s.channel = pc.createDataChannel("oai-events");
-    s.channel.onmessage = function (ev) { onEvent(s, ev.data); };
+    s.channel.onmessage = function (ev) {
+      if (s.ended) { return; }
+      if (!s.started) { s.begin(); } // a message means the connection is up, even if "connected" has not fired yet
+      if (s.held) { s.held.push(ev.data); } else { onEvent(s, ev.data); }
+    };
     pc.ontrack = function (ev) {
       // Attached to a muted element so the browser pulls the audio through at once.
       var audio = s.audio = new Audio();
@@ -324,6 +328,15 @@
       show("listening", { status: TEXTS.listening });
       analytics("session_start");
       watchSilence(s);
+      // Messages wait for the next task, in order: Listening is shown (and announced) on its own
+      // before anything they do. Measured: when the model spoke first and its message beat
+      // "connected", Listening and Speaking were set in one task and Listening was never seen.
+      s.held = [];
+      setTimeout(function () {
+        var held = s.held;
+        s.held = null;
+        held.forEach(function (raw) { if (!s.ended) { onEvent(s, raw); } });
+      }, 0);
     };
     pc.onconnectionstatechange = function () {
       log("peer connection: " + pc.connectionState);
@@ -369,7 +382,6 @@
   function onEvent(s, raw) {
     var msg;
     try { msg = JSON.parse(raw); } catch (e) { return; }
-    s.begin(); // a message means the connection is up, even if "connected" has not fired yet
     if (msg.type === "output_audio_buffer.started") { show("speaking", { status: TEXTS.speaking }); }
     else if (msg.type === "output_audio_buffer.stopped") { show("listening", { status: TEXTS.listening }); }
     else if (msg.type === "tool_call" || msg.name) { runTool(s, msg); }
