@@ -223,7 +223,9 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.engine = engine
-        self.position: int | None = None  # set by order_by_browser, with launch_key and last_of_browser
+        # Set by order_by_browser: this cell's place, its browser, and each browser's last place.
+        self.position: int | None = None
+        self.launch_key = None
         self.last_of_browser: dict = {}
         self.add_marker("spelo_cell")
         self.add_marker(engine)

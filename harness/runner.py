@@ -39,8 +39,9 @@ class RunOptions:
     headed: bool = False
     slowmo_ms: int = 0
     trace: bool = False
-    # each step | end | failure. "end" by default: a screenshot costs 30-90 ms, a step one after
-    # every step made cells 30 % slower (bench/benchmark.py); a failed step always gets its own.
+    # each | end | failure. "each" (a screenshot after every step) feeds the report's step views;
+    # a screenshot costs 30-90 ms, so "end" (one per cell) and "failure" (only of a failed cell,
+    # like hand-written tests) are faster (bench/benchmark.py). A failed step always gets its own.
     screenshots: str = "each"
     on_event: Callable[[str], None] | None = None  # progress lines (repro prints each step)
     keep_sites: bool = False  # leave the cell's site registered after the cell (repro --keep-server)
