@@ -11,30 +11,20 @@ Exit codes: 0 the gate passes, 1 new failures, 2 bad input.
 """
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from harness.errors import UsageError
 from harness.results import FORMAT, Result
 
 FAILED = ("fail", "stale-quirk")
 
 
-class GateError(Exception):
+class GateError(UsageError):
     pass
-
-
-def register(sub) -> None:
-    p = sub.add_parser("gate", help="compare a results file with a baseline; fail on new failures")
-    p.add_argument("results", type=Path, help="the results.json of the release candidate")
-    p.add_argument("--baseline", type=Path, required=True,
-                   help="the last release's results.json, or a known-issues YAML file")
-    p.add_argument("--output", type=Path, help="also write the Markdown diff to this file")
-    p.set_defaults(func=cmd)
 
 
 def load_results(path: Path) -> dict[str, Result]:
@@ -102,18 +92,3 @@ def compare(current: dict[str, Result], baseline: Baseline, known_issues_file: b
     section("Still failing (known)", [f"- `{c}`: {baseline.failing[c]}" for c in sorted(still)])
     section("Not run this time", [f"- `{c}`" for c in gone])
     return (1 if new else 0), "\n".join(lines) + "\n"
-
-
-def cmd(args: argparse.Namespace) -> int:
-    from harness.errors import UsageError
-
-    try:
-        current = load_results(args.results)
-        baseline = load_baseline(args.baseline)
-        code, text = compare(current, baseline, args.baseline.suffix in (".yaml", ".yml"))
-    except GateError as e:
-        raise UsageError(str(e)) from None
-    sys.stdout.write(text)
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-    return code

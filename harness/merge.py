@@ -9,12 +9,12 @@ Exit codes: 0 merged, 2 bad input (one line naming the file and what is wrong).
 """
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UsageError
 from harness.results import FORMAT, OUTCOMES, Result, StepRecord, write_results
 
 DEFAULT_OUTPUT = Path("test-results") / "merged"
@@ -29,41 +29,11 @@ TYPES: dict[str, type | tuple[type, ...]] = {
 ITEM_TYPES = {"means": str, "injected": str, "mismatches": str, "console": str, "api_log": dict, "steps": dict}
 
 
-def register(sub) -> None:
-    p = sub.add_parser("merge", help="join results files (e.g. from shards) into one results.json and reports")
-    p.add_argument("files", nargs="*", type=Path, metavar="RESULTS.json", help="results files of runs")
-    p.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
-                   help=f"folder for the merged results.json, report.html and junit.xml (default: {DEFAULT_OUTPUT})")
-    p.set_defaults(func=cmd)
+class MergeError(UsageError):
+    """Bad input to merge; its line starts with "merge: "."""
 
-
-def cmd(args: argparse.Namespace) -> int:
-    from harness.cli import EXIT_OK, UsageError
-    from harness.report import write_reports
-
-    try:
-        results, meta, repeats = merge([read(f) for f in args.files])
-    except MergeError as e:
-        raise UsageError(f"merge: {e}") from None
-    out = args.output
-    try:
-        write_results(out / "results.json", results, meta)
-        reports = write_reports(out, results, meta)
-    except OSError as e:
-        raise UsageError(f"merge: cannot write to {out}: {e.strerror or e}") from None
-    counts = ", ".join(f"{sum(r.outcome == o for r in results)} {o}" for o in OUTCOMES
-                       if any(r.outcome == o for r in results))
-    n = len(args.files)
-    print(f"merged {n} file{'s' if n != 1 else ''}: {len(results)} cells ({counts})"
-          + (f"; {repeats} cells in more than one file with the same outcome, counted once" if repeats else ""))
-    print(f"results: {out / 'results.json'}")
-    for kind, path in reports.items():
-        print(f"{kind}: {path}")
-    return EXIT_OK
-
-
-class MergeError(Exception):
-    pass
+    def __init__(self, message: str):
+        super().__init__(f"merge: {message}")
 
 
 def read(path: Path) -> tuple[Path, list[Result], dict[str, Any]]:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.engines import ENGINE_NAMES
 from harness.engines.base import Situation
+from harness.errors import UsageError
 from harness.origins import ORIGINS
 
 EngineName = Literal["chromium", "firefox", "webkit"]
@@ -21,7 +22,7 @@ Embedding = Literal["top", "same-origin-iframe", "cross-origin-iframe", "cross-o
 Target = Literal["orb", "continue", "cancel", "fallback"]
 
 
-class ScenarioError(Exception):
+class ScenarioError(UsageError):
     """One line: file:line: field: what is wrong."""
 
 

@@ -12,8 +12,10 @@ import re
 import statistics
 from pathlib import Path
 
+from harness.errors import UsageError
 
-class ShardError(ValueError):
+
+class ShardError(UsageError, ValueError):
     pass
 
 

@@ -1,4 +1,4 @@
-"""spelo-harness soak: every run goes through `run`; a cell whose outcome moves is named with
+"""spelo-harness soak: every run goes through `run`'s own run_matrix; a cell whose outcome moves is named with
 each run's outcome and the differing reason, and the exit is 1; a steady matrix exits 0."""
 from __future__ import annotations
 
@@ -6,22 +6,26 @@ import json
 from pathlib import Path
 
 from harness import cli
+from harness.commands import soak
+from harness.matrix import RunRequest
 from harness.results import Result, write_results
 
 
 def fake_runs(monkeypatch, outcomes_per_run: list[dict[str, str]]) -> list[list[str]]:
-    """Replace cmd_run by one that writes the given outcomes; returns the argv each run got."""
-    seen: list[list[str]] = []
+    """Replace run_matrix by one that writes the given outcomes; returns what each run was asked."""
+    seen: list[list] = []
 
-    def fake_cmd_run(args) -> int:
-        seen.append([str(args.output), args.workers, args.keyword, args.browser])
+    def fake_run_matrix(request: RunRequest) -> int:
+        assert isinstance(request, RunRequest)
+        assert request.screenshots == RunRequest.screenshots  # run's own defaults where soak says nothing
+        seen.append([str(request.output), request.workers, request.keyword, request.browsers])
         outcomes = outcomes_per_run[len(seen) - 1]
         results = [Result(scenario=c.split("[")[0], engine=c.split("[")[1].rstrip("]"), outcome=o,
                           reason=f"reason of {o}") for c, o in outcomes.items()]
-        write_results(Path(args.output) / "results.json", results, {})
+        write_results(Path(request.output) / "results.json", results, {})
         return 0 if all(o == "pass" for o in outcomes.values()) else 1
 
-    monkeypatch.setattr(cli, "cmd_run", fake_cmd_run)
+    monkeypatch.setattr(soak, "run_matrix", fake_run_matrix)
     return seen
 
 

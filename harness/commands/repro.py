@@ -15,7 +15,10 @@ import threading
 from pathlib import Path
 
 from harness import paths, sandbox
+from harness.commands.options import add_widget_option
 from harness.engines import ENGINE_NAMES
+from harness.errors import EXIT_FAILED, EXIT_OK, UsageError
+from harness.widget_build import check_widget
 
 
 def register(sub) -> None:
@@ -23,28 +26,23 @@ def register(sub) -> None:
     p.add_argument("scenario", help="the scenario id, e.g. blocked-prompt")
     p.add_argument("--browser", required=True, choices=ENGINE_NAMES)
     p.add_argument("--scenarios", type=Path, default=paths.SCENARIO_DIR, help="scenario file or folder")
-    p.add_argument("--widget", help="a widget build (path or URL) instead of the reference one")
+    add_widget_option(p)
     p.add_argument("--profile", type=Path, help="the widget profile (YAML) of that build")
     p.add_argument("--output", type=Path, default=paths.DEFAULT_OUTPUT / "repro")
     p.add_argument("--headed", action="store_true", help="show the browser")
     p.add_argument("--trace", action="store_true", help="record a Playwright trace (Playwright engines)")
     p.add_argument("--slowmo", type=int, default=0, metavar="MS", help="slow each browser action down")
     p.add_argument("--keep-server", action="store_true", help="keep the fixture server up after the cell")
-    p.set_defaults(func=cmd)
+    p.set_defaults(func=main)
 
 
-def cmd(args: argparse.Namespace) -> int:
-    from harness.cli import check_widget
-    from harness.errors import UsageError
+def main(args: argparse.Namespace) -> int:
     from harness.profile import REFERENCE, load_profile
     from harness.runner import Harness, RunOptions
-    from harness.scenarios import ScenarioError, load_all
+    from harness.scenarios import load_all
 
-    try:
-        scenarios = {s.id: s for s in load_all([args.scenarios])}
-        profile = load_profile(args.profile) if args.profile else REFERENCE
-    except ScenarioError as e:
-        raise UsageError(str(e)) from None
+    scenarios = {s.id: s for s in load_all([args.scenarios])}  # a bad file raises UsageError's kind
+    profile = load_profile(args.profile) if args.profile else REFERENCE
     scenario = scenarios.get(args.scenario)
     if scenario is None:
         near = difflib.get_close_matches(args.scenario, list(scenarios), n=3)
@@ -71,7 +69,7 @@ def cmd(args: argparse.Namespace) -> int:
         print(result.explain() if not result.ok or result.outcome != "pass" else f"{result.cell_id}: pass")
         if args.keep_server:
             keep_serving(harness, result.url)
-    return 0 if result.ok else 1
+    return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def keep_serving(harness, url: str) -> None:

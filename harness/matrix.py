@@ -1,0 +1,120 @@
+"""One run of the matrix, as `run`, `soak` (and any later caller) ask for it: a typed request,
+checked before any browser starts, then pytest with the plugin in a child process.
+
+Callers build a RunRequest and call run_matrix(); nothing re-parses argv text to get here.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness import paths
+from harness.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from harness.widget_build import check_widget
+
+SCREENSHOTS = ("each", "end", "failure")
+
+
+@dataclass
+class RunRequest:
+    """Everything one run of the matrix needs; the defaults are the `run` command's defaults."""
+
+    scenarios: list[Path] = field(default_factory=lambda: [paths.SCENARIO_DIR])
+    browsers: list[str] = field(default_factory=list)  # empty: every usable engine
+    workers: str = "1"                                  # a number ≥ 1 or "auto"
+    output: Path = paths.DEFAULT_OUTPUT
+    keyword: str | None = None                          # pytest -k
+    widget: str | None = None                           # a path or an http(s) URL
+    headed: bool = False
+    screenshots: str = "each"                           # one of SCREENSHOTS
+    profile: Path | None = None
+    shard: str | None = None                            # "I/N"
+    durations: Path | None = None
+    connect: str | None = None                          # a Playwright server's ws:// endpoint
+
+
+def check(request: RunRequest) -> Path | None:
+    """Every input a run takes, checked before any browser starts (a UsageError names the first
+    bad one); returns the widget build as a local file, fetched if it was a URL."""
+    from harness.scenarios import load_all
+
+    scenarios = load_all(list(request.scenarios))  # bad input stops here, before any browser starts
+    if not scenarios:
+        raise UsageError(f"no scenarios found in {', '.join(map(str, request.scenarios))}")
+    widget = check_widget(request.widget, request.output)
+    if request.profile is not None:
+        from harness.profile import load_profile
+
+        load_profile(request.profile)
+    if request.shard is not None:
+        from harness.shard import parse_shard
+
+        parse_shard(request.shard)
+    workers = request.workers
+    if workers != "auto" and not (workers.isdigit() and int(workers) >= 1):
+        raise UsageError(f"--workers: expected a number ≥ 1 or 'auto', got {workers!r}")
+    if request.screenshots not in SCREENSHOTS:
+        raise UsageError(f"--screenshots: expected one of {', '.join(SCREENSHOTS)}, got {request.screenshots!r}")
+    if request.connect:
+        from harness.engines.remote import check_endpoint
+
+        try:
+            check_endpoint(request.connect)  # a few seconds at most, before any cell
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+    return widget
+
+
+def pytest_args(request: RunRequest, widget: Path | None) -> list[str]:
+    """The pytest command line of the request (the plugin's options)."""
+    args = [str(p) for p in request.scenarios] + [
+        "-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=", "-o", "console_output_style=classic",
+        "--rootdir", str(paths.ROOT), "--output", str(request.output),
+        "--spelo-screenshots", request.screenshots, "-W", "ignore::DeprecationWarning",
+    ]
+    for p in request.scenarios:  # only these folders' YAML files are collected as cells
+        args += ["--spelo-scenarios", str((p if p.is_dir() else p.parent).resolve())]
+    for b in request.browsers:
+        args += ["--browser", b]
+    if widget:
+        args += ["--widget", str(widget)]
+    if request.profile is not None:
+        args += ["--spelo-profile", str(request.profile.resolve())]
+    if request.shard is not None:
+        args += ["--spelo-shard", request.shard]
+    if request.durations is not None:
+        args += ["--spelo-durations", str(request.durations.resolve())]
+    if request.workers != "1":
+        args += ["-n", request.workers]
+    if request.keyword:
+        args += ["-k", request.keyword]
+    if request.headed:
+        args.append("--headed")
+    if request.connect:  # the plugin then leaves the seal off (see pytest_configure)
+        args += ["--spelo-connect", request.connect]
+    return args
+
+
+def run_matrix(request: RunRequest) -> int:
+    """Check the request, seal the network, run pytest with the plugin; 0 all cells as expected,
+    1 some failed, 2 bad input (raised as UsageError) or no cell matched."""
+    widget = check(request)
+    argv = pytest_args(request, widget)
+    # Sealed before pytest starts (this process has one thread): the child inherits the network
+    # namespace with only lo, so all test traffic, WebRTC included, stays on loopback.
+    from harness import sandbox
+
+    # Not with --connect: the server's browsers could not reach a fixture server sealed away.
+    status = sandbox.seal_status() if request.connect else sandbox.seal()
+    print(f"spelo-harness: {status}" + ("" if status == sandbox.SEALED else
+          " — WARNING: WebRTC may use the machine's outside interface"), file=sys.stderr, flush=True)
+    # pytest in a child process: Ctrl-C and SIGTERM reach it as its interrupt (it closes the
+    # browsers and writes the results), and whatever the run leaves is killed (harness/reaper.py).
+    from harness import reaper
+
+    code = reaper.run_group([sys.executable, "-m", "pytest", *argv])
+    if code == 5:  # pytest: nothing collected (e.g. -k matched no cell)
+        print("spelo-harness: no cell matched", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if code == 0 else EXIT_FAILED
