@@ -26,7 +26,7 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     **{k: dict for k in ("expected", "seen", "peer")},
     "duration_s": (int, float), "browser_prompts": int,
 }
-ITEM_TYPES = {"means": str, "injected": str, "mismatches": str, "console": str, "api_log": dict, "steps": dict}
+ITEM_TYPES: dict[str, type | tuple[type, ...]] = {"means": str, "injected": str, "mismatches": (str, dict), "console": str, "api_log": dict, "steps": dict}
 
 
 class MergeError(UsageError):

@@ -23,6 +23,24 @@ class StepRecord:
 
 
 @dataclass
+class Mismatch:
+    """One way what was seen differs from what was expected (made by harness/expect.py)."""
+    field: str          # the expectation's field, e.g. "tooltip"; "" in files of older runs
+    expected: Any = None
+    observed: Any = None
+    text: str = ""      # the line people read: "tooltip: expected 'X', seen 'Y'"
+
+    @classmethod
+    def of(cls, item: "Mismatch | dict[str, Any] | str") -> "Mismatch":
+        """From a results file: an object, or a bare text as older runs wrote it."""
+        if isinstance(item, Mismatch):
+            return item
+        if isinstance(item, str):
+            return cls(field="", text=item)
+        return cls(**{k: v for k, v in item.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
 class Result:
     scenario: str
     engine: str
@@ -38,7 +56,7 @@ class Result:
     url: str = ""
     expected: dict[str, Any] = field(default_factory=dict)
     seen: dict[str, Any] = field(default_factory=dict)
-    mismatches: list[str] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     api_log: list[dict[str, Any]] = field(default_factory=list)
     browser_prompts: int | None = None
@@ -47,6 +65,9 @@ class Result:
     screenshot: str | None = None
     artifacts: str = ""
     duration_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.mismatches = [Mismatch.of(m) for m in self.mismatches]
 
     @property
     def ok(self) -> bool:
@@ -68,7 +89,7 @@ class Result:
     def explain(self) -> str:
         """The failure text pytest and the CLI show: expected vs seen, console, screenshot."""
         lines = [f"{self.cell_id}: {self.outcome}: {self.reason}"]
-        lines += [f"  - {m}" for m in self.mismatches]
+        lines += [f"  - {m.text}" for m in self.mismatches]
         if self.console:
             lines.append("  console transcript:")
             lines += [f"    {c}" for c in self.console[-30:]]

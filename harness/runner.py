@@ -10,7 +10,6 @@ import logging
 import re
 import time
 import wave
-from urllib.parse import urlsplit
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -21,14 +20,14 @@ from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
 from harness.origins import MAPPED_HOSTS
 from harness.a11y import run_axe
+from harness.expect import mismatches
 from harness.profile import REFERENCE, WidgetProfile
-from harness.results import Result, StepRecord
+from harness.results import Mismatch, Result, StepRecord
 from harness.scenarios import Expect, Scenario
 from harness.server import FixtureServer
 
 log = logging.getLogger("spelo.runner")
 POLL_S = 0.05
-TRANSIENT_STATES = {"loading", "requesting", "connecting"}
 
 
 @dataclass
@@ -271,19 +270,19 @@ class CellRun:
         end = self._deadline()
         while True:
             snap = self.observe()
-            misses = compare(expect, snap)
+            misses = mismatches(expect, snap)  # the table of checks: harness/expect.py
             if not misses:
                 self._record(expect, snap, [])
                 return "primary"
-            if alternative is not None and not compare(alternative, snap):
+            if alternative is not None and not mismatches(alternative, snap):
                 self._record(alternative, snap, [])
                 return "alternative"
             if time.monotonic() > end:
                 self._record(expect, snap, misses)
-                raise StepFailed(f"not as expected after {self.sc.timeout_s:g} s: " + "; ".join(misses))
+                raise StepFailed(f"not as expected after {self.sc.timeout_s:g} s: " + "; ".join(m.text for m in misses))
             self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
 
-    def _record(self, expect: Expect, snap: dict[str, Any], misses: list[str]) -> None:
+    def _record(self, expect: Expect, snap: dict[str, Any], misses: list[Mismatch]) -> None:
         self.result.expected = expect.model_dump(exclude_defaults=True)
         self.result.seen = {k: v for k, v in snap.items() if k not in ("console", "peer")}
         self.result.mismatches = misses
@@ -321,92 +320,6 @@ class CellRun:
 
 class StepFailed(Exception):
     pass
-
-
-def compare(expect: Expect, snap: dict[str, Any]) -> list[str]:
-    """Every way the snapshot differs from the expectation, as 'field: expected X, seen Y'."""
-    misses: list[str] = []
-
-    def check(name: str, want: Any, seen: Any) -> None:
-        if want is not None and want != seen:
-            misses.append(f"{name}: expected {want!r}, seen {seen!r}")
-
-    state = snap.get("state")
-    if expect.state is not None:
-        check("state", expect.state, state)
-    elif state in TRANSIENT_STATES:
-        misses.append(f"state: still {state!r}")
-    check("status", expect.status, snap.get("status"))
-    check("tooltip", expect.tooltip, snap.get("tooltip"))
-    check("notice", expect.notice, snap.get("notice"))
-    check("fallback", expect.fallback, snap.get("fallback"))
-    text = snap.get("text") or ""
-    for t in expect.text_contains:
-        if t not in text:
-            misses.append(f"text: expected to contain {t!r}, seen {text!r}")
-    console = snap.get("console") or []
-    for line in set(expect.console):
-        want, seen = expect.console.count(line), console.count(line)
-        if seen < want:
-            misses.append(f"console: expected {line!r}" + (f" {want} times, seen {seen}" if want > 1 else ", not seen"))
-    for bad in expect.console_absent:
-        hits = [c for c in console if bad in c]
-        if hits:
-            misses.append(f"console: {bad!r} must not appear, seen {hits[0]!r}")
-    gum = snap.get("gum") or []
-    check("getUserMedia calls", expect.gum_calls, len(gum))
-    if expect.gum_errors is not None:
-        check("getUserMedia outcomes", expect.gum_errors, [c["outcome"] for c in gum])
-    if expect.gum_needs_activation is not None:
-        without = [c for c in gum if c.get("activation") is False]
-        if expect.gum_needs_activation and without:
-            misses.append(f"getUserMedia: {len(without)} call(s) without user activation")
-    if expect.browser_prompts is not None and snap.get("browser_prompts") is not None:
-        check("browser prompts", expect.browser_prompts, snap.get("browser_prompts"))
-    check("API calls", expect.api_calls, snap.get("api_calls") if expect.api_calls is not None else None)
-    check("present", expect.present, snap.get("present"))
-    history = snap.get("history") or []
-    if expect.states_seen is not None and not in_order(expect.states_seen, [h["state"] for h in history]):
-        misses.append(f"states over time: expected {expect.states_seen} in order, seen {[h['state'] for h in history]}")
-    if expect.status_seen is not None and not in_order(expect.status_seen, [h["status"] for h in history]):
-        misses.append(f"status texts over time: expected {expect.status_seen} in order, seen {[h['status'] for h in history]}")
-    check("analytics events", expect.analytics, snap.get("analytics") if expect.analytics is not None else None)
-    peer = snap.get("peer") or {}
-    audio = peer.get("audio") or {}
-    if expect.peer_audio_rms_min is not None or expect.peer_audio_rms_max is not None:
-        if audio.get("seconds", 0) < 1.0:
-            misses.append(f"peer audio: {audio.get('seconds', 0):.2f} s received, need ≥ 1 s to measure")
-        elif expect.peer_audio_rms_min is not None and audio["rms"] < expect.peer_audio_rms_min:
-            misses.append(f"peer audio: RMS {audio['rms']:.4f} below {expect.peer_audio_rms_min}")
-        elif expect.peer_audio_rms_max is not None and audio["rms"] > expect.peer_audio_rms_max:
-            misses.append(f"peer audio: RMS {audio['rms']:.4f} above {expect.peer_audio_rms_max}")
-    if expect.peer_tool_result is not None:
-        check("peer tool result", expect.peer_tool_result, peer.get("tool_result") is not None)
-    check("peer offers", expect.peer_offers, peer.get("offers") if expect.peer_offers is not None else None)
-    if expect.url_path is not None:
-        seen_path = urlsplit(snap.get("url") or "").path
-        check("page", expect.url_path, seen_path)
-    orb = snap.get("orb") or {}
-    check("orb name", expect.orb_name, orb.get("name"))
-    if expect.orb_is_button is not None:
-        check("orb is a <button>", expect.orb_is_button, orb.get("tag") == "button")
-    check("orb focused", expect.orb_focused, orb.get("focused"))
-    if expect.live_region is not None:
-        check("live region", expect.live_region, (snap.get("live_regions") or 0) > 0)
-    if expect.axe_max_impact_violations is not None:
-        axe = snap.get("axe")
-        if axe is None:
-            misses.append("axe: no axe step ran before this expectation")
-        elif len(axe["violations"]) > expect.axe_max_impact_violations:
-            misses.append("axe: serious/critical violations: " + "; ".join(
-                f"{v['id']} ({v['impact']}): {v['help']}" for v in axe["violations"]))
-    return misses
-
-
-def in_order(wanted: list[str], seen: list[str]) -> bool:
-    """Every wanted item appears in seen, in this order (other items may come between)."""
-    it = iter(seen)
-    return all(any(w == s for s in it) for w in wanted)
 
 
 def peer_summary(report: dict[str, Any]) -> dict[str, Any]:

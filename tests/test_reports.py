@@ -15,7 +15,7 @@ from harness.report import write_reports
 from harness.report.artifacts import ShotStore
 from harness.report.html import write_html
 from harness.report.junit import write_junit
-from harness.results import FORMAT, Result, StepRecord, write_results
+from harness.results import FORMAT, Mismatch, Result, StepRecord, write_results
 
 CHROMIUM = "/usr/bin/chromium"
 MISMATCH = "tooltip: expected 'Mic access is blocked', seen 'use the padlock'"
@@ -56,7 +56,7 @@ def make_results(out: Path, machine: str | None = None) -> list[Result]:
         cell("allow", "firefox", "pass"),
         cell("blocked", "chromium", "fail", reason="not as expected after 10 s: " + MISMATCH,
              expected={"tooltip": "Mic access is blocked"}, seen={"tooltip": "use the padlock"},
-             mismatches=[MISMATCH], api_log=[{"method": "GET", "endpoint": "config", "path": "/v1/s/config"}]),
+             mismatches=[Mismatch("tooltip", "Mic access is blocked", "use the padlock", MISMATCH)], api_log=[{"method": "GET", "endpoint": "config", "path": "/v1/s/config"}]),
         cell("blocked", "firefox", "quirk", reason="Firefox reads it as prompt", evidence="BROWSER-FACTS.md"),
         cell("blocked", "webkit", "limit", reason="no WebRTC"),
         cell("silent", "chromium", "stale-quirk", reason="the quirk no longer happens",
@@ -210,6 +210,8 @@ def test_html_report_grid_detail_screenshot_and_filter(chromium_page, tmp_path: 
     detail = page.locator("section#cell-blocked-chromium")
     assert detail.is_visible()
     assert MISMATCH in detail.inner_text() and "Expected vs seen".upper() in detail.inner_text().upper()
+    # the row is marked by the mismatch's field (harness/expect.py), not by matching its text
+    assert detail.locator("tr.miss th").all_inner_texts() == ["tooltip"]
     page.wait_for_function(  # the embedded screenshot has loaded (set by the page's script)
         "() => [...document.querySelectorAll('#cell-blocked-chromium img')].some(i => i.complete && i.naturalWidth > 0)",
         timeout=5000)

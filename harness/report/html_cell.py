@@ -6,9 +6,9 @@ import json
 import re
 from html import escape
 from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import urlsplit
+from typing import Any
 
+from harness.expect import BY_FIELD
 from harness.report.artifacts import ShotStore, locate_dir, relative_href
 from harness.report.grid import LABEL
 from harness.results import Result
@@ -17,42 +17,6 @@ from harness.results import Result
 def anchor(r: Result) -> str:
     """The id of a cell's section; the same name as its artifacts folder."""
     return "cell-" + re.sub(r"[^A-Za-z0-9_.-]", "_", f"{r.scenario}-{r.engine}")
-
-
-def _gum(s: dict) -> list[dict]:
-    return [c for c in s.get("gum") or [] if isinstance(c, dict)]
-
-
-def _history(key: str) -> Callable[[dict], Any]:
-    return lambda s: [h.get(key) for h in s.get("history") or [] if isinstance(h, dict)]
-
-
-# An expectation's field -> (the prefix runner.compare gives its mismatches, how to read the
-# seen value from the snapshot). None: the seen value is elsewhere in the section (console, peer).
-FIELDS: dict[str, tuple[str, Callable[[dict], Any] | None]] = {
-    "text_contains": ("text:", lambda s: s.get("text")),
-    "console": ("console:", None),
-    "console_absent": ("console:", None),
-    "gum_calls": ("getUserMedia calls:", lambda s: len(_gum(s))),
-    "gum_errors": ("getUserMedia outcomes:", lambda s: [c.get("outcome") for c in _gum(s)]),
-    "gum_needs_activation": ("getUserMedia:", lambda s: [c.get("activation") for c in _gum(s)]),
-    "browser_prompts": ("browser prompts:", lambda s: s.get("browser_prompts")),
-    "api_calls": ("API calls:", lambda s: s.get("api_calls")),
-    "states_seen": ("states over time:", _history("state")),
-    "status_seen": ("status texts over time:", _history("status")),
-    "analytics": ("analytics events:", lambda s: s.get("analytics")),
-    "peer_audio_rms_min": ("peer audio:", None),
-    "peer_audio_rms_max": ("peer audio:", None),
-    "peer_tool_result": ("peer tool result:", None),
-    "peer_offers": ("peer offers:", None),
-    "url_path": ("page:", lambda s: urlsplit(s.get("url") or "").path),
-    "orb_name": ("orb name:", lambda s: (s.get("orb") or {}).get("name")),
-    "orb_is_button": ("orb is a <button>:", lambda s: (s.get("orb") or {}).get("tag") == "button"),
-    "orb_focused": ("orb focused:", lambda s: (s.get("orb") or {}).get("focused")),
-    "live_region": ("live region:", lambda s: (s.get("live_regions") or 0) > 0),
-    "axe_max_impact_violations": ("axe:", lambda s: len((s.get("axe") or {}).get("violations") or [])),
-}
-ELSEWHERE = {"console": "see the console transcript", "console_absent": "see the console transcript"}
 
 
 def js(value: Any) -> str:
@@ -112,20 +76,23 @@ def _expected_vs_seen(r: Result) -> str:
         return ""
     out = ["<h4>Expected vs seen</h4>"]
     if r.mismatches:
-        out.append('<ul class="misses">' + "".join(f"<li>{escape(m)}</li>" for m in r.mismatches) + "</ul>")
+        out.append('<ul class="misses">' + "".join(f"<li>{escape(m.text)}</li>" for m in r.mismatches) + "</ul>")
     if not r.expected:
         out.append('<p class="none-note">No expectation was checked (the cell stopped before).</p>')
         return "".join(out)
     rows = []
+    missed_fields = {m.field: m for m in r.mismatches}
     for key, want in r.expected.items():
-        prefix, read = FIELDS.get(key, (f"{key}:", lambda s, k=key: s.get(k)))
-        missed = any(m.startswith(prefix) for m in r.mismatches)
-        if read is None:
-            seen = ELSEWHERE.get(key, "see the realtime peer below")
+        check = BY_FIELD.get(key)  # the same row the runner judged this field with (harness/expect.py)
+        missed = key in missed_fields
+        if missed and check is not None and check.elsewhere is None:
+            seen = js(missed_fields[key].observed)
+        elif check is not None and check.elsewhere is not None:
+            seen = check.elsewhere
         elif key == "browser_prompts" and r.seen.get(key) is None:
             seen = "not counted by this engine (not checked)"
         else:
-            seen = js(read(r.seen))
+            seen = js(check.read(r.seen) if check is not None else r.seen.get(key))
         mark = '<span class="mark-miss" aria-label="differs">✗</span>' if missed else \
                '<span class="mark-ok" aria-label="as expected">✓</span>'
         rows.append(f'<tr{" class=miss" if missed else ""}><td class="m">{mark}</td><th scope="row">{escape(key)}</th>'

@@ -1,0 +1,97 @@
+"""harness/expect.py: every expectation row judged both ways, as a table. Each case: the
+expectation's fields, the snapshot, and the misses it must give (field, text); [] = it holds."""
+from __future__ import annotations
+
+import pytest
+
+from harness.expect import BY_FIELD, CHECKS, mismatches
+from harness.results import Mismatch, Result
+from harness.scenarios import Expect
+
+AUDIO_OK = {"peer": {"audio": {"seconds": 2.0, "rms": 0.02}}}
+AXE_BAD = {"axe": {"violations": [{"id": "label", "impact": "serious", "help": "Form elements must have labels"}]}}
+
+CASES = [
+    # field set, snapshot, expected [(field, text)]
+    ({}, {"state": "idle"}, []),
+    ({}, {"state": "connecting"}, [("state", "state: still 'connecting'")]),
+    ({"state": "listening"}, {"state": "listening"}, []),
+    ({"state": "listening"}, {"state": "blocked"}, [("state", "state: expected 'listening', seen 'blocked'")]),
+    ({"status": "Ready"}, {"status": "Ready"}, []),
+    ({"status": "Ready"}, {}, [("status", "status: expected 'Ready', seen None")]),
+    ({"tooltip": ""}, {"tooltip": "x"}, [("tooltip", "tooltip: expected '', seen 'x'")]),
+    ({"notice": True}, {"notice": False}, [("notice", "notice: expected True, seen False")]),
+    ({"fallback": False}, {"fallback": False}, []),
+    ({"text_contains": ["Hi", "there"]}, {"text": "Hi you"}, [("text_contains", "text: expected to contain 'there', seen 'Hi you'")]),
+    ({"console": ["a", "a"]}, {"console": ["a"]}, [("console", "console: expected 'a' 2 times, seen 1")]),
+    ({"console": ["a"]}, {"console": []}, [("console", "console: expected 'a', not seen")]),
+    ({"console": ["a"]}, {"console": ["b", "a"]}, []),
+    ({"console_absent": ["Error"]}, {"console": ["TypeError: x"]},
+     [("console_absent", "console: 'Error' must not appear, seen 'TypeError: x'")]),
+    ({"gum_calls": 1}, {"gum": [{"outcome": "ok"}]}, []),
+    ({"gum_calls": 0}, {"gum": [{"outcome": "ok"}]}, [("gum_calls", "getUserMedia calls: expected 0, seen 1")]),
+    ({"gum_errors": ["NotAllowedError"]}, {"gum": [{"outcome": "ok"}]},
+     [("gum_errors", "getUserMedia outcomes: expected ['NotAllowedError'], seen ['ok']")]),
+    ({"gum_needs_activation": True}, {"gum": [{"activation": True}, {"activation": False}]},
+     [("gum_needs_activation", "getUserMedia: 1 call(s) without user activation")]),
+    ({"gum_needs_activation": True}, {"gum": [{"activation": None}]}, []),  # not known: not a miss
+    ({"browser_prompts": 0}, {"browser_prompts": None}, []),  # the engine cannot count: not judged
+    ({"browser_prompts": 0}, {"browser_prompts": 1}, [("browser_prompts", "browser prompts: expected 0, seen 1")]),
+    ({"api_calls": []}, {"api_calls": ["config"]}, [("api_calls", "API calls: expected [], seen ['config']")]),
+    ({"api_calls": ["config"]}, {"api_calls": ["config"]}, []),
+    ({"present": False}, {"present": True}, [("present", "present: expected False, seen True")]),
+    ({"states_seen": ["idle", "listening"]}, {"history": [{"state": "idle"}, {"state": "x"}, {"state": "listening"}]}, []),
+    ({"states_seen": ["listening", "idle"]}, {"history": [{"state": "idle"}, {"state": "listening"}]},
+     [("states_seen", "states over time: expected ['listening', 'idle'] in order, seen ['idle', 'listening']")]),
+    ({"status_seen": ["A"]}, {"history": [{"status": "B"}]},
+     [("status_seen", "status texts over time: expected ['A'] in order, seen ['B']")]),
+    ({"analytics": ["open"]}, {"analytics": []}, [("analytics", "analytics events: expected ['open'], seen []")]),
+    ({"peer_audio_rms_min": 0.01}, AUDIO_OK, []),
+    ({"peer_audio_rms_min": 0.05}, AUDIO_OK, [("peer_audio_rms_min", "peer audio: RMS 0.0200 below 0.05")]),
+    ({"peer_audio_rms_max": 0.01}, AUDIO_OK, [("peer_audio_rms_max", "peer audio: RMS 0.0200 above 0.01")]),
+    ({"peer_audio_rms_min": 0.01, "peer_audio_rms_max": 0.05}, {"peer": {"audio": {"seconds": 0.5, "rms": 0.02}}},
+     [("peer_audio_rms_min", "peer audio: 0.50 s received, need ≥ 1 s to measure")]),  # once, not per bound
+    ({"peer_tool_result": True}, {"peer": {"tool_result": None}}, [("peer_tool_result", "peer tool result: expected True, seen False")]),
+    ({"peer_tool_result": True}, {"peer": {"tool_result": {"ok": 1}}}, []),
+    ({"peer_offers": 1}, {"peer": {"offers": 2}}, [("peer_offers", "peer offers: expected 1, seen 2")]),
+    ({"url_path": "/shop/"}, {"url": "https://a.test/shop/?x=1"}, []),
+    ({"url_path": "/shop/"}, {"url": "https://a.test/cart"}, [("url_path", "page: expected '/shop/', seen '/cart'")]),
+    ({"orb_name": "Talk"}, {"orb": {"name": "Mic"}}, [("orb_name", "orb name: expected 'Talk', seen 'Mic'")]),
+    ({"orb_is_button": True}, {"orb": {"tag": "div"}}, [("orb_is_button", "orb is a <button>: expected True, seen False")]),
+    ({"orb_focused": True}, {"orb": {"focused": True}}, []),
+    ({"live_region": True}, {"live_regions": 0}, [("live_region", "live region: expected True, seen False")]),
+    ({"axe_max_impact_violations": 0}, {}, [("axe_max_impact_violations", "axe: no axe step ran before this expectation")]),
+    ({"axe_max_impact_violations": 1}, AXE_BAD, []),
+    ({"axe_max_impact_violations": 0}, AXE_BAD,
+     [("axe_max_impact_violations", "axe: serious/critical violations: label (serious): Form elements must have labels")]),
+]
+
+
+@pytest.mark.parametrize(("fields", "snap", "want"), CASES, ids=[f"{i}-{','.join(c[0]) or 'none'}" for i, c in enumerate(CASES)])
+def test_each_row_judges(fields, snap, want):
+    got = mismatches(Expect(**fields), snap)
+    assert [(m.field, m.text) for m in got] == want
+    for m in got:  # structure, not only text: what was expected and what was read
+        assert m.expected == getattr(Expect(**fields), m.field)
+
+
+def test_every_expect_field_has_a_row_and_a_case():
+    assert set(BY_FIELD) == set(Expect.model_fields), "a field without a row is never judged"
+    judged_by_a_case = {f for fields, _, _ in CASES for f in fields} | {"state"}
+    assert judged_by_a_case == set(Expect.model_fields)
+    assert len(BY_FIELD) == len(CHECKS)
+
+
+def test_a_miss_keeps_field_expected_and_observed():
+    [m] = mismatches(Expect(tooltip="Mic access is blocked"), {"tooltip": "use the padlock"})
+    assert (m.field, m.expected, m.observed) == ("tooltip", "Mic access is blocked", "use the padlock")
+
+
+def test_results_files_keep_the_structure_and_read_older_texts():
+    r = Result(scenario="s", engine="chromium", outcome="fail",
+               mismatches=[Mismatch("status", "Ready", "Busy", "status: expected 'Ready', seen 'Busy'")])
+    back = Result.from_dict(r.to_dict())
+    assert back.mismatches == r.mismatches
+    old = Result.from_dict({"scenario": "s", "engine": "chromium", "outcome": "fail", "mismatches": ["status: x"]})
+    assert old.mismatches == [Mismatch(field="", text="status: x")]
+    assert "  - status: x" in old.explain()
