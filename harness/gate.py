@@ -11,14 +11,13 @@ Exit codes: 0 the gate passes, 1 new failures, 2 bad input.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from harness.errors import UsageError
-from harness.results import FORMAT, Result
+from harness.results import Result, read_results
 
 FAILED = ("fail", "stale-quirk")
 
@@ -28,20 +27,8 @@ class GateError(UsageError):
 
 
 def load_results(path: Path) -> dict[str, Result]:
-    """cell id -> Result from one of our results files."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise GateError(f"{path}: cannot read: {e.strerror}") from None
-    except ValueError as e:
-        raise GateError(f"{path}: not JSON: {e}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise GateError(f"{path}: not a spelo-harness results file (no \"format\": \"{FORMAT}\")")
-    try:
-        results = [Result.from_dict(r) for r in data["results"]]
-    except (KeyError, TypeError) as e:
-        raise GateError(f"{path}: malformed results: {e}") from None
-    return {r.cell_id: r for r in results}
+    """cell id -> Result from one of our results files (read and checked by harness/results.py)."""
+    return {r.cell_id: r for r in read_results(path).results}
 
 
 @dataclass

@@ -9,26 +9,14 @@ Exit codes: 0 merged, 2 bad input (one line naming the file and what is wrong).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from harness.errors import UsageError
-from harness.results import FORMAT, OUTCOMES, Result, StepRecord, write_results
+from harness.results import Result, ResultsError, StepRecord, read_results
 
 DEFAULT_OUTPUT = Path("test-results") / "merged"
-# Result fields by the JSON type they must have (null allowed where the field is optional).
-TYPES: dict[str, type | tuple[type, ...]] = {
-    **{k: str for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url",
-                        "screenshot", "artifacts")},
-    **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps")},
-    **{k: dict for k in ("expected", "seen", "peer")},
-    "duration_s": (int, float), "browser_prompts": int,
-}
-ITEM_TYPES: dict[str, type | tuple[type, ...]] = {"means": str, "injected": str, "mismatches": (str, dict), "console": str, "api_log": dict, "steps": dict}
-
-
 class MergeError(UsageError):
     """Bad input to merge; its line starts with "merge: "."""
 
@@ -39,43 +27,10 @@ class MergeError(UsageError):
 def read(path: Path) -> tuple[Path, list[Result], dict[str, Any]]:
     """One of our results files: (path, results with paths found on this machine, meta)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise MergeError(f"{path}: cannot read: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise MergeError(f"{path}: not a text file") from None
-    except ValueError as e:
-        raise MergeError(f"{path}: not JSON: {e}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        found = data.get("format") if isinstance(data, dict) else None
-        raise MergeError(f"{path}: not a spelo-harness results file (expected \"format\": \"{FORMAT}\""
-                         + (f", found {found!r})" if found is not None else ")"))
-    items, meta = data.get("results"), data.get("meta", {})
-    if not isinstance(items, list) or not isinstance(meta, dict):
-        raise MergeError(f"{path}: malformed: \"results\" must be a list and \"meta\" an object")
-    return path, [_result(path, i, d) for i, d in enumerate(items)], meta
-
-
-def _result(path: Path, i: int, d: Any) -> Result:
-    where = f"{path}: results[{i}]"
-    if not isinstance(d, dict):
-        raise MergeError(f"{where}: expected an object")
-    for key in ("scenario", "engine", "outcome"):
-        if not isinstance(d.get(key), str) or not d[key]:
-            raise MergeError(f"{where}: missing or empty {key!r}")
-    if d["outcome"] not in OUTCOMES:
-        raise MergeError(f"{where}: unknown outcome {d['outcome']!r} (one of {', '.join(OUTCOMES)})")
-    for key, want in TYPES.items():  # the reports format these; a wrong type must not crash them
-        if d.get(key) is not None and not isinstance(d[key], want):
-            raise MergeError(f"{where} ({d['scenario']}[{d['engine']}]): {key!r} has the wrong type")
-    for key, want in ITEM_TYPES.items():
-        if not all(isinstance(x, want) for x in d.get(key) or []):
-            raise MergeError(f"{where} ({d['scenario']}[{d['engine']}]): an item of {key!r} has the wrong type")
-    try:
-        r = Result.from_dict(d)
-    except (TypeError, ValueError, AttributeError) as e:
-        raise MergeError(f"{where} ({d['scenario']}[{d['engine']}]): malformed: {e}") from None
-    return _found_here(r, path.parent)
+        f = read_results(path)  # the one reader and validator (harness/results.py)
+    except ResultsError as e:
+        raise MergeError(str(e)) from None
+    return path, [_found_here(r, path.parent) for r in f.results], f.meta
 
 
 def _found_here(r: Result, base: Path) -> Result:

@@ -21,7 +21,7 @@ import pytest
 from harness import paths, sandbox
 from harness.engines import ENGINE_NAMES, get_engine
 from harness.engines.base import Situation
-from harness.results import Result, write_results
+from harness.results import Result, cell_id, write_results
 from harness.runner import Harness, RunOptions
 from harness.profile import REFERENCE, load_profile
 from harness.scenarios import Scenario, ScenarioError, load_file
@@ -204,7 +204,7 @@ class ScenarioFile(pytest.File):
         for sc in scenarios:
             for engine in engines:
                 if engine in sc.engines:
-                    yield ScenarioItem.from_parent(self, name=f"{sc.id}[{engine}]", scenario=sc, engine=engine)
+                    yield ScenarioItem.from_parent(self, name=cell_id(sc.id, engine), scenario=sc, engine=engine)
 
     def repr_failure(self, excinfo):
         if excinfo.errisinstance(ScenarioLoadError):

@@ -1,17 +1,32 @@
-"""What a cell produced: read by the grid, the JSON and JUnit writers and the gate."""
+"""What a cell produced, and the one writer and the one reader of results files: the grid, the
+JSON and JUnit writers, gate, merge, soak and shard all go through here. A cell's id
+(`name[engine]`) and its slug (its artifacts folder and report anchor) are made here only."""
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from harness.errors import UsageError
 
 # pass: as expected; quirk: as the engine's recorded quirk expects; fail; stale-quirk: the engine
 # now behaves like the others, so its quirk must go; skipped: could not run here (reason says why).
 # limit: the engine cannot do it at all (e.g. no WebRTC), as its recorded limit says.
 OUTCOMES = ("pass", "quirk", "limit", "fail", "stale-quirk", "skipped")
 FORMAT = "spelo-harness-results/1"
+
+
+def cell_id(scenario: str, engine: str) -> str:
+    """The cell's name everywhere people see it: pytest's item, the grid, gate, soak."""
+    return f"{scenario}[{engine}]"
+
+
+def cell_slug(scenario: str, engine: str) -> str:
+    """The cell's name as a file name: its artifacts folder, its section in the HTML report."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{scenario}-{engine}")
 
 
 @dataclass
@@ -75,7 +90,7 @@ class Result:
 
     @property
     def cell_id(self) -> str:
-        return f"{self.scenario}[{self.engine}]"
+        return cell_id(self.scenario, self.engine)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,3 +122,71 @@ def write_results(path: Path, results: list[Result], meta: dict[str, Any]) -> No
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
     os.replace(tmp, path)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+class ResultsError(UsageError):
+    """A file that is not one of our results files, or a malformed one: one line naming it."""
+
+
+# Result fields by the JSON type they must have (null allowed where the field is optional).
+TYPES: dict[str, type | tuple[type, ...]] = {
+    **{k: str for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url",
+                        "screenshot", "artifacts")},
+    **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps")},
+    **{k: dict for k in ("expected", "seen", "peer")},
+    "duration_s": (int, float), "browser_prompts": int,
+}
+ITEM_TYPES: dict[str, type | tuple[type, ...]] = {
+    "means": str, "injected": str, "mismatches": (str, dict), "console": str, "api_log": dict, "steps": dict}
+
+
+@dataclass
+class ResultsFile:
+    path: Path
+    results: list[Result]
+    meta: dict[str, Any]
+
+
+def read_results(path: Path) -> ResultsFile:
+    """One of our results files, every result checked (a wrong type must not crash a report
+    later); a ResultsError names the file, the result and the field."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ResultsError(f"{path}: cannot read: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not a text file") from None
+    except ValueError as e:
+        raise ResultsError(f"{path}: not JSON: {e}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise ResultsError(f"{path}: not a spelo-harness results file (expected \"format\": \"{FORMAT}\""
+                           + (f", found {found!r})" if found is not None else ")"))
+    items, meta = data.get("results"), data.get("meta", {})
+    if not isinstance(items, list) or not isinstance(meta, dict):
+        raise ResultsError(f"{path}: malformed: \"results\" must be a list and \"meta\" an object")
+    return ResultsFile(path, [_result(path, i, d) for i, d in enumerate(items)], meta)
+
+
+def _result(path: Path, i: int, d: Any) -> Result:
+    where = f"{path}: results[{i}]"
+    if not isinstance(d, dict):
+        raise ResultsError(f"{where}: expected an object")
+    for key in ("scenario", "engine", "outcome"):
+        if not isinstance(d.get(key), str) or not d[key]:
+            raise ResultsError(f"{where}: missing or empty {key!r}")
+    if d["outcome"] not in OUTCOMES:
+        raise ResultsError(f"{where}: unknown outcome {d['outcome']!r} (one of {', '.join(OUTCOMES)})")
+    cell = cell_id(d["scenario"], d["engine"])
+    for key, want in TYPES.items():  # the reports format these; a wrong type must not crash them
+        if d.get(key) is not None and not isinstance(d[key], want):
+            raise ResultsError(f"{where} ({cell}): {key!r} has the wrong type")
+    for key, want in ITEM_TYPES.items():
+        if not all(isinstance(x, want) for x in d.get(key) or []):
+            raise ResultsError(f"{where} ({cell}): an item of {key!r} has the wrong type")
+    try:
+        return Result.from_dict(d)
+    except (TypeError, ValueError, AttributeError) as e:
+        raise ResultsError(f"{where} ({cell}): malformed: {e}") from None

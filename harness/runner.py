@@ -22,7 +22,7 @@ from harness.origins import MAPPED_HOSTS
 from harness.a11y import run_axe
 from harness.expect import mismatches
 from harness.profile import REFERENCE, WidgetProfile
-from harness.results import Mismatch, Result, StepRecord
+from harness.results import Mismatch, Result, StepRecord, cell_slug
 from harness.scenarios import Expect, Scenario
 from harness.server import FixtureServer
 
@@ -112,7 +112,7 @@ class CellRun:
         self.engine = engine
         self.profile = harness.options.profile
         self.frame = scenario.frame()
-        self.dir = Path(harness.options.output_dir) / "cells" / re.sub(r"[^A-Za-z0-9_.-]", "_", f"{scenario.id}-{engine}")
+        self.dir = Path(harness.options.output_dir) / "cells" / cell_slug(scenario.id, engine)
         self.result = Result(scenario=scenario.id, engine=engine, outcome="fail", title=scenario.title,
                              source=scenario.source, artifacts=str(self.dir))
         self.tab: Tab | None = None

@@ -7,12 +7,12 @@ the same split from the same inputs, so the shards never overlap and never miss 
 """
 from __future__ import annotations
 
-import json
 import re
 import statistics
 from pathlib import Path
 
 from harness.errors import UsageError
+from harness.results import ResultsError, read_results
 
 
 class ShardError(UsageError, ValueError):
@@ -34,9 +34,8 @@ def known_durations(path: Path | None) -> dict[str, float]:
     if path is None or not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {f"{r['scenario']}[{r['engine']}]": float(r["duration_s"]) for r in data["results"]}
-    except (ValueError, KeyError, TypeError):
+        return {r.cell_id: float(r.duration_s) for r in read_results(path).results}
+    except ResultsError:
         return {}
 
 

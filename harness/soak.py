@@ -8,21 +8,21 @@ A cell missing from a run (its worker died, the run was cut short) counts as a c
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
+
+from harness.results import ResultsError, read_results
 
 MISSING = "missing"
 
 
 def read_outcomes(path: Path) -> dict[str, dict]:
-    """cell id -> {outcome, reason} of one run; empty when the run wrote no results."""
+    """cell id -> {outcome, reason} of one run; empty when the run wrote no (valid) results."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        results = read_results(path).results
+    except ResultsError:
         return {}
-    return {f"{r['scenario']}[{r['engine']}]": {"outcome": r["outcome"], "reason": r.get("reason", "")}
-            for r in data.get("results", [])}
+    return {r.cell_id: {"outcome": r.outcome, "reason": r.reason} for r in results}
 
 
 def compare(runs: list[dict[str, dict]]) -> list[str]:

@@ -18,6 +18,7 @@ from harness import paths, sandbox
 from harness.commands.options import add_widget_option
 from harness.engines import ENGINE_NAMES
 from harness.errors import EXIT_FAILED, EXIT_OK, UsageError
+from harness.results import cell_id
 from harness.widget_build import check_widget
 
 
@@ -56,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
                          slowmo_ms=args.slowmo, trace=args.trace, on_event=lambda line: print(f"  {line}", flush=True),
                          keep_sites=args.keep_server)
     with Harness(options) as harness:
-        print(f"{scenario.id}[{args.browser}]: {scenario.title}\n  from {scenario.source}")
+        print(f"{cell_id(scenario.id, args.browser)}: {scenario.title}\n  from {scenario.source}")
         result = harness.run_cell(scenario, args.browser)
         for line in result.means:
             print(f"  means: {line}")

@@ -11,12 +11,12 @@ from typing import Any
 from harness.expect import BY_FIELD
 from harness.report.artifacts import ShotStore, locate_dir, relative_href
 from harness.report.grid import LABEL
-from harness.results import Result
+from harness.results import Result, cell_slug
 
 
 def anchor(r: Result) -> str:
     """The id of a cell's section; the same name as its artifacts folder."""
-    return "cell-" + re.sub(r"[^A-Za-z0-9_.-]", "_", f"{r.scenario}-{r.engine}")
+    return "cell-" + cell_slug(r.scenario, r.engine)
 
 
 def js(value: Any) -> str:
