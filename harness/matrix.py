@@ -105,8 +105,7 @@ def run_matrix(request: RunRequest) -> int:
     # namespace with only lo, so all test traffic, WebRTC included, stays on loopback.
     from harness import sandbox
 
-    # Not with --connect: the server's browsers could not reach a fixture server sealed away.
-    status = sandbox.seal_status() if request.connect else sandbox.seal()
+    status = sandbox.seal_for(request.connect)  # not with --connect (see there)
     print(f"spelo-harness: {status}" + ("" if status == sandbox.SEALED else
           " — WARNING: WebRTC may use the machine's outside interface"), file=sys.stderr, flush=True)
     # pytest in a child process: Ctrl-C and SIGTERM reach it as its interrupt (it closes the

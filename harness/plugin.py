@@ -1,20 +1,33 @@
 """The pytest plugin: every scenario × engine is one test item, e.g. `blocked-prompt[firefox]`.
 
-Fixtures form a ladder, as pytest-playwright's do:
-  spelo_options (session) → spelo_harness (session: fixture server + engine pool) → spelo_tab
-  (function: a fresh context and page for a situation).
-Scenario items use the same per-process harness, so a worker starts one server and one browser
-per launch profile, whatever mix of YAML cells and hand-written tests it runs.
+The run's state is one object, SpeloState, registered with pytest's plugin manager as
+"spelo_state" (as pytest-xdist registers its own): the options computed once, the harness, the
+record of results, and the schedule of when a browser may close. Its hooks are its methods.
 
-Options: --browser / --headed / --slowmo / --output / --tracing come from pytest-playwright
-(a dependency) and mean the same here; ours are --widget, --spelo-scenarios, --spelo-screenshots.
+Fixtures form a ladder, as pytest-playwright's do; a conftest may override any rung:
+  spelo_options (session: RunOptions) → spelo_harness (session: fixture server + engine pool)
+  → spelo_new_tab (function: a factory, a fresh context and page per call)
+  → spelo_tab (function: one Tab for spelo_engine × spelo_situation).
+spelo_engine is parametrized over --browser (chromium when none is given, as pytest-playwright
+does); spelo_situation is Situation() unless overridden. There is no separate browser rung: the
+pool owns the browsers, one per launch profile, since a situation decides the launch flags.
+Scenario items use the same per-process harness, so a worker starts one server and one browser
+per launch profile, whatever mix of YAML cells and hand-written tests it runs. A short user test:
+examples/test_user_example.py.
+
+Options: --browser / --headed / --slowmo / --output / --tracing / --screenshot come from
+pytest-playwright (a dependency) and mean the same here: `--tracing retain-on-failure` keeps the
+traces of failed cells only, `--screenshot only-on-failure` is our `--spelo-screenshots failure`.
+Ours are --widget, --spelo-scenarios, --spelo-screenshots, --spelo-profile ...
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Hashable
 
 import pytest
 
@@ -27,8 +40,7 @@ from harness.profile import REFERENCE, load_profile
 from harness.scenarios import Scenario, ScenarioError, load_file
 from harness.shard import ShardError, parse_shard, pick_shard
 
-HARNESS_KEY = pytest.StashKey[Harness]()
-RESULTS_KEY = pytest.StashKey[dict]()
+STATE = "spelo_state"  # the name SpeloState is registered under
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,12 +79,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     # The seal first, while the process has one thread: everything the run starts (server, peer,
-    # Playwright's driver, browsers, xdist workers) inherits the namespace.
-    # With --spelo-connect the browsers run under the server, outside any namespace we enter; a
-    # seal would only hide the fixture server from them (unless a parent sealed us both).
+    # Playwright's driver, browsers, xdist workers) inherits the namespace. Whether to seal or
+    # not (--spelo-connect) is sandbox.seal_for's decision, the same as the CLI's.
     connect = config.getoption("--spelo-connect")
-    if not config.getoption("--spelo-no-seal") and not connect and not hasattr(config, "workerinput"):
-        sandbox.seal()
+    if not config.getoption("--spelo-no-seal") and not hasattr(config, "workerinput"):
+        sandbox.seal_for(connect)
     if connect and not hasattr(config, "workerinput"):
         from harness.engines.remote import check_endpoint
 
@@ -80,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
             check_endpoint(connect)
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
-    config.stash[RESULTS_KEY] = {"results": [], "launches": {}, "versions": {}}
+    config.pluginmanager.register(SpeloState(config), STATE)
     # SIGTERM ends the session as Ctrl-C does: browsers closed, results written (controller and workers).
     from harness import reaper
 
@@ -98,18 +109,37 @@ def pytest_report_header(config: pytest.Config) -> str:
 # -- options → harness ----------------------------------------------------------------------------
 
 def run_options(config: pytest.Config) -> RunOptions:
+    """The run's options from the command line; computed once, by SpeloState (a bad profile is a
+    usage error here, before any cell)."""
     widget = config.getoption("--widget")
     profile = config.getoption("--spelo-profile")
+    try:
+        loaded = load_profile(Path(profile)) if profile else REFERENCE
+    except ScenarioError as e:
+        raise pytest.UsageError(str(e)) from None
     return RunOptions(
-        profile=load_profile(Path(profile)) if profile else REFERENCE,
+        profile=loaded,
         output_dir=Path(config.getoption("--output")),
         widget=Path(widget) if widget else paths.REFERENCE_WIDGET,
         headed=bool(config.getoption("--headed")),
         slowmo_ms=int(config.getoption("--slowmo") or 0),
-        trace=config.getoption("--tracing") in ("on", "retain-on-failure"),
-        screenshots=config.getoption("--spelo-screenshots"),
+        trace=tracing(config) in ("on", "retain-on-failure"),
+        screenshots=screenshots(config),
         connect=config.getoption("--spelo-connect"),
     )
+
+
+def tracing(config: pytest.Config) -> str:
+    return str(config.getoption("--tracing", default="off") or "off")
+
+
+def screenshots(config: pytest.Config) -> str:
+    """--spelo-screenshots; pytest-playwright's `--screenshot only-on-failure` means our
+    "failure" where ours is left at its default (the only word the two options share)."""
+    ours = config.getoption("--spelo-screenshots")
+    if ours == "each" and config.getoption("--screenshot", default="off") == "only-on-failure":
+        return "failure"
+    return str(ours)
 
 
 def selected_engines(config: pytest.Config) -> list[str]:
@@ -117,51 +147,149 @@ def selected_engines(config: pytest.Config) -> list[str]:
     return [e for e in ENGINE_NAMES if e in chosen] if chosen else list(ENGINE_NAMES)
 
 
-def session_harness(config: pytest.Config) -> Harness:
-    """The process's harness, started on first use and closed at the end of the session."""
-    if HARNESS_KEY not in config.stash:
-        config.stash[HARNESS_KEY] = Harness(run_options(config)).start()
-    return config.stash[HARNESS_KEY]
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    if HARNESS_KEY in config.stash:
-        config.stash[HARNESS_KEY].close()
-        del config.stash[HARNESS_KEY]
-    if hasattr(config, "workerinput"):
-        return  # an xdist worker: the controller writes the results
-    store = config.stash[RESULTS_KEY]
-    if store["results"]:
-        path = results_path(config)
-        meta = {"launches": store["launches"], "versions": store["versions"],
-                "widget": str(run_options(config).widget), "exitstatus": int(exitstatus),
-                "seal": sandbox.seal_status()}
-        write_results(path, store["results"], meta)
-        store["path"] = path
-        from harness.report import write_reports
-
-        store["reports"] = write_reports(path.parent, store["results"], meta)
-
-
 def results_path(config: pytest.Config) -> Path:
     given = config.getoption("--spelo-results")
     return Path(given) if given else Path(config.getoption("--output")) / "results.json"
 
 
+@dataclass
+class RunRecord:
+    """What the run has produced so far: the cells' results and the pools' launches and versions."""
+
+    results: list[Result] = field(default_factory=list)
+    launches: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None                     # the results file, once written at the end
+    reports: dict[str, Path] = field(default_factory=dict)
+
+    def meta(self, widget: Path, **more: Any) -> dict[str, Any]:
+        return {"launches": self.launches, "versions": self.versions, "widget": str(widget),
+                "seal": sandbox.seal_status(), **more}
+
+
+class SpeloState:
+    """The run's state in one object, registered with the plugin manager; its hooks are methods."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.options = run_options(config)        # once: the profile is read once per process
+        self.record = RunRecord()
+        self._harness: Harness | None = None
+        # The browser-closing schedule (order_by_browser): each browser's last cell position.
+        self.last_of_browser: dict[Hashable, int] = {}
+
+    def harness(self) -> Harness:
+        """The process's harness, started on first use and closed at the end of the session."""
+        if self._harness is None:
+            self._harness = Harness(self.options).start()
+        return self._harness
+
+    def after_cell(self, position: int | None) -> None:
+        """Close the browsers no cell after this position needs (cells ordered by browser)."""
+        if position is not None and self._harness is not None:
+            self._harness.pool.close_finished(lambda key: self.last_of_browser.get(key, -1) < position)
+
+    def is_worker(self) -> bool:
+        return hasattr(self.config, "workerinput")
+
+    # -- hooks ----------------------------------------------------------------------------------
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
+        shard(config, items)
+        self.last_of_browser = order_by_browser(items)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        record = self.record
+        if "spelo_result" in props and report.when == "call":
+            record.results.append(Result.from_dict(json.loads(props["spelo_result"])))
+            pool = json.loads(props["spelo_pool"])
+            record.launches[pool["worker"]] = pool["launches"]
+            record.versions.update(pool["versions"])
+        elif report.when == "???" and report.failed and (lost := crashed_cell(report)) is not None:
+            record.results.append(lost)  # xdist: the worker running this cell died
+        else:
+            return
+        if not self.is_worker():
+            # Rewritten (atomically) after every cell: an interrupted or killed run leaves valid JSON.
+            write_results(results_path(self.config), record.results, record.meta(self.options.widget, partial=True))
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._harness is not None:
+            self._harness.close()
+            self._harness = None
+        if self.is_worker():
+            return  # an xdist worker: the controller writes the results
+        record = self.record
+        if record.results:
+            path = results_path(self.config)
+            meta = record.meta(self.options.widget, exitstatus=int(exitstatus))
+            write_results(path, record.results, meta)
+            record.path = path
+            from harness.report import write_reports
+
+            record.reports = write_reports(path.parent, record.results, meta)
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+        record = self.record
+        if not record.results:
+            return
+        from harness.report.grid import render_grid
+
+        terminalreporter.write_line("")
+        terminalreporter.write(render_grid(record.results, record.versions, record.launches))
+        terminalreporter.write_line(sandbox.seal_status())
+        if record.path:
+            terminalreporter.write_line(f"results: {record.path}")
+        for kind, report in record.reports.items():
+            terminalreporter.write_line(f"{kind}: {report}")
+
+
+def spelo_state(config: pytest.Config) -> SpeloState:
+    state = config.pluginmanager.get_plugin(STATE)
+    assert isinstance(state, SpeloState), "the spelo plugin is not configured"
+    return state
+
+
+def session_harness(config: pytest.Config) -> Harness:
+    """The process's harness (SpeloState.harness), kept by that name for callers."""
+    return spelo_state(config).harness()
+
+
+# -- the fixture ladder (each rung overridable in a conftest) ---------------------------------------
+
 @pytest.fixture(scope="session")
 def spelo_options(pytestconfig: pytest.Config) -> RunOptions:
-    return run_options(pytestconfig)
+    """The run's options, from the command line."""
+    return spelo_state(pytestconfig).options
 
 
 @pytest.fixture(scope="session")
-def spelo_harness(pytestconfig: pytest.Config, spelo_options: RunOptions) -> Harness:
-    return session_harness(pytestconfig)
+def spelo_harness(pytestconfig: pytest.Config, spelo_options: RunOptions):
+    """The fixture server and engine pool for spelo_options. With the command line's options it
+    is the one the scenario cells use; a conftest's own spelo_options get a harness of their own."""
+    state = spelo_state(pytestconfig)
+    if spelo_options is state.options:
+        yield state.harness()
+        return
+    with Harness(spelo_options) as harness:
+        yield harness
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "spelo_engine" in metafunc.fixturenames:  # as pytest-playwright's browser_name: chromium by default
+        engines = [e for e in ENGINE_NAMES if e in (metafunc.config.getoption("--browser") or [])] or ["chromium"]
+        metafunc.parametrize("spelo_engine", engines, scope="session")
 
 
 @pytest.fixture
-def spelo_tab(spelo_harness: Harness):
-    """A factory: spelo_tab(engine, Situation(...)) → a Tab in a fresh context, closed after the test."""
+def spelo_situation() -> Situation:
+    """The situation spelo_tab is made for; override it (or parametrize it) for another one."""
+    return Situation()
+
+
+@pytest.fixture
+def spelo_new_tab(spelo_harness: Harness):
+    """A factory: spelo_new_tab(engine, Situation(...)) → a Tab in a fresh context, closed after the test."""
     tabs = []
 
     def make(engine: str, situation: Situation | None = None):
@@ -172,6 +300,20 @@ def spelo_tab(spelo_harness: Harness):
     yield make
     for tab in tabs:
         tab.close()
+
+
+@pytest.fixture
+def spelo_tab(spelo_new_tab, spelo_engine: str, spelo_situation: Situation):
+    """One Tab: spelo_engine's browser, spelo_situation made by the engine's own means."""
+    return spelo_new_tab(spelo_engine, spelo_situation)
+
+
+@pytest.fixture
+def spelo_site(spelo_harness: Harness):
+    """A fresh site at the fake vendor API (every origin allowed), removed after the test."""
+    site = spelo_harness.server.new_site()
+    yield site
+    spelo_harness.server.sites.remove(site.site_id)
 
 
 # -- collection: scenario files → items --------------------------------------------------------------
@@ -223,10 +365,9 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.engine = engine
-        # Set by order_by_browser: this cell's place, its browser, and each browser's last place.
+        # Set by order_by_browser: this cell's place and its browser (SpeloState keeps the schedule).
         self.position: int | None = None
-        self.launch_key = None
-        self.last_of_browser: dict = {}
+        self.launch_key: Hashable = None
         self.add_marker("spelo_cell")
         self.add_marker(engine)
         # A hung browser call must not hold a worker for pytest-timeout's default 300 s: a cell
@@ -234,10 +375,12 @@ class ScenarioItem(pytest.Item):
         self.add_marker(pytest.mark.timeout(int(scenario.timeout_s * 3 + 45)))
 
     def runtest(self) -> None:
-        harness = session_harness(self.config)
+        state = spelo_state(self.config)
+        harness = state.harness()
         result = harness.run_cell(self.scenario, self.engine)
-        if self.position is not None:  # ordered by browser: close those no later cell needs
-            harness.pool.close_finished(lambda key: self.last_of_browser.get(key, -1) < self.position)
+        state.after_cell(self.position)  # ordered by browser: close those no later cell needs
+        if tracing(self.config) == "retain-on-failure" and result.ok:
+            (Path(result.artifacts) / "trace.zip").unlink(missing_ok=True)  # pytest-playwright's meaning
         self.user_properties.append(("spelo_result", json.dumps(result.to_dict(), default=str)))
         self.user_properties.append(("spelo_pool", json.dumps({
             "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
@@ -257,17 +400,12 @@ class ScenarioItem(pytest.Item):
         return self.path, line, self.name
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
-    shard(config, items)
-    order_by_browser(items)
-
-
-def order_by_browser(items: list) -> None:
+def order_by_browser(items: list) -> dict[Hashable, int]:
     """Cells grouped by the browser that serves them (engine, then launch key), in file order
-    within a group; other tests keep their places. Each cell learns the position of the last
-    cell its browser serves. xdist's load scheduling hands each worker its cells in this order,
+    within a group; other tests keep their places. The schedule is each browser's last cell
+    position. xdist's load scheduling hands each worker its cells in this order,
     so once a worker has run a cell past that position it will never need that browser again,
-    and ScenarioItem.runtest lets the pool close it."""
+    and SpeloState.after_cell lets the pool close it. Returns browser → its last position."""
     slots = [n for n, item in enumerate(items) if isinstance(item, ScenarioItem)]
     for n in slots:
         cell = items[n]
@@ -278,8 +416,7 @@ def order_by_browser(items: list) -> None:
     for n, cell in zip(slots, cells):
         items[n] = cell
         cell.position, last[cell.launch_key] = n, n
-    for cell in cells:
-        cell.last_of_browser = last
+    return last
 
 
 def shard(config: pytest.Config, items: list) -> None:
@@ -300,29 +437,7 @@ def shard(config: pytest.Config, items: list) -> None:
         items[:] = [i for i in items if i not in deselected]
 
 
-# -- results: gathered on the controller (or the only process) ------------------------------------------
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    props = dict(report.user_properties)
-    config = _CONFIG.get("config")
-    if config is None:
-        return
-    store = config.stash[RESULTS_KEY]
-    if "spelo_result" in props and report.when == "call":
-        store["results"].append(Result.from_dict(json.loads(props["spelo_result"])))
-        pool = json.loads(props["spelo_pool"])
-        store["launches"][pool["worker"]] = pool["launches"]
-        store["versions"].update(pool["versions"])
-    elif report.when == "???" and report.failed and (lost := crashed_cell(report)) is not None:
-        store["results"].append(lost)  # xdist: the worker running this cell died
-    else:
-        return
-    if not hasattr(config, "workerinput"):
-        # Rewritten (atomically) after every cell: an interrupted or killed run leaves valid JSON.
-        write_results(results_path(config), store["results"], {
-            "launches": store["launches"], "versions": store["versions"], "partial": True,
-            "widget": str(run_options(config).widget), "seal": sandbox.seal_status()})
-
+# -- results: a worker's died cell ------------------------------------------------------------------
 
 CELL_NODEID = re.compile(r"^(?P<file>.+\.ya?ml)::(?P<scenario>[a-z0-9][a-z0-9-]*)\[(?P<engine>[a-z]+)\]$")
 
@@ -334,26 +449,3 @@ def crashed_cell(report: pytest.TestReport) -> Result | None:
         return None
     return Result(scenario=m["scenario"], engine=m["engine"], outcome="fail", source=m["file"],
                   reason=f"no result: {str(report.longrepr).strip().splitlines()[0]}")
-
-
-_CONFIG: dict[str, pytest.Config] = {}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _CONFIG["config"] = session.config
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    store = config.stash.get(RESULTS_KEY, None)
-    if not store or not store["results"]:
-        return
-    from harness.report.grid import render_grid
-
-    terminalreporter.write_line("")
-    terminalreporter.write(render_grid(store["results"], store["versions"], store["launches"]))
-    terminalreporter.write_line(sandbox.seal_status())
-    if store.get("path"):
-        terminalreporter.write_line(f"results: {store['path']}")
-    for kind, report in (store.get("reports") or {}).items():
-        terminalreporter.write_line(f"{kind}: {report}")

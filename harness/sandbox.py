@@ -45,6 +45,13 @@ def seal_status() -> str:
     return _status or f"NOT sealed: interfaces {', '.join(interfaces())} are reachable"
 
 
+def seal_for(connect: str | None) -> str:
+    """The one seal-or-not decision (the CLI's and the plugin's): sealed, unless the browsers come
+    from a Playwright server (--connect): they run under that server, outside any namespace we
+    enter, and a seal would only hide the fixture server from them."""
+    return seal_status() if connect else seal()
+
+
 def seal() -> str:
     """Enter a namespace with only lo (once per process tree). Returns the status line to print."""
     global _status

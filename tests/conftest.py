@@ -9,6 +9,8 @@ import pytest
 
 from harness import paths
 
+pytest_plugins = ("pytester",)  # tests/test_plugin.py tests the plugin with pytest's own tool
+
 
 @pytest.fixture
 def run_cli(tmp_path: Path):
