@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -61,11 +60,9 @@ class Harness:
         out.mkdir(parents=True, exist_ok=True)
         self.server = FixtureServer(widget=self.options.widget)
         origins = self.server.start()
-        silence = out / "silence.wav"
-        write_silence(silence)
         self.env = RunEnv(origins=origins, mapped_hosts=MAPPED_HOSTS, ca_pem=self.server.ca.ca_pem,
                           leaf_spki_sha256=self.server.ca.leaf_spki_sha256(), output_dir=out,
-                          silence_wav=silence.resolve(), headed=self.options.headed,
+                          headed=self.options.headed,
                           slowmo_ms=self.options.slowmo_ms, trace=self.options.trace,
                           connect=self.options.connect)
         self.pool = EnginePool(self.env)
@@ -94,15 +91,6 @@ class Harness:
 
     def run_cell(self, scenario: Scenario, engine: str) -> Result:
         return CellRun(self, scenario, engine).run()
-
-
-def write_silence(path: Path, seconds: float = 2.0, rate: int = 48000) -> None:
-    """A WAV of zeros: the 'silent device' Chromium plays as its fake microphone."""
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"\0\0" * int(seconds * rate))
 
 
 class CellRun:

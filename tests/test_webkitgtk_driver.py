@@ -86,7 +86,7 @@ def server():
 def env(server, tmp_path_factory):
     out = tmp_path_factory.mktemp("webkitgtk")
     return RunEnv(origins=server.origins, mapped_hosts=origins.MAPPED_HOSTS, ca_pem=server.ca.ca_pem,
-                  leaf_spki_sha256=server.ca.leaf_spki_sha256(), output_dir=out, silence_wav=out / "s.wav")
+                  leaf_spki_sha256=server.ca.leaf_spki_sha256(), output_dir=out)
 
 
 @pytest.fixture(scope="module")

@@ -74,6 +74,9 @@ def main(args: argparse.Namespace) -> int:
 
 
 def keep_serving(harness, url: str) -> None:
+    from harness.engines.chromium import command_line
+    from harness.origins import LOOPBACK, MAPPED_HOSTS
+
     om = harness.env.origins
     # Ctrl-C and SIGTERM end the wait; armed before the lines that tell a person (or a test)
     # the server is up, so a signal right after them cannot land outside the wait.
@@ -82,8 +85,7 @@ def keep_serving(harness, url: str) -> None:
         signal.signal(sig, lambda *_: stop.set())
     print("\nThe fixture server stays up (Ctrl-C ends it). The cell's page:")
     print(f"  {url}")
-    print(f"Hostnames map to 127.0.0.1; Chromium flags: --host-resolver-rules=\"MAP *.test 127.0.0.1\" "
-          f"--ignore-certificate-errors-spki-list={harness.server.ca.leaf_spki_sha256()}")
+    print(f"Hostnames map to {LOOPBACK}; for Chromium:\n  {command_line(MAPPED_HOSTS, harness.server.ca.leaf_spki_sha256())}")
     if sandbox.seal_status() == sandbox.SEALED:
         print(f"The run is sealed in its own network namespace; reach it from there, e.g.:\n"
               f"  nsenter --net=/proc/{os.getpid()}/ns/net chromium {url}  (ports {om.http_port}, {om.https_port})")

@@ -19,21 +19,21 @@ def register(sub) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from harness.origins import MAPPED_HOSTS
+    from harness.engines.chromium import command_line
+    from harness.origins import LOOPBACK, MAPPED_HOSTS
     from harness.server import FixtureServer
 
     server = FixtureServer(widget=check_widget(args.widget, paths.DEFAULT_OUTPUT) or paths.REFERENCE_WIDGET)
     om = server.start()
     try:
         site = server.new_site(site_id="demoshop1")
-        print("Fixture server on 127.0.0.1 (http port %d, https port %d). Site id: %s" % (om.http_port, om.https_port, site.site_id))
+        print(f"Fixture server on {LOOPBACK} (http port %d, https port %d). Site id: %s" % (om.http_port, om.https_port, site.site_id))
         for name, origin in om.all().items():
             print(f"  {name:14} {om.page_url(name, 'top', '/index.html', site.site_id)}")
         print("  framed (cross-origin, allow=microphone):")
         print("                 " + om.page_url("localhost", "cross-origin-iframe-allow", "/index.html", site.site_id))
-        print(f"Hostnames {', '.join(MAPPED_HOSTS)} must resolve to 127.0.0.1, e.g. for Chromium:")
-        rules = ", ".join(f"MAP {h} 127.0.0.1" for h in MAPPED_HOSTS)
-        print(f'  chromium --host-resolver-rules="{rules}" --ignore-certificate-errors-spki-list={server.ca.leaf_spki_sha256()}')
+        print(f"Hostnames {', '.join(MAPPED_HOSTS)} must resolve to {LOOPBACK}, e.g. for Chromium:")
+        print(f"  {command_line(MAPPED_HOSTS, server.ca.leaf_spki_sha256())}")
         # SIGTERM ends it like Ctrl-C; armed before the last line, which tells a caller it may stop us.
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -43,7 +43,6 @@ class RunEnv:
     ca_pem: Path
     leaf_spki_sha256: str
     output_dir: Path
-    silence_wav: Path
     headed: bool = False
     slowmo_ms: int = 0
     trace: bool = False

@@ -14,6 +14,9 @@ How each situation is made (all by Chromium's own means):
 """
 from __future__ import annotations
 
+import os
+import wave
+from pathlib import Path
 from typing import Hashable
 
 from playwright.sync_api import Browser
@@ -22,6 +25,7 @@ from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines import remote
 from harness.engines.playwright_engine import PlaywrightEngine
 from harness.engines.playwright_tab import PlaywrightTab, context_options, playwright
+from harness.origins import LOOPBACK
 
 BASE_ARGS = [
     "--disable-background-networking",  # no update or safe-browsing traffic on a closed network
@@ -31,6 +35,39 @@ BASE_ARGS = [
     "--disable-features=WebRtcHideLocalIpsWithMdns",  # real (loopback) host candidates, no mDNS names
     "--allow-loopback-in-peer-connection",
 ]
+
+
+def host_resolver_rules(mapped_hosts: tuple[str, ...]) -> str:
+    """The fixture hostnames to loopback and every other name to NOTFOUND: no lookup leaves."""
+    return ", ".join([f"MAP {h} {LOOPBACK}" for h in mapped_hosts] + ["MAP * ~NOTFOUND", "EXCLUDE localhost"])
+
+
+def network_flags(mapped_hosts: tuple[str, ...], leaf_spki_sha256: str) -> list[str]:
+    """The flags that put Chromium on the fixture server's origins: the cells' and the ones
+    `serve` and `repro --keep-server` print for a person (the same rules, from here)."""
+    return [f"--host-resolver-rules={host_resolver_rules(mapped_hosts)}",
+            f"--ignore-certificate-errors-spki-list={leaf_spki_sha256}"]
+
+
+def command_line(mapped_hosts: tuple[str, ...], leaf_spki_sha256: str) -> str:
+    """network_flags as a shell line a person can paste."""
+    return "chromium " + " ".join(f'{f.split("=", 1)[0]}="{f.split("=", 1)[1]}"' for f in network_flags(mapped_hosts, leaf_spki_sha256))
+
+
+def silence_wav(folder: Path, seconds: float = 2.0, rate: int = 48000) -> Path:
+    """A WAV of zeros, the 'silent device' Chromium plays as its fake microphone; written once
+    into the run's folder (Chromium is the only engine that takes a file as its microphone)."""
+    path = (folder / "silence.wav").resolve()
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".silence.{os.getpid()}.tmp")
+        with wave.open(str(tmp), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(b"\0\0" * int(seconds * rate))
+        tmp.replace(path)  # whole or absent, if two workers write it at once
+    return path
 
 
 class ChromiumEngine(PlaywrightEngine):
@@ -53,15 +90,11 @@ class ChromiumEngine(PlaywrightEngine):
     def launch(self, situation: Situation, env: RunEnv) -> Browser:
         self._check(situation)
         path, _ = self._executable()
-        rules = ", ".join([f"MAP {h} 127.0.0.1" for h in env.mapped_hosts] + ["MAP * ~NOTFOUND", "EXCLUDE localhost"])
-        args = BASE_ARGS + [
-            f"--host-resolver-rules={rules}",
-            f"--ignore-certificate-errors-spki-list={env.leaf_spki_sha256}",
-        ]
+        args = BASE_ARGS + network_flags(env.mapped_hosts, env.leaf_spki_sha256)
         if situation.device in ("fake", "silent"):
             args.append("--use-fake-device-for-media-stream")
         if situation.device == "silent":
-            args.append(f"--use-file-for-fake-audio-capture={env.silence_wav}")
+            args.append(f"--use-file-for-fake-audio-capture={silence_wav(env.output_dir)}")
         if situation.permission == "prompt" and situation.prompt_answer == "allow":
             args.append("--use-fake-ui-for-media-stream")
         if env.connect:  # a Playwright server launches it with these options (remote.py)

@@ -37,6 +37,7 @@ from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines import remote
 from harness.engines.playwright_engine import PlaywrightEngine
 from harness.engines.playwright_tab import PlaywrightTab, context_options, playwright
+from harness.origins import LOOPBACK
 
 BASE_PREFS: dict[str, Any] = {
     "media.peerconnection.ice.obfuscate_host_addresses": False,  # real loopback candidates, no mDNS
@@ -46,7 +47,7 @@ BASE_PREFS: dict[str, Any] = {
     "media.autoplay.block-webaudio": False,
     # Without a mock audio backend AudioContext.resume() never settles headless.
     "media.cubeb.force_mock_context": True,
-    "network.dns.forceResolve": "127.0.0.1",
+    "network.dns.forceResolve": LOOPBACK,
     "browser.shell.checkDefaultBrowser": False,
     # Measured with ESR 153 over BiDi: with Fission, Playwright's input (locator and mouse
     # clicks alike) never reaches a cross-origin, out-of-process iframe; without it the iframe

@@ -15,13 +15,15 @@ import asyncio
 import threading
 from urllib.parse import urlsplit
 
+from harness.origins import LOOPBACK
+
 HEAD_LIMIT = 64 * 1024
 HOP_HEADERS = {"proxy-connection", "connection", "keep-alive", "proxy-authorization"}
 
 
 class HostProxy:
     def __init__(self, hosts: tuple[str, ...] | list[str]):
-        self.hosts = {h.lower() for h in hosts} | {"localhost", "127.0.0.1"}
+        self.hosts = {h.lower() for h in hosts} | {"localhost", LOOPBACK}
         self.port = 0
         self.refused: list[str] = []  # hosts asked for and refused (for diagnostics)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -35,7 +37,7 @@ class HostProxy:
             self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self._loop)
             self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._serve, "127.0.0.1", 0, limit=HEAD_LIMIT))
+                asyncio.start_server(self._serve, LOOPBACK, 0, limit=HEAD_LIMIT))
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
             self._loop.run_forever()
@@ -77,7 +79,7 @@ class HostProxy:
                 # reports a failed load (an error response would be a page that loaded).
                 self.refused.append(host)
                 return
-            up_reader, upstream = await asyncio.open_connection("127.0.0.1", int(port))
+            up_reader, upstream = await asyncio.open_connection(LOOPBACK, int(port))
             if path is None:
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
             else:

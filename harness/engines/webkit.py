@@ -26,7 +26,7 @@ from typing import Any, Hashable
 from harness.engines.base import (Availability, ConsoleLine, Engine, EngineCrashed, RunEnv,
                                   Situation, Tab, Unsupported)
 from harness.engines.webkitgtk_client import SYSTEM_PYTHON, DriverError, WebKitGTKClient
-from harness.origins import TLS_HOSTS
+from harness.origins import LOOPBACK, TLS_HOSTS
 from harness.xvfb import Xvfb
 
 MIN_VERSION = (2, 40)  # call_async_javascript_function, query-permission-state
@@ -82,7 +82,7 @@ def probe_webkitgtk(python: str = SYSTEM_PYTHON) -> tuple[str, str]:
 def trusted_leaf_pem(env: RunEnv) -> str:
     """The certificate the fixture server presents, after checking it against the run's CA."""
     ctx = ssl.create_default_context(cafile=str(env.ca_pem))
-    with socket.create_connection(("127.0.0.1", env.origins.https_port), timeout=10) as raw:
+    with socket.create_connection((LOOPBACK, env.origins.https_port), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname=TLS_HOSTS[0]) as tls:
             return ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True))
 

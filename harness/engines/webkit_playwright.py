@@ -14,6 +14,7 @@ from typing import Any
 from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines.hostproxy import HostProxy
 from harness.engines.playwright_tab import PlaywrightTab, context_options, find_executable, playwright
+from harness.origins import LOOPBACK
 
 
 @dataclass
@@ -42,7 +43,7 @@ def launch(situation: Situation, env: RunEnv) -> PwBrowser:
     port = proxy.start()
     try:
         browser = playwright().webkit.launch(headless=not env.headed, slow_mo=env.slowmo_ms or None,
-                                             proxy={"server": f"http://127.0.0.1:{port}"})
+                                             proxy={"server": f"http://{LOOPBACK}:{port}"})
     except BaseException:
         proxy.stop()
         raise

@@ -19,6 +19,7 @@ from typing import Any
 from harness import paths
 from harness.engines.base import EngineCrashed
 from harness.engines.hostproxy import HostProxy
+from harness.origins import LOOPBACK
 from harness.xvfb import Xvfb
 
 log = logging.getLogger("spelo.webkitgtk")
@@ -71,7 +72,7 @@ class WebKitGTKClient:
                 self._xvfb = Xvfb(end_with_last_client=True)  # the driver is its only client
                 self.display = self._xvfb.start()
             self._proxy = HostProxy(self.mapped_hosts)
-            self.proxy_url = f"http://127.0.0.1:{self._proxy.start()}"
+            self.proxy_url = f"http://{LOOPBACK}:{self._proxy.start()}"
             env = dict(os.environ, DISPLAY=self.display, PYTHONPATH=str(paths.ROOT))
             env.pop("PYTHONHOME", None)  # the harness may run in a venv of another Python
             self.proc = subprocess.Popen(
