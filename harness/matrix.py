@@ -71,7 +71,7 @@ def pytest_args(request: RunRequest, widget: Path | None) -> list[str]:
     args = [str(p) for p in request.scenarios] + [
         "-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=", "-o", "console_output_style=classic",
         "--rootdir", str(paths.ROOT), "--output", str(request.output),
-        "--spelo-screenshots", request.screenshots, "-W", "ignore::DeprecationWarning",
+        "--spelo-screenshots", request.screenshots, "-W", "ignore::DeprecationWarning", "--spelo-progress",
     ]
     for p in request.scenarios:  # only these folders' YAML files are collected as cells
         args += ["--spelo-scenarios", str((p if p.is_dir() else p.parent).resolve())]

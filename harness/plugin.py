@@ -60,6 +60,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run only shard I of N (cells split evenly by measured duration)")
     group.addoption("--spelo-durations", default=None, metavar="FILE",
                     help="a results.json whose cell durations balance the shards (default: OUTPUT/results.json if present)")
+    group.addoption("--spelo-progress", action="store_true", default=False,
+                    help="show cells done of total, failures so far and time left (a live line in a terminal, "
+                         "a line per cell elsewhere) in place of pytest's dots")
     group.addoption("--spelo-no-seal", action="store_true", default=False,
                     help="do not enter a network namespace with only lo (not recommended: WebRTC then "
                          "also uses the machine's outside interface)")
@@ -92,6 +95,10 @@ def pytest_configure(config: pytest.Config) -> None:
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
     config.pluginmanager.register(SpeloState(config), STATE)
+    if config.getoption("--spelo-progress") and not hasattr(config, "workerinput"):
+        from harness.plugin_progress import ProgressReporter
+
+        config.pluginmanager.register(ProgressReporter(), "spelo_progress")
     # SIGTERM ends the session as Ctrl-C does: browsers closed, results written (controller and workers).
     from harness import reaper
 
