@@ -42,4 +42,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
   touch "$stamp"
 fi
+# The JSON Schemas the scenario and profile files name for editors (made from the models, so
+# never stale; not in git).
+.venv/bin/spelo-harness schema --write schemas > /dev/null
 echo "setup: ready (.venv/bin/spelo-harness)"
