@@ -80,6 +80,8 @@ class Result:
     screenshot: str | None = None
     artifacts: str = ""
     duration_s: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # time by phase, in order (harness/phases.py)
+    phase_parts: dict[str, float] = field(default_factory=dict)  # probe, waits, screenshots within them
 
     def __post_init__(self) -> None:
         self.mismatches = [Mismatch.of(m) for m in self.mismatches]
@@ -135,7 +137,7 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     **{k: str for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url",
                         "screenshot", "artifacts")},
     **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps")},
-    **{k: dict for k in ("expected", "seen", "peer")},
+    **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts")},
     "duration_s": (int, float), "browser_prompts": int,
 }
 ITEM_TYPES: dict[str, type | tuple[type, ...]] = {

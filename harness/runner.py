@@ -20,6 +20,7 @@ from harness.engines.pool import EnginePool
 from harness.origins import MAPPED_HOSTS
 from harness.a11y import run_axe
 from harness.expect import mismatches
+from harness.phases import PhaseClock
 from harness.profile import REFERENCE, WidgetProfile
 from harness.results import Mismatch, Result, StepRecord, cell_slug
 from harness.scenarios import Expect, Scenario
@@ -106,6 +107,7 @@ class CellRun:
         self.tab: Tab | None = None
         self.site_id = ""
         self.axe: dict[str, Any] | None = None
+        self.clock = PhaseClock()
 
     # -- the cell ----------------------------------------------------------------------------
     def run(self) -> Result:
@@ -116,7 +118,8 @@ class CellRun:
                 return self._skip(self.sc.skip[self.engine])
             eng = get_engine(self.engine)
             # With --connect the server's browsers count, not what is installed here.
-            avail = remote.availability(self.engine, self.h.env.connect) if self.h.env.connect else eng.availability()
+            with self.clock.phase("engine check"):
+                avail = remote.availability(self.engine, self.h.env.connect) if self.h.env.connect else eng.availability()
             r.engine_source = avail.source
             if not avail.usable:
                 return self._skip(f"{self.engine} not usable here: {avail.reason}")
@@ -124,7 +127,14 @@ class CellRun:
             r.means = eng.describe(situation)
             self.dir.mkdir(parents=True, exist_ok=True)
             env = RunEnv(**{**self.h.env.__dict__, "output_dir": self.dir})
-            self.tab = self.h.pool.new_tab(self.engine, situation, env)
+            launches = sum(self.h.pool.launches.values())
+            with self.clock.phase("browser"):
+                browser = self.h.pool.browser(self.engine, situation)
+            # named for what it was: a launch, or a browser kept from an earlier cell
+            self.clock.phases["launch" if sum(self.h.pool.launches.values()) > launches else "reuse"] = \
+                self.clock.phases.pop("browser")
+            with self.clock.phase("context"):
+                self.tab = eng.new_tab(browser, situation, env)  # what pool.new_tab does, timed apart
             r.engine_version = self.h.pool.versions.get(self.engine, "")
             self._run_steps()
         except Unsupported as e:
@@ -138,8 +148,10 @@ class CellRun:
             log.exception("cell %s crashed", r.cell_id)
             r.outcome, r.reason = "fail", f"harness error: {type(e).__name__}: {e}"
         finally:
-            self._collect()
+            with self.clock.phase("teardown"):
+                self._collect()
             r.duration_s = round(time.monotonic() - started, 3)
+            r.phases, r.phase_parts = self.clock.phases, self.clock.parts
         return r
 
     def _skip(self, reason: str) -> Result:
@@ -162,8 +174,9 @@ class CellRun:
             self.result.means.append(f"INJECTED FAULT (no real means exists): {inject}")
         url = self.h.env.origins.page_url(self.sc.origin, self.sc.embedding, self.sc.page, self.site_id, inject)
         self.result.url = url
-        self.tab.goto(url)
-        self.observe()  # the first probe also starts the page's state history
+        with self.clock.phase("navigation"):
+            self.tab.goto(url)
+            self.observe()  # the first probe also starts the page's state history
         quirk = self.sc.quirk_for(self.engine, self.result.engine_source)
         steps = quirk.steps if quirk is not None and quirk.steps is not None else self.sc.steps
         self._say(f"open {url}")
@@ -172,14 +185,17 @@ class CellRun:
             self.result.steps.append(rec)
             self._say(f"step {i}: {rec.action}")
             try:
-                self._step(step)
+                with self.clock.phase(f"step {i}: {rec.action}"):
+                    self._step(step)
             except StepFailed as e:
                 rec.error = str(e)
                 self._shot(rec, f"{i:02d}-failed")
                 raise StepFailed(f"step {i} ({rec.action}): {e}") from None
             if self.h.options.screenshots == "each":
-                self._shot(rec, f"{i:02d}-{re.sub(r'[^a-z0-9]+', '-', rec.action.lower())}")
-        self._final()
+                with self.clock.phase("step screenshots"):
+                    self._shot(rec, f"{i:02d}-{re.sub(r'[^a-z0-9]+', '-', rec.action.lower())}")
+        with self.clock.phase("expect"):
+            self._final()
 
     def _say(self, line: str) -> None:
         if self.h.options.on_event is not None:
@@ -232,7 +248,8 @@ class CellRun:
         while not self._safe_eval(expr):
             if time.monotonic() > end:
                 raise StepFailed(f"{selector} did not become visible within {self.sc.timeout_s:g} s")
-            self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
+            with self.clock.part("waits"):
+                self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
 
     def _safe_eval(self, expr: str) -> Any:
         try:
@@ -243,7 +260,8 @@ class CellRun:
             return None
 
     def observe(self) -> dict[str, Any]:
-        snap = self.profile.to_reference(self._safe_eval(self.profile.probe_expression()) or {"present": False})
+        with self.clock.part("probe"):
+            snap = self.profile.to_reference(self._safe_eval(self.profile.probe_expression()) or {"present": False})
         snap["console"] = [c.text for c in self.tab.console()]
         api_log = self.h.server.request_log(self.site_id)
         snap["api_calls"] = [e["endpoint"] for e in api_log]
@@ -268,7 +286,8 @@ class CellRun:
             if time.monotonic() > end:
                 self._record(expect, snap, misses)
                 raise StepFailed(f"not as expected after {self.sc.timeout_s:g} s: " + "; ".join(m.text for m in misses))
-            self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
+            with self.clock.part("waits"):
+                self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
 
     def _record(self, expect: Expect, snap: dict[str, Any], misses: list[Mismatch]) -> None:
         self.result.expected = expect.model_dump(exclude_defaults=True)
@@ -278,7 +297,8 @@ class CellRun:
     def _shot(self, rec: StepRecord | None, name: str) -> str | None:
         path = self.dir / f"{name}.png"
         try:
-            self.tab.screenshot(path)
+            with self.clock.part("screenshots"):
+                self.tab.screenshot(path)
         except Exception as e:  # evidence is best effort; the cell's verdict stands
             log.warning("screenshot %s failed: %s", path, e)
             return None

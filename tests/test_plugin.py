@@ -3,6 +3,7 @@
 Every run is a child process: pytest-playwright's plugin cannot nest in this one."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -102,4 +103,8 @@ def test_tracing_retain_on_failure_keeps_failed_cells_traces_only(pytester: pyte
     result.assert_outcomes(passed=1, failed=1)
     assert not (out / "cells" / "plain-pass-chromium" / "trace.zip").exists()
     assert (out / "cells" / "plain-fail-chromium" / "trace.zip").is_file()
-    assert (out / "results.json").is_file()
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))["results"]
+    for r in results:  # each cell's time by phase, in order, within the cell's duration
+        assert list(r["phases"])[:3] == ["engine check", "launch" if r is results[0] else "reuse", "context"]
+        assert {"navigation", "expect", "teardown"} <= set(r["phases"]) or r["outcome"] == "fail"
+        assert sum(r["phases"].values()) <= r["duration_s"] + 0.01

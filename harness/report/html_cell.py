@@ -57,6 +57,10 @@ def _facts(r: Result, base: Path) -> str:
     folder = locate_dir(r.artifacts, base)
     if folder is not None:
         rows.append(("artifacts", f'<a href="{escape(relative_href(folder, base))}/">{escape(str(folder))}</a>'))
+    if r.phases:  # a slow cell says why (harness/phases.py)
+        rows.append(("time by phase", escape(" · ".join(f"{k} {v:.2f} s" for k, v in r.phases.items()))))
+    if r.phase_parts:
+        rows.append(("of which", escape(" · ".join(f"{k} {v:.2f} s" for k, v in r.phase_parts.items()))))
     body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows if v)
     return f'<dl class="facts">{body}</dl>'
 
