@@ -23,7 +23,11 @@ Target = Literal["orb", "continue", "cancel", "fallback"]
 
 
 class ScenarioError(UsageError):
-    """One line: file:line: field: what is wrong."""
+    """One line: file:line: field: what is wrong. Always one line, whatever the file holds (a key
+    or a YAML error may carry line breaks of its own)."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(part.strip() for part in str(message).splitlines()))
 
 
 class Strict(BaseModel):
@@ -232,18 +236,41 @@ def describe_validation_error(path: Path, node: yaml.Node | None, e: ValidationE
     return f"{path}:{_line_of(node, loc)}: {_field_path(loc)}: {msg}"
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader on libyaml's parser where PyYAML was built with it (several times
+    faster), else on its own; a scalar it cannot turn into a value (an int of 5,000 digits, the
+    date 2001-13-45, `!!float abc`) becomes a YAML error at that scalar's line, not a ValueError."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, AttributeError, LookupError, ArithmeticError) as e:
+            why = str(e).split(";")[0] or type(e).__name__
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.tag.rpartition(':')[2]} value: {why}",
+                                                    node.start_mark) from None
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """A YAML file's data and node tree (for line numbers), or a ScenarioError naming the line."""
+    """A YAML file's data and node tree (for line numbers), or a ScenarioError naming the line.
+    One parse gives both: the node tree is composed once and the data constructed from it."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ScenarioError(f"{path}: cannot read: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
+    loader = _Loader(text)
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ScenarioError(f"{where}: not valid YAML: {getattr(e, 'problem', None) or e}") from None
+    except RecursionError:  # nesting deeper than Python's stack, in the composer or the constructor
+        raise ScenarioError(f"{path}: not valid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
 
 
 def load_file(path: Path) -> list[Scenario]:
