@@ -3,6 +3,7 @@ visible text in the widget makes the matching cell fail showing expected and see
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -60,9 +61,17 @@ def test_serve_prints_urls_that_answer(tmp_path):
         localhost = next(l.split()[1] for l in lines if l.strip().startswith("localhost"))
         page = urllib.request.urlopen(localhost, timeout=10).read().decode()
         assert 'data-site-id="demoshop1"' in page
+        # A malformed request: answered 400, and one line on stderr, not aiohttp's traceback.
+        port = int(localhost.split(":")[2].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+            assert s.recv(64).startswith(b"HTTP/1.0 400")
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(15) == 0
+    err = proc.stderr.read()
+    assert "malformed request from 127.0.0.1: 400 Invalid character in Content-Length" in err
+    assert "Traceback" not in err and err.count("malformed request") == 1
 
 
 def test_doctor_lists_engines(run_cli):

@@ -22,7 +22,9 @@ def main(args: argparse.Namespace) -> int:
     from harness.engines.chromium import command_line
     from harness.origins import LOOPBACK, MAPPED_HOSTS
     from harness.server import FixtureServer
+    from harness.server.log_lines import one_line_per_malformed_request
 
+    one_line_per_malformed_request()
     server = FixtureServer(widget=check_widget(args.widget, paths.DEFAULT_OUTPUT) or paths.REFERENCE_WIDGET)
     om = server.start()
     try:
