@@ -193,8 +193,9 @@ class SpeloState:
 
     def after_cell(self, position: int | None) -> None:
         """Close the browsers no cell after this position needs (cells ordered by browser)."""
-        if position is not None and self._harness is not None:
-            self._harness.pool.close_finished(lambda key: self.last_of_browser.get(key, -1) < position)
+        pool = self._harness.pool if self._harness is not None else None
+        if position is not None and pool is not None:
+            pool.close_finished(lambda key: self.last_of_browser.get(key, -1) < position)
 
     def is_worker(self) -> bool:
         return hasattr(self.config, "workerinput")
@@ -208,8 +209,8 @@ class SpeloState:
         props = dict(report.user_properties)
         record = self.record
         if "spelo_result" in props and report.when == "call":
-            record.results.append(Result.from_dict(json.loads(props["spelo_result"])))
-            pool = json.loads(props["spelo_pool"])
+            record.results.append(Result.from_dict(json.loads(str(props["spelo_result"]))))
+            pool = json.loads(str(props["spelo_pool"]))
             record.launches[pool["worker"]] = pool["launches"]
             record.versions.update(pool["versions"])
         elif report.when == "???" and report.failed and (lost := crashed_cell(report)) is not None:

@@ -35,9 +35,9 @@ class ProgressReporter:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         cell = dict(report.user_properties).get("spelo_result")
         if report.failed:
-            self.outcomes[report.nodeid] = json.loads(cell)["outcome"] if cell else "failed"
+            self.outcomes[report.nodeid] = json.loads(str(cell))["outcome"] if cell else "failed"
         elif report.when == "call" or report.skipped:
-            self.outcomes.setdefault(report.nodeid, json.loads(cell)["outcome"] if cell else report.outcome)
+            self.outcomes.setdefault(report.nodeid, json.loads(str(cell))["outcome"] if cell else report.outcome)
 
     def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
         if self.progress is not None:

@@ -51,7 +51,8 @@ def network_flags(mapped_hosts: tuple[str, ...], leaf_spki_sha256: str) -> list[
 
 def command_line(mapped_hosts: tuple[str, ...], leaf_spki_sha256: str) -> str:
     """network_flags as a shell line a person can paste."""
-    return "chromium " + " ".join(f'{f.split("=", 1)[0]}="{f.split("=", 1)[1]}"' for f in network_flags(mapped_hosts, leaf_spki_sha256))
+    flags = (f.split("=", 1) for f in network_flags(mapped_hosts, leaf_spki_sha256))
+    return "chromium " + " ".join(f'{name}="{value}"' for name, value in flags)
 
 
 def silence_wav(folder: Path, seconds: float = 2.0, rate: int = 48000) -> Path:
