@@ -1,10 +1,12 @@
 """The pytest plugin: every scenario × engine is one test item, e.g. `blocked-prompt[firefox]`.
 
-The run's state is one object, SpeloState, registered with pytest's plugin manager as
-"spelo_state" (as pytest-xdist registers its own): the options computed once, the harness, the
-record of results, and the schedule of when a browser may close. Its hooks are its methods.
+The run's state is one object, SpeloState (harness/plugin_state.py), registered with pytest's
+plugin manager as "spelo_state" (as pytest-xdist registers its own): the options computed once,
+the harness, the record of results, and the schedule of when a browser may close. Its hooks are
+its methods. This module keeps the options, the collection of cells and their order.
 
-Fixtures form a ladder, as pytest-playwright's do; a conftest may override any rung:
+Fixtures (harness/fixtures.py, registered with this module) form a ladder, as pytest-playwright's
+do; a conftest may override any rung:
   spelo_options (session: RunOptions) → spelo_harness (session: fixture server + engine pool)
   → spelo_new_tab (function: a factory, a fresh context and page per call)
   → spelo_tab (function: one Tab for spelo_engine × spelo_situation).
@@ -24,23 +26,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Hashable
+from typing import Hashable
 
 import pytest
 
 from harness import paths, sandbox
 from harness.engines import ENGINE_NAMES, get_engine
-from harness.engines.base import Situation
-from harness.results import Result, cell_id, write_results
-from harness.runner import Harness, RunOptions
-from harness.profile import REFERENCE, load_profile
+from harness.fixtures import (spelo_harness, spelo_new_tab, spelo_options, spelo_site,  # noqa: F401
+                              spelo_situation, spelo_tab)  # registered with this plugin module
+from harness.plugin_state import STATE, SpeloState, selected_engines, spelo_state, tracing
+from harness.results import Result, cell_id
 from harness.scenarios import Scenario, ScenarioError, load_file
 from harness.shard import ShardError, parse_shard, pick_shard
-
-STATE = "spelo_state"  # the name SpeloState is registered under
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -108,220 +106,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{engine}: a cell that runs in {engine}")
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    status = sandbox.seal_status()
-    return f"spelo: {status}" + ("" if status == sandbox.SEALED else "  (WARNING: WebRTC may leave loopback)")
-
-
-# -- options → harness ----------------------------------------------------------------------------
-
-def run_options(config: pytest.Config) -> RunOptions:
-    """The run's options from the command line; computed once, by SpeloState (a bad profile is a
-    usage error here, before any cell)."""
-    widget = config.getoption("--widget")
-    profile = config.getoption("--spelo-profile")
-    try:
-        loaded = load_profile(Path(profile)) if profile else REFERENCE
-    except ScenarioError as e:
-        raise pytest.UsageError(str(e)) from None
-    return RunOptions(
-        profile=loaded,
-        output_dir=Path(config.getoption("--output")),
-        widget=Path(widget) if widget else paths.REFERENCE_WIDGET,
-        headed=bool(config.getoption("--headed")),
-        slowmo_ms=int(config.getoption("--slowmo") or 0),
-        trace=tracing(config) in ("on", "retain-on-failure"),
-        screenshots=screenshots(config),
-        connect=config.getoption("--spelo-connect"),
-    )
-
-
-def tracing(config: pytest.Config) -> str:
-    return str(config.getoption("--tracing", default="off") or "off")
-
-
-def screenshots(config: pytest.Config) -> str:
-    """--spelo-screenshots; pytest-playwright's `--screenshot only-on-failure` means our
-    "failure" where ours is left at its default (the only word the two options share)."""
-    ours = config.getoption("--spelo-screenshots")
-    if ours == "each" and config.getoption("--screenshot", default="off") == "only-on-failure":
-        return "failure"
-    return str(ours)
-
-
-def selected_engines(config: pytest.Config) -> list[str]:
-    chosen = config.getoption("--browser") or []
-    return [e for e in ENGINE_NAMES if e in chosen] if chosen else list(ENGINE_NAMES)
-
-
-def results_path(config: pytest.Config) -> Path:
-    given = config.getoption("--spelo-results")
-    return Path(given) if given else Path(config.getoption("--output")) / "results.json"
-
-
-@dataclass
-class RunRecord:
-    """What the run has produced so far: the cells' results and the pools' launches and versions."""
-
-    results: list[Result] = field(default_factory=list)
-    launches: dict[str, Any] = field(default_factory=dict)
-    versions: dict[str, str] = field(default_factory=dict)
-    path: Path | None = None                     # the results file, once written at the end
-    reports: dict[str, Path] = field(default_factory=dict)
-
-    def meta(self, widget: Path, **more: Any) -> dict[str, Any]:
-        return {"launches": self.launches, "versions": self.versions, "widget": str(widget),
-                "seal": sandbox.seal_status(), **more}
-
-
-class SpeloState:
-    """The run's state in one object, registered with the plugin manager; its hooks are methods."""
-
-    def __init__(self, config: pytest.Config):
-        self.config = config
-        self.options = run_options(config)        # once: the profile is read once per process
-        self.record = RunRecord()
-        self._harness: Harness | None = None
-        # The browser-closing schedule (order_by_browser): each browser's last cell position.
-        self.last_of_browser: dict[Hashable, int] = {}
-
-    def harness(self) -> Harness:
-        """The process's harness, started on first use and closed at the end of the session."""
-        if self._harness is None:
-            self._harness = Harness(self.options).start()
-        return self._harness
-
-    def after_cell(self, position: int | None) -> None:
-        """Close the browsers no cell after this position needs (cells ordered by browser)."""
-        pool = self._harness.pool if self._harness is not None else None
-        if position is not None and pool is not None:
-            pool.close_finished(lambda key: self.last_of_browser.get(key, -1) < position)
-
-    def is_worker(self) -> bool:
-        return hasattr(self.config, "workerinput")
-
-    # -- hooks ----------------------------------------------------------------------------------
-    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
-        shard(config, items)
-        self.last_of_browser = order_by_browser(items)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties)
-        record = self.record
-        if "spelo_result" in props and report.when == "call":
-            record.results.append(Result.from_dict(json.loads(str(props["spelo_result"]))))
-            pool = json.loads(str(props["spelo_pool"]))
-            record.launches[pool["worker"]] = pool["launches"]
-            record.versions.update(pool["versions"])
-        elif report.when == "???" and report.failed and (lost := crashed_cell(report)) is not None:
-            record.results.append(lost)  # xdist: the worker running this cell died
-        else:
-            return
-        if not self.is_worker():
-            # Rewritten (atomically) after every cell: an interrupted or killed run leaves valid JSON.
-            write_results(results_path(self.config), record.results, record.meta(self.options.widget, partial=True))
-
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self._harness is not None:
-            self._harness.close()
-            self._harness = None
-        if self.is_worker():
-            return  # an xdist worker: the controller writes the results
-        record = self.record
-        if record.results:
-            path = results_path(self.config)
-            meta = record.meta(self.options.widget, exitstatus=int(exitstatus))
-            write_results(path, record.results, meta)
-            record.path = path
-            from harness.report import write_reports
-
-            record.reports = write_reports(path.parent, record.results, meta)
-
-    def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-        record = self.record
-        if not record.results:
-            return
-        from harness.report.grid import render_grid
-
-        terminalreporter.write_line("")
-        terminalreporter.write(render_grid(record.results, record.versions, record.launches))
-        terminalreporter.write_line(sandbox.seal_status())
-        if record.path:
-            terminalreporter.write_line(f"results: {record.path}")
-        for kind, report in record.reports.items():
-            terminalreporter.write_line(f"{kind}: {report}")
-
-
-def spelo_state(config: pytest.Config) -> SpeloState:
-    state = config.pluginmanager.get_plugin(STATE)
-    assert isinstance(state, SpeloState), "the spelo plugin is not configured"
-    return state
-
-
-def session_harness(config: pytest.Config) -> Harness:
-    """The process's harness (SpeloState.harness), kept by that name for callers."""
-    return spelo_state(config).harness()
-
-
-# -- the fixture ladder (each rung overridable in a conftest) ---------------------------------------
-
-@pytest.fixture(scope="session")
-def spelo_options(pytestconfig: pytest.Config) -> RunOptions:
-    """The run's options, from the command line."""
-    return spelo_state(pytestconfig).options
-
-
-@pytest.fixture(scope="session")
-def spelo_harness(pytestconfig: pytest.Config, spelo_options: RunOptions):
-    """The fixture server and engine pool for spelo_options. With the command line's options it
-    is the one the scenario cells use; a conftest's own spelo_options get a harness of their own."""
-    state = spelo_state(pytestconfig)
-    if spelo_options is state.options:
-        yield state.harness()
-        return
-    with Harness(spelo_options) as harness:
-        yield harness
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "spelo_engine" in metafunc.fixturenames:  # as pytest-playwright's browser_name: chromium by default
         engines = [e for e in ENGINE_NAMES if e in (metafunc.config.getoption("--browser") or [])] or ["chromium"]
         metafunc.parametrize("spelo_engine", engines, scope="session")
 
 
-@pytest.fixture
-def spelo_situation() -> Situation:
-    """The situation spelo_tab is made for; override it (or parametrize it) for another one."""
-    return Situation()
-
-
-@pytest.fixture
-def spelo_new_tab(spelo_harness: Harness):
-    """A factory: spelo_new_tab(engine, Situation(...)) → a Tab in a fresh context, closed after the test."""
-    tabs = []
-
-    def make(engine: str, situation: Situation | None = None):
-        tab = spelo_harness.pool.new_tab(engine, situation or Situation())
-        tabs.append(tab)
-        return tab
-
-    yield make
-    for tab in tabs:
-        tab.close()
-
-
-@pytest.fixture
-def spelo_tab(spelo_new_tab, spelo_engine: str, spelo_situation: Situation):
-    """One Tab: spelo_engine's browser, spelo_situation made by the engine's own means."""
-    return spelo_new_tab(spelo_engine, spelo_situation)
-
-
-@pytest.fixture
-def spelo_site(spelo_harness: Harness):
-    """A fresh site at the fake vendor API (every origin allowed), removed after the test."""
-    site = spelo_harness.server.new_site()
-    yield site
-    spelo_harness.server.sites.remove(site.site_id)
+def pytest_report_header(config: pytest.Config) -> str:
+    status = sandbox.seal_status()
+    return f"spelo: {status}" + ("" if status == sandbox.SEALED else "  (WARNING: WebRTC may leave loopback)")
 
 
 # -- collection: scenario files → items --------------------------------------------------------------
@@ -408,6 +201,11 @@ class ScenarioItem(pytest.Item):
         return self.path, line, self.name
 
 
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    shard(config, items)
+    spelo_state(config).last_of_browser = order_by_browser(items)
+
+
 def order_by_browser(items: list) -> dict[Hashable, int]:
     """Cells grouped by the browser that serves them (engine, then launch key), in file order
     within a group; other tests keep their places. The schedule is each browser's last cell
@@ -443,17 +241,3 @@ def shard(config: pytest.Config, items: list) -> None:
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [i for i in items if i not in deselected]
-
-
-# -- results: a worker's died cell ------------------------------------------------------------------
-
-CELL_NODEID = re.compile(r"^(?P<file>.+\.ya?ml)::(?P<scenario>[a-z0-9][a-z0-9-]*)\[(?P<engine>[a-z]+)\]$")
-
-
-def crashed_cell(report: pytest.TestReport) -> Result | None:
-    """The failed Result of a cell whose worker process died while running it."""
-    m = CELL_NODEID.match(report.nodeid)
-    if m is None or m["engine"] not in ENGINE_NAMES:
-        return None
-    return Result(scenario=m["scenario"], engine=m["engine"], outcome="fail", source=m["file"],
-                  reason=f"no result: {str(report.longrepr).strip().splitlines()[0]}")

@@ -17,7 +17,7 @@ ARGS = ("-p", "no:cacheprovider", "-o", "addopts=", "-p", "xdist", "-n", "0")
 
 def test_state_is_one_registered_object_and_the_ladder_reads_it(pytester: pytest.Pytester):
     pytester.makepyfile(test_state="""
-        from harness.plugin import STATE, SpeloState
+        from harness.plugin_state import STATE, SpeloState
 
         def test_state(request, spelo_options):
             state = request.config.pluginmanager.get_plugin(STATE)
@@ -41,7 +41,7 @@ def test_a_conftest_overrides_spelo_options_and_spelo_harness_uses_them(pytester
             return dataclasses.replace(spelo_options, output_dir=tmp_path_factory.mktemp("mine"), slowmo_ms=7)
     """)
     pytester.makepyfile(test_override="""
-        from harness.plugin import spelo_state
+        from harness.plugin_state import spelo_state
 
         def test_override(request, spelo_harness):
             assert spelo_harness.options.slowmo_ms == 7

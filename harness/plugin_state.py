@@ -1,0 +1,180 @@
+"""The pytest plugin's state (see harness/plugin.py): one SpeloState per process, registered
+with pytest's plugin manager as "spelo_state", as pytest-xdist registers its own. It holds the
+options computed once, the harness, the record of results and the browser-closing schedule;
+its hooks are its methods."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Hashable
+
+import pytest
+
+from harness import paths, sandbox
+from harness.engines import ENGINE_NAMES
+from harness.profile import REFERENCE, load_profile
+from harness.results import Result, write_results
+from harness.runner import Harness, RunOptions
+from harness.scenarios import ScenarioError
+
+STATE = "spelo_state"  # the name SpeloState is registered under
+
+
+def run_options(config: pytest.Config) -> RunOptions:
+    """The run's options from the command line; computed once, by SpeloState (a bad profile is a
+    usage error here, before any cell)."""
+    widget = config.getoption("--widget")
+    profile = config.getoption("--spelo-profile")
+    try:
+        loaded = load_profile(Path(profile)) if profile else REFERENCE
+    except ScenarioError as e:
+        raise pytest.UsageError(str(e)) from None
+    return RunOptions(
+        profile=loaded,
+        output_dir=Path(config.getoption("--output")),
+        widget=Path(widget) if widget else paths.REFERENCE_WIDGET,
+        headed=bool(config.getoption("--headed")),
+        slowmo_ms=int(config.getoption("--slowmo") or 0),
+        trace=tracing(config) in ("on", "retain-on-failure"),
+        screenshots=screenshots(config),
+        connect=config.getoption("--spelo-connect"),
+    )
+
+
+def tracing(config: pytest.Config) -> str:
+    return str(config.getoption("--tracing", default="off") or "off")
+
+
+def screenshots(config: pytest.Config) -> str:
+    """--spelo-screenshots; pytest-playwright's `--screenshot only-on-failure` means our
+    "failure" where ours is left at its default (the only word the two options share)."""
+    ours = config.getoption("--spelo-screenshots")
+    if ours == "each" and config.getoption("--screenshot", default="off") == "only-on-failure":
+        return "failure"
+    return str(ours)
+
+
+def selected_engines(config: pytest.Config) -> list[str]:
+    chosen = config.getoption("--browser") or []
+    return [e for e in ENGINE_NAMES if e in chosen] if chosen else list(ENGINE_NAMES)
+
+
+def results_path(config: pytest.Config) -> Path:
+    given = config.getoption("--spelo-results")
+    return Path(given) if given else Path(config.getoption("--output")) / "results.json"
+
+
+@dataclass
+class RunRecord:
+    """What the run has produced so far: the cells' results and the pools' launches and versions."""
+
+    results: list[Result] = field(default_factory=list)
+    launches: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None                     # the results file, once written at the end
+    reports: dict[str, Path] = field(default_factory=dict)
+
+    def meta(self, widget: Path, **more: Any) -> dict[str, Any]:
+        return {"launches": self.launches, "versions": self.versions, "widget": str(widget),
+                "seal": sandbox.seal_status(), **more}
+
+
+class SpeloState:
+    """The run's state in one object, registered with the plugin manager; its hooks are methods."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.options = run_options(config)        # once: the profile is read once per process
+        self.record = RunRecord()
+        self._harness: Harness | None = None
+        # The browser-closing schedule (plugin.order_by_browser): each browser's last cell position.
+        self.last_of_browser: dict[Hashable, int] = {}
+
+    def harness(self) -> Harness:
+        """The process's harness, started on first use and closed at the end of the session."""
+        if self._harness is None:
+            self._harness = Harness(self.options).start()
+        return self._harness
+
+    def after_cell(self, position: int | None) -> None:
+        """Close the browsers no cell after this position needs (cells ordered by browser)."""
+        pool = self._harness.pool if self._harness is not None else None
+        if position is not None and pool is not None:
+            pool.close_finished(lambda key: self.last_of_browser.get(key, -1) < position)
+
+    def is_worker(self) -> bool:
+        return hasattr(self.config, "workerinput")
+
+    # -- hooks ----------------------------------------------------------------------------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        record = self.record
+        if "spelo_result" in props and report.when == "call":
+            record.results.append(Result.from_dict(json.loads(str(props["spelo_result"]))))
+            pool = json.loads(str(props["spelo_pool"]))
+            record.launches[pool["worker"]] = pool["launches"]
+            record.versions.update(pool["versions"])
+        elif report.when == "???" and report.failed and (lost := crashed_cell(report)) is not None:
+            record.results.append(lost)  # xdist: the worker running this cell died
+        else:
+            return
+        if not self.is_worker():
+            # Rewritten (atomically) after every cell: an interrupted or killed run leaves valid JSON.
+            write_results(results_path(self.config), record.results, record.meta(self.options.widget, partial=True))
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._harness is not None:
+            self._harness.close()
+            self._harness = None
+        if self.is_worker():
+            return  # an xdist worker: the controller writes the results
+        record = self.record
+        if record.results:
+            path = results_path(self.config)
+            meta = record.meta(self.options.widget, exitstatus=int(exitstatus))
+            write_results(path, record.results, meta)
+            record.path = path
+            from harness.report import write_reports
+
+            record.reports = write_reports(path.parent, record.results, meta)
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+        record = self.record
+        if not record.results:
+            return
+        from harness.report.grid import render_grid
+
+        terminalreporter.write_line("")
+        terminalreporter.write(render_grid(record.results, record.versions, record.launches))
+        terminalreporter.write_line(sandbox.seal_status())
+        if record.path:
+            terminalreporter.write_line(f"results: {record.path}")
+        for kind, report in record.reports.items():
+            terminalreporter.write_line(f"{kind}: {report}")
+
+
+def spelo_state(config: pytest.Config) -> SpeloState:
+    state = config.pluginmanager.get_plugin(STATE)
+    assert isinstance(state, SpeloState), "the spelo plugin is not configured"
+    return state
+
+
+def session_harness(config: pytest.Config) -> Harness:
+    """The process's harness (SpeloState.harness), kept by that name for callers."""
+    return spelo_state(config).harness()
+
+
+# -- a worker's died cell -------------------------------------------------------------------------
+
+CELL_NODEID = re.compile(r"^(?P<file>.+\.ya?ml)::(?P<scenario>[a-z0-9][a-z0-9-]*)\[(?P<engine>[a-z]+)\]$")
+
+
+def crashed_cell(report: pytest.TestReport) -> Result | None:
+    """The failed Result of a cell whose worker process died while running it."""
+    m = CELL_NODEID.match(report.nodeid)
+    if m is None or m["engine"] not in ENGINE_NAMES:
+        return None
+    return Result(scenario=m["scenario"], engine=m["engine"], outcome="fail", source=m["file"],
+                  reason=f"no result: {str(report.longrepr).strip().splitlines()[0]}")
