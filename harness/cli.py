@@ -219,7 +219,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         for name in ENGINE_NAMES:
             try:
                 a = get_engine(name).availability()
-            except Exception as e:  # an engine that cannot even say why is still reported
+            except OSError as e:  # an engine whose discovery could not even run is still reported
                 print(f"{name:9} unusable: {type(e).__name__}: {e}")
                 continue
             if a.usable:

@@ -275,7 +275,7 @@ def order_by_browser(items: list) -> None:
     cells = sorted((items[n] for n in slots),  # stable: file order within a browser
                    key=lambda c: (ENGINE_NAMES.index(c.engine), repr(c.launch_key)))
     last: dict = {}
-    for n, cell in zip(slots, cells):
+    for n, cell in zip(slots, cells, strict=True):
         items[n] = cell
         cell.position, last[cell.launch_key] = n, n
     for cell in cells:
@@ -309,8 +309,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     store = config.stash[RESULTS_KEY]
     if "spelo_result" in props and report.when == "call":
-        store["results"].append(Result.from_dict(json.loads(props["spelo_result"])))
-        pool = json.loads(props["spelo_pool"])
+        store["results"].append(Result.from_dict(json.loads(str(props["spelo_result"]))))
+        pool = json.loads(str(props["spelo_pool"]))
         store["launches"][pool["worker"]] = pool["launches"]
         store["versions"].update(pool["versions"])
     elif report.when == "???" and report.failed and (lost := crashed_cell(report)) is not None:

@@ -120,11 +120,13 @@ class FirefoxEngine(PlaywrightEngine):
                 raise Unsupported("with --connect the server launches Firefox; the private install "
                                   "that holds the policy would be made on this machine")
             prefs[CANARY_PREF] = CANARY
-            opts = {"firefoxUserPrefs": prefs, "headless": not env.headed, "executablePath": path,
-                    "channel": "moz-firefox" if path else None}
-            return remote.launch(playwright().firefox, env, opts, verify=_prefs_arrived)
+            served = {"firefoxUserPrefs": prefs, "headless": not env.headed, "executablePath": path,
+                      "channel": "moz-firefox" if path else None}
+            return remote.launch(playwright().firefox, env, served, verify=_prefs_arrived)
         home = None
         if situation.policy_block:
+            if path is None:  # _check refuses this already; said again for the type checker
+                raise Unsupported("an enterprise policy needs the distro's Firefox")
             path = self._private_install(path, env)
             home = Path(path).parent
             prefs["permissions.isolateBy.userContext"] = False

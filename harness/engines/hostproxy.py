@@ -65,8 +65,9 @@ class HostProxy:
             lines = head.decode("latin-1").split("\r\n")
             method, target, version = lines[0].split(" ", 2)
             if method == "CONNECT":
-                host, _, port = target.rpartition(":")
-                path = None
+                host, _, port_text = target.rpartition(":")
+                port = int(port_text)
+                path: str | None = None
             else:
                 url = urlsplit(target)
                 host, port = url.hostname or "", url.port or 80
@@ -77,7 +78,7 @@ class HostProxy:
                 # reports a failed load (an error response would be a page that loaded).
                 self.refused.append(host)
                 return
-            up_reader, upstream = await asyncio.open_connection("127.0.0.1", int(port))
+            up_reader, upstream = await asyncio.open_connection("127.0.0.1", port)
             if path is None:
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
             else:

@@ -84,7 +84,10 @@ def trusted_leaf_pem(env: RunEnv) -> str:
     ctx = ssl.create_default_context(cafile=str(env.ca_pem))
     with socket.create_connection(("127.0.0.1", env.origins.https_port), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname=TLS_HOSTS[0]) as tls:
-            return ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True))
+            der = tls.getpeercert(binary_form=True)
+    if der is None:
+        raise ssl.SSLError("the fixture server presented no certificate")
+    return ssl.DER_cert_to_PEM_cert(der)
 
 
 class WebKitEngine(Engine):
@@ -198,6 +201,8 @@ class WebKitEngine(Engine):
 
 
 class WebKitGTKTab(Tab):
+    transient_errors = (DriverError,)  # a script error while the page navigates, a frame not there yet
+
     def __init__(self, client: WebKitGTKClient, page: str):
         self.client = client
         self.page = page
@@ -249,8 +254,10 @@ def _headed_display(env: RunEnv) -> str | None:
 
 
 def _playwright_webkit_installed() -> bool:
+    from playwright.sync_api import Error as PlaywrightError
+
+    from harness.engines import webkit_playwright  # an import error is a bug: tests/test_imports.py
     try:
-        from harness.engines import webkit_playwright
         return webkit_playwright.installed()
-    except Exception:  # no playwright_tab, or Playwright's driver would not start: stock WebKitGTK
+    except PlaywrightError:  # Playwright's driver would not start: stock WebKitGTK
         return False

@@ -13,7 +13,8 @@ from typing import Any
 
 from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines.hostproxy import HostProxy
-from harness.engines.playwright_tab import PlaywrightTab, context_options, find_executable, playwright
+from harness.engines.playwright_engine import find_executable
+from harness.engines.playwright_tab import PlaywrightTab, context_options, playwright
 
 
 @dataclass
