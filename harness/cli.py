@@ -211,14 +211,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 # -- doctor ---------------------------------------------------------------------------------------
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from harness.engines import get_engine
+    from harness.engines import availability
     from harness.engines.playwright_tab import stop_playwright
 
     usable = 0
     try:
         for name in ENGINE_NAMES:
             try:
-                a = get_engine(name).availability()
+                a = availability(name)  # with the webkit engine chosen and why
             except OSError as e:  # an engine whose discovery could not even run is still reported
                 print(f"{name:9} unusable: {type(e).__name__}: {e}")
                 continue

@@ -134,6 +134,9 @@ class Tab(abc.ABC):
 
 class Engine(abc.ABC):
     name: str
+    # Which of a name's engines this is, where a name has more than one (webkit: "playwright" or
+    # "webkitgtk"; harness/engines/__init__.py chooses); "" where the name has one engine.
+    build: str = ""
 
     @abc.abstractmethod
     def availability(self) -> Availability: ...

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
-from playwright.sync_api import Browser, Error as PlaywrightError
+from playwright.sync_api import Browser, BrowserType, Error as PlaywrightError
 
 from harness.engines.base import Availability, Engine
 from harness.engines.playwright_tab import playwright
 
 
-def find_executable(browser_type, system_paths: tuple[str, ...]) -> tuple[str | None, str]:
+def find_executable(browser_type: BrowserType, system_paths: tuple[str, ...]) -> tuple[str | None, str]:
     """(executable_path, source): None for Playwright's own build, else a system path; source
     is "" when neither exists."""
     try:
@@ -35,7 +34,7 @@ class PlaywrightEngine(Engine):
     def __init__(self) -> None:
         self._availability: Availability | None = None
 
-    def browser_type(self) -> Any:
+    def browser_type(self) -> BrowserType:
         return getattr(playwright(), self.name)
 
     def _executable(self) -> tuple[str | None, str]:
@@ -43,7 +42,11 @@ class PlaywrightEngine(Engine):
 
     def availability(self) -> Availability:
         if self._availability is None:
-            _, source = self._executable()
+            try:
+                _, source = self._executable()
+            except PlaywrightError as e:  # Playwright's driver (node) did not start
+                self._availability = Availability(self.name, False, reason=f"Playwright's driver did not start: {e}")
+                return self._availability
             self._availability = (Availability(self.name, True, source=source) if source else
                                   Availability(self.name, False, reason=self.install_hint))
         return self._availability
