@@ -2,6 +2,7 @@
 own build where `playwright install` put it, else the distro's), availability, closing."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,15 @@ def find_executable(browser_type: BrowserType, system_paths: tuple[str, ...]) ->
         if found:
             return found, f"system {found}"
     return None, ""
+
+
+def launch_error(e: PlaywrightError) -> str:
+    """A launch failure in one line: Playwright's message without its method prefix and the box
+    it draws around advice (e.g. "Host system is missing dependencies ... playwright install-deps")."""
+    text = re.sub(r"[\u2550-\u256c]", " ", str(e))  # box-drawing characters
+    text = re.sub(r"^\s*BrowserType\.launch:\s*", "", text)
+    text = " ".join(text.split())
+    return (text[:300] + "…") if len(text) > 300 else (text or type(e).__name__)
 
 
 class PlaywrightEngine(Engine):

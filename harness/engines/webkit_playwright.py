@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Error as PlaywrightError
 
 from harness.engines.base import EngineCrashed, RunEnv, Situation, Tab, Unsupported
 from harness.engines.hostproxy import HostProxy
-from harness.engines.playwright_engine import PlaywrightEngine, find_executable
+from harness.engines.playwright_engine import PlaywrightEngine, find_executable, launch_error
 from harness.engines.playwright_tab import PlaywrightTab, context_options, playwright
 
 
@@ -57,8 +57,7 @@ class PlaywrightWebKitEngine(PlaywrightEngine):
         except PlaywrightError as e:
             proxy.stop()
             # The chosen build is there but does not start: every cell fails with this, never a skip.
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise EngineCrashed(f"Playwright's WebKit build did not start: {first}") from None
+            raise EngineCrashed(f"Playwright's WebKit build did not start: {launch_error(e)}") from None
         except BaseException:
             proxy.stop()
             raise
