@@ -29,6 +29,7 @@ from harness.shard import ShardError, parse_shard, pick_shard
 
 HARNESS_KEY = pytest.StashKey[Harness]()
 RESULTS_KEY = pytest.StashKey[dict]()
+NOT_RUN_KEY = pytest.StashKey[dict]()  # engine -> why it does not run (harness/engines/usable.py)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,6 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
             check_endpoint(connect)
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
+    config.stash[NOT_RUN_KEY] = engines_not_run(config)
     config.stash[RESULTS_KEY] = {"results": [], "launches": {}, "versions": {}}
     # SIGTERM ends the session as Ctrl-C does: browsers closed, results written (controller and workers).
     from harness import reaper
@@ -88,6 +90,25 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "spelo_cell: a scenario × engine cell of the matrix")
     for engine in ENGINE_NAMES:
         config.addinivalue_line("markers", f"{engine}: a cell that runs in {engine}")
+
+
+def engines_not_run(config: pytest.Config) -> dict[str, str]:
+    """Decided once, by the controller, before any cell; xdist workers get its answer (they must
+    collect the same cells)."""
+    if hasattr(config, "workerinput"):
+        return dict(config.workerinput.get("spelo_engines_not_run", {}))
+    from harness.engines.usable import engines_not_run as decide
+    from harness.errors import UsageError
+
+    try:
+        return decide(config.getoption("--browser") or [], config.getoption("--spelo-connect"))
+    except UsageError as e:
+        raise pytest.UsageError(str(e)) from None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # xdist, on the controller: what each worker starts with
+    node.workerinput["spelo_engines_not_run"] = node.config.stash[NOT_RUN_KEY]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -114,7 +135,8 @@ def run_options(config: pytest.Config) -> RunOptions:
 
 def selected_engines(config: pytest.Config) -> list[str]:
     chosen = config.getoption("--browser") or []
-    return [e for e in ENGINE_NAMES if e in chosen] if chosen else list(ENGINE_NAMES)
+    not_run = config.stash.get(NOT_RUN_KEY, {})
+    return [e for e in ENGINE_NAMES if (e in chosen if chosen else True) and e not in not_run]
 
 
 def session_harness(config: pytest.Config) -> Harness:
@@ -136,7 +158,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         path = results_path(config)
         meta = {"launches": store["launches"], "versions": store["versions"],
                 "widget": str(run_options(config).widget), "exitstatus": int(exitstatus),
-                "seal": sandbox.seal_status()}
+                "seal": sandbox.seal_status(), "engines_not_run": config.stash.get(NOT_RUN_KEY, {})}
         write_results(path, store["results"], meta)
         store["path"] = path
         from harness.report import write_reports
@@ -321,7 +343,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         # Rewritten (atomically) after every cell: an interrupted or killed run leaves valid JSON.
         write_results(results_path(config), store["results"], {
             "launches": store["launches"], "versions": store["versions"], "partial": True,
-            "widget": str(run_options(config).widget), "seal": sandbox.seal_status()})
+            "widget": str(run_options(config).widget), "seal": sandbox.seal_status(),
+            "engines_not_run": config.stash.get(NOT_RUN_KEY, {})})
 
 
 CELL_NODEID = re.compile(r"^(?P<file>.+\.ya?ml)::(?P<scenario>[a-z0-9][a-z0-9-]*)\[(?P<engine>[a-z]+)\]$")
@@ -346,12 +369,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     store = config.stash.get(RESULTS_KEY, None)
+    not_run = config.stash.get(NOT_RUN_KEY, {})
     if not store or not store["results"]:
+        for engine, why in not_run.items():  # no grid to say it
+            terminalreporter.write_line(f"spelo: {engine} did not run: {why}")
         return
     from harness.report.grid import render_grid
 
     terminalreporter.write_line("")
-    terminalreporter.write(render_grid(store["results"], store["versions"], store["launches"]))
+    terminalreporter.write(render_grid(store["results"], store["versions"], store["launches"], not_run=not_run))
     terminalreporter.write_line(sandbox.seal_status())
     if store.get("path"):
         terminalreporter.write_line(f"results: {store['path']}")
