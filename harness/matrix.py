@@ -116,4 +116,6 @@ def run_matrix(request: RunRequest) -> int:
     if code == 5:  # pytest: nothing collected (e.g. -k matched no cell)
         print("spelo-harness: no cell matched", file=sys.stderr)
         return EXIT_USAGE
+    if code == 4:  # pytest's usage error (e.g. --browser names an engine that cannot run), said on stderr
+        return EXIT_USAGE
     return EXIT_OK if code == 0 else EXIT_FAILED

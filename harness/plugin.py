@@ -219,7 +219,7 @@ def order_by_browser(items: list) -> dict[Hashable, int]:
     cells = sorted((items[n] for n in slots),  # stable: file order within a browser
                    key=lambda c: (ENGINE_NAMES.index(c.engine), repr(c.launch_key)))
     last: dict = {}
-    for n, cell in zip(slots, cells):
+    for n, cell in zip(slots, cells, strict=True):
         items[n] = cell
         cell.position, last[cell.launch_key] = n, n
     return last

@@ -57,8 +57,24 @@ def screenshots(config: pytest.Config) -> str:
 
 
 def selected_engines(config: pytest.Config) -> list[str]:
+    """The engines whose cells are collected: those asked for (all by default) that can run."""
     chosen = config.getoption("--browser") or []
-    return [e for e in ENGINE_NAMES if e in chosen] if chosen else list(ENGINE_NAMES)
+    not_run = spelo_state(config).not_run
+    return [e for e in ENGINE_NAMES if (e in chosen if chosen else True) and e not in not_run]
+
+
+def engines_not_run(config: pytest.Config) -> dict[str, str]:
+    """engine -> why it does not run (harness/engines/usable.py). Decided once, by the controller,
+    before any cell; xdist workers get its answer, as they must collect the same cells."""
+    if hasattr(config, "workerinput"):
+        return dict(config.workerinput.get("spelo_engines_not_run", {}))
+    from harness.engines.usable import engines_not_run as decide
+    from harness.errors import UsageError
+
+    try:
+        return decide(config.getoption("--browser") or [], config.getoption("--spelo-connect"))
+    except UsageError as e:
+        raise pytest.UsageError(str(e)) from None
 
 
 def results_path(config: pytest.Config) -> Path:
@@ -76,9 +92,9 @@ class RunRecord:
     path: Path | None = None                     # the results file, once written at the end
     reports: dict[str, Path] = field(default_factory=dict)
 
-    def meta(self, widget: Path, **more: Any) -> dict[str, Any]:
+    def meta(self, widget: Path, not_run: dict[str, str], **more: Any) -> dict[str, Any]:
         return {"launches": self.launches, "versions": self.versions, "widget": str(widget),
-                "seal": sandbox.seal_status(), **more}
+                "seal": sandbox.seal_status(), "engines_not_run": not_run, **more}
 
 
 class SpeloState:
@@ -87,6 +103,7 @@ class SpeloState:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.options = run_options(config)        # once: the profile is read once per process
+        self.not_run = engines_not_run(config)    # engine -> why: an asked-for one stops the run here
         self.record = RunRecord()
         self._harness: Harness | None = None
         # The browser-closing schedule (plugin.order_by_browser): each browser's last cell position.
@@ -108,6 +125,10 @@ class SpeloState:
         return hasattr(self.config, "workerinput")
 
     # -- hooks ----------------------------------------------------------------------------------
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node) -> None:  # xdist, on the controller: what each worker starts with
+        node.workerinput["spelo_engines_not_run"] = self.not_run
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
         record = self.record
@@ -122,7 +143,7 @@ class SpeloState:
             return
         if not self.is_worker():
             # Rewritten (atomically) after every cell: an interrupted or killed run leaves valid JSON.
-            write_results(results_path(self.config), record.results, record.meta(self.options.widget, partial=True))
+            write_results(results_path(self.config), record.results, record.meta(self.options.widget, self.not_run, partial=True))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self._harness is not None:
@@ -133,7 +154,7 @@ class SpeloState:
         record = self.record
         if record.results:
             path = results_path(self.config)
-            meta = record.meta(self.options.widget, exitstatus=int(exitstatus))
+            meta = record.meta(self.options.widget, self.not_run, exitstatus=int(exitstatus))
             write_results(path, record.results, meta)
             record.path = path
             from harness.report import write_reports
@@ -143,11 +164,13 @@ class SpeloState:
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
         record = self.record
         if not record.results:
+            for engine, why in self.not_run.items():  # no grid to say it
+                terminalreporter.write_line(f"spelo: {engine} did not run: {why}")
             return
         from harness.report.grid import render_grid
 
         terminalreporter.write_line("")
-        terminalreporter.write(render_grid(record.results, record.versions, record.launches))
+        terminalreporter.write(render_grid(record.results, record.versions, record.launches, not_run=self.not_run))
         terminalreporter.write_line(sandbox.seal_status())
         if record.path:
             terminalreporter.write_line(f"results: {record.path}")

@@ -61,7 +61,7 @@ class WidgetProfile(BaseModel):
             return t
 
         out = dict(snap)
-        out["state"] = state_back.get(snap.get("state"), snap.get("state"))
+        out["state"] = state_back.get(str(snap.get("state")), snap.get("state"))
         for key in ("status", "tooltip", "text"):
             if isinstance(out.get(key), str):
                 out[key] = text(out[key])

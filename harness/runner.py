@@ -213,7 +213,7 @@ class CellRun:
             self.tab.press("", step.key, self.frame)
         elif step.axe:
             try:
-                self.axe = run_axe(self.tab, self.frame, self.profile.root, self._deadline())
+                self.axe = run_axe(self.tab, self.frame, self.profile.root, self._deadline())  # type: ignore[arg-type]  # set before any step
             except (TimeoutError, RuntimeError) as e:
                 raise StepFailed(str(e)) from None
         elif step.reload:
@@ -256,7 +256,7 @@ class CellRun:
             return self.tab.evaluate(expr, self.frame)
         except EngineCrashed:
             raise
-        except Exception:  # navigation in progress, frame not there yet: try again
+        except self.tab.transient_errors:  # navigation in progress, frame not there yet: try again
             return None
 
     def observe(self) -> dict[str, Any]:
@@ -299,7 +299,7 @@ class CellRun:
         try:
             with self.clock.part("screenshots"):
                 self.tab.screenshot(path)
-        except Exception as e:  # evidence is best effort; the cell's verdict stands
+        except Exception as e:  # noqa: BLE001 (evidence is best effort; the cell's verdict stands)
             log.warning("screenshot %s failed: %s", path, e)
             return None
         if rec is not None:
@@ -315,7 +315,7 @@ class CellRun:
             r.browser_prompts = self.tab.browser_prompts()
             if r.outcome != "skipped" and (self.h.options.screenshots != "failure" or not r.ok):
                 r.screenshot = self._shot(None, "final")
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 (evidence is best effort, as in _shot)
             log.warning("collecting evidence of %s failed: %s", r.cell_id, e)
         finally:
             if self.site_id:

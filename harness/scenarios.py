@@ -7,7 +7,7 @@ the line and the field; the loader never lets a traceback out.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal, Union, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -145,7 +145,7 @@ class Scenario(Strict):
     site: SiteSpec = Field(default_factory=SiteSpec)
     steps: list[Step] = Field(min_length=1)
     expect: Expect
-    engines: list[EngineName] = Field(default_factory=lambda: list(ENGINE_NAMES))
+    engines: list[EngineName] = Field(default_factory=lambda: cast(list[EngineName], list(ENGINE_NAMES)))
     quirks: dict[EngineName, Quirk] = Field(default_factory=dict)
     skip: dict[EngineName, str] = Field(default_factory=dict)  # engine -> why this cell cannot run there
     timeout_s: float = Field(default=10.0, gt=0, le=120)
@@ -160,7 +160,7 @@ class Scenario(Strict):
         return v
 
     def situation(self, engine: str) -> Situation:
-        mobile = self.mobile.get(engine) if isinstance(self.mobile, dict) else self.mobile
+        mobile = self.mobile.get(cast(EngineName, engine)) if isinstance(self.mobile, dict) else self.mobile
         return Situation(permission=self.permission, prompt_answer=self.prompt_answer, device=self.device,
                          mobile=mobile, policy_block=self.policy_block)
 
@@ -169,7 +169,7 @@ class Scenario(Strict):
         return None if self.embedding == "top" else "widget-frame"
 
     def quirk_for(self, engine: str, source: str) -> Quirk | None:
-        quirk = self.quirks.get(engine)
+        quirk = self.quirks.get(cast(EngineName, engine))
         if quirk is not None and quirk.source and quirk.source not in source:
             return None
         return quirk

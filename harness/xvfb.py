@@ -12,6 +12,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from typing import IO
 
 
 class XvfbError(RuntimeError):
@@ -27,7 +28,7 @@ class Xvfb:
         self.timeout = timeout
         self.display = ""  # ":N" once started
         self.proc: subprocess.Popen | None = None
-        self._log = None
+        self._log: IO[bytes] | None = None
 
     @staticmethod
     def available() -> bool:
@@ -65,11 +66,16 @@ class Xvfb:
                 raise XvfbError(f"Xvfb did not report its display in {self.timeout:g} s")
             chunk = os.read(fd, 32)
             if not chunk:  # Xvfb exited before it was ready
-                self._log.seek(0)
-                err = self._log.read().decode(errors="replace").strip().splitlines()
-                raise XvfbError("Xvfb exited: " + (err[-1] if err else f"code {self.proc.wait()}"))
+                raise XvfbError("Xvfb exited: " + self._exit_cause())
             data += chunk
         return data.decode().strip()
+
+    def _exit_cause(self) -> str:
+        err: list[str] = []
+        if self._log is not None:
+            self._log.seek(0)
+            err = self._log.read().decode(errors="replace").strip().splitlines()
+        return err[-1] if err else f"code {self.proc.wait() if self.proc else '?'}"
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -84,7 +90,8 @@ class Xvfb:
                 proc.wait(5)
             except ProcessLookupError:
                 pass
-        self._log.close()
+        if self._log is not None:
+            self._log.close()
 
     def __enter__(self) -> "Xvfb":
         self.start()

@@ -1,107 +1,62 @@
-"""No import circle among the harness's modules.
-
-Every import counts, a lazy one inside a function too: a circle closed by a lazy import still
-ties two modules together both ways (the one this test was written for, cli ↔ merge/repro/soak,
-was closed that way), and only hides it until the function runs. An import names the module it
-imports, not the packages above it, so `from harness.engines.base import X` ties a module to
-base.py and not to engines/__init__.py.
-"""
+"""Every module of the harness package imports, each in a fresh interpreter (so an import that
+works only because another module was loaded first, or a cycle, shows too), under the Python
+that runs it: the WebKitGTK driver's modules (they import gi) under the system Python, all the
+others under this one. A broken import once hid Playwright's WebKit entirely (issue 12): an
+engine module that does not import must fail here, not be skipped at run time."""
 from __future__ import annotations
 
-import ast
+import pkgutil
+import re
+import subprocess
+import sys
 from pathlib import Path
 
-from harness import paths
+import pytest
 
-PACKAGE = paths.ROOT / "harness"
+import harness
+from harness.engines.webkitgtk_client import SYSTEM_PYTHON
 
-
-def module_names(root: Path = PACKAGE) -> dict[str, Path]:
-    names = {}
-    for f in root.rglob("*.py"):
-        parts = list(f.relative_to(root.parent).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        names[".".join(parts)] = f
-    return names
+ROOT = Path(harness.__file__).resolve().parent.parent
+GI_IMPORT = re.compile(r"^(import gi\b|from gi\b)", re.MULTILINE)  # top level: not a probe script in a string
 
 
-def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
-    """The harness modules `name` imports, anywhere in its body."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name in modules}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:  # relative: from . import x, from ..y import z
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(parts + ([node.module] if node.module else []))
-            for a in node.names:  # `from pkg import mod` imports the module, else pkg itself
-                found.add(f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base)
-    return {m for m in found if m in modules and m != name}
+def modules() -> list[tuple[str, Path]]:
+    found = [(info.name, Path(info.module_finder.path) / (info.name.rsplit(".", 1)[-1]))  # type: ignore[union-attr]
+             for info in pkgutil.walk_packages(harness.__path__, "harness.")]
+    out = []
+    for name, stem in found:
+        path = stem / "__init__.py" if stem.is_dir() else stem.with_suffix(".py")
+        out.append((name, path))
+    return sorted(out)
 
 
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components of more than one module (Tarjan's algorithm)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in sorted(graph[v]):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for v in sorted(graph):
-        if v not in index:
-            visit(v)
-    return found
+ALL = modules()
+GI_ONLY = sorted(name for name, path in ALL if GI_IMPORT.search(path.read_text(encoding="utf-8")))
 
 
-def import_graph() -> dict[str, set[str]]:
-    modules = module_names()
-    return {name: imports_of(name, path, modules) for name, path in modules.items()}
+def test_the_walk_finds_the_package():
+    names = {name for name, _ in ALL}
+    assert len(names) > 30
+    assert {"harness.cli", "harness.engines.chromium", "harness.engines.webkit_playwright",
+            "harness.engines.webkitgtk_driver", "harness.server"} <= names
+    # The modules the driver process loads are exactly those that need gi.
+    assert GI_ONLY == ["harness.engines.webkitgtk_driver", "harness.engines.webkitgtk_page"]
 
 
-def test_no_import_circle():
-    assert cycles(import_graph()) == []
+def _import(python: str, name: str) -> subprocess.CompletedProcess:
+    return subprocess.run([python, "-c", f"import {name}"], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
 
 
-def test_the_checker_sees_a_lazy_circle(tmp_path):
-    """The check can fail: a circle closed by an import inside a function is found."""
-    pkg = tmp_path / "harness"
-    (pkg / "commands").mkdir(parents=True)
-    (pkg / "__init__.py").write_text("")
-    (pkg / "commands" / "__init__.py").write_text("")
-    (pkg / "cli.py").write_text("from harness.commands import soak\n")
-    (pkg / "commands" / "soak.py").write_text("def main():\n    from harness import cli\n")
-    (pkg / "plain.py").write_text("from . import cli\n")
-    modules = module_names(pkg)
-    graph = {name: imports_of(name, path, modules) for name, path in modules.items()}
-    assert graph["harness.plain"] == {"harness.cli"}
-    assert cycles(graph) == [["harness.cli", "harness.commands.soak"]]
+@pytest.mark.parametrize("name", [name for name, _ in ALL if name not in GI_ONLY])
+def test_module_imports(name):
+    out = _import(sys.executable, name)
+    assert out.returncode == 0, f"import {name} failed:\n{out.stderr[-2000:]}"
 
 
-def test_commands_never_import_the_dispatcher():
-    graph = import_graph()
-    assert [m for m, deps in graph.items() if m.startswith("harness.commands") and "harness.cli" in deps] == []
+@pytest.mark.parametrize("name", GI_ONLY)
+def test_gi_module_imports_under_the_system_python(name):
+    if not Path(SYSTEM_PYTHON).exists():
+        pytest.skip(f"{SYSTEM_PYTHON} not found: the WebKitGTK driver cannot run here")
+    out = _import(SYSTEM_PYTHON, name)
+    assert out.returncode == 0, f"{SYSTEM_PYTHON}: import {name} failed:\n{out.stderr[-2000:]}"

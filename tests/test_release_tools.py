@@ -41,7 +41,7 @@ def test_gate_new_failure_fails_and_fixed_is_reported(run_cli, tmp_path):
 def test_gate_passes_with_known_issues_file(run_cli, tmp_path):
     now = results_file(tmp_path / "now.json", {"a[chromium]": "fail", "b[webkit]": "pass"})
     known = tmp_path / "known-issues.yaml"
-    known.write_text('known_issues:\n  - cell: "a[chromium]"\n    reason: "ticket 12"\n')
+    known.write_text('engines: [chromium, webkit]\nknown_issues:\n  - cell: "a[chromium]"\n    reason: "ticket 12"\n')
     out = gate(run_cli, now, "--baseline", known)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Still failing (known)\n- `a[chromium]`: ticket 12" in out.stdout

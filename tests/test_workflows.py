@@ -65,8 +65,8 @@ def harness_commands(workflow: dict) -> list[tuple[str, list[str]]]:
     for job_id, job, step in steps(workflow):
         for cell in matrix_cells(job):
             for line in render(step.get("run", ""), cell).splitlines():
-                for part in re.split(r"&&|\|\||;", line):
-                    words = shlex.split(part, comments=True)
+                for part in re.split(r"&&|\|\||;|\|", line):  # and pipes: `doctor | tee`
+                    words = shlex.split(re.sub(r"\d?>>?\s*\S+", "", part), comments=True)  # no redirections
                     for i, word in enumerate(words):
                         if word.endswith("spelo-harness"):
                             found.append((job_id, words[i + 1:]))
@@ -106,8 +106,34 @@ def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix):
 
 
 def test_distro_job_runs_the_readme_command(matrix):
-    script = "\n".join(s.get("run", "") for s in matrix["jobs"]["distro"]["steps"])
-    assert "bash scripts/setup.sh && .venv/bin/spelo-harness run --workers 2" in script
+    steps_ = matrix["jobs"]["distro"]["steps"]
+    script = "\n".join(s.get("run", "") for s in steps_)
+    assert ("bash scripts/setup.sh && .venv/bin/spelo-harness run --workers 2 "
+            "--browser chromium --browser firefox --browser webkit") in script
+    run = next(s for s in steps_ if "spelo-harness run" in s.get("run", ""))
+    assert run["env"]["SPELO_WEBKIT"] == "webkitgtk"  # the distro's WebKit is WebKitGTK
+
+
+@pytest.mark.parametrize("name", ["matrix.yml", "release.yml"])
+def test_every_run_names_its_engines(name):
+    """A run that names its engines stops (exit 2) when one cannot run; a run of "all usable
+    engines" would leave it out of a green job (issue 12)."""
+    runs = [argv for _, argv in harness_commands(load(name)) if argv[:1] == ["run"]]
+    for argv in runs:
+        engines = [argv[i + 1] for i, word in enumerate(argv) if word == "--browser"]
+        assert engines and "EXPR" not in engines, f"{name}: spelo-harness {' '.join(argv)} names no engine"
+
+
+def test_playwright_cells_insist_on_playwrights_builds(matrix):
+    job = matrix["jobs"]["playwright"]
+    for cell in matrix_cells(job):
+        check = next(s for s in job["steps"] if "spelo-harness doctor" in s.get("run", ""))
+        script = render(check["run"], cell)
+        assert f'grep -E "^{cell["engine"]} +usable .*source: playwright$" doctor.txt' in script
+        assert check["env"]["SPELO_WEBKIT"] == "playwright"
+        run = next(s for s in job["steps"] if "spelo-harness run" in s.get("run", ""))
+        assert run["env"]["SPELO_WEBKIT"] == "playwright"
+        assert job["steps"].index(check) < job["steps"].index(run)
 
 
 def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix):

@@ -14,15 +14,15 @@ def register(sub) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from harness.engines import get_engine
+    from harness.engines import availability
     from harness.engines.playwright_tab import stop_playwright
 
     usable = 0
     try:
         for name in ENGINE_NAMES:
             try:
-                a = get_engine(name).availability()
-            except Exception as e:  # an engine that cannot even say why is still reported
+                a = availability(name)  # with the webkit engine chosen and why
+            except OSError as e:  # an engine whose discovery could not even run is still reported
                 print(f"{name:9} unusable: {type(e).__name__}: {e}")
                 continue
             if a.usable:

@@ -5,22 +5,24 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.gate import compare, load_baseline, load_results
+from harness.gate import Baseline, compare, engines_not_run, load_baseline, load_results
 
 
 def register(sub) -> None:
     p = sub.add_parser("gate", help="compare a results file with a baseline; fail on new failures")
     p.add_argument("results", type=Path, help="the results.json of the release candidate")
-    p.add_argument("--baseline", type=Path, required=True,
-                   help="the last release's results.json, or a known-issues YAML file")
+    p.add_argument("--baseline", type=Path, required=True, action="append",
+                   help="the last release's results.json, or a known-issues YAML file (repeatable: both)")
     p.add_argument("--output", type=Path, help="also write the Markdown diff to this file")
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
     current = load_results(args.results)  # GateError is a UsageError: cli.main makes it exit 2
-    baseline = load_baseline(args.baseline)
-    code, text = compare(current, baseline, args.baseline.suffix in (".yaml", ".yml"))
+    baseline = Baseline()
+    for path in args.baseline:
+        baseline.add(load_baseline(path))
+    code, text = compare(current, baseline, engines_not_run(args.results))
     sys.stdout.write(text)
     if args.output:
         args.output.write_text(text, encoding="utf-8")

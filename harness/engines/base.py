@@ -79,6 +79,10 @@ class Tab(abc.ABC):
     """One page in a fresh browser context. `frame` names an iframe (its name attribute) or
     None for the top page. Clicks and key presses are trusted input (user activation)."""
 
+    # What evaluate() raises while the page navigates or a frame is not attached yet, in this
+    # engine's own terms. Polls wait those out; anything else (a harness bug) goes through.
+    transient_errors: tuple[type[Exception], ...] = ()
+
     @abc.abstractmethod
     def goto(self, url: str) -> None: ...
 
@@ -119,7 +123,7 @@ class Tab(abc.ABC):
             seen[frame] = self.evaluate(expr, frame)
         except EngineCrashed:
             raise
-        except Exception:  # navigating, frame not there yet: the plain interval
+        except self.transient_errors:  # navigating, frame not there yet: the plain interval
             time.sleep(timeout_s)  # poll interval
 
     @abc.abstractmethod
@@ -129,6 +133,9 @@ class Tab(abc.ABC):
 
 class Engine(abc.ABC):
     name: str
+    # Which of a name's engines this is, where a name has more than one (webkit: "playwright" or
+    # "webkitgtk"; harness/engines/__init__.py chooses); "" where the name has one engine.
+    build: str = ""
 
     @abc.abstractmethod
     def availability(self) -> Availability: ...

@@ -19,13 +19,17 @@ with prefs, which are per launch: the pool keeps one browser per distinct set of
   folder of links to the system Firefox's files, its own copy of the launcher (Firefox finds its
   install folder from the binary's real path) and a distribution/policies.json that blocks the
   microphone. Measured: the policy then applies only with permissions.isolateBy.userContext off,
-  since Playwright's contexts are user contexts.
+  since Playwright's contexts are user contexts. Playwright's own Firefox build (Juggler, not
+  BiDi) is not made this way: its playwright.cfg reads a policies.json from the path in
+  PLAYWRIGHT_FIREFOX_POLICIES_JSON (Playwright's launch docs), so the launch sets that variable.
+  Not run here (the build cannot be downloaded on this machine): README, "Playwright's own browsers".
 - TLS: the context ignores certificate errors (ignore_https_errors), as BiDi offers no way to
   add a CA to the temporary profile. Pages on the run's https hosts stay secure contexts.
 """
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -104,9 +108,6 @@ class FirefoxEngine(PlaywrightEngine):
     def _check(self, situation: Situation) -> None:
         if situation.device == "silent":
             raise Unsupported("Firefox's fake microphone always plays a tone; no pref makes it silent")
-        if situation.policy_block and not self._executable()[0]:
-            raise Unsupported("an enterprise policy needs a private copy of the Firefox install; "
-                              "Playwright's own Firefox build is not set up for that here")
 
     def launch_key(self, situation: Situation) -> Hashable:
         return (self.name, situation.device, situation.permission,
@@ -121,15 +122,20 @@ class FirefoxEngine(PlaywrightEngine):
                 raise Unsupported("with --connect the server launches Firefox; the private install "
                                   "that holds the policy would be made on this machine")
             prefs[CANARY_PREF] = CANARY
-            opts = {"firefoxUserPrefs": prefs, "headless": not env.headed, "executablePath": path,
-                    "channel": "moz-firefox" if path else None}
-            return remote.launch(playwright().firefox, env, opts, verify=_prefs_arrived)
+            served = {"firefoxUserPrefs": prefs, "headless": not env.headed, "executablePath": path,
+                      "channel": "moz-firefox" if path else None}
+            return remote.launch(playwright().firefox, env, served, verify=_prefs_arrived)
         home = None
-        if situation.policy_block:
-            path = self._private_install(path, env)
-            home = Path(path).parent
-            prefs["permissions.isolateBy.userContext"] = False
         opts: dict[str, Any] = {"firefox_user_prefs": prefs, "headless": not env.headed}
+        if situation.policy_block:
+            prefs["permissions.isolateBy.userContext"] = False
+            if path is None:  # Playwright's build (Juggler): its own variable names the policy file
+                home = Path(tempfile.mkdtemp(prefix="spelo-firefox-policy-"))
+                (home / "policies.json").write_text(json.dumps(POLICY_BLOCK_MICROPHONE))
+                opts["env"] = {**os.environ, "PLAYWRIGHT_FIREFOX_POLICIES_JSON": str(home / "policies.json")}
+            else:  # the distro's Firefox (BiDi) reads policies only from its install folder
+                path = self._private_install(path, env)
+                home = Path(path).parent
         if path:  # the distro's Firefox: WebDriver BiDi
             opts.update(channel="moz-firefox", executable_path=path)
         if env.slowmo_ms:
@@ -181,5 +187,9 @@ class FirefoxEngine(PlaywrightEngine):
         keys = ("media.navigator.streams.fake", "permissions.default.microphone",
                 "media.navigator.permission.disabled", "media.getusermedia.microphone.deny")
         shown = [f"{k}={prefs[k]}" for k in keys if k in prefs]
-        return ["prefs: " + (", ".join(shown) or "none set (microphone prompt, no device)")]
+        lines = ["prefs: " + (", ".join(shown) or "none set (microphone prompt, no device)")]
+        if situation.policy_block:
+            lines.append("policies.json blocking the microphone: " + (
+                "in a private copy of the install" if self._executable()[0] else "PLAYWRIGHT_FIREFOX_POLICIES_JSON"))
+        return lines
 

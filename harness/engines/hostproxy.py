@@ -67,8 +67,9 @@ class HostProxy:
             lines = head.decode("latin-1").split("\r\n")
             method, target, version = lines[0].split(" ", 2)
             if method == "CONNECT":
-                host, _, port = target.rpartition(":")
-                path = None
+                host, _, port_text = target.rpartition(":")
+                port = int(port_text)
+                path: str | None = None
             else:
                 url = urlsplit(target)
                 host, port = url.hostname or "", url.port or 80
@@ -79,7 +80,7 @@ class HostProxy:
                 # reports a failed load (an error response would be a page that loaded).
                 self.refused.append(host)
                 return
-            up_reader, upstream = await asyncio.open_connection(LOOPBACK, int(port))
+            up_reader, upstream = await asyncio.open_connection(LOOPBACK, port)
             if path is None:
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
             else:

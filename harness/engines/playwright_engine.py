@@ -2,17 +2,17 @@
 own build where `playwright install` put it, else the distro's), availability, closing."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
-from typing import Any
 
-from playwright.sync_api import Browser, Error as PlaywrightError
+from playwright.sync_api import Browser, BrowserType, Error as PlaywrightError
 
 from harness.engines.base import Availability, Engine
 from harness.engines.playwright_tab import playwright
 
 
-def find_executable(browser_type, system_paths: tuple[str, ...]) -> tuple[str | None, str]:
+def find_executable(browser_type: BrowserType, system_paths: tuple[str, ...]) -> tuple[str | None, str]:
     """(executable_path, source): None for Playwright's own build, else a system path; source
     is "" when neither exists."""
     try:
@@ -28,6 +28,15 @@ def find_executable(browser_type, system_paths: tuple[str, ...]) -> tuple[str | 
     return None, ""
 
 
+def launch_error(e: PlaywrightError) -> str:
+    """A launch failure in one line: Playwright's message without its method prefix and the box
+    it draws around advice (e.g. "Host system is missing dependencies ... playwright install-deps")."""
+    text = re.sub(r"[\u2550-\u256c]", " ", str(e))  # box-drawing characters
+    text = re.sub(r"^\s*BrowserType\.launch:\s*", "", text)
+    text = " ".join(text.split())
+    return (text[:300] + "…") if len(text) > 300 else (text or type(e).__name__)
+
+
 class PlaywrightEngine(Engine):
     system_paths: tuple[str, ...] = ()
     install_hint: str = ""
@@ -35,7 +44,7 @@ class PlaywrightEngine(Engine):
     def __init__(self) -> None:
         self._availability: Availability | None = None
 
-    def browser_type(self) -> Any:
+    def browser_type(self) -> BrowserType:
         return getattr(playwright(), self.name)
 
     def _executable(self) -> tuple[str | None, str]:
@@ -43,7 +52,11 @@ class PlaywrightEngine(Engine):
 
     def availability(self) -> Availability:
         if self._availability is None:
-            _, source = self._executable()
+            try:
+                _, source = self._executable()
+            except PlaywrightError as e:  # Playwright's driver (node) did not start
+                self._availability = Availability(self.name, False, reason=f"Playwright's driver did not start: {e}")
+                return self._availability
             self._availability = (Availability(self.name, True, source=source) if source else
                                   Availability(self.name, False, reason=self.install_hint))
         return self._availability

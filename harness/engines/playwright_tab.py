@@ -25,6 +25,9 @@ CLICK_SPOT_JS = """(sel) => {
 
 
 class PlaywrightTab(Tab):
+    # _frame raises RuntimeError for a frame that is not there (yet).
+    transient_errors = (PlaywrightError, RuntimeError)
+
     def __init__(self, context: BrowserContext, trace_path: Path | None = None):
         self.context = context
         self.trace_path = trace_path

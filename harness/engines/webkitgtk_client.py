@@ -14,7 +14,7 @@ import signal
 import subprocess
 import threading
 import weakref
-from typing import Any
+from typing import IO, Any
 
 from harness import paths
 from harness.engines.base import EngineCrashed
@@ -56,7 +56,7 @@ class WebKitGTKClient:
         self.start_timeout = start_timeout
         self.version = ""
         self.proxy_url = ""
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self._xvfb: Xvfb | None = None
         self._proxy: HostProxy | None = None
         self._lock = threading.Lock()
@@ -83,8 +83,9 @@ class WebKitGTKClient:
             raise EngineCrashed(f"could not start the WebKitGTK driver: {e}") from None
         _started.add(self)
         self._pending[0] = [threading.Event(), None]  # the greeting
-        threading.Thread(target=self._read_replies, name="webkitgtk-replies", daemon=True).start()
-        threading.Thread(target=self._read_stderr, name="webkitgtk-stderr", daemon=True).start()
+        proc = self.proc
+        threading.Thread(target=self._read_replies, args=(proc.stdout,), name="webkitgtk-replies", daemon=True).start()
+        threading.Thread(target=self._read_stderr, args=(proc.stderr,), name="webkitgtk-stderr", daemon=True).start()
         try:
             hello = self._wait(0, "start", self.start_timeout)
         except (EngineCrashed, DriverError) as e:
@@ -111,7 +112,8 @@ class WebKitGTKClient:
             proc.wait(10)
             for stream in (proc.stdin, proc.stdout, proc.stderr):
                 try:
-                    stream.close()
+                    if stream is not None:
+                        stream.close()
                 except OSError:
                     pass
         self._dead = self._dead or "closed"
@@ -127,7 +129,7 @@ class WebKitGTKClient:
         """One request; returns its value, raises DriverError for an error reply and
         EngineCrashed when the driver is gone or does not answer in time."""
         with self._lock:
-            if self._dead or self.proc is None:
+            if self._dead or self.proc is None or self.proc.stdin is None:
                 raise EngineCrashed(f"the WebKitGTK driver is not running ({self._dead or 'not started'})")
             self._next_id += 1
             rid = self._next_id
@@ -155,8 +157,8 @@ class WebKitGTKClient:
         return reply.get("value")
 
     # -- reader threads --------------------------------------------------------------------------
-    def _read_replies(self) -> None:
-        for raw in self.proc.stdout:
+    def _read_replies(self, stdout: IO[bytes]) -> None:
+        for raw in stdout:
             try:
                 reply = json.loads(raw)
             except ValueError:
@@ -171,16 +173,17 @@ class WebKitGTKClient:
         for event, _ in list(self._pending.values()):
             event.set()
 
-    def _read_stderr(self) -> None:
-        for raw in self.proc.stderr:
+    def _read_stderr(self, stderr: IO[bytes]) -> None:
+        for raw in stderr:
             line = raw.decode(errors="replace").rstrip()
             self._stderr.append(line)
             log.debug("webkitgtk: %s", line)
 
     def _kill(self) -> None:
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, AttributeError):
+            if self.proc is not None:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
             pass
 
     def _death_cause(self) -> str:

@@ -90,7 +90,7 @@ class Driver:
             op(req, done)
         except (KeyError, TypeError, ValueError) as e:
             done(error=f"bad arguments for {req.get('op')}: {e!r}", kind="bad-request")
-        except Exception as e:  # a driver bug must not kill the other pages
+        except Exception as e:  # noqa: BLE001 (a driver bug must not kill the other pages; the client sees it)
             done(error=f"{type(e).__name__}: {e}", kind="internal")
 
     def page(self, req: dict) -> Page:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import gi
@@ -50,8 +51,8 @@ class Page:
         self.console: list[dict] = []
         self.crashed = ""  # why the web process ended, until the next navigation
         self.crashes = 0
-        self.waiters: dict[int, object] = {}  # callbacks to fail if the web process dies
-        self._nav = None
+        self.waiters: dict[int, Callable[..., None]] = {}  # callbacks to fail if the web process dies
+        self._nav: list[Any] | None = None  # [done, timer id, started] of the load in progress
         self._seq = 0
         self._build(opts)
 

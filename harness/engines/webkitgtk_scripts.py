@@ -34,7 +34,9 @@ POINT = r"""(async function (selector, timeoutMs, seq) {
       var t = ev.target;
       window.__speloInput = { seq: seq, seen: true, type: type, trusted: ev.isTrusted,
         hit: t === el || (t instanceof Node && el.contains(t)),
-        target: t && t.tagName ? t.tagName.toLowerCase() + (t.className ? "." + String(t.className).split(" ").join(".") : "") : String(t) };
+        target: t && t.tagName
+          ? t.tagName.toLowerCase() + (t.className ? "." + String(t.className).split(" ").join(".") : "")
+          : String(t) };
     }, true);
   });
   return { x: last.x + last.width / 2, y: last.y + last.height / 2 };

@@ -18,7 +18,7 @@ LABEL = {"pass": "pass", "quirk": "quirk", "limit": "limit", "skipped": "skipped
 
 
 def render_grid(results: list[Result], versions: dict[str, str], launches: dict[str, dict[str, int]],
-                width: int = 110) -> str:
+                width: int = 110, not_run: dict[str, str] | None = None) -> str:
     engines = [e for e in ENGINE_NAMES if any(r.engine == e for r in results)]
     scenarios = list(dict.fromkeys(r.scenario for r in sorted(results, key=_source_order)))
     by_cell = {(r.scenario, r.engine): r for r in results}
@@ -57,6 +57,8 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
     summary = ", ".join(f"{n} {LABEL[o].lower()}" for o, n in counts.items() if n)
     console.print(f"{len(results)} cells: {summary}; browser launches: {total_launches}; "
                   f"time: {sum(r.duration_s for r in results):.1f} s in cells")
+    for engine, why in (not_run or {}).items():  # left out of this run: no column, so said here
+        console.print(f"NOT RUN: {engine}: " + escape(why), soft_wrap=True)
     return buf.getvalue()
 
 

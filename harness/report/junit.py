@@ -43,7 +43,7 @@ def build(results: list[Result]) -> ET.Element:
         for r in cells:
             _testcase(suite, r)
     for attr in ("tests", "failures", "errors", "skipped"):
-        root.set(attr, str(sum(int(s.get(attr)) for s in root)))
+        root.set(attr, str(sum(int(s.get(attr, "0")) for s in root)))
     return root
 
 

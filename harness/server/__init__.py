@@ -80,7 +80,7 @@ class FixtureServer:
             asyncio.set_event_loop(loop)
             try:
                 loop.run_until_complete(self._start_sites())
-            except BaseException as e:  # reported to the starting thread
+            except BaseException as e:  # noqa: BLE001 (handed to the starting thread, which reports it)
                 failure.append(e)
                 ready.set()
                 return

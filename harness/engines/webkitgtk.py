@@ -1,5 +1,6 @@
-"""WebKit: Playwright's WebKit build where `playwright install webkit` put it, else the distro's
-stock WebKitGTK driven through its own API by a driver process (webkitgtk_driver.py).
+"""WebKit as stock WebKitGTK (the distro's), driven through its own API by a driver process
+(webkitgtk_driver.py) under the system Python. One of the two engines behind the name `webkit`
+(harness/engines/__init__.py chooses); Playwright's WebKit build is webkit_playwright.py.
 
 How each situation is made on WebKitGTK (all by WebKitGTK's own means, per context):
 - microphone: WebKit2.Settings enable-mock-capture-devices ("Mock audio device 1"); no device:
@@ -84,20 +85,22 @@ def trusted_leaf_pem(env: RunEnv) -> str:
     ctx = ssl.create_default_context(cafile=str(env.ca_pem))
     with socket.create_connection((LOOPBACK, env.origins.https_port), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname=TLS_HOSTS[0]) as tls:
-            return ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True))
+            der = tls.getpeercert(binary_form=True)
+    if der is None:
+        raise ssl.SSLError("the fixture server presented no certificate")
+    return ssl.DER_cert_to_PEM_cert(der)
 
 
-class WebKitEngine(Engine):
+class WebKitGTKEngine(Engine):
     name = "webkit"
+    build = "webkitgtk"
 
     def __init__(self) -> None:
         self._availability: Availability | None = None
 
     def availability(self) -> Availability:
         if self._availability is None:
-            if _playwright_webkit_installed():
-                self._availability = Availability(self.name, True, source="playwright")
-            elif not Xvfb.available() and not os.environ.get("DISPLAY"):
+            if not Xvfb.available() and not os.environ.get("DISPLAY"):
                 self._availability = Availability(
                     self.name, False, source="webkitgtk",
                     reason="WebKitGTK needs an X display: install Xvfb (Debian: apt-get install xvfb)")
@@ -109,15 +112,9 @@ class WebKitEngine(Engine):
                     if version else Availability(self.name, False, source="webkitgtk", reason=why))
         return self._availability
 
-    def _source(self) -> str:
-        avail = self.availability()
-        if not avail.usable:
-            raise Unsupported(f"WebKit is not usable: {avail.reason}")
-        return avail.source
-
     def launch_key(self, situation: Situation) -> Hashable:
         # WebKitGTK sets everything per context, so one driver serves every situation.
-        return (self.name, self.availability().source)
+        return (self.name, self.build)
 
     def _check(self, situation: Situation) -> None:
         if situation.device == "silent":
@@ -128,10 +125,10 @@ class WebKitEngine(Engine):
         if situation.mobile and situation.mobile not in MOBILE:
             raise Unsupported(f"no WebKit mobile profile {situation.mobile!r} (known: {', '.join(MOBILE)})")
 
-    def launch(self, situation: Situation, env: RunEnv) -> Any:
-        if self._source() == "playwright":
-            from harness.engines import webkit_playwright
-            return webkit_playwright.launch(situation, env)
+    def launch(self, situation: Situation, env: RunEnv) -> GtkBrowser:
+        avail = self.availability()
+        if not avail.usable:
+            raise EngineCrashed(f"WebKitGTK is not usable: {avail.reason}")
         self._check(situation)
         client = WebKitGTKClient(env.mapped_hosts, display=_headed_display(env)).start()
         try:
@@ -140,10 +137,7 @@ class WebKitEngine(Engine):
             client.close()
             raise EngineCrashed(f"the fixture server's certificate could not be checked: {e}") from None
 
-    def new_tab(self, browser: Any, situation: Situation, env: RunEnv) -> Tab:
-        if not isinstance(browser, GtkBrowser):
-            from harness.engines import webkit_playwright
-            return webkit_playwright.new_tab(browser, situation, env)
+    def new_tab(self, browser: GtkBrowser, situation: Situation, env: RunEnv) -> Tab:
         self._check(situation)
         width, height, agent = MOBILE.get(situation.mobile or "", (1280, 720, ""))
         options = {
@@ -158,27 +152,16 @@ class WebKitEngine(Engine):
             raise EngineCrashed(f"WebKitGTK could not open a page: {e}") from None
         return WebKitGTKTab(browser.client, page)
 
-    def close_browser(self, browser: Any) -> None:
-        if isinstance(browser, GtkBrowser):
-            browser.client.close()
-        else:
-            from harness.engines import webkit_playwright
-            webkit_playwright.close(browser)
+    def close_browser(self, browser: GtkBrowser) -> None:
+        browser.client.close()
 
-    def is_alive(self, browser: Any) -> bool:
-        if isinstance(browser, GtkBrowser):
-            return browser.client.alive()
-        return browser.browser.is_connected()
+    def is_alive(self, browser: GtkBrowser) -> bool:
+        return browser.client.alive()
 
-    def version(self, browser: Any) -> str:
-        if isinstance(browser, GtkBrowser):
-            return f"WebKitGTK {browser.client.version}"
-        return f"Playwright WebKit {browser.browser.version}"
+    def version(self, browser: GtkBrowser) -> str:
+        return f"WebKitGTK {browser.client.version}"
 
     def describe(self, situation: Situation) -> list[str]:
-        if self.availability().source == "playwright":
-            from harness.engines import webkit_playwright
-            return webkit_playwright.describe(situation)
         permission = {
             "granted": "query-permission-state → GRANTED; permission-request → allow",
             "denied": "query-permission-state → DENIED; permission-request → deny "
@@ -198,6 +181,8 @@ class WebKitEngine(Engine):
 
 
 class WebKitGTKTab(Tab):
+    transient_errors = (DriverError,)  # a script error while the page navigates, a frame not there yet
+
     def __init__(self, client: WebKitGTKClient, page: str):
         self.client = client
         self.page = page
@@ -247,10 +232,3 @@ def _headed_display(env: RunEnv) -> str | None:
     """The user's own display for a headed run; otherwise the client starts a private Xvfb."""
     return os.environ.get("DISPLAY") if env.headed and os.environ.get("DISPLAY") else None
 
-
-def _playwright_webkit_installed() -> bool:
-    try:
-        from harness.engines import webkit_playwright
-        return webkit_playwright.installed()
-    except Exception:  # no playwright_tab, or Playwright's driver would not start: stock WebKitGTK
-        return False
