@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--durations", type=Path, help="a results.json whose durations balance --shard")
     run.add_argument("--connect", metavar="WS_ENDPOINT",
                      help="take Chromium and Firefox from a Playwright server (`playwright run-server --unsafe`)")
+    run.add_argument("--listen", metavar="ADDRESS",
+                     help="with --connect to another host: the address of this machine the fixture server listens on "
+                          "(default: the one the route to that host leaves from)")
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="start the fixture server and print every origin's URLs")
@@ -99,11 +102,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     workers = args.workers
     if workers != "auto" and not (workers.isdigit() and int(workers) >= 1):
         raise UsageError(f"--workers: expected a number ≥ 1 or 'auto', got {workers!r}")
+    if args.listen and not args.connect:
+        raise UsageError("--listen: only with --connect (local browsers reach the fixture server on 127.0.0.1)")
     if args.connect:
-        from harness.engines.remote import check_endpoint
+        from harness.engines.remote import check_endpoint, network
 
         try:
             check_endpoint(args.connect)  # a few seconds at most, before any cell
+            network(args.connect, args.listen)
         except ValueError as e:
             raise UsageError(str(e)) from None
 
@@ -131,7 +137,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.headed:
         pytest_args.append("--headed")
     if args.connect:  # the plugin then leaves the seal off (see pytest_configure)
-        pytest_args += ["--spelo-connect", args.connect]
+        pytest_args += ["--spelo-connect", args.connect] + (["--spelo-listen", args.listen] if args.listen else [])
     # Sealed before pytest starts (this process has one thread): the child inherits the network
     # namespace with only lo, so all test traffic, WebRTC included, stays on loopback.
     from harness import sandbox

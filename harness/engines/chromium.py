@@ -8,15 +8,19 @@ How each situation is made (all by Chromium's own means):
   Block (NotAllowedError) and remembers it: the query reads denied afterwards, as after a
   visitor's Block. Allow at the prompt: --use-fake-ui-for-media-stream (measured: the query then
   reads granted even before the first request).
-- hostnames: --host-resolver-rules maps the fixture hostnames to 127.0.0.1 and every other name
-  to NOTFOUND (no lookups leave the machine).
+- hostnames: --host-resolver-rules maps the fixture hostnames to the fixture server's address
+  (127.0.0.1, or this machine's address when the browser runs on another host, localhost and
+  127.0.0.1 included then) and every other name to NOTFOUND (no lookups leave the machine).
+  The rules rewrite where Chromium connects, not the URL: http://localhost stays trusted by name.
+- silent device with --connect: the WAV must exist at its path on the browser host (Chromium
+  reads it there); the launch checks that through the browser itself (file:// on that host).
 - TLS: --ignore-certificate-errors-spki-list trusts exactly the run's leaf key.
 """
 from __future__ import annotations
 
-from typing import Hashable
+from typing import Callable, Hashable
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Error as PlaywrightError
 
 from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines import remote
@@ -53,7 +57,10 @@ class ChromiumEngine(PlaywrightEngine):
     def launch(self, situation: Situation, env: RunEnv) -> Browser:
         self._check(situation)
         path, _ = self._executable()
-        rules = ", ".join([f"MAP {h} 127.0.0.1" for h in env.mapped_hosts] + ["MAP * ~NOTFOUND", "EXCLUDE localhost"])
+        address = env.origins.address
+        # EXCLUDE exempts a host from every MAP rule: only for a localhost that stays local.
+        keep_local = [] if "localhost" in env.mapped_hosts else ["EXCLUDE localhost"]
+        rules = ", ".join([f"MAP {h} {address}" for h in env.mapped_hosts] + ["MAP * ~NOTFOUND"] + keep_local)
         args = BASE_ARGS + [
             f"--host-resolver-rules={rules}",
             f"--ignore-certificate-errors-spki-list={env.leaf_spki_sha256}",
@@ -66,7 +73,8 @@ class ChromiumEngine(PlaywrightEngine):
             args.append("--use-fake-ui-for-media-stream")
         if env.connect:  # a Playwright server launches it with these options (remote.py)
             return remote.launch(playwright().chromium, env, {"executablePath": path, "args": args,
-                                 "headless": not env.headed}, verify=lambda b: self._args_arrived(b, args))
+                                 "headless": not env.headed}, verify=lambda b: self._args_arrived(b, args),
+                                 needs=self._wav_on_browser_host(situation, env))
         return playwright().chromium.launch(
             executable_path=path, args=args, headless=not env.headed, slow_mo=env.slowmo_ms or None)
 
@@ -83,6 +91,27 @@ class ChromiumEngine(PlaywrightEngine):
         finally:
             context.close()
         return all(arg in line for arg in args)
+
+    @staticmethod
+    def _wav_on_browser_host(situation: Situation, env: RunEnv) -> Callable[[Browser], str | None] | None:
+        """For a silent device: a check, in the served browser, that the WAV is there. Chromium
+        opens --use-file-for-fake-audio-capture on its own host; a path of this machine that the
+        browser host lacks would not be silence."""
+        if situation.device != "silent":
+            return None
+        url = env.silence_wav.as_uri()
+
+        def check(browser: Browser) -> str | None:
+            context = browser.new_context()
+            try:
+                context.new_page().goto(url)
+            except PlaywrightError:
+                return (f"the silent microphone's WAV {env.silence_wav} does not exist on the browser host; "
+                        "Chromium reads it there: give both hosts that folder (--output on a shared path)")
+            finally:
+                context.close()
+            return None
+        return check
 
     def new_tab(self, browser: Browser, situation: Situation, env: RunEnv) -> Tab:
         self._check(situation)
