@@ -101,7 +101,12 @@ class Network:
 
     def accepts_candidate(self, address: str) -> bool:
         """Whether the peer may send ICE checks to a browser's candidate at `address`."""
-        return is_loopback(address) if self.local else address in self.browser_hosts
+        if self.local:
+            return is_loopback(address)
+        try:  # compared as addresses: an IPv6 candidate may spell the same address otherwise
+            return ipaddress.ip_address(address) in {ipaddress.ip_address(a) for a in self.browser_hosts}
+        except ValueError:  # an mDNS name: not an address we were told about
+            return False
 
 
 @dataclass(frozen=True)

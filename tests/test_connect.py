@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,12 @@ def test_malformed_endpoint(run_cli, endpoint, says):
     assert done.returncode == 2 and says in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
+def test_a_bad_listen_address_stops_the_run_in_one_line(served, run_cli):
+    done = run_cli("run", "--connect", served["unsafe"], "--listen", "shop.test", "-k", "blocked-before", timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "spelo-harness: --listen: expected an IP address of this machine, got 'shop.test'"
+
+
 def test_wrong_path_is_named(served):
     with pytest.raises(ValueError, match="is not a Playwright server endpoint .*400 Bad Request"):
         check_endpoint(served["safe"] + "elsewhere")
@@ -170,42 +177,54 @@ TWO_HOST_CELLS = ("session or localhost-exempt or iframe-cross-origin-allow or b
                   "or www-is-another-origin")
 
 
-@pytest.fixture
-def two_hosts():
+@contextmanager
+def two_hosts(hide: Path | None = None):
+    """The two hosts of tests/two_hosts.py; a failure to make them is this test's failure, said
+    with the command's own words."""
     from two_hosts import two_hosts as make
 
+    stack = ExitStack()
     try:
-        with make() as hosts:
-            yield hosts
+        hosts = stack.enter_context(make(hide))
     except (subprocess.CalledProcessError, RuntimeError, FileNotFoundError) as e:
         detail = getattr(e, "stderr", "") or ""
         pytest.fail(f"two network namespaces could not be made here: {e} {detail}".strip())
+    with stack:
+        yield hosts
 
 
-def test_cells_pass_with_the_browsers_on_another_host(two_hosts, tmp_path):
-    """The run on one host, `playwright run-server --unsafe` on another: the hostnames, the
-    run's key, the WAV and WebRTC all cross the veth pair, and nothing else exists to cross."""
-    harness_host, browser_host = two_hosts
-    assert harness_host.interfaces() == sorted(["lo", harness_host.name])
-    assert browser_host.interfaces() == sorted(["lo", browser_host.name])
+def run_across(harness_host, browser_host, out: Path, *args: str) -> tuple[subprocess.CompletedProcess, str]:
+    """`spelo-harness run --connect` on the harness host to `playwright run-server --unsafe` on
+    the browser host; the run's own address is found from the route towards the server."""
     proc, endpoint = start_server(True, host=browser_host.address, wrap=browser_host.argv)
     try:
         assert endpoint.startswith(f"ws://{browser_host.address}:")
-        out = tmp_path / "out"
         env = {k: v for k, v in os.environ.items() if k != "SPELO_SEALED"}
         done = subprocess.run(harness_host.argv([
-            sys.executable, "-m", "harness.cli", "run", "--browser", "chromium", "--browser", "firefox",
-            "--connect", endpoint, "-k", TWO_HOST_CELLS, "--output", str(out), "--screenshots", "failure",
-            "--workers", "2"]), capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+            sys.executable, "-m", "harness.cli", "run", "--connect", endpoint, "--output", str(out),
+            "--screenshots", "failure", *args]), capture_output=True, text=True, timeout=600, cwd=out.parent, env=env)
     finally:
         stop_server(proc)
+    return done, endpoint
+
+
+def test_cells_pass_with_the_browsers_on_another_host(tmp_path):
+    """The run on one host, `playwright run-server --unsafe` on another: the hostnames, the
+    run's key, the WAV and WebRTC all cross the veth pair, and nothing else exists to cross."""
+    from two_hosts import BROWSER_ADDRESS, HARNESS_ADDRESS
+
+    out = tmp_path / "out"
+    with two_hosts() as (harness_host, browser_host):
+        assert harness_host.interfaces() == sorted(["lo", harness_host.name])
+        assert browser_host.interfaces() == sorted(["lo", browser_host.name])
+        done, endpoint = run_across(harness_host, browser_host, out, "--browser", "chromium", "--browser", "firefox",
+                                    "-k", TWO_HOST_CELLS, "--workers", "2")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-3000:]
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))["results"]
     grid = {(r["scenario"], r["engine"]): r for r in data}
     outcomes = {cell: r["outcome"] for cell, r in grid.items()}
     assert {e for _, e in grid} == {"chromium", "firefox"}
-    sessions = [cell for cell in grid if cell[0].startswith("session-")]
-    assert len(sessions) >= 4, outcomes
+    assert {"localhost-exempt", "session-audio-arrives", "session-silent-device"} <= {s for s, _ in grid}
     # Firefox has no silent microphone at all (skipped with that reason, as in a local run);
     # every other cell ran and passed (or met its engine's recorded quirk) in the served browsers.
     for cell, r in grid.items():
@@ -214,3 +233,30 @@ def test_cells_pass_with_the_browsers_on_another_host(two_hosts, tmp_path):
         else:
             assert r["outcome"] in ("pass", "quirk"), (cell, r["reason"], outcomes)
         assert r["engine_source"] == f"remote {endpoint}"
+    # WebRTC crossed the pair: the peer answered on the harness host's address and used the
+    # browser host's candidates only (its loopback ones were left out), and audio went both ways.
+    for engine in ("chromium", "firefox"):
+        peer = grid[("session-audio-arrives", engine)]["peer"]
+        assert set(peer["candidates"]["answer"]) == {HARNESS_ADDRESS}, peer["candidates"]
+        assert BROWSER_ADDRESS in peer["candidates"]["offer"], peer["candidates"]
+        assert peer["state"] == "connected" and peer["audio"]["rms"] > 0.01, peer
+
+
+def test_a_wav_the_browser_host_cannot_see_skips_the_silent_cell_with_why(tmp_path):
+    """On two real machines the run's folder is not on the browser host: Chromium would read no
+    silence from the path it is given, so the launch checks it there and says what to do."""
+    here_only = tmp_path / "here-only"
+    here_only.mkdir()
+    out = here_only / "out"
+    with two_hosts(hide=here_only) as (harness_host, browser_host):
+        done, _ = run_across(harness_host, browser_host, out, "--browser", "chromium", "-k",
+                             "session-silent-device or session-audio-arrives")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-3000:]
+    cells = {r["scenario"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))["results"]}
+    assert cells["session-audio-arrives"]["outcome"] == "pass", cells["session-audio-arrives"]["reason"]
+    silent = cells["session-silent-device"]
+    assert silent["outcome"] == "skipped"
+    wav = out.resolve() / "silence.wav"
+    assert silent["reason"].endswith(f"the silent microphone's WAV {wav} does not exist on the browser host; "
+                                     "Chromium reads it there: give both hosts that folder (--output on a shared path)"
+                                     ), silent["reason"]
