@@ -2,8 +2,9 @@
 an SDP offer, as OpenAI's WebRTC endpoint takes it).
 
 It accepts an offer only with a bearer that /token issued, answers with aiortc on the run's
-address only (127.0.0.1, or the address the browser host reaches: origins.Network),
-measures the microphone audio it receives, plays a 660 Hz tone back while it tells the widget
+address only (127.0.0.1, or the address the browser host reaches: origins.Network), and
+sends ICE checks only to the browser's candidates that Network accepts (loopback; across hosts
+the browser host's address, its other candidates left out of the offer), measures the microphone audio it receives, plays a 660 Hz tone back while it tells the widget
 output_audio_buffer.started/.stopped on the data channel, and makes one query_database tool call.
 What it saw is kept per site: report(site_id), wait_for(site_id, predicate, timeout).
 
