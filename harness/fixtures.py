@@ -38,8 +38,11 @@ def spelo_new_tab(spelo_harness: Harness):
     """A factory: spelo_new_tab(engine, Situation(...)) → a Tab in a fresh context, closed after the test."""
     tabs = []
 
+    pool = spelo_harness.pool
+    assert pool is not None, "spelo_harness is started"
+
     def make(engine: str, situation: Situation | None = None):
-        tab = spelo_harness.pool.new_tab(engine, situation or Situation())
+        tab = pool.new_tab(engine, situation or Situation())
         tabs.append(tab)
         return tab
 
@@ -57,6 +60,8 @@ def spelo_tab(spelo_new_tab, spelo_engine: str, spelo_situation: Situation):
 @pytest.fixture
 def spelo_site(spelo_harness: Harness):
     """A fresh site at the fake vendor API (every origin allowed), removed after the test."""
-    site = spelo_harness.server.new_site()
+    server = spelo_harness.server
+    assert server is not None, "spelo_harness is started"
+    site = server.new_site()
     yield site
-    spelo_harness.server.sites.remove(site.site_id)
+    server.sites.remove(site.site_id)

@@ -32,6 +32,7 @@ class RunRequest:
     shard: str | None = None                            # "I/N"
     durations: Path | None = None
     connect: str | None = None                          # a Playwright server's ws:// endpoint
+    listen: str | None = None                           # with connect: the fixture server's address
 
 
 def check(request: RunRequest) -> Path | None:
@@ -56,11 +57,14 @@ def check(request: RunRequest) -> Path | None:
         raise UsageError(f"--workers: expected a number ≥ 1 or 'auto', got {workers!r}")
     if request.screenshots not in SCREENSHOTS:
         raise UsageError(f"--screenshots: expected one of {', '.join(SCREENSHOTS)}, got {request.screenshots!r}")
+    if request.listen and not request.connect:
+        raise UsageError("--listen: only with --connect (local browsers reach the fixture server on 127.0.0.1)")
     if request.connect:
-        from harness.engines.remote import check_endpoint
+        from harness.engines.remote import check_endpoint, network
 
         try:
             check_endpoint(request.connect)  # a few seconds at most, before any cell
+            network(request.connect, request.listen)
         except ValueError as e:
             raise UsageError(str(e)) from None
     return widget
@@ -92,7 +96,7 @@ def pytest_args(request: RunRequest, widget: Path | None) -> list[str]:
     if request.headed:
         args.append("--headed")
     if request.connect:  # the plugin then leaves the seal off (see pytest_configure)
-        args += ["--spelo-connect", request.connect]
+        args += ["--spelo-connect", request.connect] + (["--spelo-listen", request.listen] if request.listen else [])
     return args
 
 

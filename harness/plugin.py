@@ -67,6 +67,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--spelo-connect", default=None, metavar="WS_ENDPOINT",
                     help="take Chromium and Firefox from this Playwright server (`playwright run-server "
                          "--unsafe`) instead of launching them; implies --spelo-no-seal")
+    group.addoption("--spelo-listen", default=None, metavar="ADDRESS",
+                    help="with --spelo-connect to another host: the fixture server's address (default: derived)")
     try:
         import pytest_playwright  # noqa: F401  (it owns --browser, --headed, --output ...)
     except ImportError:
@@ -86,10 +88,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("--spelo-no-seal") and not hasattr(config, "workerinput"):
         sandbox.seal_for(connect)
     if connect and not hasattr(config, "workerinput"):
-        from harness.engines.remote import check_endpoint
+        from harness.engines.remote import check_endpoint, network
 
         try:
             check_endpoint(connect)
+            network(connect, config.getoption("--spelo-listen"))
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
     config.pluginmanager.register(SpeloState(config), STATE)

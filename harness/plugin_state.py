@@ -40,6 +40,7 @@ def run_options(config: pytest.Config) -> RunOptions:
         trace=tracing(config) in ("on", "retain-on-failure"),
         screenshots=screenshots(config),
         connect=config.getoption("--spelo-connect"),
+        listen=config.getoption("--spelo-listen"),
     )
 
 

@@ -17,7 +17,6 @@ from harness import paths
 from harness.engines import get_engine, remote
 from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
-from harness.origins import MAPPED_HOSTS
 from harness.a11y import run_axe
 from harness.expect import mismatches
 from harness.phases import PhaseClock
@@ -45,6 +44,7 @@ class RunOptions:
     on_event: Callable[[str], None] | None = None  # progress lines (repro prints each step)
     keep_sites: bool = False  # leave the cell's site registered after the cell (repro --keep-server)
     connect: str | None = None  # a Playwright server's ws:// endpoint that serves the browsers
+    listen: str | None = None  # the fixture server's address for a server on another host (remote.network)
 
 
 class Harness:
@@ -59,9 +59,10 @@ class Harness:
     def start(self) -> "Harness":
         out = Path(self.options.output_dir)
         out.mkdir(parents=True, exist_ok=True)
-        self.server = FixtureServer(widget=self.options.widget)
+        network = remote.network(self.options.connect, self.options.listen)
+        self.server = FixtureServer(widget=self.options.widget, network=network)
         origins = self.server.start()
-        self.env = RunEnv(origins=origins, mapped_hosts=MAPPED_HOSTS, ca_pem=self.server.ca.ca_pem,
+        self.env = RunEnv(origins=origins, mapped_hosts=network.mapped_hosts(), ca_pem=self.server.ca.ca_pem,
                           leaf_spki_sha256=self.server.ca.leaf_spki_sha256(), output_dir=out,
                           headed=self.options.headed,
                           slowmo_ms=self.options.slowmo_ms, trace=self.options.trace,

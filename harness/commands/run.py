@@ -23,6 +23,9 @@ def register(sub) -> None:
     p.add_argument("--durations", type=Path, help="a results.json whose durations balance --shard")
     p.add_argument("--connect", metavar="WS_ENDPOINT",
                    help="take Chromium and Firefox from a Playwright server (`playwright run-server --unsafe`)")
+    p.add_argument("--listen", metavar="ADDRESS",
+                   help="with --connect to another host: the address of this machine the fixture server listens on "
+                        "(default: the one the route to that host leaves from)")
     p.set_defaults(func=main)
 
 
@@ -30,7 +33,7 @@ def request(args: argparse.Namespace) -> RunRequest:
     return RunRequest(scenarios=list(args.scenarios), browsers=list(args.browser or []), workers=args.workers,
                       output=args.output, keyword=args.keyword, widget=args.widget, headed=args.headed,
                       screenshots=args.screenshots, profile=args.profile, shard=args.shard,
-                      durations=args.durations, connect=args.connect)
+                      durations=args.durations, connect=args.connect, listen=args.listen)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -29,17 +29,19 @@ def main(args: argparse.Namespace) -> int:
     om = server.start()
     try:
         site = server.new_site(site_id="demoshop1")
+        ca = server.ca
+        assert ca is not None, "start() makes the run's CA"
         print(f"Fixture server on {LOOPBACK} (http port %d, https port %d). Site id: %s" % (om.http_port, om.https_port, site.site_id))
         for name, origin in om.all().items():
             print(f"  {name:14} {om.page_url(name, 'top', '/index.html', site.site_id)}")
         print("  framed (cross-origin, allow=microphone):")
         print("                 " + om.page_url("localhost", "cross-origin-iframe-allow", "/index.html", site.site_id))
         print(f"Hostnames {', '.join(MAPPED_HOSTS)} must resolve to {LOOPBACK}, e.g. for Chromium:")
-        print(f"  {command_line(MAPPED_HOSTS, server.ca.leaf_spki_sha256())}")
+        print(f"  {command_line(MAPPED_HOSTS, ca.leaf_spki_sha256())}")
         # SIGTERM ends it like Ctrl-C; armed before the last line, which tells a caller it may stop us.
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        print(f"The run's CA certificate: {server.ca.ca_pem} (removed when the server stops). Ctrl-C stops.")
+        print(f"The run's CA certificate: {ca.ca_pem} (removed when the server stops). Ctrl-C stops.")
         sys.stdout.flush()
         stop.wait()
     except KeyboardInterrupt:

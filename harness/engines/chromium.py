@@ -17,9 +17,9 @@ from __future__ import annotations
 import os
 import wave
 from pathlib import Path
-from typing import Hashable
+from typing import Callable, Hashable
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Error as PlaywrightError
 
 from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines import remote
@@ -37,15 +37,18 @@ BASE_ARGS = [
 ]
 
 
-def host_resolver_rules(mapped_hosts: tuple[str, ...]) -> str:
-    """The fixture hostnames to loopback and every other name to NOTFOUND: no lookup leaves."""
-    return ", ".join([f"MAP {h} {LOOPBACK}" for h in mapped_hosts] + ["MAP * ~NOTFOUND", "EXCLUDE localhost"])
+def host_resolver_rules(mapped_hosts: tuple[str, ...], address: str = LOOPBACK) -> str:
+    """The fixture hostnames to the fixture server's address and every other name to NOTFOUND:
+    no lookup leaves. EXCLUDE exempts a host from every MAP rule, so localhost keeps its own
+    meaning only when it stays local (a browser on another host maps it to us: origins.Network)."""
+    keep_local = [] if "localhost" in mapped_hosts else ["EXCLUDE localhost"]
+    return ", ".join([f"MAP {h} {address}" for h in mapped_hosts] + ["MAP * ~NOTFOUND"] + keep_local)
 
 
-def network_flags(mapped_hosts: tuple[str, ...], leaf_spki_sha256: str) -> list[str]:
+def network_flags(mapped_hosts: tuple[str, ...], leaf_spki_sha256: str, address: str = LOOPBACK) -> list[str]:
     """The flags that put Chromium on the fixture server's origins: the cells' and the ones
     `serve` and `repro --keep-server` print for a person (the same rules, from here)."""
-    return [f"--host-resolver-rules={host_resolver_rules(mapped_hosts)}",
+    return [f"--host-resolver-rules={host_resolver_rules(mapped_hosts, address)}",
             f"--ignore-certificate-errors-spki-list={leaf_spki_sha256}"]
 
 
@@ -91,7 +94,7 @@ class ChromiumEngine(PlaywrightEngine):
     def launch(self, situation: Situation, env: RunEnv) -> Browser:
         self._check(situation)
         path, _ = self._executable()
-        args = BASE_ARGS + network_flags(env.mapped_hosts, env.leaf_spki_sha256)
+        args = BASE_ARGS + network_flags(env.mapped_hosts, env.leaf_spki_sha256, env.origins.address)
         if situation.device in ("fake", "silent"):
             args.append("--use-fake-device-for-media-stream")
         if situation.device == "silent":
@@ -100,7 +103,8 @@ class ChromiumEngine(PlaywrightEngine):
             args.append("--use-fake-ui-for-media-stream")
         if env.connect:  # a Playwright server launches it with these options (remote.py)
             return remote.launch(playwright().chromium, env, {"executablePath": path, "args": args,
-                                 "headless": not env.headed}, verify=lambda b: self._args_arrived(b, args))
+                                 "headless": not env.headed}, verify=lambda b: self._args_arrived(b, args),
+                                 needs=self._wav_on_browser_host(situation, env))
         return playwright().chromium.launch(
             executable_path=path, args=args, headless=not env.headed, slow_mo=env.slowmo_ms or None)
 
@@ -117,6 +121,27 @@ class ChromiumEngine(PlaywrightEngine):
         finally:
             context.close()
         return all(arg in line for arg in args)
+
+    @staticmethod
+    def _wav_on_browser_host(situation: Situation, env: RunEnv) -> Callable[[Browser], str | None] | None:
+        """For a silent device: a check, in the served browser, that the WAV is there. Chromium
+        opens --use-file-for-fake-audio-capture on its own host; a path of this machine that the
+        browser host lacks would not be silence."""
+        if situation.device != "silent":
+            return None
+        wav = silence_wav(env.output_dir)
+
+        def check(browser: Browser) -> str | None:
+            context = browser.new_context()
+            try:
+                context.new_page().goto(wav.as_uri())
+            except PlaywrightError:
+                return (f"the silent microphone's WAV {wav} does not exist on the browser host; "
+                        "Chromium reads it there: give both hosts that folder (--output on a shared path)")
+            finally:
+                context.close()
+            return None
+        return check
 
     def new_tab(self, browser: Browser, situation: Situation, env: RunEnv) -> Tab:
         self._check(situation)

@@ -13,7 +13,12 @@ with prefs, which are per launch: the pool keeps one browser per distinct set of
 - prompt, visitor allows: media.navigator.permission.disabled (no prompt; the query still reads prompt).
 - prompt, visitor ignores it: no pref; headless Firefox never answers its doorhanger.
 - hostnames: network.dns.localDomains lists the fixture hostnames (resolved to loopback) and
-  network.dns.forceResolve sends every other lookup to 127.0.0.1 too.
+  network.dns.forceResolve sends every other lookup to 127.0.0.1 too. With the browser on another
+  host, localDomains would name that host's loopback, and forceResolve spares localhost and
+  127.0.0.1 (measured: NS_ERROR_CONNECTION_REFUSED on the browser host). So there every load
+  goes through a proxy of ours on this machine (hostproxy.py, network.proxy.* with
+  network.proxy.allow_hijacking_localhost), which relays the fixture hosts to the fixture server;
+  forceResolve still sends any other lookup to this machine. WebRTC does not use the proxy.
 - enterprise policy (policy_block): Firefox reads policies.json only from its install's
   distribution/ folder (or /etc/firefox), machine-wide. So the run gets a private install: a
   folder of links to the system Firefox's files, its own copy of the launcher (Firefox finds its
@@ -39,9 +44,10 @@ from playwright.sync_api import Browser
 
 from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines import remote
+from harness.engines.hostproxy import HostProxy
 from harness.engines.playwright_engine import PlaywrightEngine
 from harness.engines.playwright_tab import PlaywrightTab, context_options, playwright
-from harness.origins import LOOPBACK
+from harness.origins import LOOPBACK, is_loopback
 
 BASE_PREFS: dict[str, Any] = {
     "media.peerconnection.ice.obfuscate_host_addresses": False,  # real loopback candidates, no mDNS
@@ -87,10 +93,13 @@ class FirefoxEngine(PlaywrightEngine):
     def __init__(self) -> None:
         super().__init__()
         self._installs: dict[int, Path] = {}  # id(browser) -> its private install (policy runs)
+        self._proxies: dict[int, HostProxy] = {}  # id(browser) -> its proxy (a browser on another host)
 
-    def prefs(self, situation: Situation, mapped_hosts: tuple[str, ...] = ()) -> dict[str, Any]:
+    def prefs(self, situation: Situation, mapped_hosts: tuple[str, ...] = (), address: str = LOOPBACK) -> dict[str, Any]:
         prefs = dict(BASE_PREFS)
-        prefs["network.dns.localDomains"] = ",".join(mapped_hosts)
+        prefs["network.dns.forceResolve"] = address
+        if is_loopback(address):
+            prefs["network.dns.localDomains"] = ",".join(mapped_hosts)
         if situation.device == "fake":
             prefs["media.navigator.streams.fake"] = True
         else:
@@ -116,15 +125,24 @@ class FirefoxEngine(PlaywrightEngine):
     def launch(self, situation: Situation, env: RunEnv) -> Browser:
         self._check(situation)
         path, source = self._executable()
-        prefs = self.prefs(situation, env.mapped_hosts)
+        prefs = self.prefs(situation, env.mapped_hosts, env.origins.address)
         if env.connect:  # a Playwright server launches it with these options (remote.py)
             if situation.policy_block:
                 raise Unsupported("with --connect the server launches Firefox; the private install "
                                   "that holds the policy would be made on this machine")
             prefs[CANARY_PREF] = CANARY
+            proxy = None if is_loopback(env.origins.address) else self._proxy_prefs(prefs, env)
             served = {"firefoxUserPrefs": prefs, "headless": not env.headed, "executablePath": path,
                       "channel": "moz-firefox" if path else None}
-            return remote.launch(playwright().firefox, env, served, verify=_prefs_arrived)
+            try:
+                browser = remote.launch(playwright().firefox, env, served, verify=_prefs_arrived)
+            except BaseException:
+                if proxy is not None:
+                    proxy.stop()
+                raise
+            if proxy is not None:
+                self._proxies[id(browser)] = proxy
+            return browser
         home = None
         opts: dict[str, Any] = {"firefox_user_prefs": prefs, "headless": not env.headed}
         if situation.policy_block:
@@ -149,6 +167,18 @@ class FirefoxEngine(PlaywrightEngine):
         if home is not None:
             self._installs[id(browser)] = home
         return browser
+
+    @staticmethod
+    def _proxy_prefs(prefs: dict[str, Any], env: RunEnv) -> HostProxy:
+        """A proxy on this machine's run address for a Firefox on another host, and the prefs
+        that send all its loads there (localhost and 127.0.0.1 included)."""
+        address = env.origins.address
+        proxy = HostProxy(env.mapped_hosts, listen=address, upstream=address)
+        port = proxy.start()
+        prefs.update({"network.proxy.type": 1, "network.proxy.http": address, "network.proxy.http_port": port,
+                      "network.proxy.ssl": address, "network.proxy.ssl_port": port,
+                      "network.proxy.no_proxies_on": "", "network.proxy.allow_hijacking_localhost": True})
+        return proxy
 
     @staticmethod
     def _private_install(executable: str, env: RunEnv) -> str:
@@ -178,6 +208,9 @@ class FirefoxEngine(PlaywrightEngine):
         try:
             super().close_browser(browser)
         finally:
+            proxy = self._proxies.pop(id(browser), None)
+            if proxy is not None:
+                proxy.stop()
             home = self._installs.pop(id(browser), None)
             if home is not None:
                 shutil.rmtree(home, ignore_errors=True)

@@ -7,6 +7,11 @@ TLS stays end to end between WebKit and the fixture server) and absolute-URI req
 http) for the allowed hostnames go to 127.0.0.1 on the requested port. Any other host is refused,
 so no request of a cell can leave loopback through it.
 
+Firefox uses it too when it runs on another host (--connect): its DNS prefs can send every name
+to the fixture server's address except localhost and 127.0.0.1, which Firefox always keeps on
+its own loopback. There the proxy listens on this machine's run address (`listen`) and relays
+to the fixture server there (`upstream`); the allowed hosts are still the only ones it serves.
+
 It runs an asyncio loop in a daemon thread; start() returns the port, stop() ends everything.
 """
 from __future__ import annotations
@@ -22,8 +27,10 @@ HOP_HEADERS = {"proxy-connection", "connection", "keep-alive", "proxy-authorizat
 
 
 class HostProxy:
-    def __init__(self, hosts: tuple[str, ...] | list[str]):
+    def __init__(self, hosts: tuple[str, ...] | list[str], listen: str = LOOPBACK, upstream: str = LOOPBACK):
         self.hosts = {h.lower() for h in hosts} | {"localhost", LOOPBACK}
+        self.listen = listen
+        self.upstream = upstream
         self.port = 0
         self.refused: list[str] = []  # hosts asked for and refused (for diagnostics)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -37,7 +44,7 @@ class HostProxy:
             self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self._loop)
             self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._serve, LOOPBACK, 0, limit=HEAD_LIMIT))
+                asyncio.start_server(self._serve, self.listen, 0, limit=HEAD_LIMIT))
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
             self._loop.run_forever()
@@ -48,7 +55,7 @@ class HostProxy:
             self._loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             self._loop.close()
 
-        self._thread = threading.Thread(target=run, name="spelo-webkit-hostproxy", daemon=True)
+        self._thread = threading.Thread(target=run, name="spelo-hostproxy", daemon=True)
         self._thread.start()
         if not ready.wait(10):
             raise RuntimeError("the host proxy did not start")
@@ -80,7 +87,7 @@ class HostProxy:
                 # reports a failed load (an error response would be a page that loaded).
                 self.refused.append(host)
                 return
-            up_reader, upstream = await asyncio.open_connection(LOOPBACK, port)
+            up_reader, upstream = await asyncio.open_connection(self.upstream, port)
             if path is None:
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
             else:

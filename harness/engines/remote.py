@@ -8,6 +8,10 @@ What Playwright 1.64 does, read in playwright-core's remote/playwrightServer.ts 
   Every cell needs them (fake microphone, host rules, the run's key, prefs), so after connecting
   the engine checks that they arrived; where they did not, the cell is skipped with that reason
   rather than run in a browser that cannot make its situation.
+- On another host, the server's browsers must reach this machine: network() picks the address
+  the fixture server listens on (the one this machine's route to the server host leaves from,
+  unless --listen names one) and the browser host's addresses, whose WebRTC candidates the
+  peer then uses (origins.Network).
 - The client's User-Agent names its Playwright version; a server of another minor version
   answers the handshake with 428 and says so. No browser starts before the first protocol
   message, so check_endpoint() can make the handshake itself and report a bad endpoint in one
@@ -28,6 +32,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, Error as PlaywrightError
 
 from harness.engines.base import Availability, RunEnv, Unsupported
+from harness.origins import Network, check_listen_address, is_loopback
 
 CONNECT_TIMEOUT_MS = 120_000  # the server launches the browser within this
 PLAYWRIGHT_ENGINES = ("chromium", "firefox")
@@ -51,11 +56,14 @@ def availability(engine: str, endpoint: str) -> Availability:
                                               "is WebKitGTK, driven on this machine")
 
 
-def launch(browser_type, env: RunEnv, options: dict[str, Any], verify: Callable[[Browser], bool]) -> Browser:
+def launch(browser_type, env: RunEnv, options: dict[str, Any], verify: Callable[[Browser], bool],
+           needs: Callable[[Browser], str | None] | None = None) -> Browser:
     """A browser from the server at env.connect, launched with `options` (Playwright's launch
     option names, camelCase, as the server reads them). `verify` tells whether the options reached
-    the browser. The local executable path is sent first; where the server has no file there, it
-    is asked for its own build of the engine instead."""
+    the browser; `needs`, if given, checks what else the cell needs of the browser host and
+    returns why it is missing (the cell is then skipped with that reason). The local executable
+    path is sent first; where the server has no file there, it is asked for its own build of the
+    engine instead."""
     key = (browser_type.name, env.connect)
     if key in _dropped:
         raise Unsupported(dropped_reason(env.connect))
@@ -86,6 +94,14 @@ def launch(browser_type, env: RunEnv, options: dict[str, Any], verify: Callable[
         _close(browser)
         _dropped.add(key)
         raise Unsupported(dropped_reason(env.connect))
+    try:
+        missing = needs(browser) if needs else None
+    except BaseException:
+        _close(browser)
+        raise
+    if missing:
+        _close(browser)
+        raise Unsupported(missing)
     return browser
 
 
@@ -104,6 +120,40 @@ def _close(browser: Browser) -> None:
         browser.close()
     except PlaywrightError:
         pass
+
+
+# -- where the browsers meet the fixture server ---------------------------------------------------
+
+def network(endpoint: str | None, listen: str | None = None) -> Network:
+    """The run's Network for browsers from `endpoint` (None: browsers on this machine).
+    ValueError (one line) for a --listen that is not an address, or a server host that does not
+    resolve."""
+    if listen is not None:
+        listen = check_listen_address(listen)
+    if not endpoint:
+        return Network(listen) if listen else Network()
+    parts = urlsplit(endpoint)
+    host = parts.hostname or ""
+    try:
+        found = socket.getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"--connect: cannot resolve {host!r}: {e}") from None
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in found))
+    if listen is None and all(is_loopback(a) for a in addresses):
+        return Network()  # the server is on this machine: everything stays on loopback
+    return Network(listen or _route_source(addresses[0]), addresses)
+
+
+def _route_source(address: str) -> str:
+    """The address of this machine that packets to `address` leave from: what the other host
+    sees us as. A connected UDP socket asks the kernel's routing table; no packet is sent."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect((address, 9))
+        except OSError as e:
+            raise ValueError(f"--connect: no route to {address}: {e.strerror or e}") from None
+        return str(s.getsockname()[0])
 
 
 # -- the early check, before any cell -------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The fixture server: one aiohttp application on its own event loop in a thread, listening on
-127.0.0.1 only (one http port, one https port, both ephemeral), serving every origin of
+the run's address only (127.0.0.1 unless the browsers are on another host: origins.Network;
+one http port, one https port, both ephemeral), serving every origin of
 harness.origins. The sync side (runner, pytest, Playwright's sync API) talks to it through
 FixtureServer's methods; the asyncio side never blocks the caller.
 """
@@ -14,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from harness import paths
-from harness.origins import LOOPBACK, TLS_HOSTS, OriginMap
+from harness.origins import TLS_HOSTS, Network, OriginMap
 from harness.server.api import ApiError, Sessions, VendorApi, http_error_as_json
 from harness.server.pages import Pages
 from harness.server.peer import RealtimePeer
@@ -50,7 +51,8 @@ async def errors_as_json(request: web.Request, handler):
 
 class FixtureServer:
     def __init__(self, site_dir: Path = paths.SITE_DIR, widget: Path = paths.REFERENCE_WIDGET,
-                 idle_timeout_s: float = IDLE_TIMEOUT_S):
+                 idle_timeout_s: float = IDLE_TIMEOUT_S, network: Network | None = None):
+        self.network = network or Network()  # default: everything on loopback
         self.site_dir = Path(site_dir)
         self.idle_timeout_s = idle_timeout_s
         self.widget = Path(widget)
@@ -59,7 +61,7 @@ class FixtureServer:
         self.origins: OriginMap | None = None
         self.sessions = Sessions()  # issued by the API's /token, accepted by the peer
         self.limiter = RateLimiter()  # the API's documented rate limits (tests swap its clock)
-        self.peer = RealtimePeer(self.sessions)
+        self.peer = RealtimePeer(self.sessions, network)
         # objects with routes() and optionally an async close(), awaited at stop
         self.extensions: list[Any] = [self.peer]
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -117,11 +119,12 @@ class FixtureServer:
         # A deep accept queue: with a busy CPU a burst of connections (many cells, or the hostile
         # test's 200 at once) outruns the accept loop, and past the default 128 the kernel drops
         # the handshakes it cannot queue.
-        http = web.TCPSite(self._runner, LOOPBACK, 0, backlog=BACKLOG)
-        https = web.TCPSite(self._runner, LOOPBACK, 0, ssl_context=self.ca.server_context(), backlog=BACKLOG)
+        address = self.network.address
+        http = web.TCPSite(self._runner, address, 0, backlog=BACKLOG)
+        https = web.TCPSite(self._runner, address, 0, ssl_context=self.ca.server_context(), backlog=BACKLOG)
         await http.start()
         await https.start()
-        self.origins = OriginMap(http_port=_port(http), https_port=_port(https))
+        self.origins = OriginMap(http_port=_port(http), https_port=_port(https), address=address)
 
     async def _close_extensions(self) -> None:
         for ext in self.extensions:

@@ -1,8 +1,11 @@
 """The realtime peer: stands in for the vendor's realtime voice service (POST /v1/realtime with
 an SDP offer, as OpenAI's WebRTC endpoint takes it).
 
-It accepts an offer only with a bearer that /token issued, answers with aiortc on 127.0.0.1 only,
-measures the microphone audio it receives, plays a 660 Hz tone back while it tells the widget
+It accepts an offer only with a bearer that /token issued, answers with aiortc on the run's
+address only (127.0.0.1, or the address the browser host reaches: origins.Network), and
+sends ICE checks only to the browser's candidates that Network accepts (loopback; across hosts
+the browser host's address, its other candidates left out of the offer), measures the
+microphone audio it receives, plays a 660 Hz tone back while it tells the widget
 output_audio_buffer.started/.stopped on the data channel, and makes one query_database tool call.
 What it saw is kept per site: report(site_id), wait_for(site_id, predicate, timeout).
 
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import ipaddress
 import json
 import logging
 import secrets
@@ -25,6 +27,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
+from harness.origins import Network, is_loopback
 from harness.server.api import ApiError, Sessions, json_error, read_body
 
 log = logging.getLogger("spelo.peer")
@@ -53,11 +56,11 @@ def sdp_candidates(sdp: str) -> list[str]:
     return out
 
 
-def is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:  # an mDNS name (x.local) or garbage: not loopback
-        return False
+def without_candidates(sdp: str, addresses: set[str]) -> str:
+    """The SDP without the a=candidate lines at these addresses."""
+    kept = [line for line in sdp.splitlines()
+            if not (line.startswith("a=candidate:") and sdp_candidates(line)[0] in addresses)]
+    return "".join(line + "\r\n" for line in kept)
 
 
 def _blank_connection(session_id: str, model: str) -> dict[str, Any]:
@@ -68,8 +71,9 @@ def _blank_connection(session_id: str, model: str) -> dict[str, Any]:
 
 
 class RealtimePeer:
-    def __init__(self, sessions: Sessions):
+    def __init__(self, sessions: Sessions, network: Network | None = None):
         self.sessions = sessions
+        self.network = network or Network()  # default: everything on loopback
         self._options: dict[str, PeerOptions] = {}
         self._sites: dict[str, dict[str, Any]] = {}  # site_id -> {"offers", "refused", "connections"}
         self._lock = threading.Lock()
@@ -172,10 +176,17 @@ class RealtimePeer:
         if not sdp.startswith("v=0"):
             refuse(400, "invalid_sdp", "does not start with v=0")
         offered = sdp_candidates(sdp)
-        outside = [a for a in offered if not is_loopback(a)]
-        if outside:
+        outside = [a for a in offered if not self.network.accepts_candidate(a)]
+        if outside and self.network.local:
             # Answering would have our agent send checks to them: test traffic must stay on lo.
             refuse(400, "non_loopback_candidate", ", ".join(outside))
+        if outside:
+            # A browser host on a real network has more interfaces (docker0, IPv6, ...) than the
+            # one we were told about: their candidates are left out, so no check goes there.
+            sdp = without_candidates(sdp, set(outside))
+            if len(outside) == len(offered):
+                refuse(400, "no_candidate_on_run_network",
+                       f"{', '.join(outside)} (browser host: {', '.join(self.network.browser_hosts)})")
         if opts.reject_status:
             refuse(opts.reject_status, "realtime_rejected", "configured")
         answer = await self._answer(record, session.session_id, request.query.get("model", ""), sdp, offered, opts)
@@ -189,6 +200,7 @@ class RealtimePeer:
         """The answer SDP, or (status, error, detail) to refuse with."""
         if self._media is None:
             from harness.server import peer_media  # aiortc: imported on the first offer only
+            peer_media.ice_address = self.network.address
             self._media = peer_media
         from aiortc import RTCSessionDescription
 
@@ -242,8 +254,8 @@ class RealtimePeer:
         answer = pc.localDescription.sdp
         answered = sdp_candidates(answer)
         self._set(conn["candidates"], "answer", answered)
-        if any(not is_loopback(a) for a in answered):
-            await self._close_pc(pc)  # our bug, loudly: the loopback patch did not hold
+        if any(a != self.network.address and not (self.network.local and is_loopback(a)) for a in answered):
+            await self._close_pc(pc)  # our bug, loudly: the host-address patch did not hold
             return (500, "answer_not_loopback", ", ".join(answered))
         if opts.ice == "none":
             # An answer the browser cannot use: no candidate, and nobody listening any more.

@@ -1,4 +1,4 @@
-"""The media side of the realtime peer: aiortc, confined to loopback, a tone to send and a meter
+"""The media side of the realtime peer: aiortc, confined to the run's address, a tone to send and a meter
 for what the browser's microphone sends.
 
 Kept apart from peer.py because importing aiortc and av costs about 0.2 s (measured; the fixture
@@ -19,6 +19,9 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError
 
 LOOPBACK_V4 = "127.0.0.1"
+# The one address every ICE agent of this process offers: loopback, or the run's address when
+# the browsers are on another host (set by the peer before its first connection).
+ice_address = LOOPBACK_V4
 RATE = 48000          # Opus in WebRTC runs at 48 kHz
 FRAME = 960           # 20 ms, the packet time browsers use
 
@@ -28,8 +31,10 @@ def _loopback_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
     # (loopback is useless on the internet). Our rule is the opposite: test traffic stays on
     # loopback. aioice.ice.Connection.gather_candidates looks this module-level function up at
     # call time (aioice 0.9 to 0.13), and it is its only caller, so replacing it makes every ICE
-    # agent of this process offer 127.0.0.1 alone. peer.py still checks each answer it sends.
-    return [LOOPBACK_V4] if use_ipv4 else []
+    # agent of this process offer 127.0.0.1 (or the run's one address) alone. peer.py still
+    # checks each answer it sends.
+    v6 = ":" in ice_address
+    return [ice_address] if (use_ipv6 if v6 else use_ipv4) else []
 
 
 if not callable(getattr(aioice.ice, "get_host_addresses", None)):  # a newer aioice moved it: say so
@@ -39,7 +44,7 @@ aioice.ice.get_host_addresses = _loopback_host_addresses
 
 def new_peer_connection() -> RTCPeerConnection:
     # iceServers=[]: with None aiortc falls back to a public STUN server (never reachable here,
-    # and never to be tried). No TURN, no STUN: host candidates on 127.0.0.1 only.
+    # and never to be tried). No TURN, no STUN: host candidates on ice_address only.
     return RTCPeerConnection(RTCConfiguration(iceServers=[]))
 
 
