@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--browser", action="append", choices=ENGINE_NAMES,
                      help="an engine to run (repeatable; default: all usable engines)")
     run.add_argument("--workers", "-n", default="1", help="parallel workers: a number or 'auto'")
-    run.add_argument("--widget", help="a widget build (a path or an http(s) URL) to test in place of the reference spelo.js")
+    run.add_argument("--widget", help="a widget build to test in place of the reference spelo.js: a path, an http(s) URL, or an npm package "
+                          "at an exact version (npm:NAME@X.Y.Z[/file], fetched with npm and checked against its integrity hash)")
     run.add_argument("--output", type=Path, default=paths.DEFAULT_OUTPUT, help="artifacts folder (default: test-results)")
     run.add_argument("-k", dest="keyword", help="only cells matching this pytest -k expression")
     run.add_argument("--headed", action="store_true", help="show the browsers")
@@ -156,6 +157,9 @@ def check_widget(widget: str | None, output: Path) -> Path | None:
     sealed off the network; a missing file or a URL that does not load is a usage error."""
     if widget is None:
         return None
+    from harness.widget_source import fetch_widget, is_package_spec
+    if is_package_spec(widget):  # npm:NAME@X.Y.Z: fetched, verified, cached (widget_source.py)
+        return fetch_widget(widget)
     if re.match(r"^https?://", widget):
         import urllib.error
         import urllib.request

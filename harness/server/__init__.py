@@ -50,8 +50,9 @@ async def errors_as_json(request: web.Request, handler):
 
 class FixtureServer:
     def __init__(self, site_dir: Path = paths.SITE_DIR, widget: Path = paths.REFERENCE_WIDGET,
-                 idle_timeout_s: float = IDLE_TIMEOUT_S):
+                 idle_timeout_s: float = IDLE_TIMEOUT_S, embed: str | None = None):
         self.site_dir = Path(site_dir)
+        self.embed = embed  # the profile's embed for the host pages (None: the reference's script tag)
         self.idle_timeout_s = idle_timeout_s
         self.widget = Path(widget)
         self.sites = SiteRegistry()
@@ -100,7 +101,11 @@ class FixtureServer:
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[errors_as_json], client_max_size=MAX_BODY)
-        pages = Pages(self.site_dir, self.widget, lambda: self.origins)
+        from harness.widget_source import widget_root
+
+        site_config = lambda site_id: dict(s.config) if (s := self.sites.get(site_id)) else {}  # noqa: E731
+        pages = Pages(self.site_dir, self.widget, lambda: self.origins, widget_root=widget_root(self.widget),
+                      site_config=site_config, **({"embed": self.embed} if self.embed else {}))
         api = VendorApi(self.sites, self.sessions, self.limiter)
         app.add_routes(api.routes())
         for ext in self.extensions:
