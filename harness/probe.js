@@ -5,13 +5,17 @@
 // syntax: they may pierce open shadow roots); `find` is find.js itself.
 (function (p, find) {
   var root = find(p.root);
+  // Shown: not hidden by its own style. A build that fades a dialog out leaves it in the DOM at
+  // opacity 0; the visitor no longer sees it.
   function shown(e) {
     if (e.hidden) { return false; }
     var style = getComputedStyle(e);
-    return style.visibility !== "hidden" && style.display !== "none";
+    return style.visibility !== "hidden" && style.display !== "none" && style.opacity !== "0";
   }
+  // Visible: it has a box, and neither it nor an ancestor (across shadow boundaries) hides it.
   function visible(e) {
-    return !!e && e.getClientRects().length > 0 && shown(e);
+    if (!e || e.getClientRects().length === 0 || !shown(e)) { return false; }
+    return e.checkVisibility ? e.checkVisibility({ opacityProperty: true, visibilityProperty: true }) : true;
   }
   // The text a visitor sees in an element. Without shadow trees as before: a part's textContent,
   // the root's innerText. innerText stops at a shadow root, so there the visible text nodes are
@@ -42,6 +46,11 @@
   }
   function fold(t) { return t.replace(/\s+/g, " ").trim(); }
   function seen(e) { return fold(hasShadow(e) ? walked(e) : e.innerText); }
+  // The root's text, if the visitor can see the root. A shadow host often has no box of its own
+  // (its shadow tree is all fixed-position overlays): there, not being hidden is enough.
+  function rootText(r) {
+    return r && (visible(r) || (r.shadowRoot && shown(r))) ? seen(r) : "";
+  }
   function text(sel) {
     var e = sel && find(sel);
     return visible(e) ? fold(hasShadow(e) ? walked(e) : e.textContent) : "";
@@ -61,7 +70,7 @@
         var a = rule.attribute, e = a.selector ? find(a.selector) : r;
         if (e && e.getAttribute(a.name) === a.value) { return rule.state; }
       } else {
-        words = words === null ? (visible(r) ? seen(r) : "") : words;
+        words = words === null ? rootText(r) : words;
         if (rule.text ? words.indexOf(rule.text) >= 0 : new RegExp(rule.regex).test(words)) { return rule.state; }
       }
     }
@@ -93,10 +102,14 @@
       if (!last || last.state !== st || last.status !== tx) { hist.push({ state: st, status: tx }); }
     };
     note();
+    window.__speloNote = note;
     var obs = window.__speloObserver = new MutationObserver(function () { observeAll(obs, document); note(); });
     obs.observe(document.documentElement, { subtree: true, attributes: true, childList: true, characterData: true });
   }
   if (window.__speloObserver) { observeAll(window.__speloObserver, document); }
+  // A change no mutation announces (a CSS transition ending, a dialog faded in) reaches the
+  // history at the latest with the poll that sees it.
+  if (window.__speloNote) { window.__speloNote(); }
   var orb = find(p.orb);
   var fallback = p.fallback ? find(p.fallback) : null;
   var spy = window.__speloSpy || { calls: [] };
@@ -120,7 +133,7 @@
       focused: active === orb
     } : null,
     live_regions: live,
-    text: root && visible(root) ? seen(root) : "",
+    text: rootText(root),
     gum: spy.calls.map(function (c) { return { at: c.at, activation: c.activation, outcome: c.outcome, message: c.message || "", injected: !!c.injected }; }),
     history: window.__speloHistory || [],
     secure_context: window.isSecureContext,

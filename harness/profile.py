@@ -13,9 +13,10 @@ import fnmatch
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+                      model_validator)
 
 from harness.engines.base import FIND_JS, find_expression
 
@@ -82,6 +83,11 @@ class TextPattern(Strict):
     _re = field_validator("regex")(check_regex)
 
 
+# A text of the build: exact, or {regex: ...}; tagged so that an error names the branch meant.
+BuildText = Annotated[Union[Annotated[str, Tag("text")], Annotated[TextPattern, Tag("pattern")]],
+                      Discriminator(lambda v: "text" if isinstance(v, str) else "pattern")]
+
+
 class WidgetProfile(Strict):
     version: Literal[1, 2] = 1
     name: str = "reference"
@@ -99,7 +105,7 @@ class WidgetProfile(Strict):
     fallback: str | None = ".spelo-fallback"
     # reference state -> this build's state value; reference text -> this build's text (or pattern)
     states: dict[str, str] = Field(default_factory=dict)
-    texts: dict[str, Union[str, TextPattern]] = Field(default_factory=dict)
+    texts: dict[str, BuildText] = Field(default_factory=dict)
     # scenario id (or glob) -> why it does not apply to this build: those cells are shown as
     # skipped with this reason, never run and passed.
     not_applicable: dict[str, str] = Field(default_factory=dict)
@@ -176,8 +182,10 @@ class WidgetProfile(Strict):
         return f"({PROBE_JS.strip().rstrip(';')})({json.dumps(params)}, {FIND_JS})"
 
     def visible_expression(self, selector: str) -> str:
+        # As the probe's visible(): a faded-out (opacity 0) button is not there to click yet.
         return (f"(() => {{ const e = {find_expression(selector)};"
-                f" return !!e && !e.hidden && e.getClientRects().length > 0; }})()")
+                f" return !!e && !e.hidden && e.getClientRects().length > 0 && (!e.checkVisibility"
+                f" || e.checkVisibility({{opacityProperty: true, visibilityProperty: true}})); }})()")
 
     # -- reading back ------------------------------------------------------------------------
     def to_reference(self, snap: dict[str, Any]) -> dict[str, Any]:

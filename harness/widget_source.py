@@ -137,7 +137,9 @@ def _run_npm(args: list[str], cwd: Path, what: str) -> str:
     if out.returncode != 0:
         errors = [ln.split(" ", 2)[2].strip() for ln in out.stderr.splitlines()
                   if re.match(r"npm (ERR!|error) \S", ln) and "complete log" not in ln]
-        why = "; ".join(errors[:2]) or f"exit {out.returncode}"
+        code = next((e.split(" ", 1)[1] for e in errors if e.startswith("code ")), "")
+        said = next((e for e in errors if not e.startswith(("code ", "syscall ", "errno "))), "")
+        why = " ".join(x for x in (code, said) if x) or f"exit {out.returncode}"
         raise UsageError(f"--widget {what}: `npm {' '.join(args)}` failed: {why}")
     return out.stdout
 
