@@ -96,3 +96,35 @@ def test_texts_map_back_exactly_or_by_pattern(tmp_path: Path):
                               "history": [{"state": "x", "status": "Connecting"}]})
     assert back["status"] == "Connecting…" and back["tooltip"] == "Listening" and back["text"] == "a Connecting… b"
     assert back["history"] == [{"state": "x", "status": "Connecting…"}]
+
+
+def test_the_host_pages_carry_the_profiles_embed_and_the_builds_folder_is_served():
+    import urllib.error
+    import urllib.request
+
+    from harness.server import FixtureServer
+
+    embed = load_profile(SHADOW_PROFILE).embed
+    with FixtureServer(widget=paths.SITE_DIR / "spelo-shadow.js", embed=embed) as srv:
+        site = srv.new_site(config={"color": "#123456"})
+
+        def get(path: str) -> tuple[int, str]:
+            try:
+                with urllib.request.urlopen(srv.origins.url("localhost", path), timeout=10) as res:
+                    return res.status, res.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, ""
+
+        status, page = get(f"/index.html?site={site.site_id}")
+        assert status == 200
+        assert f'<spelo-voice data-site-id="{site.site_id}" data-api-base="{srv.origins.origin("api")}">' in page
+        assert '<script src="/widget/spelo-shadow.js" async></script>' in page
+        assert get("/widget/spelo.js")[0] == 200  # the file the build loads next to itself
+        for bad in ("/widget/../pyproject.toml", "/widget/.%2e/pyproject.toml", "/widget/nope.js", "/widget/"):
+            assert get(bad)[0] == 404, bad
+    with FixtureServer() as srv:  # the reference: its script tag, as ever
+        site = srv.new_site()
+        with urllib.request.urlopen(srv.origins.url("localhost", f"/index.html?site={site.site_id}"), timeout=10) as res:
+            page = res.read().decode()
+        assert (f'<script src="/widget/spelo.js" data-site-id="{site.site_id}" '
+                f'data-api-base="{srv.origins.origin("api")}" async></script>') in page
