@@ -26,7 +26,8 @@ PROBE_JS = (Path(__file__).parent / "probe.js").read_text(encoding="utf-8")
 DEFAULT_EMBED = ('<script src="{{WIDGET_SRC}}" data-site-id="{{SITE_ID}}" '
                  'data-api-base="{{API_BASE}}" async></script>')
 # Placeholders an embed may use; the fixture server fills them per cell (server/pages.py).
-EMBED_PLACEHOLDERS = ("WIDGET_SRC", "WIDGET_BASE", "SITE_ID", "API_BASE", "API_WS", "ORIGIN", "SITE_CONFIG_JSON")
+EMBED_PLACEHOLDERS = ("WIDGET_SRC", "WIDGET_BASE", "SITE_ID", "API_BASE", "API_WS", "ORIGIN", "SITE_CONFIG_JSON",
+                      "SITE_CONFIG_JS")
 PAGE_PREFIX = "page:"  # a part outside the widget's root (a dialog a build appends to <body>)
 NOT_THERE = ("none", "")  # a build without this part says `notice: none`
 

@@ -122,6 +122,13 @@ def test_the_host_pages_carry_the_profiles_embed_and_the_builds_folder_is_served
         assert get("/widget/spelo.js")[0] == 200  # the file the build loads next to itself
         for bad in ("/widget/../pyproject.toml", "/widget/.%2e/pyproject.toml", "/widget/nope.js", "/widget/"):
             assert get(bad)[0] == 404, bad
+    js_call = '<script src="{{WIDGET_SRC}}"></script><script>Acme.init({{SITE_CONFIG_JS}});</script>'
+    with FixtureServer(widget=paths.SITE_DIR / "spelo-shadow.js", embed=js_call) as srv:
+        site = srv.new_site(config={"greeting": "</script><b>hi</b> & bye"})
+        with urllib.request.urlopen(srv.origins.url("localhost", f"/index.html?site={site.site_id}"), timeout=10) as res:
+            page = res.read().decode()
+        assert ('<script>Acme.init({"greeting": "\\u003c/script\\u003e\\u003cb\\u003ehi\\u003c/b\\u003e '
+                '\\u0026 bye"});</script>') in page
     with FixtureServer() as srv:  # the reference: its script tag, as ever
         site = srv.new_site()
         with urllib.request.urlopen(srv.origins.url("localhost", f"/index.html?site={site.site_id}"), timeout=10) as res:

@@ -88,7 +88,12 @@ class Pages:
         text = text.replace("{{WIDGET_EMBED}}", self.embed)
         for key, value in values.items():
             text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
-        return text
+        # For a JS-call embed (Vendor.init({{SITE_CONFIG_JS}})): JSON that cannot end the <script>
+        # element it stands in; HTML-escaping would break it there.
+        config_js = json.dumps(self._site_config(site))
+        for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+            config_js = config_js.replace(ch, esc)
+        return text.replace("{{SITE_CONFIG_JS}}", config_js)
 
     async def page(self, request: web.Request) -> web.Response:
         name = request.match_info.get("name", "index.html")
