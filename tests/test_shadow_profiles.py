@@ -115,3 +115,12 @@ def test_no_matching_rule_fails_the_cell_with_the_texts_seen(tmp_path: Path):
     r = run_cells(tmp_path, ACME_CELLS.replace("STATE", "error"), profile, widget, "chromium")["rules"]
     assert r.outcome == "fail"
     assert "no state rule of the profile matched; the visitor saw 'Talk'" in r.reason
+
+
+def test_a_selector_that_matches_nothing_fails_the_cell_naming_selector_and_step(tmp_path: Path):
+    profile, widget = acme(tmp_path, 'state_rules:\n  - {state: idle, visible: .start}\n')
+    profile = profile.model_copy(update={"orb": ".talk-button"})
+    cells = ACME_CELLS.replace("STATE", "error").replace("      - expect: {state: idle}\n", "")
+    r = run_cells(tmp_path, cells, profile, widget, "chromium")["rules"]
+    assert r.outcome == "fail"
+    assert r.reason.startswith("step 1 (click orb): acme-voice >>> .talk-button did not become visible within 3 s"), r.reason
