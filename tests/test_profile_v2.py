@@ -135,3 +135,20 @@ def test_the_host_pages_carry_the_profiles_embed_and_the_builds_folder_is_served
             page = res.read().decode()
         assert (f'<script src="/widget/spelo.js" data-site-id="{site.site_id}" '
                 f'data-api-base="{srv.origins.origin("api")}" async></script>') in page
+
+
+def test_a_profile_marks_scenarios_not_applicable_and_the_cell_says_so(tmp_path: Path):
+    from types import SimpleNamespace
+
+    from harness.runner import CellRun, RunOptions
+    from harness.scenarios import load_all
+
+    p = tmp_path / "p.yaml"
+    p.write_text("name: acme\nnot_applicable:\n  'session-*': it speaks its own protocol\n", encoding="utf-8")
+    prof = load_profile(p)
+    assert prof.not_applicable_reason("session-hang-up") == "it speaks its own protocol"
+    assert prof.not_applicable_reason("allow") is None
+    sc = next(s for s in load_all([paths.SCENARIO_DIR / "session.yaml"]) if s.id == "session-hang-up")
+    fake = SimpleNamespace(options=RunOptions(output_dir=tmp_path, profile=prof))  # no browser is reached
+    r = CellRun(fake, sc, "chromium").run()  # type: ignore[arg-type]
+    assert (r.outcome, r.reason) == ("skipped", "not applicable to acme: it speaks its own protocol")
