@@ -124,3 +124,31 @@ def test_a_selector_that_matches_nothing_fails_the_cell_naming_selector_and_step
     r = run_cells(tmp_path, cells, profile, widget, "chromium")["rules"]
     assert r.outcome == "fail"
     assert r.reason.startswith("step 1 (click orb): acme-voice >>> .talk-button did not become visible within 3 s"), r.reason
+
+
+# A build that swaps navigator.mediaDevices.getUserMedia for a shim of its own calling the
+# prototype's method, as the WebRTC adapter bundled in real builds does for Safari user agents.
+SHIM_JS = ACME_JS.replace('r.querySelector(".msg").textContent = "Oops, Ready";', """
+      const own = MediaDevices.prototype.getUserMedia;
+      navigator.mediaDevices.getUserMedia = (c) => own.call(navigator.mediaDevices, c);
+      navigator.mediaDevices.getUserMedia({ audio: true }).then(
+        () => { r.querySelector(".msg").textContent = "Ready"; },
+        (e) => { r.querySelector(".msg").textContent = "Oops " + e.name; });""")
+SHIM_CELLS = """
+scenarios:
+  - id: shimmed
+    title: "The getUserMedia spy sees a call made through the build's own shim"
+    permission: granted
+    timeout_s: 5
+    steps:
+      - click: orb
+    expect: {state: listening, gum_calls: 1, gum_errors: [ok]}
+"""
+
+
+def test_the_spy_sees_getusermedia_through_a_builds_own_shim(tmp_path: Path):
+    profile, widget = acme(tmp_path, 'state_rules:\n  - {state: listening, text: "Ready"}\n'
+                                     '  - {state: error, text: "Oops"}\n  - {state: idle, visible: .start}\n')
+    widget.write_text(SHIM_JS, encoding="utf-8")
+    r = run_cells(tmp_path, SHIM_CELLS, profile, widget, "chromium")["shimmed"]
+    assert r.outcome == "pass", r.reason
