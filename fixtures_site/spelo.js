@@ -49,6 +49,9 @@
   var siteId = script.getAttribute("data-site-id") || "";
   var apiBase = script.getAttribute("data-api-base") || new URL(script.src, location.href).origin;
   var api = apiBase.replace(/\/$/, "") + "/v1/" + encodeURIComponent(siteId);
+  // Where the widget renders: the page, or a shadow root a loader handed over on the script
+  // element (spelo-shadow.js, the shadow-DOM variant the harness tests its profile features with).
+  var mount = script.speloMount || null;
 
   var config = {
     color: "#C4973B", position: "bottom-center", size: "medium", edge_glow: true,
@@ -113,7 +116,7 @@
       ".spelo-notice button{margin:8px 4px 0;padding:6px 14px;font:inherit;border-radius:6px;border:1px solid #555;" +
       "background:#fff;color:#111;cursor:pointer}.spelo-notice button.spelo-continue{background:#1d4ed8;color:#fff;border-color:#1d4ed8}" +
       ".spelo-notice a,.spelo-fallback{color:#1d4ed8}.spelo-fallback{background:#fff;padding:2px 8px;border-radius:6px}";
-    document.head.appendChild(el("style", { "data-spelo": "" }, css));
+    (mount || document.head).appendChild(el("style", { "data-spelo": "" }, css));
   }
 
   function render() {
@@ -127,7 +130,7 @@
       "aria-describedby": "spelo-status spelo-tip" });
     ui.orb.addEventListener("click", onOrb);
     [ui.notice, ui.tip, ui.status, ui.fallback, ui.orb].forEach(function (n) { ui.root.appendChild(n); });
-    document.body.appendChild(ui.root);
+    (mount || document.body).appendChild(ui.root);
   }
 
   // One call sets everything a visitor perceives for a state.

@@ -7,7 +7,7 @@ import time
 from importlib import resources
 from typing import Any
 
-from harness.engines.base import Tab
+from harness.engines.base import Tab, find_expression
 
 SERIOUS = ("serious", "critical")
 
@@ -24,7 +24,7 @@ def run_axe(tab: Tab, frame: str | None, root_selector: str, deadline: float) ->
     tab.evaluate("(function () {\n" + axe_source() + "\n;return true; })()", frame)
     start = (
         "(function () { window.__speloAxe = null;"
-        f"axe.run(document.querySelector({json.dumps(root_selector)}) || document, "
+        f"axe.run({find_expression(root_selector)} || document, "
         "{resultTypes: ['violations']}).then(function (r) { window.__speloAxe = JSON.stringify({"
         "version: r.testEngine.version, violations: r.violations.map(function (v) {"
         "return {id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}; })}); },"

@@ -67,7 +67,22 @@ def _peer(s: dict[str, Any]) -> dict[str, Any]:
 
 # -- how values are judged ------------------------------------------------------------------------
 
+class Unmatched(str):
+    """The state of a build whose profile's state rules all missed: the texts the visitor saw,
+    so a cell that expects a state fails saying what was there instead of passing on nothing."""
+
+
+def _read_state(s: dict[str, Any]) -> Any:
+    return Unmatched(s.get("text") or "") if s.get("state_unknown") else s.get("state")
+
+
+def _unmatched(seen: "Unmatched") -> list[str]:
+    return [f"state: no state rule of the profile matched; the visitor saw {str(seen)!r}"]
+
+
 def _state(want: str | None, seen: Any) -> list[str]:
+    if isinstance(seen, Unmatched):  # no state asked for: nothing to judge by the rules
+        return [] if want is None else _unmatched(seen)
     if want is None:  # unset: any settled state will do, but not one still on its way
         return [f"state: still {seen!r}"] if seen in TRANSIENT_STATES else []
     return [] if want == seen else [f"state: expected {want!r}, seen {seen!r}"]
@@ -109,7 +124,15 @@ def _prompts(want: int, seen: Any) -> list[str]:
 
 
 def _in_order(label: str) -> Judge:
-    return lambda want, seen: [] if in_order(want, seen) else [f"{label}: expected {want} in order, seen {seen}"]
+    def judge(want: list[Any], seen: Any) -> list[str]:
+        if isinstance(seen, Unmatched):  # no rule read a state, so there is no history of states
+            return _unmatched(seen)
+        return [] if in_order(want, seen) else [f"{label}: expected {want} in order, seen {seen}"]
+    return judge
+
+
+def _state_history(s: dict[str, Any]) -> Any:
+    return Unmatched(s.get("text") or "") if s.get("state_unknown") else _history("state")(s)
 
 
 def _rms(bound: str) -> Judge:
@@ -139,7 +162,7 @@ PEER = "see the realtime peer below"
 
 # In the order the misses are listed (the order runner.compare checked them in).
 CHECKS: tuple[Check, ...] = (
-    Check("state", "state", _key("state"), _state, always=True),
+    Check("state", "state", _read_state, _state, always=True),
     Check("status", "status", _key("status")),
     Check("tooltip", "tooltip", _key("tooltip")),
     Check("notice", "notice", _key("notice")),
@@ -153,7 +176,7 @@ CHECKS: tuple[Check, ...] = (
     Check("browser_prompts", "browser prompts", _key("browser_prompts"), _prompts),
     Check("api_calls", "API calls", _key("api_calls")),
     Check("present", "present", _key("present")),
-    Check("states_seen", "states over time", _history("state"), _in_order("states over time")),
+    Check("states_seen", "states over time", _state_history, _in_order("states over time")),
     Check("status_seen", "status texts over time", _history("status"), _in_order("status texts over time")),
     Check("analytics", "analytics events", _key("analytics")),
     Check("peer_audio_rms_min", "peer audio", lambda s: _peer(s).get("audio"), _rms("min"), elsewhere=PEER),

@@ -1,16 +1,93 @@
 // A snapshot of the widget as a visitor perceives it: visible texts, the orb's role and name,
-// whether the notice and the fallback link show, plus the diagnostics (state attribute, the
-// getUserMedia spy's record). Evaluated by every engine in the widget's frame.
-(function (p) {
-  var root = document.querySelector(p.root);
-  function visible(e) {
-    if (!e || e.hidden || e.getClientRects().length === 0) { return false; }
+// whether the notice and the fallback link show, the state (an attribute, or the profile's state
+// rules over what shows), plus the diagnostics (the getUserMedia spy's record). Evaluated by every
+// engine in the widget's frame. `p` holds the profile's selectors, all from the document (find.js
+// syntax: they may pierce open shadow roots); `find` is find.js itself.
+(function (p, find) {
+  var root = find(p.root);
+  // Shown: not hidden by its own style. A build that fades a dialog out leaves it in the DOM at
+  // opacity 0; the visitor no longer sees it.
+  function shown(e) {
+    if (e.hidden) { return false; }
     var style = getComputedStyle(e);
-    return style.visibility !== "hidden" && style.display !== "none";
+    return style.visibility !== "hidden" && style.display !== "none" && style.opacity !== "0";
+  }
+  // Visible: it has a box, and neither it nor an ancestor (across shadow boundaries) hides it.
+  function visible(e) {
+    if (!e || e.getClientRects().length === 0 || !shown(e)) { return false; }
+    return e.checkVisibility ? e.checkVisibility({ opacityProperty: true, visibilityProperty: true }) : true;
+  }
+  // The text a visitor sees in an element. Without shadow trees as before: a part's textContent,
+  // the root's innerText. innerText stops at a shadow root, so there the visible text nodes are
+  // walked in tree order (a host's shadow tree in place of its children), with a space around
+  // every element that is not inline, as innerText would break the line there.
+  function hasShadow(e) {
+    if (e.shadowRoot) { return true; }
+    var all = e.querySelectorAll("*");
+    for (var i = 0; i < all.length; i++) { if (all[i].shadowRoot) { return true; } }
+    return false;
+  }
+  function walked(el) {
+    var out = [];
+    (function walk(n) {
+      if (n.nodeType === 3) { out.push(n.nodeValue); return; }
+      var block = false;
+      if (n.nodeType === 1) {
+        if (/^(STYLE|SCRIPT|TEMPLATE|NOSCRIPT)$/.test(n.tagName) || !shown(n)) { return; }
+        if (n.tagName === "SLOT") { n.assignedNodes({ flatten: true }).forEach(walk); return; }
+        block = getComputedStyle(n).display.indexOf("inline") !== 0;
+      }
+      if (block) { out.push(" "); }
+      var kids = n.shadowRoot ? n.shadowRoot.childNodes : n.childNodes;
+      for (var i = 0; i < kids.length; i++) { walk(kids[i]); }
+      if (block) { out.push(" "); }
+    })(el);
+    return out.join("");
+  }
+  function fold(t) { return t.replace(/\s+/g, " ").trim(); }
+  function seen(e) { return fold(hasShadow(e) ? walked(e) : e.innerText); }
+  // The root's text, if the visitor can see the root. A shadow host often has no box of its own
+  // (its shadow tree is all fixed-position overlays): there, not being hidden is enough.
+  function rootText(r) {
+    return r && (visible(r) || (r.shadowRoot && shown(r))) ? seen(r) : "";
   }
   function text(sel) {
-    var e = root && root.querySelector(sel);
-    return visible(e) ? e.textContent.replace(/\s+/g, " ").trim() : "";
+    var e = sel && find(sel);
+    return visible(e) ? fold(hasShadow(e) ? walked(e) : e.textContent) : "";
+  }
+  // The state: the attribute where the build has one; else the first rule that holds. null: none
+  // did (the snapshot's text then says what the visitor saw instead).
+  function stateOf(r) {
+    if (!r) { return null; }
+    var st = p.state_attr ? r.getAttribute(p.state_attr) : null;
+    if (st !== null || !p.rules.length) { return st; }
+    var words = null;
+    for (var i = 0; i < p.rules.length; i++) {
+      var rule = p.rules[i];
+      if (rule.visible) {
+        if (visible(find(rule.visible))) { return rule.state; }
+      } else if (rule.attribute) {
+        var a = rule.attribute, e = a.selector ? find(a.selector) : r;
+        if (e && e.getAttribute(a.name) === a.value) { return rule.state; }
+      } else {
+        words = words === null ? rootText(r) : words;
+        if (rule.text ? words.indexOf(rule.text) >= 0 : new RegExp(rule.regex).test(words)) { return rule.state; }
+      }
+    }
+    return null;
+  }
+  // Mutations inside a shadow tree do not reach an observer of the document: every open shadow
+  // root gets its own, once, as it appears.
+  function observeAll(obs, node) {
+    var seenRoots = window.__speloObserved || (window.__speloObserved = new WeakSet());
+    var walker = document.createTreeWalker(node, NodeFilter.SHOW_ELEMENT);
+    for (var e = walker.currentNode; e; e = walker.nextNode()) {
+      if (e.shadowRoot && !seenRoots.has(e.shadowRoot)) {
+        seenRoots.add(e.shadowRoot);
+        obs.observe(e.shadowRoot, { subtree: true, attributes: true, childList: true, characterData: true });
+        observeAll(obs, e.shadowRoot);
+      }
+    }
   }
   // The history of states and status texts, recorded by an observer installed on the first
   // probe (the runner probes right after the page loads), so that short-lived states such as
@@ -18,37 +95,45 @@
   if (!window.__speloHistory) {
     var hist = window.__speloHistory = [];
     var note = function () {
-      var r = document.querySelector(p.root);
+      var r = find(p.root);
       if (!r) { return; }
-      var st = r.getAttribute(p.state_attr), s = r.querySelector(p.status);
-      var tx = s && visible(s) ? s.textContent.replace(/\s+/g, " ").trim() : "";
+      var st = stateOf(r), tx = text(p.status);
       var last = hist[hist.length - 1];
       if (!last || last.state !== st || last.status !== tx) { hist.push({ state: st, status: tx }); }
     };
     note();
-    new MutationObserver(note).observe(document.documentElement,
-      { subtree: true, attributes: true, childList: true, characterData: true });
+    window.__speloNote = note;
+    var obs = window.__speloObserver = new MutationObserver(function () { observeAll(obs, document); note(); });
+    obs.observe(document.documentElement, { subtree: true, attributes: true, childList: true, characterData: true });
   }
-  var orb = root && root.querySelector(p.orb);
-  var fallback = root && root.querySelector(p.fallback);
+  if (window.__speloObserver) { observeAll(window.__speloObserver, document); }
+  // A change no mutation announces (a CSS transition ending, a dialog faded in) reaches the
+  // history at the latest with the poll that sees it.
+  if (window.__speloNote) { window.__speloNote(); }
+  var orb = find(p.orb);
+  var fallback = p.fallback ? find(p.fallback) : null;
   var spy = window.__speloSpy || { calls: [] };
-  var live = root ? root.querySelectorAll("[aria-live], [role=status], [role=alert]").length : 0;
+  var live = root ? (root.shadowRoot || root).querySelectorAll("[aria-live], [role=status], [role=alert]").length : 0;
+  var active = document.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) { active = active.shadowRoot.activeElement; }
+  var state = stateOf(root);
   return {
     present: !!root,
-    state: root ? root.getAttribute(p.state_attr) : null,
+    state: state,
+    state_unknown: !!root && state === null && p.rules.length > 0,
     status: text(p.status),
     tooltip: text(p.tooltip),
-    notice: visible(root && root.querySelector(p.notice)),
+    notice: visible(p.notice ? find(p.notice) : null),
     fallback: visible(fallback),
     fallback_href: fallback ? fallback.href : null,
     orb: orb ? {
       tag: orb.tagName.toLowerCase(),
       name: orb.getAttribute("aria-label") || orb.textContent.trim(),
       disabled: orb.getAttribute("aria-disabled") === "true" || orb.disabled === true,
-      focused: document.activeElement === orb
+      focused: active === orb
     } : null,
     live_regions: live,
-    text: root && visible(root) ? root.innerText.replace(/\s+/g, " ").trim() : "",
+    text: rootText(root),
     gum: spy.calls.map(function (c) { return { at: c.at, activation: c.activation, outcome: c.outcome, message: c.message || "", injected: !!c.injected }; }),
     history: window.__speloHistory || [],
     secure_context: window.isSecureContext,

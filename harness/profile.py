@@ -1,63 +1,212 @@
 """How to find the widget and read what a visitor perceives of it.
 
 Scenarios speak the reference widget's language: its states and its texts. A real build with
-another DOM or other wording gets a profile (YAML) instead of edited scenarios: the selectors
-that find its parts, the attribute that carries its state, and how its states and texts map to
-the reference ones. What the build shows is translated back before it is compared.
+another DOM or other wording gets a profile (YAML) instead of edited scenarios: how the host pages
+embed it, the selectors that find its parts (into open shadow roots: `host >>> part`, see
+engines/find.js), where its state comes from (an attribute, or ordered rules over what the visitor
+sees), and how its states and texts map to the reference ones. What the build shows is translated
+back before it is compared. Version 1 profiles (the reference's) are a subset and read unchanged.
 """
 from __future__ import annotations
 
+import fnmatch
 import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+                      model_validator)
+
+from harness.engines.base import FIND_JS, find_expression
 
 PROBE_JS = (Path(__file__).parent / "probe.js").read_text(encoding="utf-8")
 
+# What the reference host pages have always carried where the widget goes.
+DEFAULT_EMBED = ('<script src="{{WIDGET_SRC}}" data-site-id="{{SITE_ID}}" '
+                 'data-api-base="{{API_BASE}}" async></script>')
+# Placeholders an embed may use; the fixture server fills them per cell (server/pages.py).
+EMBED_PLACEHOLDERS = ("WIDGET_SRC", "WIDGET_BASE", "SITE_ID", "API_BASE", "API_WS", "ORIGIN", "SITE_CONFIG_JSON",
+                      "SITE_CONFIG_JS")
+PAGE_PREFIX = "page:"  # a part outside the widget's root (a dialog a build appends to <body>)
+NOT_THERE = ("none", "")  # a build without this part says `notice: none`
 
-class WidgetProfile(BaseModel):
+
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = "reference"
-    root: str = ".spelo-root"
-    state_attr: str = "data-state"
-    orb: str = ".spelo-orb"
-    status: str = ".spelo-status"
-    tooltip: str = ".spelo-tip"
-    notice: str = ".spelo-notice"
-    continue_button: str = ".spelo-continue"
-    cancel_button: str = ".spelo-cancel"
-    fallback: str = ".spelo-fallback"
-    # reference state -> this build's state value; reference text -> this build's text
-    states: dict[str, str] = Field(default_factory=dict)
-    texts: dict[str, str] = Field(default_factory=dict)
 
-    def selector(self, target: str) -> str:
-        return {"orb": self.orb, "continue": self.continue_button, "cancel": self.cancel_button,
-                "fallback": self.fallback}[target]
+def check_selector(value: str) -> str:
+    body = value[len(PAGE_PREFIX):] if value.startswith(PAGE_PREFIX) else value
+    if any(not part.strip() for part in body.split(">>>")):
+        raise ValueError(f"{value!r}: every part around '>>>' needs a selector")
+    return value
+
+
+def check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as e:
+        raise ValueError(f"not a valid pattern: {e}") from None
+    return value
+
+
+class AttributeIs(Strict):
+    name: str
+    value: str
+    selector: str | None = None  # under the root; the root itself when unset
+
+    _sel = field_validator("selector")(lambda v: v if v is None else check_selector(v))
+
+
+class StateRule(Strict):
+    """`state` holds when its one condition does; the profile's rules are tried in order."""
+
+    state: str
+    visible: str | None = None  # a part (selector under the root) that is visible
+    text: str | None = None  # the widget's visible text contains this
+    regex: str | None = None  # the widget's visible text matches this (JavaScript RegExp; keep to the common syntax)
+    attribute: AttributeIs | None = None
+
+    _sel = field_validator("visible")(lambda v: v if v is None else check_selector(v))
+    _re = field_validator("regex")(lambda v: v if v is None else check_regex(v))
+
+    @model_validator(mode="after")
+    def _one(self) -> "StateRule":
+        if sum(x is not None for x in (self.visible, self.text, self.regex, self.attribute)) != 1:
+            raise ValueError("a state rule has exactly one of: visible, text, regex, attribute")
+        return self
+
+
+class TextPattern(Strict):
+    regex: str
+
+    _re = field_validator("regex")(check_regex)
+
+
+# A text of the build: exact, or {regex: ...}; tagged so that an error names the branch meant.
+BuildText = Annotated[Union[Annotated[str, Tag("text")], Annotated[TextPattern, Tag("pattern")]],
+                      Discriminator(lambda v: "text" if isinstance(v, str) else "pattern")]
+
+
+class WidgetProfile(Strict):
+    version: Literal[1, 2] = 1
+    name: str = "reference"
+    # What the host pages put where the widget goes ({{WIDGET_SRC}} etc., EMBED_PLACEHOLDERS).
+    embed: str = DEFAULT_EMBED
+    root: str = ".spelo-root"
+    state_attr: str | None = "data-state"
+    state_rules: list[StateRule] = Field(default_factory=list)
+    orb: str = ".spelo-orb"
+    status: str | None = ".spelo-status"
+    tooltip: str | None = ".spelo-tip"
+    notice: str | None = ".spelo-notice"
+    continue_button: str | None = ".spelo-continue"
+    cancel_button: str | None = ".spelo-cancel"
+    fallback: str | None = ".spelo-fallback"
+    # reference state -> this build's state value; reference text -> this build's text (or pattern)
+    states: dict[str, str] = Field(default_factory=dict)
+    texts: dict[str, BuildText] = Field(default_factory=dict)
+    # scenario id (or glob) -> why it does not apply to this build: those cells are shown as
+    # skipped with this reason, never run and passed.
+    not_applicable: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("status", "tooltip", "notice", "continue_button", "cancel_button", "fallback",
+                     "state_attr", mode="before")
+    @classmethod
+    def _none(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and v.strip().lower() in NOT_THERE else v
+
+    @field_validator("root", "orb", "status", "tooltip", "notice", "continue_button", "cancel_button", "fallback")
+    @classmethod
+    def _selector(cls, v: str | None) -> str | None:
+        return v if v is None else check_selector(v)
+
+    @field_validator("embed")
+    @classmethod
+    def _embed(cls, v: str) -> str:
+        unknown = sorted(set(re.findall(r"\{\{(\w+)\}\}", v)) - set(EMBED_PLACEHOLDERS))
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{{{unknown[0]}}}}} (known: {', '.join(EMBED_PLACEHOLDERS)})")
+        if "{{WIDGET_SRC}}" not in v:
+            raise ValueError("the embed must load the build: {{WIDGET_SRC}} is missing")
+        return v
+
+    @model_validator(mode="after")
+    def _state_source(self) -> "WidgetProfile":
+        if self.state_attr is None and not self.state_rules:
+            raise ValueError("no state source: give state_attr or state_rules")
+        if self.notice is not None and self.continue_button is None:
+            raise ValueError("a notice needs its continue_button (or say notice: none)")
+        return self
+
+    # -- selectors -----------------------------------------------------------------------------
+    def path(self, selector: str) -> str:
+        """A part's selector from the document: under the root unless it says `page:`."""
+        if selector.startswith(PAGE_PREFIX):
+            return selector[len(PAGE_PREFIX):].strip()
+        return f"{self.root} >>> {selector}"
+
+    def selector(self, target: str) -> str | None:
+        """The document-level selector of a step's target; None: this build has no such part."""
+        sel = {"orb": self.orb, "continue": self.continue_button, "cancel": self.cancel_button,
+               "fallback": self.fallback}[target]
+        if sel is None or (target in ("continue", "cancel") and self.notice is None):
+            return None
+        return self.path(sel)
+
+    def not_applicable_reason(self, scenario_id: str) -> str | None:
+        for pattern, why in self.not_applicable.items():
+            if fnmatch.fnmatchcase(scenario_id, pattern):
+                return why
+        return None
 
     def probe_expression(self) -> str:
         """A JS expression whose value is a snapshot of the widget as a visitor perceives it."""
-        keys = ("root", "state_attr", "orb", "status", "tooltip", "notice", "fallback")
-        return f"({PROBE_JS.strip().rstrip(';')})({json.dumps({k: getattr(self, k) for k in keys})})"
+        def opt(sel: str | None) -> str | None:
+            return None if sel is None else self.path(sel)
+
+        rules = []
+        for r in self.state_rules:
+            rule: dict[str, Any] = {"state": r.state}
+            if r.visible is not None:
+                rule["visible"] = self.path(r.visible)
+            elif r.attribute is not None:
+                rule["attribute"] = {"name": r.attribute.name, "value": r.attribute.value,
+                                     "selector": opt(r.attribute.selector)}
+            else:
+                rule["text" if r.text is not None else "regex"] = r.text if r.text is not None else r.regex
+            rules.append(rule)
+        params = {"root": self.root, "state_attr": self.state_attr, "rules": rules, "orb": self.path(self.orb),
+                  "status": opt(self.status), "tooltip": opt(self.tooltip), "notice": opt(self.notice),
+                  "fallback": opt(self.fallback)}
+        return f"({PROBE_JS.strip().rstrip(';')})({json.dumps(params)}, {FIND_JS})"
 
     def visible_expression(self, selector: str) -> str:
-        return (f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
-                f" return !!e && !e.hidden && e.getClientRects().length > 0; }})()")
+        # As the probe's visible(): a faded-out (opacity 0) button is not there to click yet.
+        return (f"(() => {{ const e = {find_expression(selector)};"
+                f" return !!e && !e.hidden && e.getClientRects().length > 0 && (!e.checkVisibility"
+                f" || e.checkVisibility({{opacityProperty: true, visibilityProperty: true}})); }})()")
 
+    # -- reading back ------------------------------------------------------------------------
     def to_reference(self, snap: dict[str, Any]) -> dict[str, Any]:
         """The snapshot in the reference widget's words (states and texts)."""
         if not self.states and not self.texts:
             return snap
         state_back = {v: k for k, v in self.states.items()}
-        text_back = {v: k for k, v in self.texts.items()}
+        exact = {v: k for k, v in self.texts.items() if isinstance(v, str)}
+        patterns = [(re.compile(v.regex), k) for k, v in self.texts.items() if isinstance(v, TextPattern)]
 
         def text(t: str) -> str:
-            if t in text_back:
-                return text_back[t]
-            for build, ref in text_back.items():  # texts inside a longer visible text
+            if t in exact:
+                return exact[t]
+            for rx, ref in patterns:
+                if rx.fullmatch(t):
+                    return ref
+            for build, ref in exact.items():  # texts inside a longer visible text
                 t = t.replace(build, ref)
+            for rx, ref in patterns:
+                t = rx.sub(ref.replace("\\", "\\\\"), t)
             return t
 
         out = dict(snap)

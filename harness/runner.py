@@ -60,7 +60,8 @@ class Harness:
         out = Path(self.options.output_dir)
         out.mkdir(parents=True, exist_ok=True)
         network = remote.network(self.options.connect, self.options.listen)
-        self.server = FixtureServer(widget=self.options.widget, network=network)
+        self.server = FixtureServer(widget=self.options.widget, network=network,
+                                    embed=self.options.profile.embed)
         origins = self.server.start()
         self.env = RunEnv(origins=origins, mapped_hosts=network.mapped_hosts(), ca_pem=self.server.ca.ca_pem,
                           leaf_spki_sha256=self.server.ca.leaf_spki_sha256(), output_dir=out,
@@ -117,6 +118,9 @@ class CellRun:
         try:
             if self.engine in self.sc.skip:
                 return self._skip(self.sc.skip[self.engine])
+            not_here = self.profile.not_applicable_reason(self.sc.id) or self._missing_part()
+            if not_here:
+                return self._skip(f"not applicable to {self.profile.name}: {not_here}")
             eng = get_engine(self.engine)
             # With --connect the server's browsers count, not what is installed here.
             with self.clock.phase("engine check"):
@@ -198,6 +202,18 @@ class CellRun:
         with self.clock.phase("expect"):
             self._final()
 
+    def _missing_part(self) -> str | None:
+        """Why this build cannot take the scenario's steps (a part it does not have), if so:
+        the cell is shown as not applicable rather than run against nothing."""
+        p = self.profile
+        for step in self.sc.steps:
+            if step.click in ("cancel", "fallback") and p.selector(step.click) is None:
+                return f"it has no {'notice to cancel' if step.click == 'cancel' else 'fallback link'} (profile)"
+        wants_notice = [e for e in [self.sc.expect, *(s.expect for s in self.sc.steps if s.expect)] if e.notice]
+        if wants_notice and p.notice is None:
+            return "it has no notice step (profile: notice: none)"
+        return None
+
     def _say(self, line: str) -> None:
         if self.h.options.on_event is not None:
             self.h.options.on_event(line)
@@ -205,11 +221,15 @@ class CellRun:
     def _step(self, step) -> None:
         if step.click:
             selector = self.profile.selector(step.click)
+            if selector is None:  # accept_notice on a build without a notice: shown, not done
+                self.result.steps[-1].action += " — not applicable: this build has no notice step (profile: notice: none)"
+                return
             self._wait_visible(selector)
             self.tab.click(selector, self.frame)
         elif step.press:
-            self._wait_visible(self.profile.orb)
-            self.tab.press(self.profile.orb, step.press, self.frame)
+            orb = self.profile.path(self.profile.orb)
+            self._wait_visible(orb)
+            self.tab.press(orb, step.press, self.frame)
         elif step.key:
             self.tab.press("", step.key, self.frame)
         elif step.axe:

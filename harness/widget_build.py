@@ -1,5 +1,5 @@
-"""Where the widget build under test comes from: a file, or an http(s) URL fetched before the
-run is sealed off the network. Used by run, serve and repro alike."""
+"""Where the widget build under test comes from: a file, an http(s) URL, or an npm package at an
+exact version, fetched before the run is sealed off the network. Used by run, serve and repro alike."""
 from __future__ import annotations
 
 import re
@@ -15,6 +15,10 @@ def check_widget(widget: str | None, output: Path) -> Path | None:
     sealed off the network; a missing file or a URL that does not load is a usage error."""
     if widget is None:
         return None
+    from harness.widget_source import fetch_widget, is_package_spec
+
+    if is_package_spec(widget):  # npm:NAME@X.Y.Z: fetched, verified, cached (widget_source.py)
+        return fetch_widget(widget)
     if re.match(r"^https?://", widget):
         import urllib.error
         import urllib.request

@@ -17,6 +17,7 @@ APT_PACKAGES=(
   xvfb xauth            # a display for WebKitGTK, which has no headless mode
   iproute2              # ip: the sealed network namespace of a run
   fonts-dejavu-core     # readable text in screenshots
+  npm                   # npm's own client fetches third-party widget builds (--widget npm:NAME@X.Y.Z) with their integrity check
 )
 
 missing=()

@@ -21,4 +21,5 @@ def add_matrix_options(p: argparse.ArgumentParser, *, output: Path, output_help:
 
 
 def add_widget_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--widget", help="a widget build (a path or an http(s) URL) to test in place of the reference spelo.js")
+    p.add_argument("--widget", help="a widget build to test in place of the reference spelo.js: a path, an http(s) URL, or an npm "
+                   "package at an exact version (npm:NAME@X.Y.Z[/file], fetched with npm and checked against its integrity hash)")

@@ -8,6 +8,7 @@ that engine's module; the runner knows none of it.
 from __future__ import annotations
 
 import abc
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,13 @@ Device = Literal["fake", "none", "silent"]
 
 SPY_JS = (Path(__file__).parent / "spy.js").read_text(encoding="utf-8")
 SETTLE_JS = (Path(__file__).parent / "settle.js").read_text(encoding="utf-8")
+# The shared selector resolver (find.js): profile selectors may pierce open shadow roots.
+FIND_JS = (Path(__file__).parent / "find.js").read_text(encoding="utf-8").strip()
+
+
+def find_expression(selector: str) -> str:
+    """A JS expression whose value is the first element the profile selector finds, or null."""
+    return f"({FIND_JS})({json.dumps(selector)}, null, false)"
 
 
 @dataclass(frozen=True)

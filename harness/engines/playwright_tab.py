@@ -6,22 +6,30 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Error as PlaywrightError, Frame, Page
 
-from harness.engines.base import SPY_JS, ConsoleLine, EngineCrashed, Tab
+from harness.engines.base import FIND_JS, SPY_JS, ConsoleLine, EngineCrashed, Tab, find_expression
 
 ACTION_TIMEOUT_MS = 10_000
 SCREENSHOT_TIMEOUT_MS = 5_000
 
 # The centre of the element as [x, y] in the viewport when a click there reaches it, else null.
+# The element is found by the profile's resolver (find.js, FIND below), and the hit test goes
+# down through open shadow roots (document.elementFromPoint stops at the outermost host).
 CLICK_SPOT_JS = """(sel) => {
-  const e = document.querySelector(sel);
+  const e = (FIND)(sel, null, false);
   const vv = window.visualViewport;
   if (!e || (vv && (vv.scale !== 1 || vv.offsetLeft || vv.offsetTop))) { return null; }
   const r = e.getBoundingClientRect();
   const x = r.left + r.width / 2, y = r.top + r.height / 2;
   if (r.width < 1 || r.height < 1 || x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) { return null; }
-  const hit = document.elementFromPoint(x, y);
-  return hit && (hit === e || e.contains(hit)) ? [x, y] : null;
-}"""
+  let hit = document.elementFromPoint(x, y);
+  while (hit && hit.shadowRoot) {
+    const inner = hit.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === hit) { break; }
+    hit = inner;
+  }
+  for (let n = hit; n; n = n.parentNode || n.host) { if (n === e) { return [x, y]; } }
+  return null;
+}""".replace("(FIND)", f"({FIND_JS})")
 
 
 class PlaywrightTab(Tab):
@@ -85,7 +93,7 @@ class PlaywrightTab(Tab):
             if spot is not None:
                 self.page.mouse.click(spot[0], spot[1])
                 return
-            target = self._frame(frame).locator(selector).first
+            target = self._element(selector, frame)
             # An inert (aria-disabled) orb is still clickable by a visitor; Playwright's
             # actionability check would refuse it, so it is clicked without that check.
             target.click(force=target.get_attribute("aria-disabled") == "true")
@@ -97,10 +105,18 @@ class PlaywrightTab(Tab):
 
         def go():
             if selector:
-                self._frame(frame).locator(selector).first.focus()
+                self._element(selector, frame).focus()
             self.page.keyboard.press(key)
 
         self._guard(go)
+
+    def _element(self, selector: str, frame: str | None):
+        """The element the profile's selector finds, through the shared resolver (not
+        Playwright's own selector engine, so that every engine reads a selector alike)."""
+        handle = self._frame(frame).evaluate_handle(find_expression(selector)).as_element()
+        if handle is None:
+            raise PlaywrightError(f"no element matches {selector}")
+        return handle
 
     def evaluate(self, expression: str, frame: str | None = None) -> Any:
         return self._guard(lambda: self._frame(frame).evaluate(expression))

@@ -9,7 +9,11 @@
   window.__speloSpy = { calls: calls };
   var md = navigator.mediaDevices;
   if (!md || typeof md.getUserMedia !== "function") { return; }
-  var real = md.getUserMedia;
+  // On the prototype, not the instance: a build may replace navigator.mediaDevices.getUserMedia
+  // with a shim of its own that calls the prototype's method (a WebRTC adapter bundled in a real
+  // build does so for Safari user agents, WebKitGTK's included); every path ends up here.
+  var proto = Object.getPrototypeOf(md);
+  var real = proto.getUserMedia;
   function spiedGetUserMedia(constraints) {
     var rec = {
       at: Math.round(performance.now()),
@@ -24,7 +28,7 @@
       rec.injected = true;
       return Promise.reject(new DOMException("Injected by the Spelo harness: " + fault, fault));
     }
-    return real.call(md, constraints).then(function (stream) {
+    return real.call(this, constraints).then(function (stream) {
       rec.outcome = "ok";
       return stream;
     }, function (err) {
@@ -33,5 +37,5 @@
       throw err;
     });
   }
-  Object.defineProperty(md, "getUserMedia", { value: spiedGetUserMedia, configurable: true, writable: true });
+  Object.defineProperty(proto, "getUserMedia", { value: spiedGetUserMedia, configurable: true, writable: true });
 })();

@@ -6,6 +6,11 @@ They wait on page conditions in a poll loop with a deadline, as Playwright's act
 harness never sleeps for a fixed time.
 """
 import json
+from pathlib import Path
+
+# The profile selectors' resolver shared with the probe and the other engines: it reaches into
+# open shadow roots ("host >>> part"), which document.querySelector never does.
+FIND = (Path(__file__).resolve().parent / "find.js").read_text(encoding="utf-8").strip()
 
 # Wait until the selector matches a visible element whose box is stable over two polls, scroll it
 # into view, arm a one-shot capture listener (to confirm the synthesized click arrived, and where)
@@ -14,7 +19,7 @@ POINT = r"""(async function (selector, timeoutMs, seq) {
   var end = performance.now() + timeoutMs, last = null, el = null;
   function same(a, b) { return b && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height; }
   for (;;) {
-    el = document.querySelector(selector);
+    el = (FIND)(selector, null, false);
     if (el) {
       if (el.scrollIntoViewIfNeeded) { el.scrollIntoViewIfNeeded(true); } else { el.scrollIntoView({ block: "center" }); }
       var r = el.getBoundingClientRect();
@@ -31,23 +36,25 @@ POINT = r"""(async function (selector, timeoutMs, seq) {
     window.addEventListener(type, function h(ev) {
       window.removeEventListener(type, h, true);
       if (window.__speloInput.seq !== seq || window.__speloInput.seen) { return; }
-      var t = ev.target;
+      // The event's target is retargeted to the outermost shadow host at window level; the
+      // composed path starts at the node really hit.
+      var path = ev.composedPath ? ev.composedPath() : [], t = path[0] || ev.target;
       window.__speloInput = { seq: seq, seen: true, type: type, trusted: ev.isTrusted,
-        hit: t === el || (t instanceof Node && el.contains(t)),
+        hit: t === el || path.indexOf(el) >= 0 || (t instanceof Node && el.contains(t)),
         target: t && t.tagName
           ? t.tagName.toLowerCase() + (t.className ? "." + String(t.className).split(" ").join(".") : "")
           : String(t) };
     }, true);
   });
   return { x: last.x + last.width / 2, y: last.y + last.height / 2 };
-})"""
+})""".replace("(FIND)", "(" + FIND + ")")
 
 # Focus the element POINT found (for key presses), keeping the same arming.
 FOCUS = r"""(async function (selector, timeoutMs, seq) {
   var p = await (POINT)(selector, timeoutMs, seq);
-  document.querySelector(selector).focus();
+  (FIND)(selector, null, false).focus();
   return p;
-})""".replace("POINT", POINT)
+})""".replace("(POINT)", "(" + POINT + ")").replace("(FIND)", "(" + FIND + ")")
 
 # Arm the key listener only, for a key pressed on whatever has focus (no element to find).
 ARM_KEY = r"""(function (selector, timeoutMs, seq) {

@@ -51,9 +51,11 @@ async def errors_as_json(request: web.Request, handler):
 
 class FixtureServer:
     def __init__(self, site_dir: Path = paths.SITE_DIR, widget: Path = paths.REFERENCE_WIDGET,
-                 idle_timeout_s: float = IDLE_TIMEOUT_S, network: Network | None = None):
+                 idle_timeout_s: float = IDLE_TIMEOUT_S, network: Network | None = None,
+                 embed: str | None = None):
         self.network = network or Network()  # default: everything on loopback
         self.site_dir = Path(site_dir)
+        self.embed = embed  # the profile's embed for the host pages (None: the reference's script tag)
         self.idle_timeout_s = idle_timeout_s
         self.widget = Path(widget)
         self.sites = SiteRegistry()
@@ -102,13 +104,21 @@ class FixtureServer:
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[errors_as_json], client_max_size=MAX_BODY)
-        pages = Pages(self.site_dir, self.widget, lambda: self.origins)
+        from harness.widget_source import widget_root
+
+        pages = Pages(self.site_dir, self.widget, lambda: self.origins, widget_root=widget_root(self.widget),
+                      site_config=self._site_config, **({"embed": self.embed} if self.embed else {}))
         api = VendorApi(self.sites, self.sessions, self.limiter)
         app.add_routes(api.routes())
         for ext in self.extensions:
             app.add_routes(ext.routes())
         app.add_routes(pages.routes())
         return app
+
+    def _site_config(self, site_id: str) -> dict[str, Any]:
+        """A cell's site configuration, for an embed that carries it ({{SITE_CONFIG_JSON}})."""
+        site = self.sites.get(site_id)
+        return dict(site.config) if site else {}
 
     async def _start_sites(self) -> None:
         self._runner = web.AppRunner(
