@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--durations", type=Path, help="a results.json whose durations balance --shard")
     run.add_argument("--connect", metavar="WS_ENDPOINT",
                      help="take Chromium and Firefox from a Playwright server (`playwright run-server --unsafe`)")
+    run.add_argument("--against", type=Path, metavar="BASELINE",
+                     help="judge each cell by this snapshot (spelo-harness record) instead of the scenarios' expectations")
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="start the fixture server and print every origin's URLs")
@@ -63,9 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(func=cmd_doctor)
 
     # The other commands live in their own modules; each adds its parser here.
-    from harness import gate, merge, repro, soak
+    from harness import gate, merge, record, repro, soak
 
-    for module in (repro, gate, merge, soak):
+    for module in (repro, gate, merge, soak, record):
         module.register(sub)
     return p
 
@@ -107,6 +109,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         except ValueError as e:
             raise UsageError(str(e)) from None
 
+    from harness import record
+
+    snapshot_args = record.run_args(args)  # a bad baseline stops here, before any browser starts
     pytest_args = [str(p) for p in args.scenarios] + [
         "-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=", "-o", "console_output_style=classic",
         "--rootdir", str(paths.ROOT), "--output", str(args.output),
@@ -130,6 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         pytest_args += ["-k", args.keyword]
     if args.headed:
         pytest_args.append("--headed")
+    pytest_args += snapshot_args
     if args.connect:  # the plugin then leaves the seal off (see pytest_configure)
         pytest_args += ["--spelo-connect", args.connect]
     # Sealed before pytest starts (this process has one thread): the child inherits the network

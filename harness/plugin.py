@@ -54,6 +54,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--spelo-connect", default=None, metavar="WS_ENDPOINT",
                     help="take Chromium and Firefox from this Playwright server (`playwright run-server "
                          "--unsafe`) instead of launching them; implies --spelo-no-seal")
+    group.addoption("--spelo-against", default=None, metavar="SNAPSHOT",
+                    help="judge each cell by this snapshot (spelo-harness record) instead of the scenarios' expectations")
+    group.addoption("--spelo-observe", action="store_true", default=False,
+                    help="record what the visitor perceived at rest in each result (for spelo-harness record)")
     try:
         import pytest_playwright  # noqa: F401  (it owns --browser, --headed, --output ...)
     except ImportError:
@@ -79,6 +83,13 @@ def pytest_configure(config: pytest.Config) -> None:
         try:
             check_endpoint(connect)
         except ValueError as e:
+            raise pytest.UsageError(str(e)) from None
+    if config.getoption("--spelo-against"):  # a bad baseline: one line, before any cell
+        from harness.snapshot import SnapshotError, loaded
+
+        try:
+            loaded(config.getoption("--spelo-against"))
+        except SnapshotError as e:
             raise pytest.UsageError(str(e)) from None
     config.stash[RESULTS_KEY] = {"results": [], "launches": {}, "versions": {}}
     # SIGTERM ends the session as Ctrl-C does: browsers closed, results written (controller and workers).
@@ -109,6 +120,7 @@ def run_options(config: pytest.Config) -> RunOptions:
         trace=config.getoption("--tracing") in ("on", "retain-on-failure"),
         screenshots=config.getoption("--spelo-screenshots"),
         connect=config.getoption("--spelo-connect"),
+        observe=bool(config.getoption("--spelo-observe") or config.getoption("--spelo-against")),
     )
 
 
@@ -236,6 +248,10 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         harness = session_harness(self.config)
         result = harness.run_cell(self.scenario, self.engine)
+        if self.config.getoption("--spelo-against"):  # the snapshot judges instead of the contract
+            from harness.snapshot import judge, loaded
+
+            result = judge(result, loaded(self.config.getoption("--spelo-against")))
         if self.position is not None:  # ordered by browser: close those no later cell needs
             harness.pool.close_finished(lambda key: self.last_of_browser.get(key, -1) < self.position)
         self.user_properties.append(("spelo_result", json.dumps(result.to_dict(), default=str)))

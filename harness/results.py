@@ -47,6 +47,10 @@ class Result:
     screenshot: str | None = None
     artifacts: str = ""
     duration_s: float = 0.0
+    # Snapshots (harness/snapshot.py): what the visitor perceived once the page was at rest, when
+    # the run records or is judged by a snapshot; and, for a cell that moved, the baseline's entry.
+    observed: dict[str, Any] = field(default_factory=dict)
+    baseline: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

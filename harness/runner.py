@@ -46,6 +46,7 @@ class RunOptions:
     on_event: Callable[[str], None] | None = None  # progress lines (repro prints each step)
     keep_sites: bool = False  # leave the cell's site registered after the cell (repro --keep-server)
     connect: str | None = None  # a Playwright server's ws:// endpoint that serves the browsers
+    observe: bool = False  # record what the visitor perceived at rest, for snapshots (observe.py)
 
 
 class Harness:
@@ -151,6 +152,10 @@ class CellRun:
             log.exception("cell %s crashed", r.cell_id)
             r.outcome, r.reason = "fail", f"harness error: {type(e).__name__}: {e}"
         finally:
+            if self.h.options.observe and self.tab is not None:
+                from harness.observe import safely_at_rest
+
+                r.observed = safely_at_rest(self)
             self._collect()
             r.duration_s = round(time.monotonic() - started, 3)
         return r

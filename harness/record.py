@@ -1,0 +1,103 @@
+"""spelo-harness record / approve, and what `run --against` adds to a run (harness/snapshot.py).
+
+    spelo-harness record BASELINE [RUN OPTIONS ...]   # run the matrix, write what each cell perceived
+    spelo-harness run --against BASELINE ...          # each cell judged by the baseline: moved = failed
+    spelo-harness approve BASELINE [RESULTS.json ...] # take a run's observations into the baseline
+
+`record` is `run` itself (same parser, same defaults, so shards, --widget, --profile all work)
+with the observation at rest switched on; the baseline is then written from the run's
+results.json. A sharded recording joins its shards with `approve BASELINE --replace R1 R2 ...`.
+The baseline is read and checked before any browser starts: a bad one is one line, exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harness import paths
+from harness.errors import UsageError
+
+
+def register(sub) -> None:
+    rec = sub.add_parser("record", help="run the matrix and write what a visitor perceived in each cell to a baseline",
+                         description="Everything after BASELINE is passed to `spelo-harness run` "
+                                     "(scenarios, --browser, -k, --widget, --profile, --shard, --output ...).")
+    rec.add_argument("baseline", type=Path, help="the snapshot file to write (YAML), e.g. snapshots/mybuild.yaml")
+    rec.add_argument("run_args", nargs=argparse.REMAINDER, help="options of `spelo-harness run`")
+    rec.set_defaults(func=cmd_record)
+
+    app = sub.add_parser("approve", help="take a run's new observations into a baseline snapshot")
+    app.add_argument("baseline", type=Path, help="the snapshot file to update (created when missing)")
+    app.add_argument("results", type=Path, nargs="*",
+                     help=f"results.json of `record` or `run --against` runs (default: {paths.DEFAULT_OUTPUT}/results.json)")
+    app.add_argument("--replace", action="store_true",
+                     help="the baseline holds exactly these results' cells (e.g. joining a sharded recording)")
+    app.set_defaults(func=cmd_approve)
+
+
+def run_args(args: argparse.Namespace) -> list[str]:
+    """The pytest options `run` adds for snapshots; the baseline is checked here, before any
+    browser starts."""
+    from harness.snapshot import SnapshotError, load
+
+    out: list[str] = []
+    against = getattr(args, "against", None)
+    if against is not None:
+        try:
+            load(against)
+        except SnapshotError as e:
+            raise UsageError(str(e)) from None
+        out += ["--spelo-against", str(against.resolve())]
+    if getattr(args, "observe", False):
+        out.append("--spelo-observe")
+    return out
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from harness import cli
+
+    if args.baseline.suffix not in (".yaml", ".yml"):
+        raise UsageError(f"record: {args.baseline}: a snapshot is a YAML file (.yaml)")
+    if "--against" in args.run_args:
+        raise UsageError("record: --against judges a run by a baseline; record writes one (use one or the other)")
+    run = cli.build_parser().parse_args(["run", *args.run_args])
+    if "--screenshots" not in args.run_args:
+        run.screenshots = "end"  # the baseline keeps the final picture; step pictures cost time
+    run.observe = True
+    code = cli.cmd_run(run)
+    if code == cli.EXIT_USAGE:
+        return code
+    from harness.profile import load_profile  # checked by cmd_run already
+
+    profile = load_profile(run.profile).name if run.profile is not None else "reference"
+    return _take(args.baseline, [run.output / "results.json"], replace=True, verb="recorded", profile=profile)
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    files = args.results or [paths.DEFAULT_OUTPUT / "results.json"]
+    return _take(args.baseline, files, replace=args.replace, verb="approved")
+
+
+def _take(baseline: Path, files: list[Path], replace: bool, verb: str, profile: str | None = None) -> int:
+    from harness.merge import MergeError, merge, read
+    from harness.snapshot import SnapshotError, take
+
+    try:
+        results, _, _ = merge([read(f) for f in files])
+    except MergeError as e:
+        raise UsageError(f"{verb[:-1]}: {e}") from None
+    try:
+        moved, count = take(baseline, results, profile, replace)
+    except SnapshotError as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"{baseline}: cannot write: {e.strerror or e}") from None
+    observed = sum(r.outcome != "skipped" for r in results)
+    print(f"{verb} {count} cells into {baseline} ({observed} observed, {count - observed} not observed)"
+          + (f"; {len(moved)} moved:" if moved else ""))
+    for cell, moves in sorted(moved.items()):
+        print(f"  {cell}")
+        for m in moves:
+            print(f"    {m}")
+    return 0
+
