@@ -32,7 +32,7 @@ def register(sub) -> None:
     p = sub.add_parser("gate", help="compare a results file with a baseline; fail on new failures")
     p.add_argument("results", type=Path, help="the results.json of the release candidate")
     p.add_argument("--baseline", type=Path, required=True,
-                   help="the last release's results.json, or a known-issues YAML file")
+                   help="the last release's results.json, a known-issues YAML file, or a snapshot (spelo-harness record)")
     p.add_argument("--output", type=Path, help="also write the Markdown diff to this file")
     p.set_defaults(func=cmd)
 
@@ -105,14 +105,22 @@ def compare(current: dict[str, Result], baseline: Baseline, known_issues_file: b
 
 
 def cmd(args: argparse.Namespace) -> int:
+    from harness import snapshot
     from harness.errors import UsageError
 
     try:
         current = load_results(args.results)
+        if snapshot.is_snapshot(args.baseline):  # what each cell perceived, not which cells failed
+            code, text = snapshot.gate(current, snapshot.load(args.baseline))
+            return _emit(args, code, text)
         baseline = load_baseline(args.baseline)
         code, text = compare(current, baseline, args.baseline.suffix in (".yaml", ".yml"))
-    except GateError as e:
+    except (GateError, snapshot.SnapshotError) as e:
         raise UsageError(str(e)) from None
+    return _emit(args, code, text)
+
+
+def _emit(args: argparse.Namespace, code: int, text: str) -> int:
     sys.stdout.write(text)
     if args.output:
         args.output.write_text(text, encoding="utf-8")

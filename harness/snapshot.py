@@ -90,7 +90,8 @@ class Entry(BaseModel):
     peer: Peer | None = None
 
 
-CellId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*\[(chromium|firefox|webkit)\]$")]
+CELL_ID = r"^[a-z0-9][a-z0-9-]*\[(chromium|firefox|webkit)\]$"
+CellId = Annotated[str, StringConstraints(pattern=CELL_ID)]
 
 
 class File(BaseModel):
@@ -136,12 +137,23 @@ def load(path: Path) -> Snapshot:
             raise SnapshotError(f"{path}:{line}: format: missing; not a spelo-harness snapshot ({FORMAT})")
         raise SnapshotError(f"{path}:{line}: format: {found!r} is another harness version's snapshot; this "
                             f"harness reads {FORMAT!r}: record the baseline again")
+    cells_node = _value_node(node, "cells")
+    for key_node, _ in cells_node.value if isinstance(cells_node, yaml.MappingNode) else []:
+        if not re.match(CELL_ID, str(key_node.value)):
+            raise SnapshotError(f"{path}:{key_node.start_mark.line + 1}: cells: {key_node.value!r} is not a cell "
+                                "(scenario-id[chromium|firefox|webkit])")
     try:
         parsed = File.model_validate(data)
     except ValidationError as e:
         raise SnapshotError(describe_validation_error(path, node, e)) from None
     cells = {cid: e.model_dump(exclude_none=True) for cid, e in parsed.cells.items()}
     return Snapshot(path=path, profile=parsed.profile, cells=cells)
+
+
+def _value_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        return next((v for k, v in node.value if k.value == key), None)
+    return None
 
 
 def _key_line(node: yaml.Node | None, key: str) -> int:
