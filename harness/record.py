@@ -2,11 +2,11 @@
 
     spelo-harness record BASELINE [RUN OPTIONS ...]   # run the matrix, write what each cell perceived
     spelo-harness run --against BASELINE ...          # each cell judged by the baseline: moved = failed
-    spelo-harness approve BASELINE [RESULTS.json ...] # take a run's observations into the baseline
+    spelo-harness approve BASELINE [--results R.json ...]  # take a run's observations into the baseline
 
 `record` is `run` itself (same parser, same defaults, so shards, --widget, --profile all work)
 with the observation at rest switched on; the baseline is then written from the run's
-results.json. A sharded recording joins its shards with `approve BASELINE --replace R1 R2 ...`.
+results.json. A sharded recording joins its shards with `approve BASELINE --replace --results R1 R2`.
 The baseline is read and checked before any browser starts: a bad one is one line, exit 2.
 """
 from __future__ import annotations
@@ -28,8 +28,9 @@ def register(sub) -> None:
 
     app = sub.add_parser("approve", help="take a run's new observations into a baseline snapshot")
     app.add_argument("baseline", type=Path, help="the snapshot file to update (created when missing)")
-    app.add_argument("results", type=Path, nargs="*",
-                     help=f"results.json of `record` or `run --against` runs (default: {paths.DEFAULT_OUTPUT}/results.json)")
+    app.add_argument("--results", type=Path, nargs="+", metavar="RESULTS.json",
+                     help=f"results of `record` or `run --against` runs, e.g. each shard's "
+                          f"(default: {paths.DEFAULT_OUTPUT}/results.json)")
     app.add_argument("--replace", action="store_true",
                      help="the baseline holds exactly these results' cells (e.g. joining a sharded recording)")
     app.set_defaults(func=cmd_approve)

@@ -68,7 +68,7 @@ def test_a_reworded_tooltip_moves_exactly_its_cells_and_approve_takes_it(recorde
     report = (tmp_path / "moved" / "report.html").read_text(encoding="utf-8")
     assert "before (the baseline)" in report and "Judged by the snapshot" in report
 
-    approved = run_cli("approve", str(base), str(tmp_path / "moved" / "results.json"))
+    approved = run_cli("approve", str(base), "--results", str(tmp_path / "moved" / "results.json"))
     assert approved.returncode == 0, approved.stderr
     assert "1 moved" in approved.stdout
     before, after = recorded.read_text(encoding="utf-8").splitlines(), base.read_text(encoding="utf-8").splitlines()
