@@ -79,7 +79,9 @@ def perceived(cell: "CellRun") -> tuple[dict[str, Any], bool]:
         "secure_context": snap.get("secure_context"),
         "live_regions": snap.get("live_regions") or 0,
         "getUserMedia": [_gum(c) for c in snap.get("gum") or []],
-        "console": [norm(f"[{c.level}] {c.text}") for c in cell.tab.console() if not _browser_own(c.frame_url)],
+        # Sorted: the widget's concurrent tasks (a failed fetch, "ready") log in whichever order
+        # they finish; which lines were logged is the fact, their interleaving is timing.
+        "console": sorted(norm(f"[{c.level}] {c.text}") for c in cell.tab.console() if not _browser_own(c.frame_url)),
     }
     # Analytics events go out through their own queue, in order among themselves but racing the
     # widget's other requests: two lists, each in a stable order.
@@ -93,9 +95,17 @@ def perceived(cell: "CellRun") -> tuple[dict[str, Any], bool]:
     peer = snap.get("peer") or {}
     if peer.get("offers") or peer.get("refused"):
         facts["peer"] = _peer(peer, norm)
-    speaking = [e for e in peer.get("speaking") or []]
-    talking = speaking.count("output_audio_buffer.started") > speaking.count("output_audio_buffer.stopped")
-    return facts, talking or facts["state"] in UNSETTLED_STATES
+    return facts, _peer_busy(peer) or facts["state"] in UNSETTLED_STATES
+
+
+def _peer_busy(report: dict[str, Any]) -> bool:
+    """Our realtime peer speaks first on every connection, then stops: until it has, the
+    session is still moving (whatever the widget shows meanwhile)."""
+    speaking = [str(e) for e in report.get("speaking") or []]
+    states = [s.get("state") if isinstance(s, dict) else s for s in report.get("states") or []]
+    if states and states[-1] == "connected" and not speaking:
+        return True
+    return speaking.count("output_audio_buffer.started") > speaking.count("output_audio_buffer.stopped")
 
 
 class Normaliser:

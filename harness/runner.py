@@ -228,6 +228,10 @@ class CellRun:
         elif step.expect is not None:
             try:
                 self._await(step.expect, None)
+                if self.h.options.observe:  # and the page at rest, so later steps never race it
+                    from harness.observe import at_rest
+
+                    at_rest(self)
             except StepFailed as e:
                 # A snapshot run takes the later steps anyway (they are observed and judged by the
                 # baseline, so a build worded otherwise still gets them); the contract's verdict

@@ -146,7 +146,7 @@ def load(path: Path) -> Snapshot:
         parsed = File.model_validate(data)
     except ValidationError as e:
         raise SnapshotError(describe_validation_error(path, node, e)) from None
-    cells = {cid: e.model_dump(exclude_none=True) for cid, e in parsed.cells.items()}
+    cells = {cid: e.model_dump(exclude_unset=True) for cid, e in parsed.cells.items()}  # a null stays
     return Snapshot(path=path, profile=parsed.profile, cells=cells)
 
 
