@@ -223,6 +223,7 @@ class CellRun:
                 raise StepFailed(str(e)) from None
         elif step.reload:
             self.tab.reload()
+            self.observe()  # as after goto: the first probe starts the reloaded page's state history
         elif step.clear_storage:
             self.tab.evaluate("localStorage.clear(), true", self.frame)
         elif step.expect is not None:
