@@ -32,17 +32,17 @@ SILENCE_RMS = 0.001  # the silent-device scenario's bound: below it the peer hea
 NONE = "(none)"
 
 
-def safely_at_rest(cell: "CellRun") -> dict[str, Any]:
+def safely_at_rest(cell: CellRun) -> dict[str, Any]:
     """at_rest, or what made the page unreadable (a crashed browser): never raises, the cell's
     verdict stands."""
     try:
         return at_rest(cell)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 (evidence is best effort: the cell's verdict stands)
         log.warning("observing %s at rest failed: %s", cell.result.cell_id, e)
         return {"unobservable": Normaliser(cell.site_id)(f"{type(e).__name__}: {e}".splitlines()[0])}
 
 
-def at_rest(cell: "CellRun") -> dict[str, Any]:
+def at_rest(cell: CellRun) -> dict[str, Any]:
     """The cell's perceived facts once they stop changing (or at the scenario's timeout, marked)."""
     end = time.monotonic() + cell.sc.timeout_s
     last: dict[str, Any] | None = None
@@ -56,13 +56,15 @@ def at_rest(cell: "CellRun") -> dict[str, Any]:
             return facts
         if now > end:
             return {**facts, "unsettled": f"still changing after {cell.sc.timeout_s:g} s"}
+        assert cell.tab is not None  # the runner observes only a cell with a page
         cell.tab.settle(POLL_S, cell.frame)
 
 
-def perceived(cell: "CellRun") -> tuple[dict[str, Any], bool]:
+def perceived(cell: CellRun) -> tuple[dict[str, Any], bool]:
     """(facts, busy): busy while the widget is in a passing state or the peer is talking."""
     snap = cell.observe()  # the profile's reading: state by its rules, texts in its words
-    site = cell.site_id
+    site, tab, server = cell.site_id, cell.tab, cell.h.server
+    assert tab is not None and server is not None  # the runner observes only a cell with a page
     norm = Normaliser(site)
     history = [h for h in snap.get("history") or [] if isinstance(h, dict)]
     facts: dict[str, Any] = {
@@ -81,11 +83,11 @@ def perceived(cell: "CellRun") -> tuple[dict[str, Any], bool]:
         "getUserMedia": [_gum(c) for c in snap.get("gum") or []],
         # Sorted: the widget's concurrent tasks (a failed fetch, "ready") log in whichever order
         # they finish; which lines were logged is the fact, their interleaving is timing.
-        "console": sorted(norm(f"[{c.level}] {c.text}") for c in cell.tab.console() if not _browser_own(c.frame_url)),
+        "console": sorted(norm(f"[{c.level}] {c.text}") for c in tab.console() if not _browser_own(c.frame_url)),
     }
     # Analytics events go out through their own queue, in order among themselves but racing the
     # widget's other requests: two lists, each in a stable order.
-    log_ = cell.h.server.request_log(site) if site else []
+    log_ = server.request_log(site) if site else []
     facts["api"] = [norm(_request(e)) for e in log_ if not e.get("event")]
     facts["analytics"] = [norm(str(e["event"])) for e in log_ if e.get("event")]
     if snap.get("browser_prompts") is not None:

@@ -359,4 +359,4 @@ def is_snapshot(path: Path) -> bool:
             head = f.read(4096)
     except (OSError, UnicodeDecodeError):
         return False
-    return re.search(r"^format:\s*['\"]?spelo-harness-snapshot/", head, re.M) is not None
+    return re.search(r"^format:\s*['\"]?spelo-harness-snapshot/", head, re.MULTILINE) is not None

@@ -28,7 +28,7 @@ def recorded(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("recorded")
     args = [sys.executable, "-m", "harness.cli", "record", str(out / "base.yaml"), *_abs(CELLS), "--output", str(out / "run")]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=out)
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=out, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "recorded 3 cells" in done.stdout
     return out / "base.yaml"
@@ -113,9 +113,9 @@ def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli, tmp_p
 # -- judging and the file, without a browser ------------------------------------------------------
 
 def _result(**kw) -> Result:
-    base = dict(scenario="blocked-before", engine="chromium", outcome="pass",
-                observed={"state": "blocked", "tooltip": OLD_TIP, "console": ["[log] a", "[log] b"]},
-                steps=[StepRecord(index=1, action="click orb")])
+    base: dict = {"scenario": "blocked-before", "engine": "chromium", "outcome": "pass",
+                  "observed": {"state": "blocked", "tooltip": OLD_TIP, "console": ["[log] a", "[log] b"]},
+                  "steps": [StepRecord(index=1, action="click orb")]}
     return Result(**{**base, **kw})
 
 
