@@ -23,7 +23,7 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     **{k: str for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url",
                         "screenshot", "artifacts")},
     **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps")},
-    **{k: dict for k in ("expected", "seen", "peer")},
+    **{k: dict for k in ("expected", "seen", "peer", "observed", "baseline")},
     "duration_s": (int, float), "browser_prompts": int,
 }
 ITEM_TYPES = {"means": str, "injected": str, "mismatches": str, "console": str, "api_log": dict, "steps": dict}

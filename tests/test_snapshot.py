@@ -157,3 +157,14 @@ def test_the_file_is_sorted_and_stable(tmp_path):
     assert text == snapshot.dumps("reference", dict(reversed(list(cells.items()))))
     assert text.index("a[chromium]") < text.index("b[firefox]") and text.index("    state: y") < text.index("    tooltip")
     assert _snap(tmp_path, cells).cells == cells
+
+
+def test_approve_refuses_results_without_observations(run_cli, tmp_path):
+    from harness.results import write_results
+
+    plain = tmp_path / "results.json"  # a plain `run`: the contract's verdict, no observation at rest
+    write_results(plain, [_result(observed={})], {})
+    out = run_cli("approve", str(tmp_path / "base.yaml"), "--results", str(plain))
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "blocked-before[chromium]: no observation" in out.stderr
+    assert not (tmp_path / "base.yaml").exists()
