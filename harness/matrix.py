@@ -33,6 +33,8 @@ class RunRequest:
     durations: Path | None = None
     connect: str | None = None                          # a Playwright server's ws:// endpoint
     listen: str | None = None                           # with connect: the fixture server's address
+    against: Path | None = None                         # a snapshot that judges each cell (snapshot.py)
+    observe: bool = False                               # record what each cell perceived at rest (record)
 
 
 def check(request: RunRequest) -> Path | None:
@@ -57,6 +59,10 @@ def check(request: RunRequest) -> Path | None:
         raise UsageError(f"--workers: expected a number ≥ 1 or 'auto', got {workers!r}")
     if request.screenshots not in SCREENSHOTS:
         raise UsageError(f"--screenshots: expected one of {', '.join(SCREENSHOTS)}, got {request.screenshots!r}")
+    if request.against is not None:
+        from harness.snapshot import load
+
+        load(request.against)  # a bad baseline: one line (SnapshotError), before any browser starts
     if request.listen and not request.connect:
         raise UsageError("--listen: only with --connect (local browsers reach the fixture server on 127.0.0.1)")
     if request.connect:
@@ -95,6 +101,10 @@ def pytest_args(request: RunRequest, widget: Path | None) -> list[str]:
         args += ["-k", request.keyword]
     if request.headed:
         args.append("--headed")
+    if request.against is not None:
+        args += ["--spelo-against", str(request.against.resolve())]
+    if request.observe:
+        args.append("--spelo-observe")
     if request.connect:  # the plugin then leaves the seal off (see pytest_configure)
         args += ["--spelo-connect", request.connect] + (["--spelo-listen", request.listen] if request.listen else [])
     return args

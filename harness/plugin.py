@@ -69,6 +69,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "--unsafe`) instead of launching them; implies --spelo-no-seal")
     group.addoption("--spelo-listen", default=None, metavar="ADDRESS",
                     help="with --spelo-connect to another host: the fixture server's address (default: derived)")
+    group.addoption("--spelo-against", default=None, metavar="SNAPSHOT",
+                    help="judge each cell by this snapshot (spelo-harness record) instead of the scenarios' expectations")
+    group.addoption("--spelo-observe", action="store_true", default=False,
+                    help="record what the visitor perceived at rest in each result (for spelo-harness record)")
     try:
         import pytest_playwright  # noqa: F401  (it owns --browser, --headed, --output ...)
     except ImportError:
@@ -94,6 +98,13 @@ def pytest_configure(config: pytest.Config) -> None:
             check_endpoint(connect)
             network(connect, config.getoption("--spelo-listen"))
         except ValueError as e:
+            raise pytest.UsageError(str(e)) from None
+    if config.getoption("--spelo-against"):  # a bad baseline: one line, before any cell
+        from harness.snapshot import SnapshotError, loaded
+
+        try:
+            loaded(config.getoption("--spelo-against"))
+        except SnapshotError as e:
             raise pytest.UsageError(str(e)) from None
     config.pluginmanager.register(SpeloState(config), STATE)
     if config.getoption("--spelo-progress") and not hasattr(config, "workerinput"):
@@ -182,6 +193,10 @@ class ScenarioItem(pytest.Item):
         state = spelo_state(self.config)
         harness = state.harness()
         result = harness.run_cell(self.scenario, self.engine)
+        if self.config.getoption("--spelo-against"):  # the snapshot judges instead of the contract
+            from harness.snapshot import judge, loaded
+
+            result = judge(result, loaded(self.config.getoption("--spelo-against")))
         state.after_cell(self.position)  # ordered by browser: close those no later cell needs
         if tracing(self.config) == "retain-on-failure" and result.ok:
             (Path(result.artifacts) / "trace.zip").unlink(missing_ok=True)  # pytest-playwright's meaning

@@ -41,6 +41,7 @@ def run_options(config: pytest.Config) -> RunOptions:
         screenshots=screenshots(config),
         connect=config.getoption("--spelo-connect"),
         listen=config.getoption("--spelo-listen"),
+        observe=bool(config.getoption("--spelo-observe") or config.getoption("--spelo-against")),
     )
 
 

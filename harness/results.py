@@ -80,6 +80,10 @@ class Result:
     screenshot: str | None = None
     artifacts: str = ""
     duration_s: float = 0.0
+    # Snapshots (harness/snapshot.py): what the visitor perceived once the page was at rest, when
+    # the run records or is judged by a snapshot; and, for a cell that moved, the baseline's entry.
+    observed: dict[str, Any] = field(default_factory=dict)
+    baseline: dict[str, Any] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)  # time by phase, in order (harness/phases.py)
     phase_parts: dict[str, float] = field(default_factory=dict)  # probe, waits, screenshots within them
 
@@ -137,7 +141,7 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     **{k: str for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url",
                         "screenshot", "artifacts")},
     **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps")},
-    **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts")},
+    **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts", "observed", "baseline")},
     "duration_s": (int, float), "browser_prompts": int,
 }
 ITEM_TYPES: dict[str, type | tuple[type, ...]] = {

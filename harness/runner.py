@@ -45,6 +45,7 @@ class RunOptions:
     keep_sites: bool = False  # leave the cell's site registered after the cell (repro --keep-server)
     connect: str | None = None  # a Playwright server's ws:// endpoint that serves the browsers
     listen: str | None = None  # the fixture server's address for a server on another host (remote.network)
+    observe: bool = False  # record what the visitor perceived at rest, for snapshots (observe.py)
 
 
 class Harness:
@@ -110,6 +111,7 @@ class CellRun:
         self.site_id = ""
         self.axe: dict[str, Any] | None = None
         self.clock = PhaseClock()
+        self.deferred: StepFailed | None = None  # an expect step that failed in a snapshot run
 
     # -- the cell ----------------------------------------------------------------------------
     def run(self) -> Result:
@@ -153,6 +155,11 @@ class CellRun:
             log.exception("cell %s crashed", r.cell_id)
             r.outcome, r.reason = "fail", f"harness error: {type(e).__name__}: {e}"
         finally:
+            if self.h.options.observe and self.tab is not None:
+                from harness.observe import safely_at_rest
+
+                with self.clock.phase("observe at rest"):
+                    r.observed = safely_at_rest(self)
             with self.clock.phase("teardown"):
                 self._collect()
             r.duration_s = round(time.monotonic() - started, 3)
@@ -201,6 +208,8 @@ class CellRun:
                     self._shot(rec, f"{i:02d}-{re.sub(r'[^a-z0-9]+', '-', rec.action.lower())}")
         with self.clock.phase("expect"):
             self._final()
+        if self.deferred is not None:
+            raise StepFailed(f"an expect step: {self.deferred}")
 
     def _missing_part(self) -> str | None:
         """Why this build cannot take the scenario's steps (a part it does not have), if so:
@@ -239,10 +248,23 @@ class CellRun:
                 raise StepFailed(str(e)) from None
         elif step.reload:
             self.tab.reload()
+            self.observe()  # as after goto: the first probe starts the reloaded page's state history
         elif step.clear_storage:
             self.tab.evaluate("localStorage.clear(), true", self.frame)
         elif step.expect is not None:
-            self._await(step.expect, None)
+            try:
+                self._await(step.expect, None)
+                if self.h.options.observe:  # and the page at rest, so later steps never race it
+                    from harness.observe import at_rest
+
+                    at_rest(self)
+            except StepFailed as e:
+                # A snapshot run takes the later steps anyway (they are observed and judged by the
+                # baseline, so a build worded otherwise still gets them); the contract's verdict
+                # still fails, after the last step.
+                if not self.h.options.observe:
+                    raise
+                self.deferred = self.deferred or e
 
     def _final(self) -> None:
         sc, r = self.sc, self.result

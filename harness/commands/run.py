@@ -11,6 +11,14 @@ from harness.matrix import SCREENSHOTS, RunRequest, run_matrix
 
 def register(sub) -> None:
     p = sub.add_parser("run", help="run the matrix (scenario × engine) and print the grid")
+    add_arguments(p)
+    p.add_argument("--against", type=Path, metavar="BASELINE",
+                   help="judge each cell by this snapshot (spelo-harness record) instead of the scenarios' expectations")
+    p.set_defaults(func=main)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of a run of the matrix (record takes them too)."""
     add_matrix_options(p, output=paths.DEFAULT_OUTPUT, output_help="artifacts folder (default: test-results)",
                        workers_help="parallel workers: a number or 'auto'")
     add_widget_option(p)
@@ -26,14 +34,14 @@ def register(sub) -> None:
     p.add_argument("--listen", metavar="ADDRESS",
                    help="with --connect to another host: the address of this machine the fixture server listens on "
                         "(default: the one the route to that host leaves from)")
-    p.set_defaults(func=main)
 
 
 def request(args: argparse.Namespace) -> RunRequest:
     return RunRequest(scenarios=list(args.scenarios), browsers=list(args.browser or []), workers=args.workers,
                       output=args.output, keyword=args.keyword, widget=args.widget, headed=args.headed,
                       screenshots=args.screenshots, profile=args.profile, shard=args.shard,
-                      durations=args.durations, connect=args.connect, listen=args.listen)
+                      durations=args.durations, connect=args.connect, listen=args.listen,
+                      against=getattr(args, "against", None))
 
 
 def main(args: argparse.Namespace) -> int:

@@ -79,6 +79,7 @@ class ShotStore:
         by_digest: dict[str, str] = {}
         for r in results:
             named = [(s.screenshot, not r.ok) for s in r.steps] + [(r.screenshot, True)]
+            named.append((r.baseline.get("screenshot"), True))  # a snapshot's before picture
             for recorded, keep in named:
                 shot = self._add(recorded, by_digest)
                 if shot is not None and keep:

@@ -11,6 +11,7 @@ from typing import Any
 from harness.expect import BY_FIELD
 from harness.report.artifacts import ShotStore, locate_dir, relative_href
 from harness.report.grid import LABEL
+from harness.report.html_snapshot import render_against
 from harness.results import Result, cell_slug
 
 
@@ -32,7 +33,8 @@ def render_cell(r: Result, shots: ShotStore, base: Path) -> str:
              f'{escape(r.cell_id)}</h3>']
     if r.title:
         parts.append(f'<p class="title">{escape(r.title)}</p>')
-    parts += [_verdict(r), _facts(r, base), _means(r), _expected_vs_seen(r), _steps(r, shots),
+    judged = _expected_vs_seen(r) if not r.baseline else render_against(r, shots)  # by a snapshot
+    parts += [_verdict(r), _facts(r, base), _means(r), judged, _steps(r, shots),
               _console(r), _api_log(r), _peer(r), _trace(r, base), "</section>"]
     return "\n".join(p for p in parts if p)
 

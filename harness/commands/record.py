@@ -1,0 +1,90 @@
+"""spelo-harness record / approve: write and update snapshots (the format and the judge: harness/snapshot.py).
+
+    spelo-harness record BASELINE [RUN OPTIONS ...]   # run the matrix, write what each cell perceived
+    spelo-harness run --against BASELINE ...          # each cell judged by the baseline: moved = failed
+    spelo-harness approve BASELINE [--results R.json ...]  # take a run's observations into the baseline
+
+`record` is `run` itself (same parser, same defaults, so shards, --widget, --profile all work)
+with the observation at rest switched on; the baseline is then written from the run's
+results.json. A sharded recording joins its shards with `approve BASELINE --replace --results R1 R2`.
+The baseline is read and checked before any browser starts: a bad one is one line, exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn
+
+from harness import paths
+from harness.commands import run
+from harness.errors import EXIT_USAGE, UsageError
+from harness.matrix import run_matrix
+
+
+def register(sub) -> None:
+    rec = sub.add_parser("record", help="run the matrix and write what a visitor perceived in each cell to a baseline",
+                         description="Everything after BASELINE is passed to `spelo-harness run` "
+                                     "(scenarios, --browser, -k, --widget, --profile, --shard, --output ...).")
+    rec.add_argument("baseline", type=Path, help="the snapshot file to write (YAML), e.g. snapshots/mybuild.yaml")
+    rec.add_argument("run_args", nargs=argparse.REMAINDER, help="options of `spelo-harness run`")
+    rec.set_defaults(func=main)
+
+    app = sub.add_parser("approve", help="take a run's new observations into a baseline snapshot")
+    app.add_argument("baseline", type=Path, help="the snapshot file to update (created when missing)")
+    app.add_argument("--results", type=Path, nargs="+", metavar="RESULTS.json",
+                     help=f"results of `record` or `run --against` runs, e.g. each shard's "
+                          f"(default: {paths.DEFAULT_OUTPUT}/results.json)")
+    app.add_argument("--replace", action="store_true",
+                     help="the baseline holds exactly these results' cells (e.g. joining a sharded recording)")
+    app.set_defaults(func=approve)
+
+
+class _RunOptions(argparse.ArgumentParser):
+    """`run`'s options as record takes them: a bad one is a usage error (one line, exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"record: {message}")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.baseline.suffix not in (".yaml", ".yml"):
+        raise UsageError(f"record: {args.baseline}: a snapshot is a YAML file (.yaml)")
+    parser = _RunOptions(prog="spelo-harness record BASELINE")
+    run.add_arguments(parser)
+    parsed = parser.parse_args(args.run_args)
+    if "--screenshots" not in args.run_args:
+        parsed.screenshots = "end"  # the baseline keeps the final picture; step pictures cost time
+    request = replace(run.request(parsed), observe=True)
+    code = run_matrix(request)
+    if code == EXIT_USAGE:
+        return code
+    from harness.profile import load_profile  # checked by run_matrix already
+
+    profile = load_profile(request.profile).name if request.profile is not None else "reference"
+    return _take(args.baseline, [request.output / "results.json"], replace=True, verb="recorded", profile=profile)
+
+
+def approve(args: argparse.Namespace) -> int:
+    files = args.results or [paths.DEFAULT_OUTPUT / "results.json"]
+    return _take(args.baseline, files, replace=args.replace, verb="approved")
+
+
+def _take(baseline: Path, files: list[Path], replace: bool, verb: str, profile: str | None = None) -> int:
+    from harness.merge import merge, read
+    from harness.snapshot import take
+
+    results, _, _ = merge([read(f) for f in files])  # MergeError and SnapshotError are UsageErrors
+    try:
+        moved, count = take(baseline, results, profile, replace)
+    except OSError as e:
+        raise UsageError(f"{baseline}: cannot write: {e.strerror or e}") from None
+    observed = sum(r.outcome != "skipped" for r in results)
+    print(f"{verb} {count} cells into {baseline} ({observed} observed, {count - observed} not observed)"
+          + (f"; {len(moved)} moved:" if moved else ""))
+    for cell, moves in sorted(moved.items()):
+        print(f"  {cell}")
+        for m in moves:
+            print(f"    {m}")
+    return 0
+

@@ -1,0 +1,190 @@
+"""What a visitor perceived in a cell, once the page is at rest, as facts a snapshot can hold.
+
+Used only when a run records or is judged by a snapshot (`record`, `run --against`). The contract
+judge reads the page at the moment its expectation holds, which is a race for every field it does
+not check (an analytics call, a console line that comes a moment later). A snapshot compares every
+field, so it reads the page once nothing moves any more: the same facts for 0.5 s, no transient
+state, the realtime peer not mid-sentence. That is the network-idle idea (Playwright waits for
+500 ms without requests); the loop polls with the runner's settle, so it ends as soon as that
+condition holds and never later than the scenario's own timeout.
+
+Nothing volatile goes into the facts: ports, site/session/call ids, temporary paths and times are
+replaced or left out, so an unchanged build gives the same facts run after run.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from harness.runner import CellRun
+
+log = logging.getLogger("spelo.observe")
+QUIET_S = 0.5
+POLL_S = 0.05
+# States a widget passes through; "speaking" too: the model stops talking after a while, and a
+# snapshot taken mid-sentence would depend on timing.
+UNSETTLED_STATES = {"loading", "requesting", "connecting", "speaking"}
+SILENCE_RMS = 0.001  # the silent-device scenario's bound: below it the peer heard silence
+NONE = "(none)"
+
+
+def safely_at_rest(cell: CellRun) -> dict[str, Any]:
+    """at_rest, or what made the page unreadable (a crashed browser): never raises, the cell's
+    verdict stands."""
+    try:
+        return at_rest(cell)
+    except Exception as e:  # noqa: BLE001 (evidence is best effort: the cell's verdict stands)
+        log.warning("observing %s at rest failed: %s", cell.result.cell_id, e)
+        return {"unobservable": Normaliser(cell.site_id)(f"{type(e).__name__}: {e}".splitlines()[0])}
+
+
+def at_rest(cell: CellRun) -> dict[str, Any]:
+    """The cell's perceived facts once they stop changing (or at the scenario's timeout, marked)."""
+    end = time.monotonic() + cell.sc.timeout_s
+    last: dict[str, Any] | None = None
+    since = time.monotonic()
+    while True:
+        facts, busy = perceived(cell)
+        now = time.monotonic()
+        if facts != last:
+            last, since = facts, now
+        elif not busy and now - since >= QUIET_S:
+            return facts
+        if now > end:
+            return {**facts, "unsettled": f"still changing after {cell.sc.timeout_s:g} s"}
+        assert cell.tab is not None  # the runner observes only a cell with a page
+        cell.tab.settle(POLL_S, cell.frame)
+
+
+def perceived(cell: CellRun) -> tuple[dict[str, Any], bool]:
+    """(facts, busy): busy while the widget is in a passing state or the peer is talking."""
+    snap = cell.observe()  # the profile's reading: state by its rules, texts in its words
+    site, tab, server = cell.site_id, cell.tab, cell.h.server
+    assert tab is not None and server is not None  # the runner observes only a cell with a page
+    norm = Normaliser(site)
+    history = [h for h in snap.get("history") or [] if isinstance(h, dict)]
+    facts: dict[str, Any] = {
+        "present": bool(snap.get("present")),
+        "state": snap.get("state"),
+        "states": " → ".join(_runs([str(h.get("state")) for h in history])) or NONE,
+        "status": " → ".join(_runs([h.get("status") or NONE for h in history])) or NONE,
+        "tooltip": snap.get("tooltip") or "",
+        "other_text": _rest_of_text(snap),
+        "notice": bool(snap.get("notice")),
+        "fallback": bool(snap.get("fallback")),
+        "orb": _orb(snap.get("orb")),
+        "page": urlsplit(snap.get("url") or "").path or NONE,
+        "secure_context": snap.get("secure_context"),
+        "live_regions": snap.get("live_regions") or 0,
+        "getUserMedia": [_gum(c) for c in snap.get("gum") or []],
+        # Sorted: the widget's concurrent tasks (a failed fetch, "ready") log in whichever order
+        # they finish; which lines were logged is the fact, their interleaving is timing.
+        "console": sorted(norm(f"[{c.level}] {c.text}") for c in tab.console() if not _browser_own(c.frame_url)),
+    }
+    # Analytics events go out through their own queue, in order among themselves but racing the
+    # widget's other requests: two lists, each in a stable order.
+    log_ = server.request_log(site) if site else []
+    facts["api"] = [norm(_request(e)) for e in log_ if not e.get("event")]
+    facts["analytics"] = [norm(str(e["event"])) for e in log_ if e.get("event")]
+    if snap.get("browser_prompts") is not None:
+        facts["prompts"] = snap["browser_prompts"]
+    if snap.get("axe") is not None:
+        facts["axe"] = sorted(f"{v.get('id')} ({v.get('impact')})" for v in snap["axe"].get("violations") or [])
+    peer = snap.get("peer") or {}
+    if peer.get("offers") or peer.get("refused"):
+        facts["peer"] = _peer(peer, norm)
+    return facts, _peer_busy(peer) or facts["state"] in UNSETTLED_STATES
+
+
+def _peer_busy(report: dict[str, Any]) -> bool:
+    """Our realtime peer speaks first on every connection, then stops: until it has, the
+    session is still moving (whatever the widget shows meanwhile)."""
+    speaking = [str(e) for e in report.get("speaking") or []]
+    states = [s.get("state") if isinstance(s, dict) else s for s in report.get("states") or []]
+    if states and states[-1] == "connected" and not speaking:
+        return True
+    return speaking.count("output_audio_buffer.started") > speaking.count("output_audio_buffer.stopped")
+
+
+class Normaliser:
+    """Replaces what differs between runs of an unchanged build: ports, the cell's site id,
+    session and call ids, temporary paths."""
+
+    def __init__(self, site_id: str = ""):
+        self.site_id = site_id
+
+    def __call__(self, text: str) -> str:
+        if self.site_id:
+            text = text.replace(self.site_id, "<site>")
+        text = re.sub(r"\b(https?|wss?)://([^/\s:'\"]+):\d+", r"\1://\2", text)  # ephemeral ports
+        text = re.sub(r"\b(sess|call)_[0-9a-f]{6,}\b", r"\1_<id>", text)
+        text = re.sub(r"\bcell[0-9a-f]{12}\b", "<site>", text)
+        return re.sub(r"/tmp/[^\s'\"]*", "<tmp>", text)
+
+
+def _runs(items: list[str]) -> list[str]:
+    """Consecutive repeats once (the history notes a change of state or of status)."""
+    return [x for i, x in enumerate(items) if i == 0 or items[i - 1] != x]
+
+
+def _rest_of_text(snap: dict[str, Any]) -> str:
+    """The widget's visible text without its status and tooltip, which have their own facts: a
+    reworded status then changes one line of the snapshot, not two."""
+    text = snap.get("text") or ""
+    for part in (snap.get("tooltip"), snap.get("status")):
+        if part:
+            text = text.replace(part, " ", 1)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _orb(orb: Any) -> str:
+    if not isinstance(orb, dict):
+        return NONE
+    flags = [f for f in ("disabled", "focused") if orb.get(f)]
+    return f"<{orb.get('tag')}> {orb.get('name')!r}" + (f" ({', '.join(flags)})" if flags else "")
+
+
+def _gum(call: dict[str, Any]) -> str:
+    out = str(call.get("outcome"))
+    if call.get("message"):
+        out += f": {call['message']}"
+    out += " (with user activation)" if call.get("activation") else " (without user activation)"
+    return out + (" [injected]" if call.get("injected") else "")
+
+
+def _browser_own(url: str) -> bool:
+    # The browser's own favicon request: whether it is made depends on the browser's cache (the
+    # order cells ran in), not on the widget.
+    return urlsplit(url or "").path == "/favicon.ico"
+
+
+def _request(e: dict[str, Any]) -> str:
+    line = f"{e.get('method')} {e.get('endpoint')}"
+    if e.get("arguments") is not None:
+        line += f" arguments={_compact(e['arguments'])}"
+    return line
+
+
+def _compact(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _peer(report: dict[str, Any], norm: Normaliser) -> dict[str, Any]:
+    audio = report.get("audio") or {}
+    heard = "none" if not audio.get("frames") else "silence" if audio.get("rms", 0) < SILENCE_RMS else "sound"
+    states = [s.get("state") if isinstance(s, dict) else s for s in report.get("states") or []]
+    call = report.get("tool_call") or None
+    return {
+        "offers": report.get("offers") or 0,
+        "refused": [norm(str(r)) for r in report.get("refused") or []],
+        "states": " → ".join(_runs([str(s) for s in states])) or NONE,
+        "audio": heard,
+        "tool_call": call.get("name") if isinstance(call, dict) else NONE,
+        "tool_result": report.get("tool_result") is not None,
+    }
