@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -82,6 +83,7 @@ def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
                           capture_output=True, text=True, timeout=180, cwd=cwd, env={**os.environ, **(env or {})})
 
 
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed (scripts/setup.sh installs it)")
 def test_a_spec_that_cannot_be_fetched_is_one_line_and_exit_2(tmp_path: Path):
     env = {"SPELO_CACHE": str(tmp_path / "cache"), "npm_config_registry": "http://127.0.0.1:9/",
            "npm_config_fetch_retries": "0", "npm_config_cache": str(tmp_path / "npm-cache")}
