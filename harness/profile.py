@@ -43,6 +43,14 @@ def check_selector(value: str) -> str:
     return value
 
 
+def optional_selector(value: str | None) -> str | None:
+    return None if value is None else check_selector(value)
+
+
+def optional_regex(value: str | None) -> str | None:
+    return None if value is None else check_regex(value)
+
+
 def check_regex(value: str) -> str:
     try:
         re.compile(value)
@@ -56,7 +64,7 @@ class AttributeIs(Strict):
     value: str
     selector: str | None = None  # under the root; the root itself when unset
 
-    _sel = field_validator("selector")(lambda v: v if v is None else check_selector(v))
+    _sel = field_validator("selector")(optional_selector)
 
 
 class StateRule(Strict):
@@ -68,8 +76,8 @@ class StateRule(Strict):
     regex: str | None = None  # the widget's visible text matches this (JavaScript RegExp; keep to the common syntax)
     attribute: AttributeIs | None = None
 
-    _sel = field_validator("visible")(lambda v: v if v is None else check_selector(v))
-    _re = field_validator("regex")(lambda v: v if v is None else check_regex(v))
+    _sel = field_validator("visible")(optional_selector)
+    _re = field_validator("regex")(optional_regex)
 
     @model_validator(mode="after")
     def _one(self) -> "StateRule":

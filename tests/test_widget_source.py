@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -65,7 +66,7 @@ def test_a_cached_build_is_rechecked_before_use(tmp_path: Path, monkeypatch):
         fetch_widget("npm:@acme/voice@1.0.0")
 
 
-def test_specs_are_exact_versions_and_paths_win(tmp_path: Path):
+def test_specs_are_exact_versions_and_paths_win(tmp_path: Path, monkeypatch):
     assert parse_spec("npm:@elevenlabs/convai-widget-embed@0.5.4").exact == "@elevenlabs/convai-widget-embed@0.5.4"
     assert parse_spec("left-pad@1.3.0/index.js").path == "index.js"
     for bad in ("npm:left-pad@^1.3.0", "npm:left-pad", "left-pad@latest", "npm:@a/b@1.2"):
@@ -73,7 +74,7 @@ def test_specs_are_exact_versions_and_paths_win(tmp_path: Path):
             parse_spec(bad)
     assert not is_package_spec("build/spelo.js") and is_package_spec("left-pad@1.3.0")
     (tmp_path / "w@1.0.0").write_text("x")
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     assert not is_package_spec("w@1.0.0")  # an existing file is a file
 
 
@@ -82,6 +83,7 @@ def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
                           capture_output=True, text=True, timeout=180, cwd=cwd, env={**os.environ, **(env or {})})
 
 
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed (scripts/setup.sh installs it)")
 def test_a_spec_that_cannot_be_fetched_is_one_line_and_exit_2(tmp_path: Path):
     env = {"SPELO_CACHE": str(tmp_path / "cache"), "npm_config_registry": "http://127.0.0.1:9/",
            "npm_config_fetch_retries": "0", "npm_config_cache": str(tmp_path / "npm-cache")}
