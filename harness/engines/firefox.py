@@ -108,6 +108,10 @@ class FirefoxEngine(PlaywrightEngine):
             prefs["permissions.default.microphone"] = 1
         elif situation.permission == "denied":
             prefs["permissions.default.microphone"] = 2
+        elif situation.policy_block:
+            # The policy answers the request; media.navigator.permission.disabled (the visitor's
+            # Allow) would skip the permission check and hand a stream to a build that asks anyway.
+            pass
         elif situation.prompt_answer == "allow":
             prefs["media.navigator.permission.disabled"] = True
         elif situation.prompt_answer == "block":
