@@ -17,8 +17,11 @@ APT_PACKAGES=(
   xvfb xauth            # a display for WebKitGTK, which has no headless mode
   iproute2              # ip: the sealed network namespace of a run
   fonts-dejavu-core     # readable text in screenshots
-  npm                   # npm's own client fetches third-party widget builds (--widget npm:NAME@X.Y.Z) with their integrity check
 )
+# npm's own client fetches third-party widget builds (--widget npm:NAME@X.Y.Z) with their
+# integrity check. Debian's npm only where no npm is there: a machine with another Node.js
+# (nodesource's, say) already has its npm, and Debian's package would conflict with that nodejs.
+command -v npm > /dev/null || APT_PACKAGES+=(npm)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
