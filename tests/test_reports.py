@@ -141,6 +141,25 @@ def test_merge_joins_shards_and_finds_their_screenshots(run_cli, tmp_path: Path)
     assert ET.parse(tmp_path / "merged" / "junit.xml").getroot().get("tests") == "7"
 
 
+def test_merge_keeps_an_engine_no_shard_ran_named_with_its_reasons(tmp_path: Path):
+    from harness.merge import merge, read
+
+    every = make_results(tmp_path / "a")
+    a = shard(tmp_path, "a", [r for r in every if r.engine != "webkit"],
+              {"engines_not_run": {"webkit": "no PyGObject"}})
+    b = shard(tmp_path, "b", [r for r in every if r.engine == "chromium"],
+              {"engines_not_run": {"firefox": "not installed", "webkit": "no display"}})
+    c = shard(tmp_path, "c", [Result(scenario="solo", engine="chromium", outcome="pass")],
+              {"engines_not_run": {"webkit": "no PyGObject"}})
+    _, meta, _ = merge([read(a), read(b), read(c)])
+    # firefox ran cells in shard a: the merged run has it; webkit ran nowhere: it stays named
+    assert meta["engines_not_run"] == {"webkit": f"{a}, {c}: no PyGObject | {b}: no display"}
+    _, same, _ = merge([read(a), read(c)])
+    assert same["engines_not_run"] == {"webkit": "no PyGObject"}
+    _, ran, _ = merge([read(b), read(shard(tmp_path, "d", every[:1] + [every[4]]))])  # d ran a webkit cell
+    assert ran["engines_not_run"] == {"firefox": "not installed"}
+
+
 def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     good = make_results(tmp_path / "g")
     ok = shard(tmp_path, "ok", good[:2])
