@@ -244,3 +244,18 @@ def test_html_report_grid_detail_screenshot_and_filter(chromium_page, tmp_path: 
     assert page.locator("section#cell-allow-chromium").is_hidden()
     assert page.locator("section#cell-blocked-chromium").is_visible()
     assert errors == []
+
+
+def test_html_report_names_the_engines_that_did_not_run_and_why(chromium_page, tmp_path: Path):
+    results = [r for r in make_results(tmp_path) if r.engine != "webkit"]
+    why = "PyGObject (gi) is not importable by /usr/bin/python3"
+    report = write_html(tmp_path / "report.html", results, {"seal": "sealed", "engines_not_run": {"webkit": why}})
+    page = chromium_page
+    page.goto(report.as_uri())
+    notice = page.get_by_role("list", name="engines not run")
+    assert notice.is_visible() and notice.inner_text() == f"NOT RUN: webkit: {why}"
+    assert page.locator(".engine-card.not-run").inner_text().startswith("webkit not run")
+    assert page.locator("table.grid th[data-col='webkit']").count() == 0  # no column: said above instead
+    plain = write_html(tmp_path / "all.html", results, {"seal": "sealed"})
+    page.goto(plain.as_uri())
+    assert page.get_by_role("list", name="engines not run").count() == 0
