@@ -8,10 +8,14 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import paths
 from harness.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from harness.widget_build import check_widget
+
+if TYPE_CHECKING:
+    from harness.origins import Network
 
 SCREENSHOTS = ("each", "end", "failure")
 
@@ -119,9 +123,8 @@ def run_matrix(request: RunRequest) -> int:
     # namespace with only lo, so all test traffic, WebRTC included, stays on loopback.
     from harness import sandbox
 
-    status = sandbox.seal_for(request.connect)  # not with --connect (see there)
-    print(f"spelo-harness: {status}" + ("" if status == sandbox.SEALED else
-          " — WARNING: WebRTC may use the machine's outside interface"), file=sys.stderr, flush=True)
+    status = sandbox.seal_for(request.connect, _network(request))  # not with --connect (see there)
+    print(f"spelo-harness: {sandbox.status_line(status)}", file=sys.stderr, flush=True)
     # pytest in a child process: Ctrl-C and SIGTERM reach it as its interrupt (it closes the
     # browsers and writes the results), and whatever the run leaves is killed (harness/reaper.py).
     from harness import reaper
@@ -133,3 +136,12 @@ def run_matrix(request: RunRequest) -> int:
     if code == 4:  # pytest's usage error (e.g. --browser names an engine that cannot run), said on stderr
         return EXIT_USAGE
     return EXIT_OK if code == 0 else EXIT_FAILED
+
+
+def _network(request: RunRequest) -> Network | None:
+    """The run's network with --connect (checked by check() already), for the seal's status."""
+    if not request.connect:
+        return None
+    from harness.engines.remote import network
+
+    return network(request.connect, request.listen)

@@ -5,6 +5,7 @@ The same cell (scenario, engine) in two files is accepted when both have the sam
 a file given twice by a glob; the first file's result is kept), and refused when the outcomes
 differ, since picking one would hide the other's verdict. Screenshot and trace paths are looked
 up next to the file each result came from, so the merged report still shows them.
+An engine a shard could not run and no shard ran a cell of stays named (meta engines_not_run).
 Exit codes: 0 merged, 2 bad input (one line naming the file and what is wrong).
 """
 from __future__ import annotations
@@ -91,4 +92,21 @@ def merge_meta(files: list[tuple[Path, list[Result], dict[str, Any]]], results: 
     return {"launches": launches, "versions": {e: " | ".join(v) for e, v in versions.items()},
             "widget": joined("widget"), "seal": joined("seal"),
             "exitstatus": 0 if all(r.ok for r in results) else 1,
+            "engines_not_run": engines_not_run(files, results),
             "merged_from": [str(p) for p, _, _ in files]}
+
+
+def engines_not_run(files: list[tuple[Path, list[Result], dict[str, Any]]], results: list[Result]) -> dict[str, str]:
+    """engine -> why, for an engine some shard could not run and no shard ran a cell of: it stays
+    named in the merged run (the grid and the gate read it), not lost in the join. The reasons of
+    the shards that recorded one, each once; the file is named where they differ."""
+    ran = {r.engine for r in results if r.outcome != "skipped"}
+    why: dict[str, dict[str, list[str]]] = {}  # engine -> reason -> files
+    for path, _, m in files:
+        found = m.get("engines_not_run")
+        for engine, reason in (found.items() if isinstance(found, dict) else ()):
+            if str(engine) not in ran:
+                why.setdefault(str(engine), {}).setdefault(str(reason), []).append(str(path))
+    return {e: next(iter(reasons)) if len(reasons) == 1
+            else " | ".join(f"{', '.join(paths)}: {reason}" for reason, paths in reasons.items())
+            for e, reasons in sorted(why.items())}

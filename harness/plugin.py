@@ -85,20 +85,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    # The seal first, while the process has one thread: everything the run starts (server, peer,
+    # The seal before anything else that starts a thread: everything the run starts (server, peer,
     # Playwright's driver, browsers, xdist workers) inherits the namespace. Whether to seal or
-    # not (--spelo-connect) is sandbox.seal_for's decision, the same as the CLI's.
+    # not (--spelo-connect) is sandbox.seal_for's decision, the same as the CLI's; with a server
+    # there is no seal, and the run's network (checked first) words its status.
     connect = config.getoption("--spelo-connect")
-    if not config.getoption("--spelo-no-seal") and not hasattr(config, "workerinput"):
-        sandbox.seal_for(connect)
-    if connect and not hasattr(config, "workerinput"):
+    net = None
+    if connect and not hasattr(config, "workerinput"):  # no seal with it: threads do not matter here
         from harness.engines.remote import check_endpoint, network
 
         try:
             check_endpoint(connect)
-            network(connect, config.getoption("--spelo-listen"))
+            net = network(connect, config.getoption("--spelo-listen"))
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
+    if not config.getoption("--spelo-no-seal") and not hasattr(config, "workerinput"):
+        sandbox.seal_for(connect, net)
     if config.getoption("--spelo-against"):  # a bad baseline: one line, before any cell
         from harness.snapshot import SnapshotError, loaded
 
@@ -127,8 +129,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    status = sandbox.seal_status()
-    return f"spelo: {status}" + ("" if status == sandbox.SEALED else "  (WARNING: WebRTC may leave loopback)")
+    return f"spelo: {sandbox.status_line(sandbox.seal_status())}"
 
 
 # -- collection: scenario files → items --------------------------------------------------------------

@@ -173,7 +173,7 @@ class SpeloState:
 
         terminalreporter.write_line("")
         terminalreporter.write(render_grid(record.results, record.versions, record.launches, not_run=self.not_run))
-        terminalreporter.write_line(sandbox.seal_status())
+        terminalreporter.write_line(sandbox.status_line(sandbox.seal_status()))
         if record.path:
             terminalreporter.write_line(f"results: {record.path}")
         for kind, report in record.reports.items():

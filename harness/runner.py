@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from harness import paths
 from harness.engines import get_engine, remote
@@ -27,6 +27,7 @@ from harness.server import FixtureServer
 
 log = logging.getLogger("spelo.runner")
 POLL_S = 0.05
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -53,23 +54,36 @@ class Harness:
 
     def __init__(self, options: RunOptions):
         self.options = options
-        self.server: FixtureServer | None = None
-        self.pool: EnginePool | None = None
-        self.env: RunEnv | None = None
+        self._server: FixtureServer | None = None
+        self._pool: EnginePool | None = None
+        self._env: RunEnv | None = None
+
+    # Made by start(); a harness not started has none of them, and asking for one is a bug.
+    @property
+    def server(self) -> FixtureServer:
+        return _started(self._server, "the harness's server (Harness.start())")
+
+    @property
+    def pool(self) -> EnginePool:
+        return _started(self._pool, "the harness's engine pool (Harness.start())")
+
+    @property
+    def env(self) -> RunEnv:
+        return _started(self._env, "the harness's RunEnv (Harness.start())")
 
     def start(self) -> "Harness":
         out = Path(self.options.output_dir)
         out.mkdir(parents=True, exist_ok=True)
         network = remote.network(self.options.connect, self.options.listen)
-        self.server = FixtureServer(widget=self.options.widget, network=network,
-                                    embed=self.options.profile.embed)
-        origins = self.server.start()
-        self.env = RunEnv(origins=origins, mapped_hosts=network.mapped_hosts(), ca_pem=self.server.ca.ca_pem,
-                          leaf_spki_sha256=self.server.ca.leaf_spki_sha256(), output_dir=out,
-                          headed=self.options.headed,
-                          slowmo_ms=self.options.slowmo_ms, trace=self.options.trace,
-                          connect=self.options.connect)
-        self.pool = EnginePool(self.env)
+        server = self._server = FixtureServer(widget=self.options.widget, network=network,
+                                              embed=self.options.profile.embed)
+        origins = server.start()
+        self._env = RunEnv(origins=origins, mapped_hosts=network.mapped_hosts(), ca_pem=server.ca.ca_pem,
+                           leaf_spki_sha256=server.ca.leaf_spki_sha256(), output_dir=out,
+                           headed=self.options.headed,
+                           slowmo_ms=self.options.slowmo_ms, trace=self.options.trace,
+                           connect=self.options.connect)
+        self._pool = EnginePool(self._env)
         return self
 
     def close(self) -> None:
@@ -78,14 +92,14 @@ class Harness:
         # Every step even when one before failed (an interrupt may have taken Playwright's driver
         # first): the server, and with it the run's CA folder, must always go.
         try:
-            if self.pool is not None:
-                self.pool.close()
+            if self._pool is not None:
+                self._pool.close()
         finally:
             try:
                 stop_playwright()
             finally:
-                if self.server is not None:
-                    self.server.stop()
+                if self._server is not None:
+                    self._server.stop()
 
     def __enter__(self) -> "Harness":
         return self.start()
@@ -95,6 +109,12 @@ class Harness:
 
     def run_cell(self, scenario: Scenario, engine: str) -> Result:
         return CellRun(self, scenario, engine).run()
+
+
+def _started(part: _T | None, what: str) -> _T:
+    if part is None:
+        raise RuntimeError(f"{what} asked for before it was made (a bug of the caller)")
+    return part
 
 
 class CellRun:
@@ -107,11 +127,16 @@ class CellRun:
         self.dir = Path(harness.options.output_dir) / "cells" / cell_slug(scenario.id, engine)
         self.result = Result(scenario=scenario.id, engine=engine, outcome="fail", title=scenario.title,
                              source=scenario.source, artifacts=str(self.dir))
-        self.tab: Tab | None = None
+        self._tab: Tab | None = None  # the cell's page, once the browser gave one (see tab)
         self.site_id = ""
         self.axe: dict[str, Any] | None = None
         self.clock = PhaseClock()
         self.deferred: StepFailed | None = None  # an expect step that failed in a snapshot run
+
+    @property
+    def tab(self) -> Tab:
+        """The cell's page: the steps and probes run only after run() got it from the browser."""
+        return _started(self._tab, "the cell's tab (CellRun.run())")
 
     # -- the cell ----------------------------------------------------------------------------
     def run(self) -> Result:
@@ -141,7 +166,7 @@ class CellRun:
             self.clock.phases["launch" if sum(self.h.pool.launches.values()) > launches else "reuse"] = \
                 self.clock.phases.pop("browser")
             with self.clock.phase("context"):
-                self.tab = eng.new_tab(browser, situation, env)  # what pool.new_tab does, timed apart
+                self._tab = eng.new_tab(browser, situation, env)  # what pool.new_tab does, timed apart
             r.engine_version = self.h.pool.versions.get(self.engine, "")
             self._run_steps()
         except Unsupported as e:
@@ -155,7 +180,7 @@ class CellRun:
             log.exception("cell %s crashed", r.cell_id)
             r.outcome, r.reason = "fail", f"harness error: {type(e).__name__}: {e}"
         finally:
-            if self.h.options.observe and self.tab is not None:
+            if self.h.options.observe and self._tab is not None:
                 from harness.observe import safely_at_rest
 
                 with self.clock.phase("observe at rest"):
@@ -243,7 +268,7 @@ class CellRun:
             self.tab.press("", step.key, self.frame)
         elif step.axe:
             try:
-                self.axe = run_axe(self.tab, self.frame, self.profile.root, self._deadline())  # type: ignore[arg-type]  # set before any step
+                self.axe = run_axe(self.tab, self.frame, self.profile.root, self._deadline())
             except (TimeoutError, RuntimeError) as e:
                 raise StepFailed(str(e)) from None
         elif step.reload:
@@ -351,7 +376,7 @@ class CellRun:
 
     def _collect(self) -> None:
         r = self.result
-        if self.tab is None:
+        if self._tab is None:
             return
         try:
             r.console = [f"[{c.level}] {c.text}" for c in self.tab.console()]

@@ -22,9 +22,14 @@ import os
 import socket
 import struct
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.origins import Network
 
 MARKER = "SPELO_SEALED"
 SEALED = "sealed: network namespace with only lo"
+ANOTHER_HOST = "NOT sealed: the browsers are on another host"  # --connect to a server elsewhere
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 SIOCGIFFLAGS, SIOCSIFFLAGS = 0x8913, 0x8914
@@ -45,11 +50,27 @@ def seal_status() -> str:
     return _status or f"NOT sealed: interfaces {', '.join(interfaces())} are reachable"
 
 
-def seal_for(connect: str | None) -> str:
+def seal_for(connect: str | None, network: Network | None = None) -> str:
     """The one seal-or-not decision (the CLI's and the plugin's): sealed, unless the browsers come
     from a Playwright server (--connect): they run under that server, outside any namespace we
-    enter, and a seal would only hide the fixture server from them."""
-    return seal_status() if connect else seal()
+    enter, and a seal would only hide the fixture server from them. `network` is the run's
+    (remote.network): when it reaches another host, the status says so instead of the interfaces."""
+    global _status
+    if not connect:
+        return seal()
+    if network is not None and not network.local:
+        _status = (f"{ANOTHER_HOST} ({', '.join(network.browser_hosts) or 'its address'}); test traffic "
+                   f"goes between this machine's {network.address} and that host's address")
+    return seal_status()
+
+
+def status_line(status: str) -> str:
+    """The status as the run's header says it, with the warning where it holds: browsers on this
+    machine outside a seal may send WebRTC over its outside interface. Not for browsers on another
+    host: the peer here talks to that host's address only (origins.Network.accepts_candidate)."""
+    if status == SEALED or status.startswith(ANOTHER_HOST):
+        return status
+    return f"{status} — WARNING: WebRTC may use the machine's outside interface"
 
 
 def seal() -> str:

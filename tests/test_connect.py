@@ -227,6 +227,11 @@ def test_cells_pass_with_the_browsers_on_another_host(tmp_path):
         done, endpoint = run_across(harness_host, browser_host, out, "--browser", "chromium", "--browser", "firefox",
                                     "-k", TWO_HOST_CELLS, "--workers", "2")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-3000:]
+    # not sealed, for the true reason: the browsers are on the other host (no local WebRTC warning)
+    seal = (f"NOT sealed: the browsers are on another host ({BROWSER_ADDRESS}); test traffic goes between "
+            f"this machine's {HARNESS_ADDRESS} and that host's address")
+    assert f"spelo-harness: {seal}\n" in done.stderr and "WARNING" not in done.stderr, done.stderr[-2000:]
+    assert json.loads((out / "results.json").read_text(encoding="utf-8"))["meta"]["seal"] == seal
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))["results"]
     grid = {(r["scenario"], r["engine"]): r for r in data}
     outcomes = {cell: r["outcome"] for cell, r in grid.items()}

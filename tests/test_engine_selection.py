@@ -2,7 +2,7 @@
 `SPELO_WEBKIT_PYTHON=/nonexistent spelo-harness run --browser webkit -k blocked` printed
 "3 cells: 3 skipped" and exited 0. Now an engine named with --browser that cannot run stops the
 run before any cell with one line and exit 2 (pytest: a usage error); a run of all engines leaves
-the unusable ones out and names them in the grid and in results.json."""
+the unusable ones out and names them in the grid and in results.json. repro --browser does as run."""
 from __future__ import annotations
 
 import json
@@ -30,6 +30,14 @@ def test_run_stops_when_a_named_engine_cannot_run(tmp_path):
     assert f"--browser webkit: not usable here: {WHY}" in out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "out" / "results.json").exists()  # no cell ran
+
+
+def test_repro_stops_when_its_engine_cannot_run(tmp_path):
+    out = run(tmp_path, "-m", "harness.cli", "repro", "blocked-prompt", "--browser", "webkit",
+              "--output", str(tmp_path / "out"))
+    assert out.returncode == 2, out.stdout[-2000:] + out.stderr[-2000:]
+    assert out.stderr == f"spelo-harness: --browser webkit: not usable here: {WHY}\n"
+    assert out.stdout == "" and not (tmp_path / "out").exists()  # stopped before the harness started
 
 
 def test_pytest_plugin_says_it_as_a_usage_error(tmp_path):

@@ -370,3 +370,21 @@ def test_browser_firefox_session(server, playwright):
     assert report["audio"]["rms"] > 0.01 and report["tool_result"] is not None
     assert all(a in ("127.0.0.1", "::1") for a in report["candidates"]["offer"]), report["candidates"]
 
+
+
+def test_meter_reads_a_frame_that_is_not_s16():
+    """A float frame (what a decoder other than aiortc's Opus gives) is converted, not an error:
+    PyAV's AudioFrame has no reformat, so the meter goes through an AudioResampler."""
+    import array
+
+    import av
+    from harness.server.peer_media import AudioMeter
+
+    frame = av.AudioFrame(format="flt", layout="mono", samples=960)
+    frame.sample_rate = 48000
+    frame.planes[0].update(array.array("f", [0.5] * 960).tobytes())
+    meter = AudioMeter()
+    meter.add(frame)
+    got = meter.snapshot()
+    assert got["frames"] == 1 and got["seconds"] == 0.02
+    assert abs(got["rms"] - 0.5) < 0.001 and abs(got["peak"] - 0.5) < 0.001

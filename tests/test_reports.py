@@ -141,6 +141,25 @@ def test_merge_joins_shards_and_finds_their_screenshots(run_cli, tmp_path: Path)
     assert ET.parse(tmp_path / "merged" / "junit.xml").getroot().get("tests") == "7"
 
 
+def test_merge_keeps_an_engine_no_shard_ran_named_with_its_reasons(tmp_path: Path):
+    from harness.merge import merge, read
+
+    every = make_results(tmp_path / "a")
+    a = shard(tmp_path, "a", [r for r in every if r.engine != "webkit"],
+              {"engines_not_run": {"webkit": "no PyGObject"}})
+    b = shard(tmp_path, "b", [r for r in every if r.engine == "chromium"],
+              {"engines_not_run": {"firefox": "not installed", "webkit": "no display"}})
+    c = shard(tmp_path, "c", [Result(scenario="solo", engine="chromium", outcome="pass")],
+              {"engines_not_run": {"webkit": "no PyGObject"}})
+    _, meta, _ = merge([read(a), read(b), read(c)])
+    # firefox ran cells in shard a: the merged run has it; webkit ran nowhere: it stays named
+    assert meta["engines_not_run"] == {"webkit": f"{a}, {c}: no PyGObject | {b}: no display"}
+    _, same, _ = merge([read(a), read(c)])
+    assert same["engines_not_run"] == {"webkit": "no PyGObject"}
+    _, ran, _ = merge([read(b), read(shard(tmp_path, "d", every[:1] + [every[4]]))])  # d ran a webkit cell
+    assert ran["engines_not_run"] == {"firefox": "not installed"}
+
+
 def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     good = make_results(tmp_path / "g")
     ok = shard(tmp_path, "ok", good[:2])
@@ -225,3 +244,18 @@ def test_html_report_grid_detail_screenshot_and_filter(chromium_page, tmp_path: 
     assert page.locator("section#cell-allow-chromium").is_hidden()
     assert page.locator("section#cell-blocked-chromium").is_visible()
     assert errors == []
+
+
+def test_html_report_names_the_engines_that_did_not_run_and_why(chromium_page, tmp_path: Path):
+    results = [r for r in make_results(tmp_path) if r.engine != "webkit"]
+    why = "PyGObject (gi) is not importable by /usr/bin/python3"
+    report = write_html(tmp_path / "report.html", results, {"seal": "sealed", "engines_not_run": {"webkit": why}})
+    page = chromium_page
+    page.goto(report.as_uri())
+    notice = page.get_by_role("list", name="engines not run")
+    assert notice.is_visible() and notice.inner_text() == f"NOT RUN: webkit: {why}"
+    assert page.locator(".engine-card.not-run").inner_text().startswith("webkit not run")
+    assert page.locator("table.grid th[data-col='webkit']").count() == 0  # no column: said above instead
+    plain = write_html(tmp_path / "all.html", results, {"seal": "sealed"})
+    page.goto(plain.as_uri())
+    assert page.get_by_role("list", name="engines not run").count() == 0

@@ -113,3 +113,24 @@ def test_usage_without_a_command():
 def test_status_line_outside():
     status = sandbox.seal_status()
     assert status == sandbox.SEALED or status.startswith("NOT sealed")
+
+
+def test_with_browsers_on_another_host_the_status_says_so_without_the_local_warning(monkeypatch):
+    """--connect to a server elsewhere: not sealed, and the reason is the other host (where the
+    peer here sends only), not this machine's outside interface."""
+    from harness.origins import Network
+
+    monkeypatch.setattr(sandbox, "_status", None)  # restored after the test: the module's one status
+    monkeypatch.setattr(sandbox, "interfaces", lambda: ["eth0", "lo"])  # as a run that reaches another host
+    elsewhere = Network("10.7.0.1", ("10.7.0.2",))
+    status = sandbox.seal_for("ws://10.7.0.2:3000/", elsewhere)
+    assert status == ("NOT sealed: the browsers are on another host (10.7.0.2); test traffic goes between "
+                      "this machine's 10.7.0.1 and that host's address")
+    assert sandbox.seal_status() == status  # what results.json and the report headers read
+    assert sandbox.status_line(status) == status  # no WebRTC warning about this machine
+
+    monkeypatch.setattr(sandbox, "_status", None)
+    here = sandbox.seal_for("ws://127.0.0.1:3000/", Network())  # a server on this machine: its browsers are here
+    assert here == "NOT sealed: interfaces eth0, lo are reachable"
+    assert sandbox.status_line(here).endswith("WARNING: WebRTC may use the machine's outside interface")
+    assert sandbox.status_line(sandbox.SEALED) == sandbox.SEALED

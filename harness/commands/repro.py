@@ -38,6 +38,7 @@ def register(sub) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from harness.engines.usable import engines_not_run
     from harness.profile import REFERENCE, load_profile
     from harness.runner import Harness, RunOptions
     from harness.scenarios import load_all
@@ -50,6 +51,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"no scenario {args.scenario!r}" + (f"; did you mean {', '.join(near)}?" if near else ""))
     if args.browser not in scenario.engines:
         raise UsageError(f"{args.scenario} does not run in {args.browser} (engines: {', '.join(scenario.engines)})")
+    # As run --browser: an engine that cannot run here stops with why (exit 2), not a skipped cell.
+    engines_not_run([args.browser])
     widget = check_widget(args.widget, args.output) or paths.REFERENCE_WIDGET
 
     print(f"repro: {sandbox.seal()}")

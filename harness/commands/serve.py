@@ -30,7 +30,6 @@ def main(args: argparse.Namespace) -> int:
     try:
         site = server.new_site(site_id="demoshop1")
         ca = server.ca
-        assert ca is not None, "start() makes the run's CA"
         print(f"Fixture server on {LOOPBACK} (http port %d, https port %d). Site id: %s" % (om.http_port, om.https_port, site.site_id))
         for name, origin in om.all().items():
             print(f"  {name:14} {om.page_url(name, 'top', '/index.html', site.site_id)}")

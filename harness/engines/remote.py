@@ -64,9 +64,12 @@ def launch(browser_type, env: RunEnv, options: dict[str, Any], verify: Callable[
     returns why it is missing (the cell is then skipped with that reason). The local executable
     path is sent first; where the server has no file there, it is asked for its own build of the
     engine instead."""
-    key = (browser_type.name, env.connect)
+    endpoint = env.connect
+    if endpoint is None:  # the engines call this only with --connect
+        raise ValueError("remote.launch needs env.connect, the server's ws:// endpoint")
+    key = (browser_type.name, endpoint)
     if key in _dropped:
-        raise Unsupported(dropped_reason(env.connect))
+        raise Unsupported(dropped_reason(endpoint))
     options = {k: v for k, v in options.items() if v is not None}
     ours = options.get("executablePath")
     try:
@@ -78,13 +81,13 @@ def launch(browser_type, env: RunEnv, options: dict[str, Any], verify: Callable[
             try:
                 browser = _connect(browser_type, env, own)
             except PlaywrightError as e2:
-                raise RemoteError(_failed(browser_type.name, env.connect, e2)) from None
+                raise RemoteError(_failed(browser_type.name, endpoint, e2)) from None
         elif ours and (missing or "Cannot find Firefox installation" in str(e)):
             # It looked for a browser of its own although we named ours: it dropped our options.
             _dropped.add(key)
-            raise Unsupported(dropped_reason(env.connect)) from None
+            raise Unsupported(dropped_reason(endpoint)) from None
         else:
-            raise RemoteError(_failed(browser_type.name, env.connect, e)) from None
+            raise RemoteError(_failed(browser_type.name, endpoint, e)) from None
     try:
         arrived = verify(browser)
     except BaseException:
@@ -93,15 +96,15 @@ def launch(browser_type, env: RunEnv, options: dict[str, Any], verify: Callable[
     if not arrived:
         _close(browser)
         _dropped.add(key)
-        raise Unsupported(dropped_reason(env.connect))
+        raise Unsupported(dropped_reason(endpoint))
     try:
-        missing = needs(browser) if needs else None
+        lacking = needs(browser) if needs else None
     except BaseException:
         _close(browser)
         raise
-    if missing:
+    if lacking:
         _close(browser)
-        raise Unsupported(missing)
+        raise Unsupported(lacking)
     return browser
 
 

@@ -41,7 +41,7 @@ def render(results: list[Result], meta: dict[str, Any], base: Path) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
         _header(results, meta, engines, shots),
-        "<main>", _counts(results), _filters(results, engines),
+        "<main>", _not_run(meta), _counts(results), _filters(results, engines),
         '<p id="nomatch" class="none-note" hidden>No cell matches these filters.</p>', _grid(results, engines),
         '<h2 id="details">Cells in detail</h2>',
         *(render_cell(r, shots, base) for r in results),
@@ -63,6 +63,9 @@ def _header(results: list[Result], meta: dict[str, Any], engines: list[str], sho
         sources = sorted({r.engine_source for r in results if r.engine == e and r.engine_source})
         cards.append(f'<div class="engine-card"><b>{escape(e)}</b> {escape(str(version) or "version unknown")}'
                      f'<br><span class="sub">{escape(", ".join(sources) or "not started")}</span></div>')
+    for e in not_run(meta):
+        cards.append(f'<div class="engine-card not-run"><b>{escape(e)}</b> not run<br>'
+                     f'<span class="sub">see the reason below</span></div>')
     seal = str(meta.get("seal") or "unknown")
     seal_cls = "seal-ok" if seal.startswith("sealed") else "seal-bad"
     launches = meta.get("launches") or {}
@@ -80,6 +83,19 @@ def _header(results: list[Result], meta: dict[str, Any], engines: list[str], sho
     made = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     return (f'<header class="top"><h1>Spelo widget matrix</h1><div class="sub">report written {escape(made)}</div>'
             f'<div class="engines">{"".join(cards)}</div><dl class="meta">{facts}</dl></header>')
+
+
+def not_run(meta: dict[str, Any]) -> dict[str, str]:
+    """engine -> why it did not run (meta engines_not_run, as the run or the merge recorded it)."""
+    found = meta.get("engines_not_run")
+    return {str(e): str(why) for e, why in found.items()} if isinstance(found, dict) else {}
+
+
+def _not_run(meta: dict[str, Any]) -> str:
+    """The engines left out of the run, with why: they have no column in the grid, so they are
+    said above it (as the terminal grid's NOT RUN lines), never only missing."""
+    lines = "".join(f'<li><b>NOT RUN: {escape(e)}</b>: {escape(why)}</li>' for e, why in not_run(meta).items())
+    return f'<ul class="not-run-list" aria-label="engines not run">{lines}</ul>' if lines else ""
 
 
 def _shots_note(shots: ShotStore) -> str:

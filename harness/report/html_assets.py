@@ -21,6 +21,9 @@ main { padding: 16px 28px 60px; max-width: 1500px; }
 .engines { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0 4px; }
 .engine-card { background: #2c3a47; border-radius: 6px; padding: 6px 12px; font-size: 13px; }
 .engine-card b { font-size: 14px; }
+.engine-card.not-run { background: #5c2b2b; }
+.not-run-list { list-style: none; margin: 4px 0 12px; padding: 8px 12px; border-left: 4px solid var(--fail);
+  background: var(--fail-bg); color: var(--fail); }
 .meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 10px 0 0;
   font-size: 13px; }
 .meta dt { color: #c3ccd6; }

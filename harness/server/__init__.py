@@ -59,7 +59,7 @@ class FixtureServer:
         self.idle_timeout_s = idle_timeout_s
         self.widget = Path(widget)
         self.sites = SiteRegistry()
-        self.ca: RunCA | None = None
+        self._ca: RunCA | None = None  # made by start(), removed by stop() (see ca)
         self.origins: OriginMap | None = None
         self.sessions = Sessions()  # issued by the API's /token, accepted by the peer
         self.limiter = RateLimiter()  # the API's documented rate limits (tests swap its clock)
@@ -68,13 +68,19 @@ class FixtureServer:
         self.extensions: list[Any] = [self.peer]
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
+
+    @property
+    def ca(self) -> RunCA:
+        """The run's certificate authority: it exists from start() until stop()."""
+        if self._ca is None:
+            raise RuntimeError("the fixture server's CA is made by start(), not called yet")
+        return self._ca
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OriginMap:
         if not self.widget.is_file():
             raise FileNotFoundError(f"widget build not found: {self.widget}")
-        self.ca = RunCA(TLS_HOSTS)
+        self._ca = RunCA(TLS_HOSTS)
         ready = threading.Event()
         failure: list[BaseException] = []
 
@@ -83,7 +89,7 @@ class FixtureServer:
             self._loop = loop
             asyncio.set_event_loop(loop)
             try:
-                loop.run_until_complete(self._start_sites())
+                runner = loop.run_until_complete(self._start_sites())
             except BaseException as e:  # noqa: BLE001 (handed to the starting thread, which reports it)
                 failure.append(e)
                 ready.set()
@@ -91,7 +97,7 @@ class FixtureServer:
             ready.set()
             loop.run_forever()
             loop.run_until_complete(self._close_extensions())
-            loop.run_until_complete(self._runner.cleanup())
+            loop.run_until_complete(runner.cleanup())
             loop.close()
 
         self._thread = threading.Thread(target=serve, name="spelo-fixture-server", daemon=True)
@@ -120,21 +126,22 @@ class FixtureServer:
         site = self.sites.get(site_id)
         return dict(site.config) if site else {}
 
-    async def _start_sites(self) -> None:
-        self._runner = web.AppRunner(
+    async def _start_sites(self) -> web.AppRunner:
+        runner = web.AppRunner(
             self.app(), access_log=None, handler_cancellation=True,
             # idle: no whole head in time; lingering: the unread rest of a body after the answer
             keepalive_timeout=self.idle_timeout_s, lingering_time=self.idle_timeout_s)
-        await self._runner.setup()
+        await runner.setup()
         # A deep accept queue: with a busy CPU a burst of connections (many cells, or the hostile
         # test's 200 at once) outruns the accept loop, and past the default 128 the kernel drops
         # the handshakes it cannot queue.
         address = self.network.address
-        http = web.TCPSite(self._runner, address, 0, backlog=BACKLOG)
-        https = web.TCPSite(self._runner, address, 0, ssl_context=self.ca.server_context(), backlog=BACKLOG)
+        http = web.TCPSite(runner, address, 0, backlog=BACKLOG)
+        https = web.TCPSite(runner, address, 0, ssl_context=self.ca.server_context(), backlog=BACKLOG)
         await http.start()
         await https.start()
         self.origins = OriginMap(http_port=_port(http), https_port=_port(https), address=address)
+        return runner
 
     async def _close_extensions(self) -> None:
         for ext in self.extensions:
@@ -149,8 +156,8 @@ class FixtureServer:
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(10)
-        if self.ca is not None:
-            self.ca.remove()
+        if self._ca is not None:
+            self._ca.remove()
 
     def __enter__(self) -> "FixtureServer":
         self.start()
@@ -168,8 +175,13 @@ class FixtureServer:
 
     def submit(self, coro) -> Any:
         """Run a coroutine on the server's loop and wait for its result (for the peer)."""
+        if self._loop is None:
+            raise RuntimeError("the fixture server is not started")
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
 
 def _port(site: web.TCPSite) -> int:
-    return site._server.sockets[0].getsockname()[1]  # the ephemeral port the OS chose
+    server = site._server  # aiohttp's listening server, there once the site started
+    if not isinstance(server, asyncio.Server):
+        raise RuntimeError(f"{site.name} is not listening")
+    return server.sockets[0].getsockname()[1]  # the ephemeral port the OS chose

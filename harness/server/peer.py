@@ -23,7 +23,8 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable
+from types import ModuleType
+from typing import Any, Callable, NoReturn
 
 from aiohttp import web
 
@@ -80,7 +81,7 @@ class RealtimePeer:
         self._changed = threading.Condition(self._lock)
         self._live: set = set()          # RTCPeerConnections not yet closed
         self._tasks: set[asyncio.Task] = set()
-        self._media = None               # harness.server.peer_media, imported on the first offer
+        self._media: ModuleType | None = None  # harness.server.peer_media, imported on the first offer
 
     def routes(self) -> list[web.RouteDef]:
         return [web.options("/v1/realtime", self.preflight), web.post("/v1/realtime", self.offer)]
@@ -160,7 +161,7 @@ class RealtimePeer:
             opts = copy.deepcopy(self._options.get(site_id) or PeerOptions())
             record = self._site(site_id)
 
-        def refuse(status: int, error: str, detail: str = "") -> web.Response:
+        def refuse(status: int, error: str, detail: str = "") -> NoReturn:
             self._append(record, "refused", {"status": status, "error": error, "detail": detail})
             raise json_error(status, error, headers)
 

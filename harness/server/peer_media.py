@@ -103,9 +103,12 @@ class AudioMeter:
         self._peak = 0
 
     def add(self, frame: av.AudioFrame) -> None:
+        if frame.format.name != "s16":  # aiortc's Opus decoder gives s16 already; PyAV has no reformat
+            resampler = av.AudioResampler(format="s16", layout=frame.layout.name, rate=frame.sample_rate)
+            for converted in resampler.resample(frame):
+                self.add(converted)
+            return
         channels = len(frame.layout.channels)
-        if frame.format.name != "s16":
-            frame = frame.reformat(format="s16")  # aiortc's Opus decoder gives s16 already
         pcm = array.array("h")
         pcm.frombytes(bytes(frame.planes[0])[: frame.samples * channels * 2])
         self.frames += 1

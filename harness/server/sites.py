@@ -53,7 +53,7 @@ class Site:
     def allows(self, origin: str | None) -> bool:
         if self.domains is None:
             return True
-        return bool(origin) and origin_allowed(origin, self.domains)
+        return origin is not None and origin_allowed(origin, self.domains)
 
 
 class SiteRegistry:
