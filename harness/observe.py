@@ -16,11 +16,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from harness.runner import CellRun
+from harness.engines.base import Tab
+from harness.results import Result
+from harness.scenarios import Scenario
+from harness.server import FixtureServer
 
 log = logging.getLogger("spelo.observe")
 QUIET_S = 0.5
@@ -32,7 +34,29 @@ SILENCE_RMS = 0.001  # the silent-device scenario's bound: below it the peer hea
 NONE = "(none)"
 
 
-def safely_at_rest(cell: CellRun) -> dict[str, Any]:
+class Cell(Protocol):
+    """What observing reads of a cell (runner.CellRun is one); a protocol, so this module and the
+    runner do not import each other."""
+
+    site_id: str
+    frame: str | None
+
+    @property
+    def result(self) -> Result: ...
+
+    @property
+    def sc(self) -> Scenario: ...
+
+    @property
+    def tab(self) -> Tab: ...
+
+    @property
+    def server(self) -> FixtureServer: ...
+
+    def observe(self) -> dict[str, Any]: ...
+
+
+def safely_at_rest(cell: Cell) -> dict[str, Any]:
     """at_rest, or what made the page unreadable (a crashed browser): never raises, the cell's
     verdict stands."""
     try:
@@ -42,7 +66,7 @@ def safely_at_rest(cell: CellRun) -> dict[str, Any]:
         return {"unobservable": Normaliser(cell.site_id)(f"{type(e).__name__}: {e}".splitlines()[0])}
 
 
-def at_rest(cell: CellRun) -> dict[str, Any]:
+def at_rest(cell: Cell) -> dict[str, Any]:
     """The cell's perceived facts once they stop changing (or at the scenario's timeout, marked)."""
     end = time.monotonic() + cell.sc.timeout_s
     last: dict[str, Any] | None = None
@@ -56,15 +80,13 @@ def at_rest(cell: CellRun) -> dict[str, Any]:
             return facts
         if now > end:
             return {**facts, "unsettled": f"still changing after {cell.sc.timeout_s:g} s"}
-        assert cell.tab is not None  # the runner observes only a cell with a page
         cell.tab.settle(POLL_S, cell.frame)
 
 
-def perceived(cell: CellRun) -> tuple[dict[str, Any], bool]:
+def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     """(facts, busy): busy while the widget is in a passing state or the peer is talking."""
     snap = cell.observe()  # the profile's reading: state by its rules, texts in its words
-    site, tab, server = cell.site_id, cell.tab, cell.h.server
-    assert tab is not None and server is not None  # the runner observes only a cell with a page
+    site, tab, server = cell.site_id, cell.tab, cell.server
     norm = Normaliser(site)
     history = [h for h in snap.get("history") or [] if isinstance(h, dict)]
     facts: dict[str, Any] = {

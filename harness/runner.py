@@ -138,6 +138,10 @@ class CellRun:
         """The cell's page: the steps and probes run only after run() got it from the browser."""
         return _started(self._tab, "the cell's tab (CellRun.run())")
 
+    @property
+    def server(self) -> FixtureServer:
+        return self.h.server
+
     # -- the cell ----------------------------------------------------------------------------
     def run(self) -> Result:
         started = time.monotonic()

@@ -14,8 +14,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import struct
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from harness.results import Result
@@ -129,3 +131,19 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def _b64_len(n: int) -> int:
     return 4 * ((n + 2) // 3)
+
+
+def figure(caption: str, recorded: str | None, shots: ShotStore, failed: bool = False) -> str:
+    """A screenshot as the report shows it: a zoomable picture with its caption, or the caption
+    and why the picture is missing."""
+    shot = shots.get(recorded)
+    cls = ' class="failed"' if failed else ""
+    if shot is None:
+        note = f" (screenshot not found: {escape(recorded)})" if recorded else ""
+        return f"<figure{cls}><figcaption>{caption}{note}</figcaption></figure>"
+    size = f' width="{shot.width}" height="{shot.height}"' if shot.width else ""
+    alt = re.sub(r"<[^>]+>", "", caption)
+    src = f'data-shot="{shot.key}"' if shot.embedded else f'src="{escape(shot.href)}" loading="lazy"'
+    return (f'<figure{cls}><button type="button" class="zoom" aria-expanded="false" '
+            f'aria-label="enlarge: {escape(alt, quote=True)}"><img {src}{size} alt="Screenshot: {escape(alt, quote=True)}">'
+            f'</button><figcaption>{caption} · <a href="{escape(shot.href)}">file</a></figcaption></figure>')

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.expect import BY_FIELD
-from harness.report.artifacts import ShotStore, locate_dir, relative_href
+from harness.report.artifacts import ShotStore, figure, locate_dir, relative_href
 from harness.report.grid import LABEL
 from harness.report.html_snapshot import render_against
 from harness.results import Result, cell_slug
@@ -112,25 +112,11 @@ def _expected_vs_seen(r: Result) -> str:
     return "".join(out)
 
 
-def _figure(caption: str, recorded: str | None, shots: ShotStore, failed: bool = False) -> str:
-    shot = shots.get(recorded)
-    cls = ' class="failed"' if failed else ""
-    if shot is None:
-        note = f" (screenshot not found: {escape(recorded)})" if recorded else ""
-        return f"<figure{cls}><figcaption>{caption}{note}</figcaption></figure>"
-    size = f' width="{shot.width}" height="{shot.height}"' if shot.width else ""
-    alt = re.sub(r"<[^>]+>", "", caption)
-    src = f'data-shot="{shot.key}"' if shot.embedded else f'src="{escape(shot.href)}" loading="lazy"'
-    return (f'<figure{cls}><button type="button" class="zoom" aria-expanded="false" '
-            f'aria-label="enlarge: {escape(alt, quote=True)}"><img {src}{size} alt="Screenshot: {escape(alt, quote=True)}">'
-            f'</button><figcaption>{caption} · <a href="{escape(shot.href)}">file</a></figcaption></figure>')
-
-
 def _steps(r: Result, shots: ShotStore) -> str:
-    figs = [_figure(f"{s.index}. {escape(s.action)}" + (f" — <strong>{escape(s.error)}</strong>" if s.error else ""),
+    figs = [figure(f"{s.index}. {escape(s.action)}" + (f" — <strong>{escape(s.error)}</strong>" if s.error else ""),
                     s.screenshot, shots, failed=bool(s.error)) for s in r.steps]
     if r.screenshot:
-        figs.append(_figure("at the end", r.screenshot, shots, failed=not r.ok))
+        figs.append(figure("at the end", r.screenshot, shots, failed=not r.ok))
     if not figs:
         return ""
     return '<h4>Steps and screenshots</h4><div class="shots">' + "".join(figs) + "</div>"

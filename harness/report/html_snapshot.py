@@ -5,12 +5,11 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from harness.report.artifacts import ShotStore
+from harness.report.artifacts import ShotStore, figure
 from harness.results import Result
 
 
 def render_against(r: Result, shots: ShotStore) -> str:
-    from harness.report.html_cell import _figure
     from harness.snapshot import NoObservation, entry, show
 
     b = r.baseline
@@ -40,8 +39,8 @@ def render_against(r: Result, shots: ShotStore) -> str:
     out.append('<table class="kv"><thead><tr><th scope="col">fact</th><th scope="col">before (the baseline)</th>'
                f'<th scope="col">now</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
     if moved or not b.get("entry"):
-        figs = [_figure("before (the baseline)", b.get("screenshot"), shots),
-                _figure("now", r.screenshot, shots, failed=not r.ok)]
+        figs = [figure("before (the baseline)", b.get("screenshot"), shots),
+                figure("now", r.screenshot, shots, failed=not r.ok)]
         out.append('<div class="shots before-after">' + "".join(figs) + "</div>")
     return "".join(out)
 
