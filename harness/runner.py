@@ -21,6 +21,7 @@ from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
 from harness.origins import MAPPED_HOSTS
 from harness.a11y import run_axe
+from harness.expect_vendor import judge_vendor
 from harness.profile import REFERENCE, WidgetProfile
 from harness.results import Result, StepRecord
 from harness.scenarios import Expect, Scenario
@@ -260,6 +261,7 @@ class CellRun:
         snap["console"] = [c.text for c in self.tab.console()]
         api_log = self.h.server.request_log(self.site_id)
         snap["api_calls"] = [e["endpoint"] for e in api_log]
+        snap["api_log"] = api_log
         snap["analytics"] = [e["event"] for e in api_log if e.get("event")]
         snap["peer"] = self.h.server.peer.report(self.site_id)
         snap["browser_prompts"] = self.tab.browser_prompts()
@@ -285,7 +287,7 @@ class CellRun:
 
     def _record(self, expect: Expect, snap: dict[str, Any], misses: list[str]) -> None:
         self.result.expected = expect.model_dump(exclude_defaults=True)
-        self.result.seen = {k: v for k, v in snap.items() if k not in ("console", "peer")}
+        self.result.seen = {k: v for k, v in snap.items() if k not in ("console", "peer", "api_log")}
         self.result.mismatches = misses
 
     def _shot(self, rec: StepRecord | None, name: str) -> str | None:
@@ -400,6 +402,7 @@ def compare(expect: Expect, snap: dict[str, Any]) -> list[str]:
         elif len(axe["violations"]) > expect.axe_max_impact_violations:
             misses.append("axe: serious/critical violations: " + "; ".join(
                 f"{v['id']} ({v['impact']}): {v['help']}" for v in axe["violations"]))
+    misses += judge_vendor(expect, snap)
     return misses
 
 

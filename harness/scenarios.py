@@ -60,6 +60,11 @@ class Expect(Strict):
     peer_audio_rms_max: float | None = None
     peer_tool_result: bool | None = None  # the widget answered the peer's tool call
     peer_offers: int | None = None        # SDP offers the peer received
+    # What the vendor's API answered (harness/expect_vendor.py): every call to the endpoint got
+    # this status ({query: 200}: the signature was accepted); endpoints that must not be called.
+    api_status: dict[str, int] | None = None
+    api_absent: list[str] = Field(default_factory=list)
+    peer_tool_output: dict[str, Any] | None = None  # the tool result's output contains this (the API's answer)
 
 
 class Quirk(Strict):

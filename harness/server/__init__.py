@@ -15,7 +15,7 @@ from aiohttp import web
 
 from harness import paths
 from harness.origins import LOOPBACK, TLS_HOSTS, OriginMap
-from harness.server.api import ApiError, Sessions, VendorApi, http_error_as_json
+from harness.server.api import ApiError, Sessions, VendorApi, http_error_as_json, status_in_log
 from harness.server.pages import Pages
 from harness.server.peer import RealtimePeer
 from harness.server.ratelimit import RateLimiter
@@ -99,7 +99,7 @@ class FixtureServer:
         return self.origins
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[errors_as_json], client_max_size=MAX_BODY)
+        app = web.Application(middlewares=[status_in_log, errors_as_json], client_max_size=MAX_BODY)
         pages = Pages(self.site_dir, self.widget, lambda: self.origins)
         api = VendorApi(self.sites, self.sessions, self.limiter)
         app.add_routes(api.routes())
