@@ -273,7 +273,9 @@
   function analytics(event, extra) {
     var body = JSON.stringify(Object.assign({ event: event, session_id: session && session.id }, extra || {}));
     analyticsQueue = analyticsQueue.then(function () {
-      return apiFetch("/analytics/event", { method: "POST", headers: { "Content-Type": "application/json" }, body: body });
+      // keepalive: session_end is sent from pagehide, and a plain fetch dies with the page.
+      return apiFetch("/analytics/event", { method: "POST", headers: { "Content-Type": "application/json" }, body: body,
+        keepalive: true });
     }).catch(function (e) { warn("analytics failed: " + e); });
   }
 

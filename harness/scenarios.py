@@ -149,6 +149,7 @@ class Scenario(Strict):
     quirks: dict[EngineName, Quirk] = Field(default_factory=dict)
     skip: dict[EngineName, str] = Field(default_factory=dict)  # engine -> why this cell cannot run there
     timeout_s: float = Field(default=10.0, gt=0, le=120)
+    guards: list[str] = Field(default_factory=list)  # the contract's promises it guards (contract/promises.yaml)
     # Set by the loader: where the scenario came from, for messages.
     source: str = ""
 
@@ -259,7 +260,10 @@ def load_file(path: Path) -> list[Scenario]:
     except ValidationError as e:
         raise ScenarioError(describe_validation_error(path, node, e)) from None
     out = []
+    from harness.promises import check_guards
+
     for i, sc in enumerate(parsed.scenarios):
+        check_guards(path, node, i, sc.guards)
         out.append(sc.model_copy(update={"source": f"{path}:{_line_of(node, ('scenarios', i))}"}))
     return out
 
