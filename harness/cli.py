@@ -63,9 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(func=cmd_doctor)
 
     # The other commands live in their own modules; each adds its parser here.
-    from harness import gate, merge, promises, repro, soak
+    from harness import gate, merge, mutate, promises, repro, soak
 
-    for module in (repro, gate, merge, soak, promises):
+    for module in (repro, gate, merge, soak, promises, mutate):
         module.register(sub)
     return p
 

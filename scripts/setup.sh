@@ -23,6 +23,9 @@ missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# spelo-harness mutate: Stryker's instrumenter runs under Node; Debian's, unless a Node with its
+# own npm is there already (a NodeSource nodejs conflicts with Debian's npm package).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -41,5 +44,18 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing the harness into .venv"
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
   touch "$stamp"
+fi
+# Stryker's instrumenter for `spelo-harness mutate`: the exact versions of
+# scripts/mutate-tools/package-lock.json, each checked by npm ci against the lock's integrity
+# hash, into a cache outside git (the same path harness/mutate.py looks in). Not fatal: only
+# mutate needs it, and it says how to get it.
+MUTATE_TOOLS="${SPELO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spelo-harness}/mutate-tools"
+if ! cmp -s scripts/mutate-tools/package-lock.json "$MUTATE_TOOLS/package-lock.json" 2>/dev/null \
+   || [ ! -d "$MUTATE_TOOLS/node_modules/@stryker-mutator/instrumenter" ]; then
+  echo "setup: installing Stryker's instrumenter into $MUTATE_TOOLS"
+  mkdir -p "$MUTATE_TOOLS"
+  cp scripts/mutate-tools/package.json scripts/mutate-tools/package-lock.json "$MUTATE_TOOLS/"
+  (cd "$MUTATE_TOOLS" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+    || echo "setup: WARNING: npm ci failed; spelo-harness mutate will not run until it succeeds"
 fi
 echo "setup: ready (.venv/bin/spelo-harness)"
