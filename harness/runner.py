@@ -21,6 +21,7 @@ from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
 from harness.origins import MAPPED_HOSTS
 from harness.a11y import run_axe
+from harness.appearance import judge_look, look_expression, wants_look
 from harness.expect_vendor import judge_vendor
 from harness.profile import REFERENCE, WidgetProfile
 from harness.results import Result, StepRecord
@@ -120,6 +121,7 @@ class CellRun:
         self.tab: Tab | None = None
         self.site_id = ""
         self.axe: dict[str, Any] | None = None
+        self.wants_look = wants_look(scenario)
 
     # -- the cell ----------------------------------------------------------------------------
     def run(self) -> Result:
@@ -266,6 +268,8 @@ class CellRun:
         snap["peer"] = self.h.server.peer.report(self.site_id)
         snap["browser_prompts"] = self.tab.browser_prompts()
         snap["axe"] = self.axe
+        if self.wants_look:
+            snap["orb_look"] = self._safe_eval(look_expression(self.profile.orb))
         return snap
 
     def _await(self, expect: Expect, alternative: Expect | None) -> str:
@@ -403,6 +407,7 @@ def compare(expect: Expect, snap: dict[str, Any]) -> list[str]:
             misses.append("axe: serious/critical violations: " + "; ".join(
                 f"{v['id']} ({v['impact']}): {v['help']}" for v in axe["violations"]))
     misses += judge_vendor(expect, snap)
+    misses += judge_look(expect, snap)
     return misses
 
 

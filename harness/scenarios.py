@@ -65,6 +65,8 @@ class Expect(Strict):
     api_status: dict[str, int] | None = None
     api_absent: list[str] = Field(default_factory=list)
     peer_tool_output: dict[str, Any] | None = None  # the tool result's output contains this (the API's answer)
+    # The orb's look (harness/appearance.py): size (px), color (#RRGGBB), glow, position.
+    orb_look: dict[Literal["size", "height", "color", "glow", "position"], Any] | None = None
 
 
 class Quirk(Strict):
