@@ -170,6 +170,9 @@ def run(scenarios: list[Any], engine: str, widget: Path, out: Path, budget_s: fl
             serve_switch(served, instrumented, m.id)
             m.status = "survived"
             for cid in sorted(m.cells, key=lambda c: (-kills[c], durations[c])):
+                if time.monotonic() - started > budget_s:  # out of time mid-way: not judged
+                    m.status = "not run (budget)"
+                    break
                 r = h.run_cell(quick[cid], engine)
                 if any(LOOPING in line for line in r.console):
                     m.status, m.killed_by = "timed out", cid
