@@ -127,7 +127,8 @@ class CoverageCell(CellRun):
 # -- the run -------------------------------------------------------------------------------------
 
 def run(scenarios: list[Any], engine: str, widget: Path, out: Path, budget_s: float,
-        only: set[str] | None, sample: int | None = None, say: Any = print) -> dict[str, Any]:
+        only: set[str] | None, sample: int | None = None, say: Any = None) -> dict[str, Any]:
+    say = say or (lambda line: print(line, flush=True))
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     instrumented, mutants = instrument(widget, out)
@@ -181,6 +182,8 @@ def run(scenarios: list[Any], engine: str, widget: Path, out: Path, budget_s: fl
                     m.status, m.killed_by = "killed", cid
                     kills[cid] += 1
                     break
+            say(f"  #{m.id} {m.mutator} line {m.line}: {m.status}" + (f" by {m.killed_by}" if m.killed_by else "")
+                + f" ({time.monotonic() - started:.0f} s)")
         serve_switch(served, instrumented, None)
     mark_equivalents(mutants, load_equivalents())
     return report(mutants, broken, engine, widget, time.monotonic() - started, budget_s)
