@@ -127,6 +127,8 @@ def cmd(args: argparse.Namespace) -> int:
 def markdown(rows: list[dict[str, Any]], engines: list[str]) -> str:
     out = ["| promise | " + " | ".join(engines) + " |", "|---|" + "---|" * len(engines)]
     for r in rows:
-        cells = [", ".join(r["cells"][e]) or ("*cannot be guarded*" if r["unguardable"] else "**none**") for e in engines]
+        cells = [", ".join(r["cells"][e]) or ("*cannot be guarded*" if r["unguardable"] else
+                                              f"*engine limit* ({', '.join(r['limits'][e])})" if r["limits"].get(e) else "**none**")
+                 for e in engines]
         out.append(f"| `{r['id']}` | " + " | ".join(cells) + " |")
     return "\n".join(out)
