@@ -247,6 +247,28 @@ def print_report(rep: dict[str, Any]) -> None:
             print("    " + m["diff"].replace("\n", "\n    "))
 
 
+def html_report(rep: dict[str, Any]) -> str:
+    """One page: the score, the counts per promise, every mutant with its verdict and diff."""
+    from html import escape
+
+    c = rep["counts"]
+    rows = "".join(
+        f"<tr class='{escape(m['status'].split()[0])}'><td>#{escape(m['id'])}</td><td>{escape(m['mutator'])}</td>"
+        f"<td>{m['line']}</td><td>{escape(m['status'])}</td><td>{escape(m['killed_by'] or m['equivalent'] or '')}</td>"
+        f"<td><pre>{escape(m['diff'])}</pre></td></tr>" for m in rep["mutants"])
+    promises = "".join(f"<tr><td>{escape(p)}</td><td>{escape(', '.join(f'{n} {k}' for k, n in sorted(v.items())))}</td></tr>"
+                       for p, v in rep["per_promise"].items())
+    return ("<!doctype html><meta charset=utf-8><title>Spelo mutation score</title><style>"
+            "body{font:14px system-ui;margin:2em}td{border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top}"
+            "pre{margin:0}.survived td{background:#fde8e8}.killed td{background:#e8f6ea}</style>"
+            f"<h1>Mutation score {rep['score']}% <small>(covered: {rep['score_covered']}%)</small></h1>"
+            f"<p>{escape(rep['engine'])}, {escape(rep['widget'])}: "
+            + escape(", ".join(f"{n} {k}" for k, n in sorted(c.items())))
+            + f"; {rep['seconds']:.0f} s of a {rep['budget_s']:.0f} s budget.</p>"
+            f"<h2>Per promise</h2><table>{promises}</table><h2>Mutants</h2>"
+            f"<table><tr><th>id</th><th>mutator</th><th>line</th><th>verdict</th><th>by / why</th><th>diff</th></tr>{rows}</table>")
+
+
 # -- the command ---------------------------------------------------------------------------------
 
 def register(sub: Any) -> None:
@@ -291,6 +313,7 @@ def cmd(args: argparse.Namespace) -> int:
     rep = run(scenarios, args.browser, args.widget.resolve(), args.output, args.budget, only, args.sample)
     path = args.output / "mutation.json"
     path.write_text(json.dumps(rep, indent=2, ensure_ascii=False), encoding="utf-8")
+    (args.output / "mutation.html").write_text(html_report(rep), encoding="utf-8")
     print_report(rep)
-    print(f"results: {path}")
+    print(f"results: {path} (and mutation.html beside it)")
     return 0

@@ -51,6 +51,7 @@ def test_mutate_runs_a_sample_against_one_cell(run_cli, tmp_path):
     assert len(rep["mutants"]) == 4 and sum(rep["counts"].values()) == 4
     assert "mutation score" in out.stdout
     assert all(m["status"] != "survived" or m["diff"] for m in rep["mutants"])
+    assert "Mutation score" in (tmp_path / "m" / "mutation.html").read_text()
 
 
 def test_bad_input_is_a_usage_error(run_cli, tmp_path):
