@@ -306,6 +306,12 @@ def cmd(args: argparse.Namespace) -> int:
         raise UsageError(f"--budget: expected seconds > 0, got {args.budget:g}")
     only = {m.strip() for m in args.mutants.split(",")} if args.mutants else None
     load_equivalents()  # a bad review file stops here, before any browser starts
+    # SIGTERM ends it like Ctrl-C: the harness closes its browsers and server on the way out.
+    import signal
+
+    def interrupted(*_: Any) -> None:
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupted)
     # Sealed like `run` (WebRTC on loopback only); this process has no other thread yet.
     print(f"spelo-harness: {sandbox.seal()}", file=sys.stderr, flush=True)
     if args.sample is not None and args.sample < 1:
