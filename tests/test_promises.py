@@ -41,3 +41,12 @@ def test_the_catalog_guards_every_promise_that_can_be(run_cli):
     unguardable = [p.id for p in load_promises().values() if p.unguardable]
     assert unguardable == ["session-ends-idle"]
     assert "cannot be guarded: session-ends-idle: " in out.stdout
+
+
+def test_the_readme_shows_the_current_map(run_cli):
+    from harness import paths
+
+    out = run_cli("promises", "--markdown")
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    table = [line for line in out.stdout.splitlines() if line.startswith("|")]
+    assert table and all(line in readme for line in table), "README.md: paste `spelo-harness promises --markdown`"
