@@ -11,7 +11,8 @@ stops at the first kill. An active mutant's code counts its hits; past HIT_LIMIT
 "Hit count limit reached" (an infinite loop): that mutant is "timed out".
 
 Survivors reviewed as equivalent (no visitor or vendor could tell them from the build) are listed
-with the reason in contract/equivalent-mutants.yaml, matched by mutator, line text and replacement.
+with the reason in contract/equivalent-mutants.yaml, matched by mutator, original text and
+replacement (and the whole source line, where `context` gives it).
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class Mutant:
     replacement: str
     line: int              # 1-based, where the mutated code starts
     original: str          # the source the replacement takes the place of
+    context: str = ""      # the source line it starts on, stripped (tells equal originals apart)
     status: str = "not run (budget)"  # killed | survived | timed out | not covered | equivalent | not run (budget)
     killed_by: str | None = None
     cells: list[str] = field(default_factory=list)      # the cells that reached it
@@ -86,7 +88,7 @@ def _mutant(m: dict[str, Any], lines: list[str]) -> Mutant:
     mutated = (before + m["replacement"] + after).splitlines() or [""]
     diff = "\n".join([f"- {l}" for l in lines[first:last + 1]][:6] + [f"+ {l}" for l in mutated][:6])
     return Mutant(id=str(m["id"]), mutator=m["mutator"], replacement=m["replacement"], line=start["line"] + 1,
-                  original=original, diff=diff)
+                  original=original, context=lines[first].strip(), diff=diff)
 
 
 def serve_switch(served: Path, instrumented: str, active: str | None) -> None:
@@ -205,7 +207,8 @@ def mark_equivalents(mutants: list[Mutant], reviewed: list[dict[str, str]]) -> N
         if m.status != "survived":
             continue
         for row in reviewed:
-            if (row["mutator"], row["original"], row["replacement"]) == (m.mutator, m.original, m.replacement):
+            if ((row["mutator"], row["original"], row["replacement"]) == (m.mutator, m.original, m.replacement)
+                    and row.get("context", m.context) == m.context):
                 m.status, m.equivalent = "equivalent", row["reason"]
 
 

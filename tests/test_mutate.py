@@ -35,6 +35,11 @@ def test_only_reviewed_survivors_become_equivalent():
                                                   "replacement": '""', "reason": "a log line nobody reads"}])
     assert (survivor.status, survivor.equivalent) == ("equivalent", "a log line nobody reads")
     assert killed.status == "killed" and other.status == "survived"
+    elsewhere = Mutant(id="4", mutator="StringLiteral", replacement='""', line=9, original='"x"', status="survived",
+                       context="log(\"x\");")
+    mark_equivalents([elsewhere], [{"mutator": "StringLiteral", "original": '"x"', "replacement": '""',
+                                    "context": 'show("x");', "reason": "only on that line"}])
+    assert elsewhere.status == "survived"  # the same text on another line was not reviewed
 
 
 def test_the_reviewed_equivalents_file_is_well_formed():
