@@ -204,7 +204,7 @@ def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
 
 def mark_equivalents(mutants: list[Mutant], reviewed: list[dict[str, str]]) -> None:
     for m in mutants:
-        if m.status != "survived":
+        if m.status not in ("survived", "not covered"):  # a reviewed unreachable mutant is equivalent too
             continue
         for row in reviewed:
             if ((row["mutator"], row["original"], row["replacement"]) == (m.mutator, m.original, m.replacement)
