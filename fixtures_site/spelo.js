@@ -276,7 +276,9 @@
   function analytics(event, extra) {
     var body = JSON.stringify(Object.assign({ event: event, session_id: session && session.id }, extra || {}));
     analyticsQueue = analyticsQueue.then(function () {
-      return apiFetch("/analytics/event", { method: "POST", headers: { "Content-Type": "application/json" }, body: body });
+      // keepalive: session_end is sent from pagehide, and a plain fetch dies with the page.
+      return apiFetch("/analytics/event", { method: "POST", headers: { "Content-Type": "application/json" }, body: body,
+        keepalive: true });
     }).catch(function (e) { warn("analytics failed: " + e); });
   }
 
@@ -502,7 +504,10 @@
       apiFetch("/site-intelligence").catch(function (e) { warn("site intelligence unavailable: " + e.message); });
       // The orb appears once the permission state is read, so that no click can come before
       // it and have to wait for it outside the gesture (bounded, should a browser never answer).
-      var bounded = new Promise(function (resolve) { setTimeout(resolve, 2000); });
+      // Measured: on a loaded machine WebKitGTK's answer can take over 2 s; a bound of 2 s then
+      // showed the orb early, and a click that came before the answer asked for the microphone
+      // only after it, outside the gesture. The bound is for a browser that never answers.
+      var bounded = new Promise(function (resolve) { setTimeout(resolve, 8000); });
       Promise.race([refreshPermission(), bounded]).then(function () {
         render();
         show("idle");

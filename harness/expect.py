@@ -157,8 +157,25 @@ def _axe(want: int, violations: Any) -> list[str]:
         f"{v['id']} ({v['impact']}): {v['help']}" for v in violations)]
 
 
+def _vendor(field: str, key: str) -> Judge:
+    """harness/expect_vendor.py's judge as a row: only this field expected, only its part of the
+    snapshot (the API log, or the peer's report) read."""
+    from harness.expect_vendor import judge_vendor
+    from harness.scenarios import Expect
+
+    return lambda want, seen: judge_vendor(Expect(**{field: want}), {key: seen})
+
+
+def _look(want: Any, seen: Any) -> list[str]:
+    from harness.appearance import judge_look
+    from harness.scenarios import Expect
+
+    return judge_look(Expect(orb_look=want), {"orb_look": seen})
+
+
 CONSOLE = "see the console transcript"
 PEER = "see the realtime peer below"
+API_LOG = "see the API log below"
 
 # In the order the misses are listed (the order runner.compare checked them in).
 CHECKS: tuple[Check, ...] = (
@@ -190,6 +207,11 @@ CHECKS: tuple[Check, ...] = (
     Check("live_region", "live region", lambda s: (s.get("live_regions") or 0) > 0),
     Check("axe_max_impact_violations", "axe", lambda s: (s.get("axe") or {}).get("violations")
           if s.get("axe") is not None else None, _axe),
+    # What the vendor observed (harness/expect_vendor.py) and how the orb looks (appearance.py).
+    Check("api_status", "API", _key("api_log"), _vendor("api_status", "api_log"), elsewhere=API_LOG),
+    Check("api_absent", "API", _key("api_log"), _vendor("api_absent", "api_log"), elsewhere=API_LOG),
+    Check("peer_tool_output", "peer tool output", lambda s: _peer(s), _vendor("peer_tool_output", "peer"), elsewhere=PEER),
+    Check("orb_look", "orb", _key("orb_look"), _look),
 )
 BY_FIELD = {c.field: c for c in CHECKS}
 

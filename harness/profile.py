@@ -232,13 +232,13 @@ REFERENCE_PROFILE_FILE = Path(__file__).resolve().parent.parent / "fixtures_site
 
 
 def load_profile(path: Path) -> WidgetProfile:
-    """A profile file, or a ScenarioError naming its file, line and field."""
-    from harness.scenarios import ScenarioError, describe_validation_error, read_yaml
+    """A profile file, or a YamlFileError naming its file, line and field."""
+    from harness.yamlfile import YamlFileError, describe_validation_error, read_yaml
 
     data, node = read_yaml(path)
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}:1: (top): expected a mapping of profile fields")
+        raise YamlFileError(f"{path}:1: (top): expected a mapping of profile fields")
     try:
         return WidgetProfile.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(describe_validation_error(path, node, e)) from None
+        raise YamlFileError(describe_validation_error(path, node, e)) from None

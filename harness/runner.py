@@ -18,6 +18,7 @@ from harness.engines import get_engine, remote
 from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
 from harness.a11y import run_axe
+from harness.appearance import look_expression, wants_look
 from harness.expect import mismatches
 from harness.phases import PhaseClock
 from harness.profile import REFERENCE, WidgetProfile
@@ -132,6 +133,7 @@ class CellRun:
         self.axe: dict[str, Any] | None = None
         self.clock = PhaseClock()
         self.deferred: StepFailed | None = None  # an expect step that failed in a snapshot run
+        self.wants_look = wants_look(scenario)  # the orb's look is read only where asked for
 
     @property
     def tab(self) -> Tab:
@@ -337,10 +339,13 @@ class CellRun:
         snap["console"] = [c.text for c in self.tab.console()]
         api_log = self.h.server.request_log(self.site_id)
         snap["api_calls"] = [e["endpoint"] for e in api_log]
+        snap["api_log"] = api_log
         snap["analytics"] = [e["event"] for e in api_log if e.get("event")]
         snap["peer"] = self.h.server.peer.report(self.site_id)
         snap["browser_prompts"] = self.tab.browser_prompts()
         snap["axe"] = self.axe
+        if self.wants_look:
+            snap["orb_look"] = self._safe_eval(look_expression(self.profile.path(self.profile.orb)))
         return snap
 
     def _await(self, expect: Expect, alternative: Expect | None) -> str:
@@ -363,7 +368,7 @@ class CellRun:
 
     def _record(self, expect: Expect, snap: dict[str, Any], misses: list[Mismatch]) -> None:
         self.result.expected = expect.model_dump(exclude_defaults=True)
-        self.result.seen = {k: v for k, v in snap.items() if k not in ("console", "peer")}
+        self.result.seen = {k: v for k, v in snap.items() if k not in ("console", "peer", "api_log")}
         self.result.mismatches = misses
 
     def _shot(self, rec: StepRecord | None, name: str) -> str | None:

@@ -7,27 +7,22 @@ the line and the field; the loader never lets a traceback out.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Union, cast
+from typing import Any, Literal, cast
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.engines import ENGINE_NAMES
 from harness.engines.base import Situation
-from harness.errors import UsageError
 from harness.origins import ORIGINS
+from harness.yamlfile import YamlFileError, describe_validation_error, line_of, read_yaml
 
 EngineName = Literal["chromium", "firefox", "webkit"]
 Embedding = Literal["top", "same-origin-iframe", "cross-origin-iframe", "cross-origin-iframe-allow"]
 Target = Literal["orb", "continue", "cancel", "fallback"]
 
 
-class ScenarioError(UsageError):
-    """One line: file:line: field: what is wrong. Always one line, whatever the file holds (a key
-    or a YAML error may carry line breaks of its own)."""
-
-    def __init__(self, message: str):
-        super().__init__(" ".join(part.strip() for part in str(message).splitlines()))
+# The loader's one-line error: file:line: field: what is wrong (harness/yamlfile.py reads the files).
+ScenarioError = YamlFileError
 
 
 class Strict(BaseModel):
@@ -65,6 +60,13 @@ class Expect(Strict):
     peer_audio_rms_max: float | None = None
     peer_tool_result: bool | None = None  # the widget answered the peer's tool call
     peer_offers: int | None = None        # SDP offers the peer received
+    # What the vendor's API answered (harness/expect_vendor.py): every call to the endpoint got
+    # this status ({query: 200}: the signature was accepted); endpoints that must not be called.
+    api_status: dict[str, int] | None = None
+    api_absent: list[str] = Field(default_factory=list)
+    peer_tool_output: dict[str, Any] | None = None  # the tool result's output contains this (the API's answer)
+    # The orb's look (harness/appearance.py): size (px), color (#RRGGBB), glow, position.
+    orb_look: dict[Literal["size", "height", "color", "glow", "position"], Any] | None = None
 
 
 class Quirk(Strict):
@@ -149,6 +151,7 @@ class Scenario(Strict):
     quirks: dict[EngineName, Quirk] = Field(default_factory=dict)
     skip: dict[EngineName, str] = Field(default_factory=dict)  # engine -> why this cell cannot run there
     timeout_s: float = Field(default=10.0, gt=0, le=120)
+    guards: list[str] = Field(default_factory=list)  # the contract's promises it guards (contract/promises.yaml)
     # Set by the loader: where the scenario came from, for messages.
     source: str = ""
 
@@ -194,85 +197,6 @@ class ScenarioFile(Strict):
 
 # -- loading -------------------------------------------------------------------------------------
 
-def _line_of(node: yaml.Node | None, loc: tuple[Union[int, str], ...]) -> int:
-    """The 1-based line of the YAML node at a pydantic error location (as deep as it exists)."""
-    line = node.start_mark.line + 1 if node is not None else 1
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == key), None)
-            if nxt is None:
-                # an unknown field: point at the key itself
-                nxt = next((k for k, _ in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            nxt = node.value[key]
-        else:
-            nxt = None
-        if nxt is None:
-            break
-        node = nxt
-        line = node.start_mark.line + 1
-    return line
-
-
-def _field_path(loc: tuple[Union[int, str], ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("function-after[_one(), Step]", "function-before[_shorthand(), Step]"):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top)"
-
-
-def describe_validation_error(path: Path, node: yaml.Node | None, e: ValidationError) -> str:
-    """The first error of a validated YAML file as 'file:line: field: message'."""
-    err = e.errors()[0]
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        msg = "unknown field"
-    return f"{path}:{_line_of(node, loc)}: {_field_path(loc)}: {msg}"
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """PyYAML's safe loader on libyaml's parser where PyYAML was built with it (several times
-    faster), else on its own; a scalar it cannot turn into a value (an int of 5,000 digits, the
-    date 2001-13-45, `!!float abc`) becomes a YAML error at that scalar's line, not a ValueError."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep)
-        except (ValueError, TypeError, AttributeError, LookupError, ArithmeticError) as e:
-            why = str(e).split(";")[0] or type(e).__name__
-            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.tag.rpartition(':')[2]} value: {why}",
-                                                    node.start_mark) from None
-
-
-def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """A YAML file's data and node tree (for line numbers), or a ScenarioError naming the line.
-    One parse gives both: the node tree is composed once and the data constructed from it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ScenarioError(f"{path}: cannot read: {e.strerror}") from None
-    except UnicodeDecodeError as e:
-        raise ScenarioError(f"{path}: not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ScenarioError(f"{where}: not valid YAML: {getattr(e, 'problem', None) or e}") from None
-    except RecursionError:  # nesting deeper than Python's stack, in the composer or the constructor
-        raise ScenarioError(f"{path}: not valid YAML: nested too deeply") from None
-    finally:
-        loader.dispose()
-
-
 def load_file(path: Path) -> list[Scenario]:
     data, node = read_yaml(path)
     if not isinstance(data, dict):
@@ -282,8 +206,11 @@ def load_file(path: Path) -> list[Scenario]:
     except ValidationError as e:
         raise ScenarioError(describe_validation_error(path, node, e)) from None
     out = []
+    from harness.promises import check_guards
+
     for i, sc in enumerate(parsed.scenarios):
-        out.append(sc.model_copy(update={"source": f"{path}:{_line_of(node, ('scenarios', i))}"}))
+        check_guards(path, node, i, sc.guards)
+        out.append(sc.model_copy(update={"source": f"{path}:{line_of(node, ('scenarios', i))}"}))
     return out
 
 

@@ -123,11 +123,11 @@ def shot_name(cell_id: str) -> str:
 
 def load(path: Path) -> Snapshot:
     """A snapshot file, checked whole; a SnapshotError naming file, line and field otherwise."""
-    from harness.scenarios import ScenarioError, describe_validation_error, read_yaml
+    from harness.yamlfile import YamlFileError, describe_validation_error, read_yaml
 
     try:
         data, node = read_yaml(path)
-    except ScenarioError as e:
+    except YamlFileError as e:
         raise SnapshotError(str(e)) from None
     if not isinstance(data, dict):
         raise SnapshotError(f"{path}:1: (top): not a spelo-harness snapshot (expected a mapping with format: {FORMAT})")

@@ -18,15 +18,16 @@ APT_PACKAGES=(
   iproute2              # ip: the sealed network namespace of a run
   fonts-dejavu-core     # readable text in screenshots
 )
-# npm's own client fetches third-party widget builds (--widget npm:NAME@X.Y.Z) with their
-# integrity check. Debian's npm only where no npm is there: a machine with another Node.js
-# (nodesource's, say) already has its npm, and Debian's package would conflict with that nodejs.
-command -v npm > /dev/null || APT_PACKAGES+=(npm)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# Node and npm: npm's own client fetches third-party widget builds (--widget npm:NAME@X.Y.Z) with
+# their integrity check, and Stryker's instrumenter (spelo-harness mutate) runs under Node.
+# Debian's, unless a Node with its own npm is there already (a NodeSource nodejs, say, which
+# conflicts with Debian's npm package).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -49,4 +50,17 @@ fi
 # The JSON Schemas the scenario and profile files name for editors (made from the models, so
 # never stale; not in git).
 .venv/bin/spelo-harness schema --write schemas > /dev/null
+# Stryker's instrumenter for `spelo-harness mutate`: the exact versions of
+# scripts/mutate-tools/package-lock.json, each checked by npm ci against the lock's integrity
+# hash, into a cache outside git (the same path harness/mutate.py looks in). Not fatal: only
+# mutate needs it, and it says how to get it.
+MUTATE_TOOLS="${SPELO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spelo-harness}/mutate-tools"
+if ! cmp -s scripts/mutate-tools/package-lock.json "$MUTATE_TOOLS/package-lock.json" 2>/dev/null \
+   || [ ! -d "$MUTATE_TOOLS/node_modules/@stryker-mutator/instrumenter" ]; then
+  echo "setup: installing Stryker's instrumenter into $MUTATE_TOOLS"
+  mkdir -p "$MUTATE_TOOLS"
+  cp scripts/mutate-tools/package.json scripts/mutate-tools/package-lock.json "$MUTATE_TOOLS/"
+  (cd "$MUTATE_TOOLS" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+    || echo "setup: WARNING: npm ci failed; spelo-harness mutate will not run until it succeeds"
+fi
 echo "setup: ready (.venv/bin/spelo-harness)"

@@ -66,6 +66,21 @@ CASES = [
     ({"axe_max_impact_violations": 1}, AXE_BAD, []),
     ({"axe_max_impact_violations": 0}, AXE_BAD,
      [("axe_max_impact_violations", "axe: serious/critical violations: label (serious): Form elements must have labels")]),
+    ({"api_status": {"query": 200}}, {"api_log": [{"endpoint": "query", "status": 200}]}, []),
+    ({"api_status": {"query": 200}}, {"api_log": [{"endpoint": "query", "status": 403}]},
+     [("api_status", "API query: expected every call answered 200, seen [403]")]),
+    ({"api_status": {"query": 200}}, {"api_log": []}, [("api_status", "API query: expected answered 200, never called")]),
+    ({"api_absent": ["token"]}, {"api_log": [{"endpoint": "config", "status": 200}]}, []),
+    ({"api_absent": ["token"]}, {"api_log": [{"endpoint": "token", "status": 200}]},
+     [("api_absent", "API token: must not be called here, seen 1 call(s)")]),
+    ({"peer_tool_output": {"success": True}}, {"peer": {"tool_result": {"output": {"success": True, "rows": []}}}}, []),
+    ({"peer_tool_output": {"success": True}}, {"peer": {"tool_result": {"output": {"success": False}}}},
+     [("peer_tool_output", "peer tool output: expected to contain {'success': True}, seen {'success': False}")]),
+    ({"peer_tool_output": {"success": True}}, {"peer": {}},
+     [("peer_tool_output", "peer tool output: no tool result reached the peer")]),
+    ({"orb_look": {"size": 64, "color": "#c4973b"}}, {"orb_look": {"size": 64, "color": "#C4973B"}}, []),
+    ({"orb_look": {"size": 64}}, {"orb_look": {"size": 48}}, [("orb_look", "orb size: expected 64, seen 48")]),
+    ({"orb_look": {"size": 64}}, {}, [("orb_look", "orb look: no orb on the page")]),
 ]
 
 

@@ -52,6 +52,10 @@ class Page:
         self.crashed = ""  # why the web process ended, until the next navigation
         self.crashes = 0
         self.waiters: dict[int, Callable[..., None]] = {}  # callbacks to fail if the web process dies
+        # The document each pending eval was sent to (counted by main-frame commits): WebKit
+        # never answers an eval whose document was replaced, so those are failed at the commit.
+        self.documents = 0
+        self.sent_to: dict[int, int] = {}
         self._nav: list[Any] | None = None  # [done, timer id, started] of the load in progress
         self._seq = 0
         self._build(opts)
@@ -176,6 +180,8 @@ class Page:
         return False
 
     def _on_load_changed(self, view, event) -> None:
+        if event == WebKit2.LoadEvent.COMMITTED:
+            self._document_replaced()
         # A failed load still emits FINISHED after load-failed; only events after our own
         # STARTED count, so a late one from the previous load cannot end this navigation.
         if self._nav and event == WebKit2.LoadEvent.STARTED:
@@ -205,6 +211,18 @@ class Page:
             fail(error=self.crashed, kind="crashed")
         self.waiters.clear()
 
+    def _document_replaced(self) -> None:
+        """A new document committed in the main frame. Measured: an eval sent to the old one
+        just before (e.g. the runner's probe right after a click followed a link; more often
+        under load, when the commit comes later) never gets its callback, and the driver went
+        silent until the client killed it. Fail those at once: the caller asks the new page."""
+        self.documents += 1
+        for key in [k for k, doc in self.sent_to.items() if doc < self.documents]:
+            self.sent_to.pop(key, None)
+            done = self.waiters.pop(key, None)
+            if done is not None:
+                done(error="the document was replaced before it answered", kind="navigated")
+
     # -- JavaScript ------------------------------------------------------------------------------
     def evaluate(self, expr: str, frame: str | None, timeout: float, done) -> None:
         """Evaluate in the main world of the top frame, or of the iframe named `frame` through
@@ -216,10 +234,23 @@ class Page:
         self._seq += 1
         key = self._seq
         self.waiters[key] = done
+        self.sent_to[key] = self.documents
+
+        def expired() -> bool:
+            # The driver answers within the op's own deadline, whatever WebKit does: a silent
+            # driver is killed by the client, and the whole browser with it.
+            self.sent_to.pop(key, None)
+            late = self.waiters.pop(key, None)
+            if late is not None:
+                late(error=f"no answer from the page in {timeout:g} s", kind="timeout")
+            return False
+        timer = GLib.timeout_add(int(timeout * 1000), expired)
 
         def finished(view, res) -> None:
+            self.sent_to.pop(key, None)
             if self.waiters.pop(key, None) is None:
-                return  # already failed by a crash
+                return  # already failed by a crash, a new document or the deadline
+            GLib.source_remove(timer)
             try:
                 value = view.call_async_javascript_function_finish(res)
                 done(value=json.loads(value.to_string()))
@@ -271,6 +302,8 @@ class Page:
                 return done(value={"type": "navigation", "to": self.view.get_uri()})
 
             def seen(value=None, error=None, kind=None):
+                if kind == "navigated":  # the input followed a link before its listener could answer
+                    return done(value={"type": "navigation", "to": self.view.get_uri()})
                 if error:
                     return done(error=error, kind=kind)
                 if value:

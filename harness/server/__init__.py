@@ -16,7 +16,7 @@ from aiohttp import web
 
 from harness import paths
 from harness.origins import TLS_HOSTS, Network, OriginMap
-from harness.server.api import ApiError, Sessions, VendorApi, http_error_as_json
+from harness.server.api import ApiError, Sessions, VendorApi, http_error_as_json, status_in_log
 from harness.server.pages import Pages
 from harness.server.peer import RealtimePeer
 from harness.server.ratelimit import RateLimiter
@@ -109,7 +109,7 @@ class FixtureServer:
         return self.origins
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[errors_as_json], client_max_size=MAX_BODY)
+        app = web.Application(middlewares=[status_in_log, errors_as_json], client_max_size=MAX_BODY)
         from harness.widget_source import widget_root
 
         pages = Pages(self.site_dir, self.widget, lambda: self.origins, widget_root=widget_root(self.widget),

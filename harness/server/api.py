@@ -56,6 +56,17 @@ LOG_ENTRY: Any = web.RequestKey("log_entry", dict) if hasattr(web, "RequestKey")
 HTTP_ERROR_NAMES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 
 
+@web.middleware
+async def status_in_log(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The status the API answered, in the call's log entry: a scenario can then tell an
+    accepted signed /query (200) from a refused one (401) the widget passed on as a "result"."""
+    response = await handler(request)
+    entry = request.get(LOG_ENTRY)
+    if entry is not None:
+        entry["status"] = response.status
+    return response
+
+
 class ApiError(Exception):
     """Raised by a handler to answer with a documented JSON error; the server's middleware
     turns it into the response."""
@@ -158,6 +169,8 @@ class VendorApi:
             "method": request.method, "endpoint": endpoint,
             "origin": request.headers.get("Origin"), "path": request.path,
         })
+        # Left on the request before any check, so the answer's status reaches the log (status_in_log).
+        request[LOG_ENTRY] = entry if entry is not None else {}
         headers = self.cors(request, site)
         if not SITE_ID_RE.match(site_id):
             raise json_error(400, "invalid_site_id", headers)
@@ -178,7 +191,6 @@ class VendorApi:
                     extra["Retry-After"] = str(fault["retry_after"])
                 status = fault.get("status") or ERROR_STATUS.get(fault["error"], 500)
                 raise json_error(status, fault["error"], extra)
-        request[LOG_ENTRY] = entry if entry is not None else {}
         return site, headers
 
     # -- endpoints -------------------------------------------------------------------------

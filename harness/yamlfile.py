@@ -1,0 +1,98 @@
+"""Reading our YAML files (scenarios, profiles, promises, snapshots): one parse that gives the data
+and the node tree, and every problem as one line naming the file, the line and the field."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+from pydantic import ValidationError
+
+from harness.errors import UsageError
+
+
+class YamlFileError(UsageError):
+    """One line: file:line: field: what is wrong. Always one line, whatever the file holds (a key
+    or a YAML error may carry line breaks of its own)."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(part.strip() for part in str(message).splitlines()))
+
+
+def line_of(node: yaml.Node | None, loc: tuple[Union[int, str], ...]) -> int:
+    """The 1-based line of the YAML node at a pydantic error location (as deep as it exists)."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == key), None)
+            if nxt is None:
+                # an unknown field: point at the key itself
+                nxt = next((k for k, _ in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            nxt = node.value[key]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = nxt
+        line = node.start_mark.line + 1
+    return line
+
+
+def _field_path(loc: tuple[Union[int, str], ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after[_one(), Step]", "function-before[_shorthand(), Step]"):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top)"
+
+
+def describe_validation_error(path: Path, node: yaml.Node | None, e: ValidationError) -> str:
+    """The first error of a validated YAML file as 'file:line: field: message'."""
+    err = e.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    return f"{path}:{line_of(node, loc)}: {_field_path(loc)}: {msg}"
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader on libyaml's parser where PyYAML was built with it (several times
+    faster), else on its own; a scalar it cannot turn into a value (an int of 5,000 digits, the
+    date 2001-13-45, `!!float abc`) becomes a YAML error at that scalar's line, not a ValueError."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, AttributeError, LookupError, ArithmeticError) as e:
+            why = str(e).split(";")[0] or type(e).__name__
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.tag.rpartition(':')[2]} value: {why}",
+                                                    node.start_mark) from None
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """A YAML file's data and node tree (for line numbers), or a YamlFileError naming the line.
+    One parse gives both: the node tree is composed once and the data constructed from it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise YamlFileError(f"{path}: cannot read: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise YamlFileError(f"{path}: not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise YamlFileError(f"{where}: not valid YAML: {getattr(e, 'problem', None) or e}") from None
+    except RecursionError:  # nesting deeper than Python's stack, in the composer or the constructor
+        raise YamlFileError(f"{path}: not valid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()

@@ -1,0 +1,59 @@
+"""Each class of broken build the catalog once let through now fails the cell that guards it.
+
+A build of our own per class: the reference spelo.js with one promise broken by a text
+replacement (the replaced text must be there, so a change to the reference cannot make a test
+pass vacuously), run with `--widget` on one engine and one cell.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness import paths
+
+# (test id, engine, -k, the reference's text, the broken text, what the failing cell must say)
+BROKEN = [
+    # A returning visitor on the keyboard: the build awaits the permission state before asking,
+    # and WebKit's key-press activation is gone by then.
+    ("returning-keyboard-loses-gesture", "webkit", "keyboard-return-enter",
+     "if (!noticeAccepted()) { showNotice(); return; }\n    startMicrophone();",
+     "if (!noticeAccepted()) { showNotice(); return; }\n    refreshPermission().then(startMicrophone);",
+     "getUserMedia: 1 call(s) without user activation"),
+    # The tool call's answer: a signature the API refuses; the widget still sends a "result".
+    ("query-signature-refused", "chromium", "session-audio-arrives",
+     '"X-Spelo-Signature": "sha256=" + hex,',
+     '"X-Spelo-Signature": "sha256=" + hex.slice(2),',
+     "API query: expected every call answered 200, seen [401]"),
+    # The vendor's calls in the wrong order: a token asked for as soon as the microphone is.
+    ("token-before-allow", "chromium", "blocked-prompt",
+     "    var asked = navigator.mediaDevices.getUserMedia({ audio: true });",
+     '    apiFetch("/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });\n'
+     "    var asked = navigator.mediaDevices.getUserMedia({ audio: true });",
+     "API token: must not be called here, seen 1 call(s)"),
+    # Tab close: session_end sent by a plain fetch, which dies with the page.
+    ("session-end-lost-on-leave", "chromium", "session-ends-on-leave",
+     "body: body,\n        keepalive: true });", "body: body });",
+     "analytics events: expected ['session_start', 'session_end'], seen ['session_start']"),
+    # Appearance: the widget's own default size is not the documented one.
+    ("default-size-wrong", "chromium", "appearance-defaults",
+     'position: "bottom-center", size: "medium",', 'position: "bottom-center", size: "small",',
+     "orb size: expected 64, seen 48"),
+]
+
+
+def broken_build(tmp_path: Path, reference: str, broken: str) -> Path:
+    text = paths.REFERENCE_WIDGET.read_text(encoding="utf-8")
+    assert text.count(reference) == 1, f"the reference build no longer has {reference!r}"
+    widget = tmp_path / "spelo.js"
+    widget.write_text(text.replace(reference, broken), encoding="utf-8")
+    return widget
+
+
+@pytest.mark.parametrize("engine,keyword,reference,broken,says", [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+def test_broken_build_fails_its_cell(run_cli, tmp_path, engine, keyword, reference, broken, says):
+    widget = broken_build(tmp_path, reference, broken)
+    out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
+                  "--output", str(tmp_path / "out"))
+    assert out.returncode == 1, out.stdout[-2000:]
+    assert says in out.stdout, out.stdout[-3000:]
