@@ -56,3 +56,19 @@ def test_a_run_of_all_engines_names_the_ones_that_did_not_run(tmp_path):
     data = json.loads((tmp_path / "out" / "results.json").read_text())
     assert data["meta"]["engines_not_run"] == {"webkit": WHY}
     assert [r["engine"] for r in data["results"]] == ["chromium"]
+
+
+def test_choosing_the_webkit_engine_leaves_no_driver_running(monkeypatch):
+    """The choice asks Playwright where its WebKit build is; a sync driver left up after that
+    (it happens at collection, for every cell's launch key) holds this thread's asyncio loop as
+    running, and every later asyncio.run() or sync_playwright() in the process fails."""
+    import asyncio
+
+    from harness.engines import choose
+    from harness.engines import playwright_tab
+
+    monkeypatch.delenv("SPELO_WEBKIT", raising=False)
+    assert playwright_tab._playwright is None
+    choose("webkit")
+    assert playwright_tab._playwright is None
+    asyncio.run(asyncio.sleep(0))

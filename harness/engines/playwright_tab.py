@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from playwright.sync_api import BrowserContext, Error as PlaywrightError, Frame, Page
 
 from harness.engines.base import FIND_JS, SPY_JS, ConsoleLine, EngineCrashed, Tab, find_expression
+
+T = TypeVar("T")
 
 ACTION_TIMEOUT_MS = 10_000
 SCREENSHOT_TIMEOUT_MS = 5_000
@@ -149,6 +151,19 @@ def playwright():
 
         _playwright = sync_playwright().start()
     return _playwright
+
+
+def ask_playwright(question: Callable[[Any], T]) -> T:
+    """A question for Playwright's driver (where are its builds?) that leaves it as it found it:
+    started only for the question when nothing had started it. A started sync driver marks this
+    thread's asyncio loop as running, so leaving it up after collection broke every later
+    asyncio.run() and sync_playwright() in the process (the realtime peer's tests, measured)."""
+    was_running = _playwright is not None
+    try:
+        return question(playwright())
+    finally:
+        if not was_running:
+            stop_playwright()
 
 
 def stop_playwright() -> None:

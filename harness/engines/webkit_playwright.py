@@ -17,14 +17,14 @@ from playwright.sync_api import Browser, Error as PlaywrightError
 from harness.engines.base import EngineCrashed, RunEnv, Situation, Tab, Unsupported
 from harness.engines.hostproxy import HostProxy
 from harness.engines.playwright_engine import PlaywrightEngine, find_executable, launch_error
-from harness.engines.playwright_tab import PlaywrightTab, context_options, playwright
+from harness.engines.playwright_tab import PlaywrightTab, ask_playwright, context_options, playwright
 from harness.origins import LOOPBACK
 
 
 def installed() -> bool:
     """Whether Playwright's WebKit build is where Playwright looks for it (PLAYWRIGHT_BROWSERS_PATH
     or its default cache). Raises PlaywrightError when Playwright's driver does not start."""
-    return find_executable(playwright().webkit, ())[1] == "playwright"
+    return ask_playwright(lambda p: find_executable(p.webkit, ())[1] == "playwright")
 
 
 class PlaywrightWebKitEngine(PlaywrightEngine):
