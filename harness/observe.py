@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from harness.engines.base import Tab
+from harness.profile import WidgetProfile
 from harness.results import Result
 from harness.scenarios import Scenario
 from harness.server import FixtureServer
@@ -40,6 +41,7 @@ class Cell(Protocol):
 
     site_id: str
     frame: str | None
+    profile: WidgetProfile
 
     @property
     def result(self) -> Result: ...
@@ -92,7 +94,7 @@ def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     facts: dict[str, Any] = {
         "present": bool(snap.get("present")),
         "state": snap.get("state"),
-        "states": " → ".join(_runs([str(h.get("state")) for h in history])) or NONE,
+        "states": _states(history, cell.profile),
         "status": " → ".join(_runs([h.get("status") or NONE for h in history])) or NONE,
         "tooltip": snap.get("tooltip") or "",
         "other_text": _rest_of_text(snap),
@@ -120,6 +122,18 @@ def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     if peer.get("offers") or peer.get("refused"):
         facts["peer"] = _peer(peer, norm)
     return facts, _peer_busy(peer) or facts["state"] in UNSETTLED_STATES
+
+
+def _states(history: list[dict[str, Any]], profile: WidgetProfile) -> str:
+    """The states over time, where they are a fact. A state attribute's changes are DOM mutations,
+    each seen by the page's observer whatever the timing; a state read by the profile's rules
+    (what is visible, what a text says) also changes by CSS transitions and animations that no
+    mutation announces, so its history is what the polls happened to see: measured on a
+    third-party build, 12 of 50 cells showed another history on an unchanged build. Those builds
+    keep their settled state (`state`) and no history."""
+    if profile.state_attr is None:
+        return "(read by the profile's state rules: a sampled history, not recorded)"
+    return " → ".join(_runs([str(h.get("state")) for h in history])) or NONE
 
 
 def _peer_busy(report: dict[str, Any]) -> bool:
