@@ -93,7 +93,6 @@ class FirefoxEngine(PlaywrightEngine):
     def __init__(self) -> None:
         super().__init__()
         self._installs: dict[int, Path] = {}  # id(browser) -> its private install (policy runs)
-        self._proxies: dict[int, HostProxy] = {}  # id(browser) -> its proxy (a browser on another host)
 
     def prefs(self, situation: Situation, mapped_hosts: tuple[str, ...] = (), address: str = LOOPBACK) -> dict[str, Any]:
         prefs = dict(BASE_PREFS)
@@ -212,9 +211,6 @@ class FirefoxEngine(PlaywrightEngine):
         try:
             super().close_browser(browser)
         finally:
-            proxy = self._proxies.pop(id(browser), None)
-            if proxy is not None:
-                proxy.stop()
             home = self._installs.pop(id(browser), None)
             if home is not None:
                 shutil.rmtree(home, ignore_errors=True)

@@ -1,5 +1,6 @@
-"""What the engines Playwright drives (Chromium, Firefox) share: finding the browser (Playwright's
-own build where `playwright install` put it, else the distro's), availability, closing."""
+"""What the engines Playwright drives (Chromium, Firefox, Playwright's WebKit) share: finding the
+browser (Playwright's own build where `playwright install` put it, else the distro's),
+availability, closing (with the hostname proxy an engine kept for that browser)."""
 from __future__ import annotations
 
 import re
@@ -9,6 +10,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, BrowserType, Error as PlaywrightError
 
 from harness.engines.base import Availability, Engine
+from harness.engines.hostproxy import HostProxy
 from harness.engines.playwright_tab import playwright
 
 
@@ -43,6 +45,9 @@ class PlaywrightEngine(Engine):
 
     def __init__(self) -> None:
         self._availability: Availability | None = None
+        # id(browser) -> the loopback proxy that maps its hostnames, where the engine needs one
+        # (Playwright's WebKit always; Firefox on another host): stopped with its browser.
+        self._proxies: dict[int, HostProxy] = {}
 
     def browser_type(self) -> BrowserType:
         return getattr(playwright(), self.name)
@@ -66,6 +71,10 @@ class PlaywrightEngine(Engine):
             browser.close()
         except PlaywrightError:
             pass  # already gone: nothing left to close
+        finally:
+            proxy = self._proxies.pop(id(browser), None)
+            if proxy is not None:
+                proxy.stop()
 
     def in_use(self, browser: Browser) -> bool:
         return bool(browser.contexts)  # a tab is a context of its own

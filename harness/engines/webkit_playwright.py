@@ -33,10 +33,6 @@ class PlaywrightWebKitEngine(PlaywrightEngine):
     system_paths = ()  # only Playwright's build: the distro's WebKit is webkitgtk.py's
     install_hint = "no Playwright WebKit build: run `playwright install --with-deps webkit`"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._proxies: dict[int, HostProxy] = {}  # id(browser) -> the proxy that maps its hostnames
-
     def launch_key(self, situation: Situation) -> Hashable:
         return (self.name, self.build)  # everything is set per context
 
@@ -76,14 +72,6 @@ class PlaywrightWebKitEngine(PlaywrightEngine):
         except BaseException:
             context.close()
             raise
-
-    def close_browser(self, browser: Browser) -> None:
-        try:
-            super().close_browser(browser)
-        finally:
-            proxy = self._proxies.pop(id(browser), None)
-            if proxy is not None:
-                proxy.stop()
 
     def version(self, browser: Browser) -> str:
         return f"Playwright WebKit {browser.version}"
