@@ -71,4 +71,7 @@ def test_choosing_the_webkit_engine_leaves_no_driver_running(monkeypatch):
     assert playwright_tab._playwright is None
     choose("webkit")
     assert playwright_tab._playwright is None
-    asyncio.run(asyncio.sleep(0))
+    async def nothing() -> None:  # asyncio.run() refuses to start inside a running loop
+        return None
+
+    asyncio.run(nothing())
