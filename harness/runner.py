@@ -259,7 +259,9 @@ class CellRun:
             self.h.options.on_event(line)
 
     def _step(self, step) -> None:
-        if step.click:
+        if step.click and step.click in self.profile.flows:  # the build's own sequence for this step
+            self._flow(step.click)
+        elif step.click:
             selector = self.profile.selector(step.click)
             if selector is None:  # accept_notice on a build without a notice: shown, not done
                 self.result.steps[-1].action += " — not applicable: this build has no notice step (profile: notice: none)"
@@ -296,6 +298,28 @@ class CellRun:
                 if not self.h.options.observe:
                     raise
                 self.deferred = self.deferred or e
+
+    def _flow(self, target: str) -> None:
+        from harness.flows import FlowDriver, FlowFailed, run_flow
+
+        def selector(part: str) -> str:
+            sel = self.profile.part_selector(part)
+            assert sel is not None  # load_profile refused a flow naming an unknown part
+            return sel
+
+        def settle() -> None:
+            with self.clock.part("waits"):
+                self.tab.settle(POLL_S, self.frame)
+
+        driver = FlowDriver(selector=selector, visible=lambda sel: bool(self._safe_eval(self.profile.visible_expression(sel))),
+                            click=lambda sel: self.tab.click(sel, self.frame),
+                            key=lambda key: self.tab.press("", key, self.frame), settle=settle,
+                            timeout_s=self.sc.timeout_s)
+        try:
+            done = run_flow(self.profile.flows[target], driver)  # type: ignore[index]
+        except FlowFailed as e:
+            raise StepFailed(f"the profile's flow for {target}: {e}") from None
+        self.result.steps[-1].action += f" (the profile's flow: {' → '.join(done)})"
 
     def _final(self) -> None:
         sc, r = self.sc, self.result
