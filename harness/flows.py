@@ -28,10 +28,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+if TYPE_CHECKING:
+    from harness.engines.base import Tab
+
+POLL_S = 0.05  # as the runner's poll
 KINDS = ("click", "wait", "gone", "key", "stop_at")
 
 
@@ -83,6 +87,49 @@ class FlowDriver:
     key: Callable[[str], None]
     settle: Callable[[], None]           # one poll interval, ended early by a change in the page
     timeout_s: float
+
+
+class Parts(Protocol):
+    """What a flow reads of the profile (profile.WidgetProfile, which imports this module)."""
+
+    def part_selector(self, name: str) -> str | None: ...
+
+    def visible_expression(self, selector: str) -> str: ...
+
+
+class FlowCell(Protocol):
+    """What a flow uses of its cell (runner.CellRun, through steps.Click)."""
+
+    @property
+    def profile(self) -> Parts: ...
+
+    frame: str | None
+
+    @property
+    def tab(self) -> "Tab": ...
+
+    def safe_eval(self, expr: str) -> Any: ...
+
+    def deadline(self) -> float: ...
+
+
+def driver_for(cell: FlowCell) -> FlowDriver:
+    """The cell's own waits and actions for a flow: visibility as the runner's click waits for it,
+    polls ended early by a change in the page, the cell's bound for each part."""
+    profile = cell.profile
+
+    def selector(part: str) -> str:
+        sel = profile.part_selector(part)
+        if sel is None:  # load_profile refuses a flow naming a part the profile lacks
+            raise FlowFailed(f"the profile has no part {part!r}")
+        return sel
+
+    return FlowDriver(selector=selector,
+                      visible=lambda sel: bool(cell.safe_eval(profile.visible_expression(sel))),
+                      click=lambda sel: cell.tab.click(sel, cell.frame),
+                      key=lambda key: cell.tab.press("", key, cell.frame),
+                      settle=lambda: cell.tab.settle(POLL_S, cell.frame),
+                      timeout_s=max(0.0, cell.deadline() - time.monotonic()))
 
 
 def run_flow(steps: list[FlowStep], d: FlowDriver) -> list[str]:
