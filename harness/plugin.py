@@ -205,7 +205,7 @@ class ScenarioItem(pytest.Item):
         self.user_properties.append(("spelo_pool", json.dumps({
             "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
             "launches": harness.pool.launches, "versions": harness.pool.versions})))
-        if result.outcome == "skipped":
+        if not result.outcome.ran:
             pytest.skip(f"{self.name}: {result.reason}")
         if not result.ok:
             raise CellFailed(result)

@@ -9,12 +9,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from harness.engines import ENGINE_NAMES
+from harness.model import Outcome
 from harness.results import Result
 
-STYLE = {"pass": "green", "quirk": "cyan", "limit": "yellow", "skipped": "dim",
-         "fail": "bold red", "stale-quirk": "bold red"}
-LABEL = {"pass": "pass", "quirk": "quirk", "limit": "limit", "skipped": "skipped",
-         "fail": "FAIL", "stale-quirk": "STALE QUIRK"}
+STYLE = {Outcome.PASS: "green", Outcome.QUIRK: "cyan", Outcome.LIMIT: "yellow", Outcome.SKIPPED: "dim",
+         Outcome.FAIL: "bold red", Outcome.STALE_QUIRK: "bold red"}
+LABEL = {Outcome.PASS: "pass", Outcome.QUIRK: "quirk", Outcome.LIMIT: "limit", Outcome.SKIPPED: "skipped",
+         Outcome.FAIL: "FAIL", Outcome.STALE_QUIRK: "STALE QUIRK"}
 
 
 def render_grid(results: list[Result], versions: dict[str, str], launches: dict[str, dict[str, int]],
@@ -38,7 +39,7 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
                 row.append("")
                 continue
             text = f"[{STYLE[r.outcome]}]{LABEL[r.outcome]}[/]"
-            note = r.reason if r.outcome != "pass" else ""
+            note = r.reason if r.outcome is not Outcome.PASS else ""
             if r.injected:
                 note = (note + "; " if note else "") + "injected fault: " + ", ".join(r.injected)
             if note:
