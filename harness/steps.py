@@ -33,6 +33,8 @@ class StepCell(Protocol):
 
     def wait_visible(self, selector: str) -> None: ...
 
+    def safe_eval(self, expr: str) -> Any: ...
+
     def deadline(self) -> float: ...
 
     def observe(self) -> dict[str, Any]: ...
@@ -73,12 +75,25 @@ class Click(StepAction):
         return bool(self.value == "fallback")  # the fallback link opens the site's text chat
 
     def run(self, cell: StepCell) -> None:
+        if self.value in cell.profile.flows:  # the build's own sequence for this step (harness/flows.py)
+            self._flow(cell)
+            return
         selector = cell.profile.selector(self.value)
         if selector is None:  # accept_notice on a build without a notice: shown, not done
             cell.result.steps[-1].action += " — not applicable: this build has no notice step (profile: notice: none)"
             return
         cell.wait_visible(selector)
         cell.tab.click(selector, cell.frame)
+
+
+    def _flow(self, cell: StepCell) -> None:
+        from harness.flows import FlowFailed, driver_for, run_flow
+
+        try:
+            done = run_flow(cell.profile.flows[self.value], driver_for(cell))
+        except FlowFailed as e:
+            raise StepFailed(f"the profile's flow for {self.value}: {e}") from None
+        cell.result.steps[-1].action += f" (the profile's flow: {' → '.join(done)})"
 
 
 class Press(StepAction):
