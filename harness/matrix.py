@@ -72,7 +72,7 @@ def check(request: RunRequest) -> Path | None:
     if request.listen and not request.connect:
         raise UsageError("--listen: only with --connect (local browsers reach the fixture server on 127.0.0.1)")
     if request.connect:
-        from harness.engines.remote import check_endpoint, network
+        from harness.engines.playwright.remote import check_endpoint, network
 
         try:
             check_endpoint(request.connect)  # a few seconds at most, before any cell
@@ -146,6 +146,6 @@ def _network(request: RunRequest) -> Network | None:
     """The run's network with --connect (checked by check() already), for the seal's status."""
     if not request.connect:
         return None
-    from harness.engines.remote import network
+    from harness.engines.playwright.remote import network
 
     return network(request.connect, request.listen)

@@ -94,7 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
     connect = config.getoption("--spelo-connect")
     net = None
     if connect and not hasattr(config, "workerinput"):  # no seal with it: threads do not matter here
-        from harness.engines.remote import check_endpoint, network
+        from harness.engines.playwright.remote import check_endpoint, network
 
         try:
             check_endpoint(connect)

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 from harness import paths
-from harness.engines import get_engine, remote
+from harness.engines import availability, get_engine
+from harness.engines.playwright import remote
 from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
 from harness.appearance import look_expression, wants_look
@@ -93,7 +94,7 @@ class Harness:
         return self
 
     def close(self) -> None:
-        from harness.engines.playwright_tab import stop_playwright
+        from harness.engines.playwright.tab import stop_playwright
 
         # Every step even when one before failed (an interrupt may have taken Playwright's driver
         # first): the server, and with it the run's CA folder, must always go.
@@ -174,9 +175,8 @@ class CellRun:
             if not_here:
                 return self._skip(f"not applicable to {self.profile.name}: {not_here}")
             eng = get_engine(self.engine)
-            # With --connect the server's browsers count, not what is installed here.
             with self.clock.phase("engine check"):
-                avail = remote.availability(self.engine, self.harness.env.connect) if self.harness.env.connect else eng.availability()
+                avail = availability(self.engine, self.harness.env.connect)
             r.engine_source = avail.source
             if not avail.usable:
                 return self._skip(f"{self.engine} not usable here: {avail.reason}")
