@@ -87,7 +87,7 @@ def at_rest(cell: Cell) -> dict[str, Any]:
 
 def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     """(facts, busy): busy while the widget is in a passing state or the peer is talking."""
-    snap = cell.observe()  # the profile's reading: state by its rules, texts in its words
+    snap = cell.observe()  # the profile's reading: state by its rules, texts as the build shows them
     site, tab, server = cell.site_id, cell.tab, cell.server
     norm = Normaliser(site)
     history = [h for h in snap.get("history") or [] if isinstance(h, dict)]
@@ -121,7 +121,7 @@ def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     peer = snap.get("peer") or {}
     if peer.get("offers") or peer.get("refused"):
         facts["peer"] = _peer(peer, norm)
-    return facts, _peer_busy(peer) or facts["state"] in UNSETTLED_STATES
+    return facts, _peer_busy(peer) or cell.profile.reference_state(facts["state"]) in UNSETTLED_STATES
 
 
 def _states(history: list[dict[str, Any]], profile: WidgetProfile) -> str:
