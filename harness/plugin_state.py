@@ -13,7 +13,7 @@ import pytest
 
 from harness import paths, sandbox
 from harness.engines import ENGINE_NAMES
-from harness.model import CellId, Outcome
+from harness.model import CellId, Outcome, Stop
 from harness.profile import REFERENCE, load_profile
 from harness.results import Result, write_results
 from harness.runner import Harness, RunOptions
@@ -195,5 +195,5 @@ def crashed_cell(report: pytest.TestReport) -> Result | None:
     if found is None or found[1].engine not in ENGINE_NAMES:
         return None
     file, cell = found
-    return Result(scenario=cell.scenario, engine=cell.engine, outcome=Outcome.FAIL, source=file,
+    return Result(scenario=cell.scenario, engine=cell.engine, outcome=Outcome.FAIL, source=file, stopped=Stop.CRASH,
                   reason=f"no result: {str(report.longrepr).strip().splitlines()[0]}")
