@@ -120,7 +120,7 @@ class CoverageCell(CellRun):
         super()._step(step)
 
     def _collect(self) -> None:
-        if self.tab is not None:
+        if self._tab is not None:  # a cell skipped or failed before its page has nothing to read
             self._grab()
         super()._collect()
 
