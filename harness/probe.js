@@ -136,6 +136,11 @@
     text: rootText(root),
     gum: spy.calls.map(function (c) { return { at: c.at, activation: c.activation, outcome: c.outcome, message: c.message || "", injected: !!c.injected }; }),
     history: window.__speloHistory || [],
+    // The microphone's release (engines/spy.js): tracks of this page still live, each followed
+    // track, and what the previous page of this tab still held when it was left.
+    mic_live: spy.live ? spy.live() : 0,
+    mic_tracks: spy.entries ? spy.entries() : [],
+    mic_left_live: spy.left ? spy.left.live : null,
     secure_context: window.isSecureContext,
     url: location.href
   };
