@@ -47,7 +47,7 @@ class Cell(Protocol):
     def result(self) -> Result: ...
 
     @property
-    def sc(self) -> Scenario: ...
+    def scenario(self) -> Scenario: ...
 
     @property
     def tab(self) -> Tab: ...
@@ -70,7 +70,7 @@ def safely_at_rest(cell: Cell) -> dict[str, Any]:
 
 def at_rest(cell: Cell) -> dict[str, Any]:
     """The cell's perceived facts once they stop changing (or at the scenario's timeout, marked)."""
-    end = time.monotonic() + cell.sc.timeout_s
+    end = time.monotonic() + cell.scenario.timeout_s
     last: dict[str, Any] | None = None
     since = time.monotonic()
     while True:
@@ -81,13 +81,13 @@ def at_rest(cell: Cell) -> dict[str, Any]:
         elif not busy and now - since >= QUIET_S:
             return facts
         if now > end:
-            return {**facts, "unsettled": f"still changing after {cell.sc.timeout_s:g} s"}
+            return {**facts, "unsettled": f"still changing after {cell.scenario.timeout_s:g} s"}
         cell.tab.settle(POLL_S, cell.frame)
 
 
 def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     """(facts, busy): busy while the widget is in a passing state or the peer is talking."""
-    snap = cell.observe()  # the profile's reading: state by its rules, texts in its words
+    snap = cell.observe()  # the profile's reading: state by its rules, texts as the build shows them
     site, tab, server = cell.site_id, cell.tab, cell.server
     norm = Normaliser(site)
     history = [h for h in snap.get("history") or [] if isinstance(h, dict)]
@@ -121,7 +121,7 @@ def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     peer = snap.get("peer") or {}
     if peer.get("offers") or peer.get("refused"):
         facts["peer"] = _peer(peer, norm)
-    return facts, _peer_busy(peer) or facts["state"] in UNSETTLED_STATES
+    return facts, _peer_busy(peer) or cell.profile.reference_state(facts["state"]) in UNSETTLED_STATES
 
 
 def _states(history: list[dict[str, Any]], profile: WidgetProfile) -> str:
