@@ -17,6 +17,7 @@ from harness import paths
 from harness.engines import get_engine, remote
 from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
+from harness.engines.watchdog import PageHung
 from harness.a11y import run_axe
 from harness.appearance import look_expression, wants_look
 from harness.expect import mismatches
@@ -177,6 +178,9 @@ class CellRun:
             self._run_steps()
         except Unsupported as e:
             return self._skip(f"{self.engine} cannot make this situation: {e}")
+        except PageHung as e:  # the harness ended a page that did not answer: the verdict says what
+            r.outcome, r.reason = "fail", str(e)
+            self.h.pool.discard(self.engine, self.sc.situation(self.engine))
         except EngineCrashed as e:
             r.outcome, r.reason = "fail", f"the browser crashed: {e}"
             self.h.pool.discard(self.engine, self.sc.situation(self.engine))
