@@ -21,6 +21,7 @@ from harness.engines.watchdog import PageHung
 from harness.a11y import run_axe
 from harness.appearance import look_expression, wants_look
 from harness.expect import mismatches
+from harness.limits import cap_observation
 from harness.phases import PhaseClock
 from harness.profile import REFERENCE, WidgetProfile
 from harness.results import Mismatch, Result, StepRecord, cell_slug
@@ -340,6 +341,7 @@ class CellRun:
     def observe(self) -> dict[str, Any]:
         with self.clock.part("probe"):
             snap = self.profile.to_reference(self._safe_eval(self.profile.probe_expression()) or {"present": False})
+        cap_observation(snap, self.result.dropped)  # a page's flood of calls must not flood the cell
         snap["console"] = [c.text for c in self.tab.console()]
         api_log = self.h.server.request_log(self.site_id)
         snap["api_calls"] = [e["endpoint"] for e in api_log]
@@ -393,6 +395,8 @@ class CellRun:
             return
         try:
             r.console = [f"[{c.level}] {c.text}" for c in self.tab.console()]
+            if self.tab.console_dropped:
+                r.dropped["console"] = self.tab.console_dropped
             r.browser_prompts = self.tab.browser_prompts()
             if r.outcome != "skipped" and (self.h.options.screenshots != "failure" or not r.ok):
                 r.screenshot = self._shot(None, "final")
@@ -402,6 +406,8 @@ class CellRun:
             if self.site_id:
                 r.peer = peer_summary(self.h.server.peer.report(self.site_id))
                 r.api_log = [{k: v for k, v in e.items() if k != "t"} for e in self.h.server.request_log(self.site_id)]
+                if self.h.server.sites.log_dropped(self.site_id):
+                    r.dropped["api_log"] = self.h.server.sites.log_dropped(self.site_id)
                 if not self.h.options.keep_sites:
                     self.h.server.sites.remove(self.site_id)
             self.tab.close()

@@ -9,6 +9,7 @@ from typing import Any, Callable, TypeVar
 from playwright.sync_api import BrowserContext, Error as PlaywrightError, Frame, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from harness import limits
 from harness.engines.base import FIND_JS, SPY_JS, ConsoleLine, EngineCrashed, Tab, find_expression
 from harness.engines.watchdog import WATCHDOG, Escalation, PageHung, kill, kill_children_groups
 
@@ -58,7 +59,7 @@ class PlaywrightTab(Tab):
         self.page: Page = context.new_page()
         self._console: list[ConsoleLine] = []
         self.page.on("console", self._on_console)
-        self.page.on("pageerror", lambda err: self._console.append(ConsoleLine("pageerror", str(err))))
+        self.page.on("pageerror", lambda err: self._keep(ConsoleLine("pageerror", str(err))))
         self._crashed = False
         self.page.on("crash", lambda _: setattr(self, "_crashed", True))
         # What the visitor (the harness) did last, and when: a verdict on a page that stopped
@@ -66,8 +67,18 @@ class PlaywrightTab(Tab):
         self._last_action = ("after the page opened", time.monotonic())
 
     def _on_console(self, msg) -> None:
+        if len(self._console) >= limits.CONSOLE_LINES:  # a flood: counted, without reading it
+            self.console_dropped += 1
+            return
         url = (msg.location or {}).get("url", "")
-        self._console.append(ConsoleLine(msg.type, msg.text, url))
+        self._keep(ConsoleLine(msg.type, msg.text, url))
+
+    def _keep(self, line: ConsoleLine) -> None:
+        if len(self._console) >= limits.CONSOLE_LINES:
+            self.console_dropped += 1
+            return
+        line.text = line.text[:limits.CONSOLE_LINE_CHARS]
+        self._console.append(line)
 
     def _frame(self, frame: str | None) -> Frame | Page:
         if frame is None:
@@ -108,7 +119,12 @@ class PlaywrightTab(Tab):
         who = "the page's script did not yield" if len(fired) == 1 else "the page and its browser did not answer"
         if len(fired) >= 3:
             who = "the browser's driver did not answer"
-        return f"{who} for {waited:.0f} s {after} ({ended[min(len(fired), 3)]})"
+        verdict = f"{who} for {waited:.0f} s {after} ({ended[min(len(fired), 3)]})"
+        if self.console_dropped:  # what kept it busy, where it shows
+            total = len(self._console) + self.console_dropped
+            verdict = (f"console flood: {total:,} lines by then, the first {len(self._console):,} kept; "
+                       + verdict)
+        return verdict
 
     def _escalation_steps(self) -> list[tuple[str, Callable[[], None]]]:
         page, context = self.page, self.context

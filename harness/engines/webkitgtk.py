@@ -212,12 +212,17 @@ class WebKitGTKTab(Tab):
         after, at = self._last_action
         waited = time.monotonic() - at
         try:  # the console is kept by the driver, not the page: it still answers
-            lines = self.client.call("state", timeout=2.0, page=self.page)["console"]
-            self._ended = [ConsoleLine(c["level"], c["text"], c["frame_url"]) for c in lines]
+            state = self.client.call("state", timeout=2.0, page=self.page)
+            self._ended = [ConsoleLine(c["level"], c["text"], c["frame_url"]) for c in state["console"]]
+            self.console_dropped = int(state.get("console_dropped", 0))
         except (DriverError, EngineCrashed):
             self._ended = []
         self.client.close()
-        raise PageHung(f"the page's script did not yield for {waited:.0f} s {after} "
+        flood = ""
+        if self.console_dropped:
+            flood = (f"console flood: {len(self._ended) + self.console_dropped:,} lines by then, "
+                     f"the first {len(self._ended):,} kept; ")
+        raise PageHung(f"{flood}the page's script did not yield for {waited:.0f} s {after} "
                        "(the harness ended its browser and replaces it)")
 
     def goto(self, url: str) -> None:
@@ -253,6 +258,7 @@ class WebKitGTKTab(Tab):
         if self._ended is not None:
             return list(self._ended)
         state = self._call("state", ACTION_TIMEOUT)
+        self.console_dropped = int(state.get("console_dropped", 0))
         return [ConsoleLine(c["level"], c["text"], c["frame_url"]) for c in state["console"]]
 
     def browser_prompts(self) -> int | None:
