@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from harness.origins import Network
 
 SCREENSHOTS = ("each", "end", "failure")
+GRIDS = ("outcome", "detail")  # the terminal grid: verdicts, or verdicts with state and text (report/grid.py)
 
 
 @dataclass
@@ -39,6 +40,7 @@ class RunRequest:
     listen: str | None = None                           # with connect: the fixture server's address
     against: Path | None = None                         # a snapshot that judges each cell (snapshot.py)
     observe: bool = False                               # record what each cell perceived at rest (record)
+    grid: str = "outcome"                               # the terminal grid: one of GRIDS
 
 
 def check(request: RunRequest) -> Path | None:
@@ -70,7 +72,7 @@ def check(request: RunRequest) -> Path | None:
     if request.listen and not request.connect:
         raise UsageError("--listen: only with --connect (local browsers reach the fixture server on 127.0.0.1)")
     if request.connect:
-        from harness.engines.remote import check_endpoint, network
+        from harness.engines.playwright.remote import check_endpoint, network
 
         try:
             check_endpoint(request.connect)  # a few seconds at most, before any cell
@@ -109,6 +111,8 @@ def pytest_args(request: RunRequest, widget: Path | None) -> list[str]:
         args += ["--spelo-against", str(request.against.resolve())]
     if request.observe:
         args.append("--spelo-observe")
+    if request.grid != "outcome":
+        args += ["--spelo-grid", request.grid]
     if request.connect:  # the plugin then leaves the seal off (see pytest_configure)
         args += ["--spelo-connect", request.connect] + (["--spelo-listen", request.listen] if request.listen else [])
     return args
@@ -142,6 +146,6 @@ def _network(request: RunRequest) -> Network | None:
     """The run's network with --connect (checked by check() already), for the seal's status."""
     if not request.connect:
         return None
-    from harness.engines.remote import network
+    from harness.engines.playwright.remote import network
 
     return network(request.connect, request.listen)

@@ -29,7 +29,10 @@ import yaml
 
 from harness import paths
 from harness.errors import UsageError
-from harness.runner import CellRun, Harness, RunOptions
+from harness.cell_hooks import Cell, CellObserver
+from harness.results import Result
+from harness.runner import Harness, RunOptions
+from harness.steps import StepAction
 
 CACHE = Path(os.environ.get("SPELO_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "spelo-harness")
 TOOLS = CACHE / "mutate-tools"
@@ -101,28 +104,25 @@ def serve_switch(served: Path, instrumented: str, active: str | None) -> None:
     tmp.replace(served)  # whole, never half-written, when a page asks for it
 
 
-class CoverageCell(CellRun):
-    """A cell that also reads which mutants its pages reached: before a step leaves the page
-    (reload, the fallback link) and at the end, before the tab closes."""
+class Coverage(CellObserver):
+    """Which mutants a cell's pages reached, read through the cell's hooks: before a step leaves
+    the page (reload, the fallback link) and at the end, before the tab closes."""
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
+    def __init__(self) -> None:
         self.covered: set[str] = set()
 
-    def _grab(self) -> None:
-        ids = self._safe_eval(COVERAGE_JS)
+    def _grab(self, cell: Cell) -> None:
+        ids = cell.safe_eval(COVERAGE_JS)
         if isinstance(ids, list):
             self.covered.update(str(i) for i in ids)
 
-    def _step(self, step: Any) -> None:
-        if step.reload or step.click == "fallback":
-            self._grab()
-        super()._step(step)
+    def before_step(self, cell: Cell, index: int, action: StepAction) -> None:
+        if action.leaves_page:
+            self._grab(cell)
 
-    def _collect(self) -> None:
-        if self.tab is not None:
-            self._grab()
-        super()._collect()
+    def at_end(self, cell: Cell, result: Result) -> None:
+        if cell.has_tab:
+            self._grab(cell)
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -147,12 +147,12 @@ def run(scenarios: list[Any], engine: str, widget: Path, out: Path, budget_s: fl
     by_id = {sc.id: sc for sc in scenarios}
     with Harness(RunOptions(output_dir=out / "cells", widget=served, screenshots="failure")) as h:
         for sc in scenarios:
-            cell = CoverageCell(h, sc, engine)
-            r = cell.run()
+            cov = Coverage()
+            r = h.run_cell(sc, engine, [cov])
             if r.outcome in KILLED:
                 broken[sc.id] = r.reason  # fails with no mutant: it cannot judge mutants
             elif r.outcome != "skipped":
-                coverage[sc.id], durations[sc.id] = cell.covered, r.duration_s
+                coverage[sc.id], durations[sc.id] = cov.covered, r.duration_s
         say(f"coverage pass: {len(coverage)} cells reach mutants, {len(broken)} fail with no mutant active "
             f"({time.monotonic() - started:.0f} s)")
         kills: Counter[str] = Counter()

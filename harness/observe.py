@@ -47,7 +47,7 @@ class Cell(Protocol):
     def result(self) -> Result: ...
 
     @property
-    def sc(self) -> Scenario: ...
+    def scenario(self) -> Scenario: ...
 
     @property
     def tab(self) -> Tab: ...
@@ -70,7 +70,7 @@ def safely_at_rest(cell: Cell) -> dict[str, Any]:
 
 def at_rest(cell: Cell) -> dict[str, Any]:
     """The cell's perceived facts once they stop changing (or at the scenario's timeout, marked)."""
-    end = time.monotonic() + cell.sc.timeout_s
+    end = time.monotonic() + cell.scenario.timeout_s
     last: dict[str, Any] | None = None
     since = time.monotonic()
     while True:
@@ -81,7 +81,7 @@ def at_rest(cell: Cell) -> dict[str, Any]:
         elif not busy and now - since >= QUIET_S:
             return facts
         if now > end:
-            return {**facts, "unsettled": f"still changing after {cell.sc.timeout_s:g} s"}
+            return {**facts, "unsettled": f"still changing after {cell.scenario.timeout_s:g} s"}
         cell.tab.settle(POLL_S, cell.frame)
 
 

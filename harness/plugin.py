@@ -71,6 +71,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="with --spelo-connect to another host: the fixture server's address (default: derived)")
     group.addoption("--spelo-against", default=None, metavar="SNAPSHOT",
                     help="judge each cell by this snapshot (spelo-harness record) instead of the scenarios' expectations")
+    group.addoption("--spelo-grid", default="outcome", choices=("outcome", "detail"),
+                    help="the terminal grid: each cell's verdict, or with the state read and the visitor's text (detail)")
     group.addoption("--spelo-observe", action="store_true", default=False,
                     help="record what the visitor perceived at rest in each result (for spelo-harness record)")
     try:
@@ -92,7 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
     connect = config.getoption("--spelo-connect")
     net = None
     if connect and not hasattr(config, "workerinput"):  # no seal with it: threads do not matter here
-        from harness.engines.remote import check_endpoint, network
+        from harness.engines.playwright.remote import check_endpoint, network
 
         try:
             check_endpoint(connect)

@@ -172,7 +172,8 @@ class SpeloState:
         from harness.report.grid import render_grid
 
         terminalreporter.write_line("")
-        terminalreporter.write(render_grid(record.results, record.versions, record.launches, not_run=self.not_run))
+        terminalreporter.write(render_grid(record.results, record.versions, record.launches, not_run=self.not_run,
+                                           detail=config.getoption("--spelo-grid") == "detail"))
         terminalreporter.write_line(sandbox.status_line(sandbox.seal_status()))
         if record.path:
             terminalreporter.write_line(f"results: {record.path}")

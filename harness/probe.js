@@ -55,26 +55,41 @@
     var e = sel && find(sel);
     return visible(e) ? fold(hasShadow(e) ? walked(e) : e.textContent) : "";
   }
-  // The state: the attribute where the build has one; else the first rule that holds. null: none
-  // did (the snapshot's text then says what the visitor saw instead).
-  function stateOf(r) {
-    if (!r) { return null; }
-    var st = p.state_attr ? r.getAttribute(p.state_attr) : null;
-    if (st !== null || !p.rules.length) { return st; }
-    var words = null;
-    for (var i = 0; i < p.rules.length; i++) {
-      var rule = p.rules[i];
-      if (rule.visible) {
-        if (visible(find(rule.visible))) { return rule.state; }
-      } else if (rule.attribute) {
-        var a = rule.attribute, e = a.selector ? find(a.selector) : r;
-        if (e && e.getAttribute(a.name) === a.value) { return rule.state; }
-      } else {
-        words = words === null ? rootText(r) : words;
-        if (rule.text ? words.indexOf(rule.text) >= 0 : new RegExp(rule.regex).test(words)) { return rule.state; }
-      }
+  // The last microphone access's outcome, as a state rule's `mic` condition reads it: "none"
+  // before any, "pending" while the browser has not answered (its prompt may be open).
+  function lastMic() {
+    var calls = (window.__speloSpy && window.__speloSpy.calls) || [];
+    return calls.length ? String(calls[calls.length - 1].outcome) : "none";
+  }
+  // One condition of a state rule (harness/profile_rules.py compiles them): leaves read what the
+  // visitor perceives; all / any / not combine them. `ctx` caches the widget's text per read.
+  function holds(c, r, ctx) {
+    if (c.all) { return c.all.every(function (x) { return holds(x, r, ctx); }); }
+    if (c.any) { return c.any.some(function (x) { return holds(x, r, ctx); }); }
+    if (c.not) { return !holds(c.not, r, ctx); }
+    if (c.visible) { return visible(find(c.visible)); }
+    if (c.attribute) {
+      var a = c.attribute, e = a.selector ? find(a.selector) : r;
+      return !!e && e.getAttribute(a.name) === a.value;
     }
-    return null;
+    if (c.mic) { return c.mic.indexOf(lastMic()) >= 0; }
+    var words;
+    if (c["in"]) { words = text(c["in"]); }
+    else { words = ctx.words === undefined ? (ctx.words = rootText(r)) : ctx.words; }
+    return c.text !== undefined && c.text !== null ? words.indexOf(c.text) >= 0 : new RegExp(c.regex).test(words);
+  }
+  // The state: the attribute where the build has one; else the first rule that holds, with the
+  // rule's label (the report names it). state null: none did (the snapshot's text then says what
+  // the visitor saw instead).
+  function stateOf(r) {
+    if (!r) { return { state: null, rule: null }; }
+    var st = p.state_attr ? r.getAttribute(p.state_attr) : null;
+    if (st !== null || !p.rules.length) { return { state: st, rule: null }; }
+    var ctx = {};
+    for (var i = 0; i < p.rules.length; i++) {
+      if (holds(p.rules[i].cond, r, ctx)) { return { state: p.rules[i].state, rule: p.rules[i].label }; }
+    }
+    return { state: null, rule: null };
   }
   // Mutations inside a shadow tree do not reach an observer of the document: every open shadow
   // root gets its own, once, as it appears.
@@ -97,7 +112,7 @@
     var note = function () {
       var r = find(p.root);
       if (!r) { return; }
-      var st = stateOf(r), tx = text(p.status);
+      var st = stateOf(r).state, tx = text(p.status);
       var last = hist[hist.length - 1];
       if (!last || last.state !== st || last.status !== tx) { hist.push({ state: st, status: tx }); }
     };
@@ -116,10 +131,11 @@
   var live = root ? (root.shadowRoot || root).querySelectorAll("[aria-live], [role=status], [role=alert]").length : 0;
   var active = document.activeElement;
   while (active && active.shadowRoot && active.shadowRoot.activeElement) { active = active.shadowRoot.activeElement; }
-  var state = stateOf(root);
+  var read = stateOf(root), state = read.state;
   return {
     present: !!root,
     state: state,
+    state_rule: read.rule,
     state_unknown: !!root && state === null && p.rules.length > 0,
     status: text(p.status),
     tooltip: text(p.tooltip),

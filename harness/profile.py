@@ -13,12 +13,17 @@ import fnmatch
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
                       model_validator)
 
 from harness.engines.base import FIND_JS, find_expression
+from harness.flows import FlowStep
+from harness.profile_rules import Resolver, StateRule, check_regex, check_selector
+
+__all__ = ["REFERENCE", "REFERENCE_STATES", "StateRule", "WidgetProfile", "check_regex", "check_selector",
+           "load_profile"]
 
 PROBE_JS = (Path(__file__).parent / "probe.js").read_text(encoding="utf-8")
 
@@ -30,60 +35,23 @@ EMBED_PLACEHOLDERS = ("WIDGET_SRC", "WIDGET_BASE", "SITE_ID", "API_BASE", "API_W
                       "SITE_CONFIG_JS")
 PAGE_PREFIX = "page:"  # a part outside the widget's root (a dialog a build appends to <body>)
 NOT_THERE = ("none", "")  # a build without this part says `notice: none`
+# The reference widget's states (fixtures_site/spelo.js): a state rule names one of these, or a
+# build state the profile's `states` maps one to.
+REFERENCE_STATES = ("loading", "idle", "notice", "requesting", "connecting", "listening", "speaking", "denied",
+                    "blocked", "insecure", "no-device", "unreadable", "mic-error", "error", "network-error",
+                    "framed", "invalid", "unsupported")
+# The parts every profile has (a step's target, a rule's `part:`, a flow step), by their names.
+BUILTIN_PARTS = {"root": "root", "orb": "orb", "status": "status", "tooltip": "tooltip", "notice": "notice",
+                 "continue": "continue_button", "cancel": "cancel_button", "fallback": "fallback"}
+Target = Literal["orb", "continue", "cancel", "fallback"]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def check_selector(value: str) -> str:
-    body = value[len(PAGE_PREFIX):] if value.startswith(PAGE_PREFIX) else value
-    if any(not part.strip() for part in body.split(">>>")):
-        raise ValueError(f"{value!r}: every part around '>>>' needs a selector")
-    return value
-
-
 def optional_selector(value: str | None) -> str | None:
     return None if value is None else check_selector(value)
-
-
-def optional_regex(value: str | None) -> str | None:
-    return None if value is None else check_regex(value)
-
-
-def check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as e:
-        raise ValueError(f"not a valid pattern: {e}") from None
-    return value
-
-
-class AttributeIs(Strict):
-    name: str
-    value: str
-    selector: str | None = None  # under the root; the root itself when unset
-
-    _sel = field_validator("selector")(optional_selector)
-
-
-class StateRule(Strict):
-    """`state` holds when its one condition does; the profile's rules are tried in order."""
-
-    state: str
-    visible: str | None = None  # a part (selector under the root) that is visible
-    text: str | None = None  # the widget's visible text contains this
-    regex: str | None = None  # the widget's visible text matches this (JavaScript RegExp; keep to the common syntax)
-    attribute: AttributeIs | None = None
-
-    _sel = field_validator("visible")(optional_selector)
-    _re = field_validator("regex")(optional_regex)
-
-    @model_validator(mode="after")
-    def _one(self) -> "StateRule":
-        if sum(x is not None for x in (self.visible, self.text, self.regex, self.attribute)) != 1:
-            raise ValueError("a state rule has exactly one of: visible, text, regex, attribute")
-        return self
 
 
 class TextPattern(Strict):
@@ -105,6 +73,10 @@ class WidgetProfile(Strict):
     root: str = ".spelo-root"
     state_attr: str | None = "data-state"
     state_rules: list[StateRule] = Field(default_factory=list)
+    # The build's own parts by name (selectors under the root, or page:), for flows and rules.
+    parts: dict[str, str] = Field(default_factory=dict)
+    # A scenario step's target -> the build's own sequence that step stands for (harness/flows.py).
+    flows: dict[Target, list[FlowStep]] = Field(default_factory=dict)
     orb: str = ".spelo-orb"
     status: str | None = ".spelo-status"
     tooltip: str | None = ".spelo-tip"
@@ -130,6 +102,23 @@ class WidgetProfile(Strict):
     def _selector(cls, v: str | None) -> str | None:
         return v if v is None else check_selector(v)
 
+    @field_validator("parts")
+    @classmethod
+    def _parts(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, sel in v.items():
+            if name in BUILTIN_PARTS:
+                raise ValueError(f"{name!r} is a part every profile has (its own field); name it otherwise")
+            check_selector(sel)
+        return v
+
+    @field_validator("flows", mode="before")
+    @classmethod
+    def _flow_targets(cls, v: Any) -> Any:
+        for key in v if isinstance(v, dict) else []:
+            if key not in get_args(Target):
+                raise ValueError(f"{key!r} is not a step a flow can stand for ({', '.join(get_args(Target))})")
+        return v
+
     @field_validator("embed")
     @classmethod
     def _embed(cls, v: str) -> str:
@@ -147,6 +136,40 @@ class WidgetProfile(Strict):
         if self.notice is not None and self.continue_button is None:
             raise ValueError("a notice needs its continue_button (or say notice: none)")
         return self
+
+    def reference_problem(self) -> tuple[tuple[int | str, ...], str] | None:
+        """The first state or part the profile names that it does not know, as (field location,
+        what is wrong); None when all are known. load_profile names its file and line."""
+        states = set(REFERENCE_STATES) | set(self.states) | set(self.states.values())
+        known = sorted(self.part_names())
+        for i, rule in enumerate(self.state_rules):
+            if rule.state not in states:
+                return ("state_rules", i, "state"), (f"unknown state {rule.state!r} (the reference's: "
+                                                     f"{', '.join(REFERENCE_STATES)}; or map one in `states`)")
+            for loc, name in rule.part_names():
+                if self.part_selector(name) is None:
+                    return ("state_rules", i, *loc), _unknown_part(name, known)
+        for target, steps in self.flows.items():
+            for j, step in enumerate(steps):
+                if step.part is not None and self.part_selector(step.part) is None:
+                    return ("flows", target, j, step.kind), _unknown_part(step.part, known)
+        return None
+
+    def part_names(self) -> list[str]:
+        """The names of the parts this build has (`none` ones left out)."""
+        return [n for n in [*BUILTIN_PARTS, *self.parts] if self.part_selector(n) is not None]
+
+    def part_selector(self, name: str) -> str | None:
+        """A part's selector from the document, by its name; None: no such part here."""
+        if name in self.parts:
+            return self.path(self.parts[name])
+        if name == "root":
+            return self.root
+        field = BUILTIN_PARTS.get(name)
+        sel = getattr(self, field) if field else None
+        if name in ("continue", "cancel") and self.notice is None:
+            return None  # as selector(): a build without a notice has no buttons of one
+        return None if sel is None else self.path(sel)
 
     # -- selectors -----------------------------------------------------------------------------
     def path(self, selector: str) -> str:
@@ -174,17 +197,9 @@ class WidgetProfile(Strict):
         def opt(sel: str | None) -> str | None:
             return None if sel is None else self.path(sel)
 
-        rules = []
-        for r in self.state_rules:
-            rule: dict[str, Any] = {"state": r.state}
-            if r.visible is not None:
-                rule["visible"] = self.path(r.visible)
-            elif r.attribute is not None:
-                rule["attribute"] = {"name": r.attribute.name, "value": r.attribute.value,
-                                     "selector": opt(r.attribute.selector)}
-            else:
-                rule["text" if r.text is not None else "regex"] = r.text if r.text is not None else r.regex
-            rules.append(rule)
+        resolve = _Parts(self)
+        rules = [{"state": r.state, "label": r.label(i), "cond": r.compiled(resolve)}
+                 for i, r in enumerate(self.state_rules)]
         params = {"root": self.root, "state_attr": self.state_attr, "rules": rules, "orb": self.path(self.orb),
                   "status": opt(self.status), "tooltip": opt(self.tooltip), "notice": opt(self.notice),
                   "fallback": opt(self.fallback)}
@@ -227,18 +242,42 @@ class WidgetProfile(Strict):
         return out
 
 
+def _unknown_part(name: str, known: list[str]) -> str:
+    return f"unknown part {name!r} (this profile's parts: {', '.join(known)})"
+
+
+class _Parts(Resolver):
+    def __init__(self, profile: WidgetProfile):
+        self.profile = profile
+
+    def selector(self, value: str) -> str:
+        """A selector under the root (or page:); a part's name stands for its selector."""
+        return self.part(value) if value in self.profile.parts else self.profile.path(value)
+
+    def part(self, name: str) -> str:
+        sel = self.profile.part_selector(name)
+        if sel is None:  # reference_problem() names it at load time
+            raise ValueError(_unknown_part(name, self.profile.part_names()))
+        return sel
+
+
 REFERENCE = WidgetProfile()
 REFERENCE_PROFILE_FILE = Path(__file__).resolve().parent.parent / "fixtures_site" / "spelo.profile.yaml"
 
 
 def load_profile(path: Path) -> WidgetProfile:
     """A profile file, or a YamlFileError naming its file, line and field."""
-    from harness.yamlfile import YamlFileError, describe_validation_error, read_yaml
+    from harness.yamlfile import YamlFileError, describe_validation_error, field_path, line_of, read_yaml
 
     data, node = read_yaml(path)
     if not isinstance(data, dict):
         raise YamlFileError(f"{path}:1: (top): expected a mapping of profile fields")
     try:
-        return WidgetProfile.model_validate(data)
+        profile = WidgetProfile.model_validate(data)
     except ValidationError as e:
         raise YamlFileError(describe_validation_error(path, node, e)) from None
+    problem = profile.reference_problem()
+    if problem is not None:
+        loc, why = problem
+        raise YamlFileError(f"{path}:{line_of(node, loc)}: {field_path(loc)}: {why}")
+    return profile

@@ -9,17 +9,18 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from harness import paths
-from harness.engines import get_engine, remote
+from harness.engines import availability, get_engine
+from harness.engines.playwright import remote
 from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
 from harness.engines.watchdog import PageHung
-from harness.a11y import run_axe
 from harness.appearance import look_expression, wants_look
+from harness.cell_hooks import CellObserver, Observers
 from harness.expect import mismatches
 from harness.limits import cap_observation
 from harness.phases import PhaseClock
@@ -27,6 +28,9 @@ from harness.profile import REFERENCE, WidgetProfile
 from harness.results import Mismatch, Result, StepRecord, cell_slug
 from harness.scenarios import Expect, Scenario
 from harness.server import FixtureServer
+from harness.steps import StepFailed, action_for
+
+__all__ = ["CellRun", "Harness", "RunOptions", "StepFailed", "peer_summary"]
 
 log = logging.getLogger("spelo.runner")
 POLL_S = 0.05
@@ -50,6 +54,8 @@ class RunOptions:
     connect: str | None = None  # a Playwright server's ws:// endpoint that serves the browsers
     listen: str | None = None  # the fixture server's address for a server on another host (remote.network)
     observe: bool = False  # record what the visitor perceived at rest, for snapshots (observe.py)
+    # told of every cell's steps, rest and end (harness/cell_hooks.py); a cell may add its own
+    observers: list[CellObserver] = field(default_factory=list)
 
 
 class Harness:
@@ -90,7 +96,7 @@ class Harness:
         return self
 
     def close(self) -> None:
-        from harness.engines.playwright_tab import stop_playwright
+        from harness.engines.playwright.tab import stop_playwright
 
         # Every step even when one before failed (an interrupt may have taken Playwright's driver
         # first): the server, and with it the run's CA folder, must always go.
@@ -110,8 +116,8 @@ class Harness:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def run_cell(self, scenario: Scenario, engine: str) -> Result:
-        return CellRun(self, scenario, engine).run()
+    def run_cell(self, scenario: Scenario, engine: str, observers: Iterable[CellObserver] = ()) -> Result:
+        return CellRun(self, scenario, engine, observers).run()
 
 
 def _started(part: _T | None, what: str) -> _T:
@@ -121,9 +127,13 @@ def _started(part: _T | None, what: str) -> _T:
 
 
 class CellRun:
-    def __init__(self, harness: Harness, scenario: Scenario, engine: str):
-        self.h = harness
-        self.sc = scenario
+    """One cell's way: situation → tab → steps (harness/steps.py) → the final expectation →
+    evidence. Observers (RunOptions.observers and the cell's own) are told at each hook."""
+
+    def __init__(self, harness: Harness, scenario: Scenario, engine: str,
+                 observers: Iterable[CellObserver] = ()):
+        self.harness = harness
+        self.scenario = scenario
         self.engine = engine
         self.profile = harness.options.profile
         self.frame = scenario.frame()
@@ -136,6 +146,7 @@ class CellRun:
         self.clock = PhaseClock()
         self.deferred: StepFailed | None = None  # an expect step that failed in a snapshot run
         self.wants_look = wants_look(scenario)  # the orb's look is read only where asked for
+        self.observers = Observers([*harness.options.observers, *observers])
 
     @property
     def tab(self) -> Tab:
@@ -143,59 +154,70 @@ class CellRun:
         return _started(self._tab, "the cell's tab (CellRun.run())")
 
     @property
+    def observing(self) -> bool:
+        """A snapshot run: the page is also read at rest (RunOptions.observe)."""
+        return self.harness.options.observe
+
+    @property
+    def has_tab(self) -> bool:
+        return self._tab is not None
+
+    @property
     def server(self) -> FixtureServer:
-        return self.h.server
+        return self.harness.server
 
     # -- the cell ----------------------------------------------------------------------------
     def run(self) -> Result:
         started = time.monotonic()
         r = self.result
         try:
-            if self.engine in self.sc.skip:
-                return self._skip(self.sc.skip[self.engine])
-            not_here = self.profile.not_applicable_reason(self.sc.id) or self._missing_part()
+            if self.engine in self.scenario.skip:
+                return self._skip(self.scenario.skip[self.engine])
+            not_here = self.profile.not_applicable_reason(self.scenario.id) or self._missing_part()
             if not_here:
                 return self._skip(f"not applicable to {self.profile.name}: {not_here}")
             eng = get_engine(self.engine)
-            # With --connect the server's browsers count, not what is installed here.
             with self.clock.phase("engine check"):
-                avail = remote.availability(self.engine, self.h.env.connect) if self.h.env.connect else eng.availability()
+                avail = availability(self.engine, self.harness.env.connect)
             r.engine_source = avail.source
             if not avail.usable:
                 return self._skip(f"{self.engine} not usable here: {avail.reason}")
-            situation = self.sc.situation(self.engine)
+            situation = self.scenario.situation(self.engine)
             r.means = eng.describe(situation)
             self.dir.mkdir(parents=True, exist_ok=True)
-            env = RunEnv(**{**self.h.env.__dict__, "output_dir": self.dir})
-            launches = sum(self.h.pool.launches.values())
+            env = RunEnv(**{**self.harness.env.__dict__, "output_dir": self.dir})
+            launches = sum(self.harness.pool.launches.values())
             with self.clock.phase("browser"):
-                browser = self.h.pool.browser(self.engine, situation)
+                browser = self.harness.pool.browser(self.engine, situation)
             # named for what it was: a launch, or a browser kept from an earlier cell
-            self.clock.phases["launch" if sum(self.h.pool.launches.values()) > launches else "reuse"] = \
+            self.clock.phases["launch" if sum(self.harness.pool.launches.values()) > launches else "reuse"] = \
                 self.clock.phases.pop("browser")
             with self.clock.phase("context"):
                 self._tab = eng.new_tab(browser, situation, env)  # what pool.new_tab does, timed apart
-            r.engine_version = self.h.pool.versions.get(self.engine, "")
+            r.engine_version = self.harness.pool.versions.get(self.engine, "")
             self._run_steps()
         except Unsupported as e:
             return self._skip(f"{self.engine} cannot make this situation: {e}")
         except PageHung as e:  # the harness ended a page that did not answer: the verdict says what
             r.outcome, r.reason = "fail", str(e)
-            self.h.pool.discard(self.engine, self.sc.situation(self.engine))
+            self.harness.pool.discard(self.engine, self.scenario.situation(self.engine))
         except EngineCrashed as e:
             r.outcome, r.reason = "fail", f"the browser crashed: {e}"
-            self.h.pool.discard(self.engine, self.sc.situation(self.engine))
+            self.harness.pool.discard(self.engine, self.scenario.situation(self.engine))
         except StepFailed as e:
             r.outcome, r.reason = "fail", str(e)
         except Exception as e:  # a cell's own failure must not take the run down
             log.exception("cell %s crashed", r.cell_id)
             r.outcome, r.reason = "fail", f"harness error: {type(e).__name__}: {e}"
         finally:
-            if self.h.options.observe and self._tab is not None:
+            if self.harness.options.observe and self._tab is not None:
                 from harness.observe import safely_at_rest
 
                 with self.clock.phase("observe at rest"):
                     r.observed = safely_at_rest(self)
+                if "unobservable" not in r.observed and "unsettled" not in r.observed:
+                    self.observers.call("at_rest", self, r.observed)
+            self.observers.call("at_end", self, r)  # the verdict is made; the page still open
             with self.clock.phase("teardown"):
                 self._collect()
             r.duration_s = round(time.monotonic() - started, 3)
@@ -207,39 +229,43 @@ class CellRun:
         return self.result
 
     def _run_steps(self) -> None:
-        site = self.sc.site
-        registered = self.h.server.new_site(config=dict(site.config), domains=site.domains,
+        site = self.scenario.site
+        registered = self.harness.server.new_site(config=dict(site.config), domains=site.domains,
                                             faults=dict(site.faults), site_id=site.site_id)
         self.site_id = registered.site_id
         if site.peer:
             try:
-                self.h.server.peer.configure(self.site_id, **site.peer)
+                self.harness.server.peer.configure(self.site_id, **site.peer)
             except (TypeError, ValueError) as e:
                 raise StepFailed(f"site.peer: {e}") from None
-        inject = ",".join(f"{k}:{v}" for k, v in self.sc.inject.items())
+        inject = ",".join(f"{k}:{v}" for k, v in self.scenario.inject.items())
         if inject:
             self.result.injected = [inject]
             self.result.means.append(f"INJECTED FAULT (no real means exists): {inject}")
-        url = self.h.env.origins.page_url(self.sc.origin, self.sc.embedding, self.sc.page, self.site_id, inject)
+        url = self.harness.env.origins.page_url(self.scenario.origin, self.scenario.embedding, self.scenario.page, self.site_id, inject)
         self.result.url = url
         with self.clock.phase("navigation"):
             self.tab.goto(url)
             self.observe()  # the first probe also starts the page's state history
-        quirk = self.sc.quirk_for(self.engine, self.result.engine_source)
-        steps = quirk.steps if quirk is not None and quirk.steps is not None else self.sc.steps
+        quirk = self.scenario.quirk_for(self.engine, self.result.engine_source)
+        steps = quirk.steps if quirk is not None and quirk.steps is not None else self.scenario.steps
         self._say(f"open {url}")
         for i, step in enumerate(steps, 1):
+            action = action_for(step)
             rec = StepRecord(index=i, action=step.describe())
             self.result.steps.append(rec)
             self._say(f"step {i}: {rec.action}")
+            self.observers.call("before_step", self, i, action)
             try:
                 with self.clock.phase(f"step {i}: {rec.action}"):
-                    self._step(step)
+                    action.run(self)
             except StepFailed as e:
                 rec.error = str(e)
                 self._shot(rec, f"{i:02d}-failed")
+                self.observers.call("after_step", self, i, action, rec)
                 raise StepFailed(f"step {i} ({rec.action}): {e}") from None
-            if self.h.options.screenshots == "each":
+            self.observers.call("after_step", self, i, action, rec)
+            if self.harness.options.screenshots == "each":
                 with self.clock.phase("step screenshots"):
                     self._shot(rec, f"{i:02d}-{re.sub(r'[^a-z0-9]+', '-', rec.action.lower())}")
         with self.clock.phase("expect"):
@@ -251,65 +277,35 @@ class CellRun:
         """Why this build cannot take the scenario's steps (a part it does not have), if so:
         the cell is shown as not applicable rather than run against nothing."""
         p = self.profile
-        for step in self.sc.steps:
+        for step in self.scenario.steps:
             if step.click in ("cancel", "fallback") and p.selector(step.click) is None:
                 return f"it has no {'notice to cancel' if step.click == 'cancel' else 'fallback link'} (profile)"
-        wants_notice = [e for e in [self.sc.expect, *(s.expect for s in self.sc.steps if s.expect)] if e.notice]
+        wants_notice = [e for e in [self.scenario.expect, *(s.expect for s in self.scenario.steps if s.expect)] if e.notice]
         if wants_notice and p.notice is None:
             return "it has no notice step (profile: notice: none)"
         return None
 
     def _say(self, line: str) -> None:
-        if self.h.options.on_event is not None:
-            self.h.options.on_event(line)
+        if self.harness.options.on_event is not None:
+            self.harness.options.on_event(line)
 
-    def _step(self, step) -> None:
-        if step.click:
-            selector = self.profile.selector(step.click)
-            if selector is None:  # accept_notice on a build without a notice: shown, not done
-                self.result.steps[-1].action += " — not applicable: this build has no notice step (profile: notice: none)"
-                return
-            self._wait_visible(selector)
-            self.tab.click(selector, self.frame)
-        elif step.press:
-            orb = self.profile.path(self.profile.orb)
-            self._wait_visible(orb)
-            self.tab.press(orb, step.press, self.frame)
-        elif step.key:
-            self.tab.press("", step.key, self.frame)
-        elif step.axe:
-            try:
-                self.axe = run_axe(self.tab, self.frame, self.profile.root, self._deadline())
-            except (TimeoutError, RuntimeError) as e:
-                raise StepFailed(str(e)) from None
-        elif step.reload:
-            self.tab.reload()
-            self.observe()  # as after goto: the first probe starts the reloaded page's state history
-        elif step.clear_storage:
-            self.tab.evaluate("localStorage.clear(), true", self.frame)
-        elif step.expect is not None:
-            try:
-                self._await(step.expect, None)
-                if self.h.options.observe:  # and the page at rest, so later steps never race it
-                    from harness.observe import at_rest
+    def observe_at_rest(self) -> dict[str, Any]:
+        """What the visitor perceives once the page stops changing (observe.py); observers hear it."""
+        from harness.observe import at_rest
 
-                    at_rest(self)
-            except StepFailed as e:
-                # A snapshot run takes the later steps anyway (they are observed and judged by the
-                # baseline, so a build worded otherwise still gets them); the contract's verdict
-                # still fails, after the last step.
-                if not self.h.options.observe:
-                    raise
-                self.deferred = self.deferred or e
+        facts = at_rest(self)
+        if "unsettled" not in facts:
+            self.observers.call("at_rest", self, facts)
+        return facts
 
     def _final(self) -> None:
-        sc, r = self.sc, self.result
+        sc, r = self.scenario, self.result
         quirk = sc.quirk_for(self.engine, r.engine_source)
         if quirk is None:
-            self._await(sc.expect, None)
+            self.await_expect(sc.expect, None)
             r.outcome = "pass"
             return
-        which = self._await(sc.expect_for(self.engine, r.engine_source), sc.expect)
+        which = self.await_expect(sc.expect_for(self.engine, r.engine_source), sc.expect)
         if which == "primary":
             r.outcome, r.reason, r.evidence = quirk.kind, quirk.reason, quirk.evidence
         else:
@@ -318,19 +314,19 @@ class CellRun:
                         f"'{quirk.reason}' no longer happens and should be removed")
 
     # -- waiting and observing -----------------------------------------------------------------
-    def _deadline(self) -> float:
-        return time.monotonic() + self.sc.timeout_s
+    def deadline(self) -> float:
+        return time.monotonic() + self.scenario.timeout_s
 
-    def _wait_visible(self, selector: str) -> None:
+    def wait_visible(self, selector: str) -> None:
         expr = self.profile.visible_expression(selector)
-        end = self._deadline()
-        while not self._safe_eval(expr):
+        end = self.deadline()
+        while not self.safe_eval(expr):
             if time.monotonic() > end:
-                raise StepFailed(f"{selector} did not become visible within {self.sc.timeout_s:g} s")
+                raise StepFailed(f"{selector} did not become visible within {self.scenario.timeout_s:g} s")
             with self.clock.part("waits"):
                 self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
 
-    def _safe_eval(self, expr: str) -> Any:
+    def safe_eval(self, expr: str) -> Any:
         try:
             return self.tab.evaluate(expr, self.frame)
         except EngineCrashed:
@@ -340,23 +336,23 @@ class CellRun:
 
     def observe(self) -> dict[str, Any]:
         with self.clock.part("probe"):
-            snap = self.profile.to_reference(self._safe_eval(self.profile.probe_expression()) or {"present": False})
+            snap = self.profile.to_reference(self.safe_eval(self.profile.probe_expression()) or {"present": False})
         cap_observation(snap, self.result.dropped)  # a page's flood of calls must not flood the cell
         snap["console"] = [c.text for c in self.tab.console()]
-        api_log = self.h.server.request_log(self.site_id)
+        api_log = self.harness.server.request_log(self.site_id)
         snap["api_calls"] = [e["endpoint"] for e in api_log]
         snap["api_log"] = api_log
         snap["analytics"] = [e["event"] for e in api_log if e.get("event")]
-        snap["peer"] = self.h.server.peer.report(self.site_id)
+        snap["peer"] = self.harness.server.peer.report(self.site_id)
         snap["browser_prompts"] = self.tab.browser_prompts()
         snap["axe"] = self.axe
         if self.wants_look:
-            snap["orb_look"] = self._safe_eval(look_expression(self.profile.path(self.profile.orb)))
+            snap["orb_look"] = self.safe_eval(look_expression(self.profile.path(self.profile.orb)))
         return snap
 
-    def _await(self, expect: Expect, alternative: Expect | None) -> str:
+    def await_expect(self, expect: Expect, alternative: Expect | None) -> str:
         """Poll until `expect` holds ("primary") or `alternative` does ("alternative")."""
-        end = self._deadline()
+        end = self.deadline()
         while True:
             snap = self.observe()
             misses = mismatches(expect, snap)  # the table of checks: harness/expect.py
@@ -368,7 +364,7 @@ class CellRun:
                 return "alternative"
             if time.monotonic() > end:
                 self._record(expect, snap, misses)
-                raise StepFailed(f"not as expected after {self.sc.timeout_s:g} s: " + "; ".join(m.text for m in misses))
+                raise StepFailed(f"not as expected after {self.scenario.timeout_s:g} s: " + "; ".join(m.text for m in misses))
             with self.clock.part("waits"):
                 self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
 
@@ -398,23 +394,19 @@ class CellRun:
             if self.tab.console_dropped:
                 r.dropped["console"] = self.tab.console_dropped
             r.browser_prompts = self.tab.browser_prompts()
-            if r.outcome != "skipped" and (self.h.options.screenshots != "failure" or not r.ok):
+            if r.outcome != "skipped" and (self.harness.options.screenshots != "failure" or not r.ok):
                 r.screenshot = self._shot(None, "final")
         except Exception as e:  # noqa: BLE001 (evidence is best effort, as in _shot)
             log.warning("collecting evidence of %s failed: %s", r.cell_id, e)
         finally:
             if self.site_id:
-                r.peer = peer_summary(self.h.server.peer.report(self.site_id))
-                r.api_log = [{k: v for k, v in e.items() if k != "t"} for e in self.h.server.request_log(self.site_id)]
-                if self.h.server.sites.log_dropped(self.site_id):
-                    r.dropped["api_log"] = self.h.server.sites.log_dropped(self.site_id)
-                if not self.h.options.keep_sites:
-                    self.h.server.sites.remove(self.site_id)
+                r.peer = peer_summary(self.harness.server.peer.report(self.site_id))
+                r.api_log = [{k: v for k, v in e.items() if k != "t"} for e in self.harness.server.request_log(self.site_id)]
+                if self.harness.server.sites.log_dropped(self.site_id):
+                    r.dropped["api_log"] = self.harness.server.sites.log_dropped(self.site_id)
+                if not self.harness.options.keep_sites:
+                    self.harness.server.sites.remove(self.site_id)
             self.tab.close()
-
-
-class StepFailed(Exception):
-    pass
 
 
 def peer_summary(report: dict[str, Any]) -> dict[str, Any]:

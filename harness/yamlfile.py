@@ -96,3 +96,7 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise YamlFileError(f"{path}: not valid YAML: nested too deeply") from None
     finally:
         loader.dispose()
+
+
+# The dotted field path of a location, for checks made after validation (profile references).
+field_path = _field_path

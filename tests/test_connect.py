@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.engines.remote import check_endpoint
+from harness.engines.playwright.remote import check_endpoint
 
 START_TIMEOUT_S = 60
 

@@ -65,7 +65,7 @@ def test_choosing_the_webkit_engine_leaves_no_driver_running(monkeypatch):
     import asyncio
 
     from harness.engines import choose
-    from harness.engines import playwright_tab
+    from harness.engines.playwright import tab as playwright_tab
 
     monkeypatch.delenv("SPELO_WEBKIT", raising=False)
     assert playwright_tab._playwright is None

@@ -27,7 +27,7 @@ from harness.reaper import marked
 from harness.results import FORMAT, OUTCOMES, Result
 
 FAULT_MARK = "SPELO_FAULT_TEST"
-KNOWN = ("chromium", "chrome", "firefox", "WebKitWebProcess", "WebKitNetworkProcess", "webkitgtk_driver",
+KNOWN = ("chromium", "chrome", "firefox", "WebKitWebProcess", "WebKitNetworkProcess", "webkitgtk/driver",
          "Xvfb", "run-driver", "harness.cli", "pytest")
 
 CELLS = """

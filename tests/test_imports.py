@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.engines.webkitgtk_client import SYSTEM_PYTHON
+from harness.engines.webkitgtk.client import SYSTEM_PYTHON
 
 ROOT = Path(harness.__file__).resolve().parent.parent
 GI_IMPORT = re.compile(r"^(import gi\b|from gi\b)", re.MULTILINE)  # top level: not a probe script in a string
@@ -37,10 +37,10 @@ GI_ONLY = sorted(name for name, path in ALL if GI_IMPORT.search(path.read_text(e
 def test_the_walk_finds_the_package():
     names = {name for name, _ in ALL}
     assert len(names) > 30
-    assert {"harness.cli", "harness.engines.chromium", "harness.engines.webkit_playwright",
-            "harness.engines.webkitgtk_driver", "harness.server"} <= names
+    assert {"harness.cli", "harness.engines.playwright.chromium", "harness.engines.playwright.webkit",
+            "harness.engines.webkitgtk.driver.main", "harness.server"} <= names
     # The modules the driver process loads are exactly those that need gi.
-    assert GI_ONLY == ["harness.engines.webkitgtk_driver", "harness.engines.webkitgtk_page"]
+    assert GI_ONLY == ["harness.engines.webkitgtk.driver.main", "harness.engines.webkitgtk.driver.page"]
 
 
 def _import(python: str, name: str) -> subprocess.CompletedProcess:
@@ -60,3 +60,17 @@ def test_gi_module_imports_under_the_system_python(name):
         pytest.skip(f"{SYSTEM_PYTHON} not found: the WebKitGTK driver cannot run here")
     out = _import(SYSTEM_PYTHON, name)
     assert out.returncode == 0, f"{SYSTEM_PYTHON}: import {name} failed:\n{out.stderr[-2000:]}"
+
+
+def test_the_driver_folder_stands_alone_under_the_system_python():
+    """The client runs the driver by file path with -E: its folder must import with nothing of the
+    harness (or this venv) on the path, as from an installed wheel."""
+    if not Path(SYSTEM_PYTHON).exists():
+        pytest.skip(f"{SYSTEM_PYTHON} not found: the WebKitGTK driver cannot run here")
+    from harness.engines.webkitgtk.client import DRIVER
+
+    code = "import sys; import page, scripts; print(sorted(m for m in sys.modules if m.startswith('harness')))"
+    out = subprocess.run([SYSTEM_PYTHON, "-E", "-c", f"import sys; sys.path.insert(0, {str(DRIVER.parent)!r}); {code}"],
+                         capture_output=True, text=True, timeout=120, cwd="/")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness import sandbox
-from harness.engines.remote import network
+from harness.engines.playwright.remote import network
 from harness.origins import LOOPBACK, MAPPED_HOSTS, Network
 from harness.server.peer import sdp_candidates, without_candidates
 

@@ -34,7 +34,7 @@ def test_the_repository_profiles_load():
 @pytest.mark.parametrize("text, where", [
     ("state_attr: none\n", "p.yaml:1: (top): no state source: give state_attr or state_rules"),
     ("state_rules:\n  - {state: idle, visible: .a}\n  - {state: x, text: a, regex: b}\n",
-     "p.yaml:3: state_rules[1]: a state rule has exactly one of: visible, text, regex, attribute"),
+     "p.yaml:3: state_rules[1]: a state rule has exactly one of: visible, part, text, regex, attribute, mic, all, any, not"),
     ("state_rules:\n  - {state: idle, regex: '(unclosed'}\n", "p.yaml:2: state_rules[0].regex: not a valid pattern"),
     ("name: x\norb: 'a >>> '\n", "p.yaml:2: orb: 'a >>> ': every part around '>>>' needs a selector"),
     ("embed: '<x-w site=\"{{SITE}}\"></x-w>'\n", "p.yaml:1: embed: unknown placeholder {{SITE}}"),
@@ -58,7 +58,7 @@ def test_a_bad_profile_stops_the_run_with_exit_2_before_any_browser(tmp_path: Pa
                            "--profile", str(p)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        f"spelo-harness: {p}:3: state_rules[0]: a state rule has exactly one of: visible, text, regex, attribute"]
+        f"spelo-harness: {p}:3: state_rules[0]: a state rule has exactly one of: visible, part, text, regex, attribute, mic, all, any, not"]
     assert "sealed" not in proc.stderr and proc.stdout == ""
 
 
@@ -152,3 +152,70 @@ def test_a_profile_marks_scenarios_not_applicable_and_the_cell_says_so(tmp_path:
     fake = SimpleNamespace(options=RunOptions(output_dir=tmp_path, profile=prof))  # no browser is reached
     r = CellRun(fake, sc, "chromium").run()  # type: ignore[arg-type]
     assert (r.outcome, r.reason) == ("skipped", "not applicable to acme: it speaks its own protocol")
+
+
+COMPOUND = """version: 2
+name: t
+root: x-w
+state_attr: none
+notice: none
+parts:
+  start: .start
+state_rules:
+  - name: refused
+    state: denied
+    all: [{text: "Blocked"}, {mic: NotAllowedError}]
+  - state: requesting
+    all: [{text: "Blocked"}, {mic: pending}]
+  - state: idle
+    any: [{part: start}, {not: {visible: .busy}}]
+flows:
+  orb:
+    - click: start
+    - {click: orb, optional: true}
+"""
+
+
+def test_compound_rules_and_flows_load_and_name_their_rules(tmp_path: Path):
+    p = tmp_path / "p.yaml"
+    p.write_text(COMPOUND, encoding="utf-8")
+    prof = load_profile(p)
+    assert [r.label(i) for i, r in enumerate(prof.state_rules)] == [
+        "refused", "rule 2: requesting if all(text 'Blocked', mic pending)",
+        "rule 3: idle if any(part 'start', not visible '.busy')"]
+    assert [s.describe() for s in prof.flows["orb"]] == ["click start", "click orb (optional)"]
+    assert '"cond": {"all": [{"text": "Blocked", "in": null}, {"mic": ["NotAllowedError"]}]}' in prof.probe_expression()
+    assert '{"visible": "x-w >>> .start"}' in prof.probe_expression()
+
+
+@pytest.mark.parametrize("edit, where", [
+    (("part: start", "part: stat"), "p.yaml:15: state_rules[2].any[0].part: unknown part 'stat' (this profile's parts:"),
+    (("state: idle", "state: idel"), "p.yaml:14: state_rules[2].state: unknown state 'idel'"),
+    (("- click: start", "- click: strat"), "p.yaml:18: flows.orb[0].click: unknown part 'strat'"),
+    (("mic: pending", "mic: pendin"), "p.yaml:13: state_rules[1].all[1].mic: 'pendin' is not an outcome of a microphone"),
+    (("{text: \"Blocked\"}, {mic: N", "{text: \"Blocked\", regex: x}, {mic: N"),
+     "p.yaml:11: state_rules[0].all[0]: a condition has exactly one of:"),
+    (("{not: {visible: .busy}}", "{nor: {visible: .busy}}"), "p.yaml:15: state_rules[2].any[1].nor: unknown field"),
+    (("    - click: start\n", "    - {click: start, key: Enter}\n"), "p.yaml:18: flows.orb[0]: a flow step has exactly one of"),
+    (("  orb:\n", "  ball:\n"), "p.yaml:17: flows: 'ball' is not a step a flow can stand for (orb, continue, cancel, fallback)"),
+    (("  start: .start", "  orb: .start"), "p.yaml:7: parts: 'orb' is a part every profile has"),
+])
+def test_a_rule_or_flow_naming_what_the_profile_lacks_is_one_line(tmp_path: Path, edit: tuple[str, str], where: str):
+    p = tmp_path / "p.yaml"
+    p.write_text(COMPOUND.replace(*edit, 1), encoding="utf-8")
+    with pytest.raises(ScenarioError) as e:
+        load_profile(p)
+    assert str(e.value).startswith(str(tmp_path / where)), str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_a_flow_naming_an_unknown_part_stops_the_run_with_exit_2_before_any_browser(tmp_path: Path):
+    p = tmp_path / "bad.profile.yaml"
+    p.write_text(COMPOUND.replace("- click: start", "- click: strat"), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR / "policy.yaml"),
+                           "--profile", str(p)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"spelo-harness: {p}:18: flows.orb[0].click: unknown part 'strat' (this profile's parts: "
+        "fallback, orb, root, start, status, tooltip)"]
+    assert proc.stdout == ""

@@ -11,7 +11,7 @@ import pytest
 
 from harness.engines import get_engine
 from harness.engines.base import Situation
-from harness.engines.webkitgtk_client import DriverError
+from harness.engines.webkitgtk.client import DriverError
 from harness.runner import Harness, RunOptions
 
 pytestmark = pytest.mark.skipif(not get_engine("webkit").availability().usable, reason="WebKit not usable here")

@@ -14,8 +14,8 @@ import pytest
 
 from harness import origins
 from harness.engines.base import EngineCrashed, RunEnv
-from harness.engines.webkitgtk import probe_webkitgtk, trusted_leaf_pem
-from harness.engines.webkitgtk_client import DriverError, WebKitGTKClient
+from harness.engines.webkitgtk.engine import probe_webkitgtk, trusted_leaf_pem
+from harness.engines.webkitgtk.client import DriverError, WebKitGTKClient
 from harness.server import FixtureServer
 from harness.xvfb import Xvfb
 
@@ -243,7 +243,7 @@ def test_dead_driver_raises_engine_crashed_and_a_new_one_works():
 def test_engine_tab_on_webkitgtk(server, env):
     """The Engine and its Tab on top of the driver: a granted microphone with no device."""
     from harness.engines.base import Situation, Unsupported
-    from harness.engines.webkitgtk import WebKitGTKEngine
+    from harness.engines.webkitgtk.engine import WebKitGTKEngine
 
     engine = WebKitGTKEngine()
     assert engine.availability().version == f"WebKitGTK {VERSION}"

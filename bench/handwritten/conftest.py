@@ -19,8 +19,8 @@ from playwright.sync_api import sync_playwright
 
 from harness import sandbox
 from harness.engines.base import SPY_JS
-from harness.engines.chromium import BASE_ARGS
-from harness.engines.firefox import BASE_PREFS
+from harness.engines.playwright.chromium import BASE_ARGS
+from harness.engines.playwright.firefox import BASE_PREFS
 from harness.origins import MAPPED_HOSTS
 from harness.server import FixtureServer
 

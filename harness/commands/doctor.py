@@ -15,7 +15,7 @@ def register(sub) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from harness.engines import availability
-    from harness.engines.playwright_tab import stop_playwright
+    from harness.engines.playwright.tab import stop_playwright
 
     usable = 0
     try:

@@ -77,7 +77,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def keep_serving(harness, url: str) -> None:
-    from harness.engines.chromium import command_line
+    from harness.engines.playwright.chromium import command_line
     from harness.origins import LOOPBACK, MAPPED_HOSTS
 
     om = harness.env.origins

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from harness import paths
 from harness.commands.options import add_matrix_options, add_widget_option
-from harness.matrix import SCREENSHOTS, RunRequest, run_matrix
+from harness.matrix import GRIDS, SCREENSHOTS, RunRequest, run_matrix
 
 
 def register(sub) -> None:
@@ -26,6 +26,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--screenshots", choices=SCREENSHOTS, default=RunRequest.screenshots,
                    help="after each step (default: the report shows every step), at the end of each cell, or on failure only; a failed "
                         "step always has its own (each step costs 30-90 ms: bench/benchmark.py)")
+    p.add_argument("--grid", choices=GRIDS, default=RunRequest.grid,
+                   help="the terminal grid: each cell's verdict (default), or its verdict with the state read and "
+                        "the text the visitor saw, in the build's own words (detail)")
     p.add_argument("--profile", type=Path, help="the widget profile (YAML) of the build under test")
     p.add_argument("--shard", help="run only shard I of N (e.g. 2/3), split evenly by measured duration")
     p.add_argument("--durations", type=Path, help="a results.json whose durations balance --shard")
@@ -41,7 +44,7 @@ def request(args: argparse.Namespace) -> RunRequest:
                       output=args.output, keyword=args.keyword, widget=args.widget, headed=args.headed,
                       screenshots=args.screenshots, profile=args.profile, shard=args.shard,
                       durations=args.durations, connect=args.connect, listen=args.listen,
-                      against=getattr(args, "against", None))
+                      against=getattr(args, "against", None), grid=args.grid)
 
 
 def main(args: argparse.Namespace) -> int:

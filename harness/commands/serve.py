@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from harness.engines.chromium import command_line
+    from harness.engines.playwright.chromium import command_line
     from harness.origins import LOOPBACK, MAPPED_HOSTS
     from harness.server import FixtureServer
     from harness.server.log_lines import one_line_per_malformed_request

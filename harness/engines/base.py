@@ -54,7 +54,7 @@ class RunEnv:
     headed: bool = False
     slowmo_ms: int = 0
     trace: bool = False
-    connect: str | None = None  # a Playwright server's ws:// endpoint: browsers come from it (remote.py)
+    connect: str | None = None  # a Playwright server's ws:// endpoint: browsers come from it (playwright/remote.py)
 
 
 @dataclass

@@ -11,14 +11,12 @@ from harness.errors import UsageError
 def engines_not_run(requested: list[str], connect: str | None = None) -> dict[str, str]:
     """engine -> why it cannot run here, for the engines asked for (all when none is named);
     UsageError when one that was named cannot run."""
-    from harness.engines import remote
-    from harness.engines.playwright_tab import stop_playwright
+    from harness.engines.playwright.tab import stop_playwright
 
     out: dict[str, str] = {}
     try:
         for name in requested or ENGINE_NAMES:
-            # With --connect the server's browsers count, not what is installed here.
-            avail = remote.availability(name, connect) if connect else availability(name)
+            avail = availability(name, connect)
             if not avail.usable:
                 out[name] = avail.reason or "not usable"
     finally:

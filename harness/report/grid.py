@@ -1,5 +1,7 @@
 """The terminal grid: scenario × engine, each cell pass / quirk / limit / FAIL / skipped, with the
-reasons as numbered notes under the table so the grid itself stays narrow."""
+reasons as numbered notes under the table so the grid itself stays narrow. `detail` adds what the
+visitor perceived to each cell, as the README's ElevenLabs table: the state read and the text that
+showed, in the build's own words (`FAIL: denied “Permission denied”`)."""
 from __future__ import annotations
 
 import io
@@ -18,7 +20,7 @@ LABEL = {"pass": "pass", "quirk": "quirk", "limit": "limit", "skipped": "skipped
 
 
 def render_grid(results: list[Result], versions: dict[str, str], launches: dict[str, dict[str, int]],
-                width: int = 110, not_run: dict[str, str] | None = None) -> str:
+                width: int = 110, not_run: dict[str, str] | None = None, detail: bool = False) -> str:
     engines = [e for e in ENGINE_NAMES if any(r.engine == e for r in results)]
     scenarios = list(dict.fromkeys(r.scenario for r in sorted(results, key=_source_order)))
     by_cell = {(r.scenario, r.engine): r for r in results}
@@ -28,7 +30,7 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
     table.add_column("scenario", no_wrap=True)
     for e in engines:
         head = e + (f"\n{versions[e]}" if versions.get(e) else "") + (f"\n{sources[e]}" if sources.get(e) else "")
-        table.add_column(head, no_wrap=True)
+        table.add_column(head, no_wrap=not detail, overflow="fold")
     notes: list[str] = []
     for sc in scenarios:
         row = [escape(sc)]
@@ -38,6 +40,9 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
                 row.append("")
                 continue
             text = f"[{STYLE[r.outcome]}]{LABEL[r.outcome]}[/]"
+            seen = perceived(r) if detail else ""
+            if seen:
+                text += ": " + escape(seen)
             note = r.reason if r.outcome != "pass" else ""
             if r.injected:
                 note = (note + "; " if note else "") + "injected fault: " + ", ".join(r.injected)
@@ -60,6 +65,19 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
     for engine, why in (not_run or {}).items():  # left out of this run: no column, so said here
         console.print(f"NOT RUN: {engine}: " + escape(why), soft_wrap=True)
     return buf.getvalue()
+
+
+def perceived(r: Result, limit: int = 60) -> str:
+    """The cell's state and the text the visitor saw (the status line, else the widget's text), as
+    the run recorded them; '' for a cell that never showed the widget."""
+    seen = r.seen or {}
+    if r.outcome == "skipped" or not seen:
+        return ""
+    state = seen.get("state")
+    words = str(seen.get("status") or seen.get("text") or "").strip()
+    if len(words) > limit:
+        words = words[:limit - 1] + "…"
+    return " ".join(p for p in (str(state) if state else "", f"“{words}”" if words else "") if p)
 
 
 def _source_order(r: Result) -> tuple[str, int]:

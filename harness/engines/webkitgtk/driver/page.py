@@ -20,15 +20,15 @@ gi.require_version("WebKit2", "4.1")
 from gi.repository import Gdk, Gio, GLib, Gtk, WebKit2  # noqa: E402
 
 if __package__:
-    from harness.engines import webkitgtk_scripts as js
+    from harness.engines.webkitgtk.driver import scripts as js
     from harness.limits import CONSOLE_LINE_CHARS, CONSOLE_LINES
-else:  # run by file path: the sibling module is on sys.path
-    import webkitgtk_scripts as js  # type: ignore[no-redef]
+else:  # run by file path (as the client runs it): the sibling module is on sys.path
+    import scripts as js  # type: ignore[no-redef]
     CONSOLE_LINES, CONSOLE_LINE_CHARS = 1_000, 2_000  # harness/limits.py's, out of the package
 
 HERE = Path(__file__).resolve().parent
-AGENT_JS = (HERE / "webkitgtk_agent.js").read_text(encoding="utf-8")
-SPY_JS = (HERE / "spy.js").read_text(encoding="utf-8")
+AGENT_JS = (HERE / "agent.js").read_text(encoding="utf-8")
+SPY_JS = (js.ENGINES_DIR / "spy.js").read_text(encoding="utf-8")  # every engine's spy
 GRANTED, DENIED, PROMPT = (WebKit2.PermissionState.GRANTED, WebKit2.PermissionState.DENIED,
                            WebKit2.PermissionState.PROMPT)
 KEYS = {"Enter": Gdk.KEY_Return, "Space": Gdk.KEY_space, " ": Gdk.KEY_space, "Tab": Gdk.KEY_Tab,

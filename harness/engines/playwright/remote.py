@@ -29,13 +29,12 @@ import ssl
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, Error as PlaywrightError
+from playwright.sync_api import Browser, BrowserType, Error as PlaywrightError
 
 from harness.engines.base import Availability, RunEnv, Unsupported
 from harness.origins import Network, check_listen_address, is_loopback
 
 CONNECT_TIMEOUT_MS = 120_000  # the server launches the browser within this
-PLAYWRIGHT_ENGINES = ("chromium", "firefox")
 _dropped: set[tuple[str, str]] = set()  # (engine, endpoint) known to drop our launch options
 
 
@@ -48,18 +47,30 @@ def dropped_reason(endpoint: str) -> str:
             "(args / firefoxUserPrefs / executablePath); start it with `playwright run-server --unsafe`")
 
 
-def availability(engine: str, endpoint: str) -> Availability:
-    """With --connect the browsers are the server's: nothing needs to be installed here."""
-    if engine in PLAYWRIGHT_ENGINES:
+def availability(engine: str, endpoint: str, served: bool) -> Availability:
+    """With --connect the browsers are the server's: nothing needs to be installed here.
+    `served`: whether the registry (engines/__init__.py) has an engine of this name that a
+    server can serve."""
+    if served:
         return Availability(engine, True, source=f"remote {endpoint}")
     return Availability(engine, False, reason="--connect drives Chromium and Firefox only; WebKit here "
                                               "is WebKitGTK, driven on this machine")
 
 
-def launch(browser_type, env: RunEnv, options: dict[str, Any], verify: Callable[[Browser], bool],
+def wire_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Launch options as BrowserType.launch takes them in Python (executable_path,
+    firefox_user_prefs) in the names the server reads from the header (executablePath,
+    firefoxUserPrefs); unset ones left out."""
+    def camel(name: str) -> str:
+        head, *rest = name.split("_")
+        return head + "".join(part.title() for part in rest)
+    return {camel(k): v for k, v in options.items() if v is not None}
+
+
+def launch(browser_type: BrowserType, env: RunEnv, options: dict[str, Any], verify: Callable[[Browser], bool],
            needs: Callable[[Browser], str | None] | None = None) -> Browser:
     """A browser from the server at env.connect, launched with `options` (Playwright's launch
-    option names, camelCase, as the server reads them). `verify` tells whether the options reached
+    options as BrowserType.launch names them in Python). `verify` tells whether the options reached
     the browser; `needs`, if given, checks what else the cell needs of the browser host and
     returns why it is missing (the cell is then skipped with that reason). The local executable
     path is sent first; where the server has no file there, it is asked for its own build of the
@@ -70,16 +81,16 @@ def launch(browser_type, env: RunEnv, options: dict[str, Any], verify: Callable[
     key = (browser_type.name, endpoint)
     if key in _dropped:
         raise Unsupported(dropped_reason(endpoint))
-    options = {k: v for k, v in options.items() if v is not None}
+    options = wire_options(options)
     ours = options.get("executablePath")
     try:
-        browser = _connect(browser_type, env, options)
+        browser = _connect(browser_type, endpoint, env, options)
     except PlaywrightError as e:
         missing = re.search(r"executable doesn't exist at (\S+)", str(e), re.IGNORECASE)
         if ours and missing and missing.group(1) == ours:
             own = {k: v for k, v in options.items() if k not in ("executablePath", "channel")}
             try:
-                browser = _connect(browser_type, env, own)
+                browser = _connect(browser_type, endpoint, env, own)
             except PlaywrightError as e2:
                 raise RemoteError(_failed(browser_type.name, endpoint, e2)) from None
         elif ours and (missing or "Cannot find Firefox installation" in str(e)):
@@ -108,8 +119,8 @@ def launch(browser_type, env: RunEnv, options: dict[str, Any], verify: Callable[
     return browser
 
 
-def _connect(browser_type, env: RunEnv, options: dict[str, Any]) -> Browser:
-    return browser_type.connect(env.connect, timeout=CONNECT_TIMEOUT_MS, slow_mo=env.slowmo_ms or None,
+def _connect(browser_type: BrowserType, endpoint: str, env: RunEnv, options: dict[str, Any]) -> Browser:
+    return browser_type.connect(endpoint, timeout=CONNECT_TIMEOUT_MS, slow_mo=env.slowmo_ms or None,
                                 headers={"x-playwright-launch-options": json.dumps(options)})
 
 

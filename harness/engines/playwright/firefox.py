@@ -43,10 +43,9 @@ from typing import Any, Hashable
 from playwright.sync_api import Browser
 
 from harness.engines.base import RunEnv, Situation, Tab, Unsupported
-from harness.engines import remote
 from harness.engines.hostproxy import HostProxy
-from harness.engines.playwright_engine import PlaywrightEngine
-from harness.engines.playwright_tab import PlaywrightTab, context_options, playwright
+from harness.engines.playwright.engine import PlaywrightEngine
+from harness.engines.playwright.tab import PlaywrightTab, context_options
 from harness.origins import LOOPBACK, is_loopback
 
 BASE_PREFS: dict[str, Any] = {
@@ -127,28 +126,21 @@ class FirefoxEngine(PlaywrightEngine):
 
     def launch(self, situation: Situation, env: RunEnv) -> Browser:
         self._check(situation)
-        path, source = self._executable()
+        path, _ = self._executable()
         prefs = self.prefs(situation, env.mapped_hosts, env.origins.address)
-        if env.connect:  # a Playwright server launches it with these options (remote.py)
+        # One set of launch options, in BrowserType.launch's names, for a browser started here or
+        # by a Playwright server (start_browser decides which).
+        opts: dict[str, Any] = {"firefox_user_prefs": prefs, "headless": not env.headed}
+        home = None  # the policy file's folder, removed with the browser
+        proxy = None  # with a server on another host: our proxy to the fixture hosts
+        if env.connect:
             if situation.policy_block:
                 raise Unsupported("with --connect the server launches Firefox; the private install "
                                   "that holds the policy would be made on this machine")
             prefs[CANARY_PREF] = CANARY
-            proxy = None if is_loopback(env.origins.address) else self._proxy_prefs(prefs, env)
-            served = {"firefoxUserPrefs": prefs, "headless": not env.headed, "executablePath": path,
-                      "channel": "moz-firefox" if path else None}
-            try:
-                browser = remote.launch(playwright().firefox, env, served, verify=_prefs_arrived)
-            except BaseException:
-                if proxy is not None:
-                    proxy.stop()
-                raise
-            if proxy is not None:
-                self._proxies[id(browser)] = proxy
-            return browser
-        home = None
-        opts: dict[str, Any] = {"firefox_user_prefs": prefs, "headless": not env.headed}
-        if situation.policy_block:
+            if not is_loopback(env.origins.address):
+                proxy = self._proxy_prefs(prefs, env)
+        elif situation.policy_block:
             prefs["permissions.isolateBy.userContext"] = False
             if path is None:  # Playwright's build (Juggler): its own variable names the policy file
                 home = Path(tempfile.mkdtemp(prefix="spelo-firefox-policy-"))
@@ -159,14 +151,16 @@ class FirefoxEngine(PlaywrightEngine):
                 home = Path(path).parent
         if path:  # the distro's Firefox: WebDriver BiDi
             opts.update(channel="moz-firefox", executable_path=path)
-        if env.slowmo_ms:
-            opts["slow_mo"] = env.slowmo_ms
         try:
-            browser = playwright().firefox.launch(**opts)
+            browser = self.start_browser(env, opts, verify=_prefs_arrived)
         except BaseException:
+            if proxy is not None:
+                proxy.stop()
             if home is not None:
                 shutil.rmtree(home, ignore_errors=True)
             raise
+        if proxy is not None:
+            self._proxies[id(browser)] = proxy
         if home is not None:
             self._installs[id(browser)] = home
         return browser

@@ -1,6 +1,6 @@
 """The harness side of the WebKitGTK driver: starts the driver process (system Python, which has
 PyGObject) with an X display and the host proxy, and makes synchronous calls over its JSON-lines
-protocol (see webkitgtk_driver.py). Every call has a timeout; a driver that died or stopped
+protocol (see driver/main.py). Every call has a timeout; a driver that died or stopped
 answering raises base.EngineCrashed with the cause, and close() leaves nothing running.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ import signal
 import subprocess
 import threading
 import weakref
+from pathlib import Path
 from typing import IO, Any
 
-from harness import paths
 from harness.engines.base import EngineCrashed
 from harness.engines.hostproxy import HostProxy
 from harness.origins import LOOPBACK
@@ -25,7 +25,9 @@ from harness.xvfb import Xvfb
 log = logging.getLogger("spelo.webkitgtk")
 
 SYSTEM_PYTHON = os.environ.get("SPELO_WEBKIT_PYTHON", "/usr/bin/python3")
-DRIVER_MODULE = "harness.engines.webkitgtk_driver"
+# Run by file path: the driver needs only its own folder (stdlib and gi), never this Python's
+# packages, so it works the same from a checkout and from an installed wheel.
+DRIVER = Path(__file__).resolve().parent / "driver" / "main.py"
 MARGIN = 5.0  # the driver enforces each op's own timeout; the client waits this much longer
 
 
@@ -73,11 +75,11 @@ class WebKitGTKClient:
                 self.display = self._xvfb.start()
             self._proxy = HostProxy(self.mapped_hosts)
             self.proxy_url = f"http://{LOOPBACK}:{self._proxy.start()}"
-            env = dict(os.environ, DISPLAY=self.display, PYTHONPATH=str(paths.ROOT))
-            env.pop("PYTHONHOME", None)  # the harness may run in a venv of another Python
+            env = dict(os.environ, DISPLAY=self.display)
+            # -E: no PYTHONPATH / PYTHONHOME of the harness's venv (it may be another Python's)
             self.proc = subprocess.Popen(
-                [self.python, "-m", DRIVER_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=env, cwd=str(paths.ROOT), start_new_session=True)
+                [self.python, "-E", str(DRIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=env, cwd=str(DRIVER.parent), start_new_session=True)
         except (OSError, RuntimeError) as e:
             self.close()
             raise EngineCrashed(f"could not start the WebKitGTK driver: {e}") from None

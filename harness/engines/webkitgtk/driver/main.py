@@ -1,7 +1,8 @@
 """The WebKitGTK driver process: owns the GTK main loop and the pages, speaks JSON lines.
 
 Run with the SYSTEM Python, which has PyGObject (stdlib + gi only here):
-    /usr/bin/python3 -m harness.engines.webkitgtk_driver     (or by file path)
+    /usr/bin/python3 -E harness/engines/webkitgtk/driver/main.py   (as the client runs it)
+    /usr/bin/python3 -m harness.engines.webkitgtk.driver.main      (from a checkout)
 It needs an X display (DISPLAY); the client starts Xvfb for it.
 
 Protocol: one JSON object per line. Requests on stdin: {"id": N, "op": NAME, ...arguments}.
@@ -33,10 +34,10 @@ gi.require_version("WebKit2", "4.1")
 from gi.repository import GLib, Gtk, WebKit2  # noqa: E402
 
 if __package__:
-    from harness.engines.webkitgtk_page import Page
-else:
+    from harness.engines.webkitgtk.driver.page import Page
+else:  # run by file path, as the client runs it: only this folder on the path, no harness
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from webkitgtk_page import Page  # type: ignore[no-redef]
+    from page import Page  # type: ignore[no-redef]
 
 DEFAULT_TIMEOUT = 15.0
 

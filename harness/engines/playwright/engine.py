@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any, Callable
 
 from playwright.sync_api import Browser, BrowserType, Error as PlaywrightError
 
-from harness.engines.base import Availability, Engine
+from harness.engines.base import Availability, Engine, RunEnv
 from harness.engines.hostproxy import HostProxy
-from harness.engines.playwright_tab import playwright
+from harness.engines.playwright import remote
+from harness.engines.playwright.tab import playwright
 
 
 def find_executable(browser_type: BrowserType, system_paths: tuple[str, ...]) -> tuple[str | None, str]:
@@ -54,6 +56,15 @@ class PlaywrightEngine(Engine):
 
     def _executable(self) -> tuple[str | None, str]:
         return find_executable(self.browser_type(), self.system_paths)
+
+    def start_browser(self, env: RunEnv, options: dict[str, Any], verify: Callable[[Browser], bool],
+                      needs: Callable[[Browser], str | None] | None = None) -> Browser:
+        """The one place an engine's browser is started here or by the Playwright server at
+        env.connect. `options` are BrowserType.launch's, in its Python names; `verify` and `needs`
+        check a served browser (remote.launch); slow motion comes from env."""
+        if env.connect:
+            return remote.launch(self.browser_type(), env, options, verify=verify, needs=needs)
+        return self.browser_type().launch(**options, slow_mo=env.slowmo_ms or None)
 
     def availability(self) -> Availability:
         if self._availability is None:

@@ -1,6 +1,6 @@
 """WebKit as Playwright's own WebKit build (where `playwright install webkit` put it). One of the
 two engines behind the name `webkit` (harness/engines/__init__.py chooses); stock WebKitGTK is
-webkitgtk.py. The build cannot be downloaded on this project's machines, so no cell of it has run
+engines/webkitgtk/. The build cannot be downloaded on this project's machines, so no cell of it has run
 here: tests/test_playwright_builds.py proves that it is found, chosen and reported, and that a
 build which does not start fails its cells (README, "Playwright's own browsers").
 
@@ -16,8 +16,8 @@ from playwright.sync_api import Browser, Error as PlaywrightError
 
 from harness.engines.base import EngineCrashed, RunEnv, Situation, Tab, Unsupported
 from harness.engines.hostproxy import HostProxy
-from harness.engines.playwright_engine import PlaywrightEngine, find_executable, launch_error
-from harness.engines.playwright_tab import PlaywrightTab, ask_playwright, context_options, playwright
+from harness.engines.playwright.engine import PlaywrightEngine, find_executable, launch_error
+from harness.engines.playwright.tab import PlaywrightTab, ask_playwright, context_options, playwright
 from harness.origins import LOOPBACK
 
 
@@ -30,7 +30,7 @@ def installed() -> bool:
 class PlaywrightWebKitEngine(PlaywrightEngine):
     name = "webkit"
     build = "playwright"
-    system_paths = ()  # only Playwright's build: the distro's WebKit is webkitgtk.py's
+    system_paths = ()  # only Playwright's build: the distro's WebKit is engines/webkitgtk/'s
     install_hint = "no Playwright WebKit build: run `playwright install --with-deps webkit`"
 
     def launch_key(self, situation: Situation) -> Hashable:

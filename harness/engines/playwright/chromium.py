@@ -22,9 +22,8 @@ from typing import Callable, Hashable
 from playwright.sync_api import Browser, Error as PlaywrightError
 
 from harness.engines.base import RunEnv, Situation, Tab, Unsupported
-from harness.engines import remote
-from harness.engines.playwright_engine import PlaywrightEngine
-from harness.engines.playwright_tab import PlaywrightTab, context_options, playwright
+from harness.engines.playwright.engine import PlaywrightEngine
+from harness.engines.playwright.tab import PlaywrightTab, context_options
 from harness.origins import LOOPBACK
 
 BASE_ARGS = [
@@ -101,12 +100,9 @@ class ChromiumEngine(PlaywrightEngine):
             args.append(f"--use-file-for-fake-audio-capture={silence_wav(env.output_dir)}")
         if situation.permission == "prompt" and situation.prompt_answer == "allow":
             args.append("--use-fake-ui-for-media-stream")
-        if env.connect:  # a Playwright server launches it with these options (remote.py)
-            return remote.launch(playwright().chromium, env, {"executablePath": path, "args": args,
-                                 "headless": not env.headed}, verify=lambda b: self._args_arrived(b, args),
-                                 needs=self._wav_on_browser_host(situation, env))
-        return playwright().chromium.launch(
-            executable_path=path, args=args, headless=not env.headed, slow_mo=env.slowmo_ms or None)
+        return self.start_browser(env, {"executable_path": path, "args": args, "headless": not env.headed},
+                                  verify=lambda b: self._args_arrived(b, args),
+                                  needs=self._wav_on_browser_host(situation, env))
 
     @staticmethod
     def _args_arrived(browser: Browser, args: list[str]) -> bool:

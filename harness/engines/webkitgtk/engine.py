@@ -1,6 +1,6 @@
 """WebKit as stock WebKitGTK (the distro's), driven through its own API by a driver process
-(webkitgtk_driver.py) under the system Python. One of the two engines behind the name `webkit`
-(harness/engines/__init__.py chooses); Playwright's WebKit build is webkit_playwright.py.
+(driver/main.py) under the system Python. One of the two engines behind the name `webkit`
+(harness/engines/__init__.py chooses); Playwright's WebKit build is engines/playwright/webkit.py.
 
 How each situation is made on WebKitGTK (all by WebKitGTK's own means, per context):
 - microphone: WebKit2.Settings enable-mock-capture-devices ("Mock audio device 1"); no device:
@@ -8,7 +8,7 @@ How each situation is made on WebKitGTK (all by WebKitGTK's own means, per conte
 - permission: the `query-permission-state` signal answers GRANTED / DENIED / PROMPT and the
   `permission-request` signal allows, denies or leaves the request unanswered; a visitor's answer
   at a prompt is remembered per origin for the rest of the context, as a browser does.
-- hostnames: a loopback-only proxy (hostproxy.py) set as the context's network proxy.
+- hostnames: a loopback-only proxy (engines/hostproxy.py) set as the context's network proxy.
 - TLS: the fixture server's leaf, verified against the run's CA here, is allowed for the https
   hostnames with webkit_web_context_allow_tls_certificate_for_host (no errors policy IGNORE).
 - storage: an ephemeral WebsiteDataManager and its own WebContext per tab.
@@ -28,7 +28,7 @@ from typing import Any, Hashable, NoReturn
 from harness.engines.base import (Availability, ConsoleLine, Engine, EngineCrashed, RunEnv,
                                   Situation, Tab, Unsupported)
 from harness.engines.watchdog import PageHung
-from harness.engines.webkitgtk_client import SYSTEM_PYTHON, DriverError, WebKitGTKClient
+from harness.engines.webkitgtk.client import SYSTEM_PYTHON, DriverError, WebKitGTKClient
 from harness.origins import LOOPBACK, TLS_HOSTS
 from harness.xvfb import Xvfb
 

@@ -1,7 +1,7 @@
 """JavaScript the WebKitGTK driver evaluates in pages (stdlib only: the driver imports it).
 
 Each constant is a function expression; the driver calls it as `(FN)(json args...)` in the top
-frame, or hands that text to the frame agent (webkitgtk_agent.js) through RELAY for an iframe.
+frame, or hands that text to the frame agent (agent.js) through RELAY for an iframe.
 They wait on page conditions in a poll loop with a deadline, as Playwright's actions do, so the
 harness never sleeps for a fixed time.
 """
@@ -10,7 +10,8 @@ from pathlib import Path
 
 # The profile selectors' resolver shared with the probe and the other engines: it reaches into
 # open shadow roots ("host >>> part"), which document.querySelector never does.
-FIND = (Path(__file__).resolve().parent / "find.js").read_text(encoding="utf-8").strip()
+ENGINES_DIR = Path(__file__).resolve().parent.parent.parent  # harness/engines: the scripts every engine shares
+FIND = (ENGINES_DIR / "find.js").read_text(encoding="utf-8").strip()
 
 # Wait until the selector matches a visible element whose box is stable over two polls, scroll it
 # into view, arm a one-shot capture listener (to confirm the synthesized click arrived, and where)
