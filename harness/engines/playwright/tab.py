@@ -240,6 +240,17 @@ _playwright = None
 _driver_dead = False  # the watchdog killed the driver: the next playwright() starts a new one
 
 
+def abandon_driver() -> None:
+    """Kill every browser of Playwright's driver and the driver itself (a last resort, when a
+    call could not be ended otherwise); the next playwright() starts a new driver."""
+    global _driver_dead
+    pid = driver_pid()
+    if pid is not None:
+        kill_children_groups(pid)
+        kill(pid)
+        _driver_dead = True
+
+
 def driver_pid() -> int | None:
     """The process id of Playwright's driver (node), whose children are the local browsers."""
     try:
