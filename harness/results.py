@@ -72,6 +72,9 @@ class Result:
     expected: dict[str, Any] = field(default_factory=dict)
     seen: dict[str, Any] = field(default_factory=dict)
     mismatches: list[Mismatch] = field(default_factory=list)
+    # expectation field -> why it was not judged for this build (its profile: no such part, or
+    # declared not applicable); shown as not applicable, never as passed
+    not_applicable: dict[str, str] = field(default_factory=dict)
     console: list[str] = field(default_factory=list)
     api_log: list[dict[str, Any]] = field(default_factory=list)
     browser_prompts: int | None = None
@@ -113,6 +116,7 @@ class Result:
         """The failure text pytest and the CLI show: expected vs seen, console, screenshot."""
         lines = [f"{self.cell_id}: {self.outcome}: {self.reason}"]
         lines += [f"  - {m.text}" for m in self.mismatches]
+        lines += [f"  - {k}: not applicable ({why})" for k, why in self.not_applicable.items()]
         if self.console:
             lines.append("  console transcript:")
             lines += [f"    {c}" for c in self.console[-30:]]
@@ -146,7 +150,8 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     **{k: str for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url",
                         "screenshot", "artifacts")},
     **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps")},
-    **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts", "observed", "baseline")},
+    **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts", "observed", "baseline",
+                         "not_applicable")},
     "duration_s": (int, float), "browser_prompts": int,
 }
 ITEM_TYPES: dict[str, type | tuple[type, ...]] = {

@@ -21,7 +21,7 @@ from harness.engines.pool import EnginePool
 from harness.engines.watchdog import PageHung
 from harness.appearance import look_expression, wants_look
 from harness.cell_hooks import CellObserver, Observers
-from harness.expect import mismatches
+from harness.judge_contract import judge, not_applicable
 from harness.limits import cap_observation
 from harness.phases import PhaseClock
 from harness.profile import REFERENCE, WidgetProfile
@@ -336,7 +336,8 @@ class CellRun:
 
     def observe(self) -> dict[str, Any]:
         with self.clock.part("probe"):
-            snap = self.profile.to_reference(self.safe_eval(self.profile.probe_expression()) or {"present": False})
+            # as the build showed it, in its own words: the profile's map is the contract judge's
+            snap = self.safe_eval(self.profile.probe_expression()) or {"present": False}
         cap_observation(snap, self.result.dropped)  # a page's flood of calls must not flood the cell
         snap["console"] = [c.text for c in self.tab.console()]
         api_log = self.harness.server.request_log(self.site_id)
@@ -355,11 +356,11 @@ class CellRun:
         end = self.deadline()
         while True:
             snap = self.observe()
-            misses = mismatches(expect, snap)  # the table of checks: harness/expect.py
+            misses = judge(expect, snap, self.profile)  # the table of checks: harness/expect.py
             if not misses:
                 self._record(expect, snap, [])
                 return "primary"
-            if alternative is not None and not mismatches(alternative, snap):
+            if alternative is not None and not judge(alternative, snap, self.profile):
                 self._record(alternative, snap, [])
                 return "alternative"
             if time.monotonic() > end:
@@ -370,6 +371,7 @@ class CellRun:
 
     def _record(self, expect: Expect, snap: dict[str, Any], misses: list[Mismatch]) -> None:
         self.result.expected = expect.model_dump(exclude_defaults=True)
+        self.result.not_applicable = not_applicable(expect, self.profile)
         self.result.seen = {k: v for k, v in snap.items() if k not in ("console", "peer", "api_log")}
         self.result.mismatches = misses
 

@@ -91,6 +91,11 @@ def _expected_vs_seen(r: Result) -> str:
     for key, want in r.expected.items():
         check = BY_FIELD.get(key)  # the same row the runner judged this field with (harness/expect.py)
         missed = key in missed_fields
+        if key in r.not_applicable:  # the profile says this build has no such part: never judged
+            rows.append(f'<tr class="na"><td class="m"><span class="mark-na" aria-label="not applicable">–</span></td>'
+                        f'<th scope="row">{escape(key)}</th><td class="val">{escape(js(want))}</td>'
+                        f'<td class="val">not applicable: {escape(r.not_applicable[key])}</td></tr>')
+            continue
         if missed and check is not None and check.elsewhere is None:
             seen = js(missed_fields[key].observed)
         elif check is not None and check.elsewhere is not None:
