@@ -57,6 +57,7 @@ class Stop(str, Enum):
 
     CRASH = "crash"                  # the browser or its driver died
     HARNESS_ERROR = "harness-error"  # a bug of the harness, with its traceback in the log
+    TIMEOUT = "timeout"              # past its time bound, the harness ended the page (or its browsers)
 
     def __str__(self) -> str:
         return self.value

@@ -86,6 +86,8 @@ class Result:
     phases: dict[str, float] = field(default_factory=dict)  # time by phase, in order (harness/phases.py)
     phase_parts: dict[str, float] = field(default_factory=dict)  # probe, waits, screenshots within them
     stopped: Stop | None = None  # why the cell ended early, where not a step's own failure
+    # What a flood left out, by kind (console, api_log, a probed list): the caps are harness/limits.py.
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.outcome)  # a plain word (a file, a caller) becomes the enum
@@ -126,7 +128,10 @@ class Result:
             lines.append("  console transcript:")
             lines += [f"    {c}" for c in self.console[-30:]]
         if self.api_log:
-            lines.append("  vendor API calls: " + ", ".join(f"{e['method']} {e['endpoint']}" for e in self.api_log))
+            lines.append("  vendor API calls: " + ", ".join(f"{e['method']} {e['endpoint']}" for e in self.api_log[:50])
+                         + (f" … ({len(self.api_log) - 50} more)" if len(self.api_log) > 50 else ""))
+        if any(self.dropped.values()):
+            lines.append("  not kept: " + ", ".join(f"{k}: {n:,}" for k, n in sorted(self.dropped.items()) if n))
         if self.screenshot:
             lines.append(f"  screenshot: {self.screenshot}")
         return "\n".join(lines)

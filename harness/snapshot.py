@@ -86,6 +86,7 @@ class Entry(BaseModel):
     secure_context: bool | None = None
     live_regions: int | None = None
     getUserMedia: list[str] | None = None
+    speech: list[str] | None = None   # speech-recognition starts and their outcomes (spy.js)
     console: list[str] | None = None
     api: list[str] | None = None
     analytics: list[str] | None = None
@@ -200,7 +201,7 @@ def entry(r: Result) -> dict[str, Any]:
     failed = next((s for s in r.steps if s.error), None)
     if failed is not None:
         facts["stopped"] = norm(f"step {failed.index} ({failed.action}): {failed.error}")
-    elif r.stopped is not None:  # the browser crashed, or a harness error
+    elif r.stopped is not None:  # the browser crashed, the harness ended it, or a harness error
         facts["stopped"] = norm(r.reason.splitlines()[0])
     return facts
 
