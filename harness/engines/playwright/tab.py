@@ -52,6 +52,9 @@ class PlaywrightTab(Tab):
         self._crashed = False
         self.page.on("crash", lambda _: setattr(self, "_crashed", True))
 
+    def route_vendor(self, fake: Any) -> None:
+        fake.install(self.context)  # context routes: HTTP and WebSocket, in every Playwright engine
+
     def _on_console(self, msg) -> None:
         url = (msg.location or {}).get("url", "")
         self._console.append(ConsoleLine(msg.type, msg.text, url))
