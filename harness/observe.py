@@ -104,7 +104,7 @@ def motion(cell: Cell) -> tuple[int, int]:
 
 def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     """(facts, busy): busy while the widget is in a passing state or the peer is talking."""
-    snap = cell.observe()  # the profile's reading: state by its rules, texts in its words
+    snap = cell.observe()  # the profile's reading: state by its rules, texts as the build shows them
     site, tab, server = cell.site_id, cell.tab, cell.server
     norm = Normaliser(site)
     history = [h for h in snap.get("history") or [] if isinstance(h, dict)]
@@ -131,6 +131,9 @@ def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     log_ = server.request_log(site) if site else []
     facts["api"] = [norm(_request(e)) for e in log_ if not e.get("event")]
     facts["analytics"] = [norm(str(e["event"])) for e in log_ if e.get("event")]
+    speech = [_speech(c) for c in snap.get("speech") or [] if isinstance(c, dict)]
+    if speech:  # a build that listens through speech recognition (absent for the others)
+        facts["speech"] = speech
     if snap.get("browser_prompts") is not None:
         facts["prompts"] = snap["browser_prompts"]
     if snap.get("axe") is not None:
@@ -138,7 +141,7 @@ def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     peer = snap.get("peer") or {}
     if peer.get("offers") or peer.get("refused"):
         facts["peer"] = _peer(peer, norm)
-    return facts, _peer_busy(peer) or facts["state"] in UNSETTLED_STATES
+    return facts, _peer_busy(peer) or cell.profile.reference_state(facts["state"]) in UNSETTLED_STATES
 
 
 def _states(history: list[dict[str, Any]], profile: WidgetProfile) -> str:
@@ -203,10 +206,18 @@ def _orb(orb: Any) -> str:
 
 def _gum(call: dict[str, Any]) -> str:
     out = str(call.get("outcome"))
+    if call.get("api") not in (None, "mediaDevices.getUserMedia"):  # the legacy way, named
+        out = f"{call['api']}: {out}"
     if call.get("message"):
         out += f": {call['message']}"
     out += " (with user activation)" if call.get("activation") else " (without user activation)"
     return out + (" [injected]" if call.get("injected") else "")
+
+
+def _speech(call: dict[str, Any]) -> str:
+    out = f"{call.get('api')}.start: {call.get('outcome')}"
+    out += " (with user activation)" if call.get("activation") else " (without user activation)"
+    return out + (", ended" if call.get("ended") else "")
 
 
 def _browser_own(url: str) -> bool:

@@ -4,8 +4,9 @@ Scenarios speak the reference widget's language: its states and its texts. A rea
 another DOM or other wording gets a profile (YAML) instead of edited scenarios: how the host pages
 embed it, the selectors that find its parts (into open shadow roots: `host >>> part`, see
 engines/find.js), where its state comes from (an attribute, or ordered rules over what the visitor
-sees), and how its states and texts map to the reference ones. What the build shows is translated
-back before it is compared. Version 1 profiles (the reference's) are a subset and read unchanged.
+sees), and how its states and texts map to the reference ones. What the build shows is kept in its
+own words: the map is used only by the contract judge (harness/judge_contract.py), to compare.
+Version 1 profiles (the reference's) are a subset and read unchanged.
 """
 from __future__ import annotations
 
@@ -93,6 +94,10 @@ class WidgetProfile(Strict):
     # scenario id (or glob) -> why it does not apply to this build: those cells are shown as
     # skipped with this reason, never run and passed.
     not_applicable: dict[str, str] = Field(default_factory=dict)
+    # expectation field (of a scenario's expect) -> why the contract judge does not judge it for
+    # this build: the reference's own `[Spelo]` console lines, exact getUserMedia counts and
+    # outcome lists, the fallback link... Shown as not applicable in the cell, never judged.
+    not_applicable_expect: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("status", "tooltip", "notice", "continue_button", "cancel_button", "fallback",
                      "state_attr", mode="before")
@@ -104,6 +109,18 @@ class WidgetProfile(Strict):
     @classmethod
     def _selector(cls, v: str | None) -> str | None:
         return v if v is None else check_selector(v)
+
+    @field_validator("not_applicable_expect")
+    @classmethod
+    def _expect_fields(cls, v: dict[str, str]) -> dict[str, str]:
+        from harness.scenarios import Expect
+
+        unknown = sorted(set(v) - set(Expect.model_fields))
+        if unknown:
+            raise ValueError(f"unknown expectation {unknown[0]!r} (known: {', '.join(sorted(Expect.model_fields))})")
+        if "state" in v:
+            raise ValueError("'state' is always judged: a build's state is what the contract is about")
+        return v
 
     @field_validator("parts")
     @classmethod
@@ -215,8 +232,14 @@ class WidgetProfile(Strict):
                 f" || e.checkVisibility({{opacityProperty: true, visibilityProperty: true}})); }})()")
 
     # -- reading back ------------------------------------------------------------------------
+    def reference_state(self, state: Any) -> Any:
+        """A state of this build as the reference names it (to know a passing state: loading...)."""
+        back = {v: k for k, v in self.states.items()}
+        return back.get(str(state), state)
+
     def to_reference(self, snap: dict[str, Any]) -> dict[str, Any]:
-        """The snapshot in the reference widget's words (states and texts)."""
+        """The snapshot in the reference widget's words (states and texts): for the contract
+        judge's comparison only (judge_contract.py); what is shown keeps the build's words."""
         if not self.states and not self.texts:
             return snap
         state_back = {v: k for k, v in self.states.items()}

@@ -72,6 +72,9 @@ class Result:
     expected: dict[str, Any] = field(default_factory=dict)
     seen: dict[str, Any] = field(default_factory=dict)
     mismatches: list[Mismatch] = field(default_factory=list)
+    # expectation field -> why it was not judged for this build (its profile: no such part, or
+    # declared not applicable); shown as not applicable, never as passed
+    not_applicable: dict[str, str] = field(default_factory=dict)
     console: list[str] = field(default_factory=list)
     api_log: list[dict[str, Any]] = field(default_factory=list)
     browser_prompts: int | None = None
@@ -86,6 +89,8 @@ class Result:
     baseline: dict[str, Any] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)  # time by phase, in order (harness/phases.py)
     phase_parts: dict[str, float] = field(default_factory=dict)  # probe, waits, screenshots within them
+    # What a flood left out, by kind (console, api_log, a probed list): the caps are harness/limits.py.
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.mismatches = [Mismatch.of(m) for m in self.mismatches]
@@ -111,11 +116,15 @@ class Result:
         """The failure text pytest and the CLI show: expected vs seen, console, screenshot."""
         lines = [f"{self.cell_id}: {self.outcome}: {self.reason}"]
         lines += [f"  - {m.text}" for m in self.mismatches]
+        lines += [f"  - {k}: not applicable ({why})" for k, why in self.not_applicable.items()]
         if self.console:
             lines.append("  console transcript:")
             lines += [f"    {c}" for c in self.console[-30:]]
         if self.api_log:
-            lines.append("  vendor API calls: " + ", ".join(f"{e['method']} {e['endpoint']}" for e in self.api_log))
+            lines.append("  vendor API calls: " + ", ".join(f"{e['method']} {e['endpoint']}" for e in self.api_log[:50])
+                         + (f" … ({len(self.api_log) - 50} more)" if len(self.api_log) > 50 else ""))
+        if any(self.dropped.values()):
+            lines.append("  not kept: " + ", ".join(f"{k}: {n:,}" for k, n in sorted(self.dropped.items()) if n))
         if self.screenshot:
             lines.append(f"  screenshot: {self.screenshot}")
         return "\n".join(lines)
@@ -141,7 +150,8 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     **{k: str for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url",
                         "screenshot", "artifacts")},
     **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps")},
-    **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts", "observed", "baseline")},
+    **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts", "observed", "baseline",
+                         "not_applicable")},
     "duration_s": (int, float), "browser_prompts": int,
 }
 ITEM_TYPES: dict[str, type | tuple[type, ...]] = {

@@ -18,9 +18,11 @@ from harness.engines import availability, get_engine
 from harness.engines.playwright import remote
 from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
+from harness.engines.watchdog import PageHung
 from harness.appearance import look_expression, wants_look
 from harness.cell_hooks import CellObserver, Observers
-from harness.expect import mismatches
+from harness.judge_contract import judge, not_applicable
+from harness.limits import cap_observation
 from harness.phases import PhaseClock
 from harness.profile import REFERENCE, WidgetProfile
 from harness.results import Mismatch, Result, StepRecord, cell_slug
@@ -202,6 +204,9 @@ class CellRun:
             self._run_steps()
         except Unsupported as e:
             return self._skip(f"{self.engine} cannot make this situation: {e}")
+        except PageHung as e:  # the harness ended a page that did not answer: the verdict says what
+            r.outcome, r.reason = "fail", str(e)
+            self.harness.pool.discard(self.engine, self.scenario.situation(self.engine))
         except EngineCrashed as e:
             r.outcome, r.reason = "fail", f"the browser crashed: {e}"
             self.harness.pool.discard(self.engine, self.scenario.situation(self.engine))
@@ -337,7 +342,9 @@ class CellRun:
 
     def observe(self) -> dict[str, Any]:
         with self.clock.part("probe"):
-            snap = self.profile.to_reference(self.safe_eval(self.profile.probe_expression()) or {"present": False})
+            # as the build showed it, in its own words: the profile's map is the contract judge's
+            snap = self.safe_eval(self.profile.probe_expression()) or {"present": False}
+        cap_observation(snap, self.result.dropped)  # a page's flood of calls must not flood the cell
         snap["console"] = [c.text for c in self.tab.console()]
         api_log = self.harness.server.request_log(self.site_id)
         snap["api_calls"] = [e["endpoint"] for e in api_log]
@@ -357,11 +364,11 @@ class CellRun:
         end = self.deadline()
         while True:
             snap = self.observe()
-            misses = mismatches(expect, snap)  # the table of checks: harness/expect.py
+            misses = judge(expect, snap, self.profile)  # the table of checks: harness/expect.py
             if not misses:
                 self._record(expect, snap, [])
                 return "primary"
-            if alternative is not None and not mismatches(alternative, snap):
+            if alternative is not None and not judge(alternative, snap, self.profile):
                 self._record(alternative, snap, [])
                 return "alternative"
             if time.monotonic() > end:
@@ -372,6 +379,7 @@ class CellRun:
 
     def _record(self, expect: Expect, snap: dict[str, Any], misses: list[Mismatch]) -> None:
         self.result.expected = expect.model_dump(exclude_defaults=True)
+        self.result.not_applicable = not_applicable(expect, self.profile)
         self.result.seen = {k: v for k, v in snap.items() if k not in ("console", "peer", "api_log")}
         self.result.mismatches = misses
 
@@ -393,6 +401,8 @@ class CellRun:
             return
         try:
             r.console = [f"[{c.level}] {c.text}" for c in self.tab.console()]
+            if self.tab.console_dropped:
+                r.dropped["console"] = self.tab.console_dropped
             r.browser_prompts = self.tab.browser_prompts()
             if r.outcome != "skipped" and (self.harness.options.screenshots != "failure" or not r.ok):
                 r.screenshot = self._shot(None, "final")
@@ -402,6 +412,8 @@ class CellRun:
             if self.site_id:
                 r.peer = peer_summary(self.harness.server.peer.report(self.site_id))
                 r.api_log = [{k: v for k, v in e.items() if k != "t"} for e in self.harness.server.request_log(self.site_id)]
+                if self.harness.server.sites.log_dropped(self.site_id):
+                    r.dropped["api_log"] = self.harness.server.sites.log_dropped(self.site_id)
                 if not self.harness.options.keep_sites:
                     self.harness.server.sites.remove(self.site_id)
             self.tab.close()

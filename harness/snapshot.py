@@ -91,6 +91,7 @@ class Entry(BaseModel):
     secure_context: bool | None = None
     live_regions: int | None = None
     getUserMedia: list[str] | None = None
+    speech: list[str] | None = None   # speech-recognition starts and their outcomes (spy.js)
     console: list[str] | None = None
     api: list[str] | None = None
     analytics: list[str] | None = None

@@ -152,3 +152,28 @@ def test_the_spy_sees_getusermedia_through_a_builds_own_shim(tmp_path: Path):
     widget.write_text(SHIM_JS, encoding="utf-8")
     r = run_cells(tmp_path, SHIM_CELLS, profile, widget, "chromium")["shimmed"]
     assert r.outcome == "pass", r.reason
+
+
+def test_a_cell_reports_the_builds_own_words_and_never_judges_a_part_marked_none(tmp_path: Path):
+    widget = tmp_path / "acme.js"
+    widget.write_text(ACME_JS, encoding="utf-8")
+    profile = WidgetProfile.model_validate({
+        **__import__("yaml").safe_load(ACME_PROFILE),
+        "state_rules": [{"state": "denied", "text": "Oops"}, {"state": "idle", "visible": ".start"}],
+        "texts": {"Microphone access needed": "Oops, Ready", "Listening": "Talk"}})
+    cells = """
+scenarios:
+  - id: words
+    title: "The build's own words in what was seen; a tooltip it has not is not judged"
+    timeout_s: 3
+    steps:
+      - click: orb
+    expect: {state: denied, tooltip: "Microphone blocked", text_contains: ["Microphone access needed", "Connecting…"]}
+"""
+    r = run_cells(tmp_path, cells, profile, widget, "chromium")["words"]
+    assert r.outcome == "fail"
+    assert r.not_applicable == {"tooltip": "this build has no tooltip (profile: tooltip: none)"}
+    assert [m.field for m in r.mismatches] == ["text_contains"]  # only the text the build never showed
+    assert r.mismatches[0].text == "text: expected to contain 'Connecting…', seen 'Talk Oops, Ready'"
+    assert r.seen["text"] == "Talk Oops, Ready" and r.seen["tooltip"] == ""  # as the build showed it
+    assert "Microphone access needed" not in r.reason and "Listening" not in r.reason

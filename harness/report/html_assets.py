@@ -97,6 +97,7 @@ table.kv td.val { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; w
   overflow-wrap: break-word; }
 table.kv tr.miss td, table.kv tr.miss th { background: #fdecee; }
 .mark-ok { color: var(--pass); font-weight: 700; } .mark-miss { color: var(--fail); font-weight: 700; }
+.mark-na { color: var(--muted, #666); font-weight: 700; }
 ul.misses { color: var(--fail); margin: 4px 0; padding-left: 20px; font-family: ui-monospace, monospace;
   font-size: 13px; }
 pre { background: var(--code-bg); border: 1px solid #e3e6ea; border-radius: 4px; padding: 8px 10px;
