@@ -35,6 +35,7 @@ class Expect(Strict):
     tooltip: str | None = None            # the visible tooltip text, exactly; "" = no tooltip
     notice: bool | None = None            # the privacy notice is visible
     fallback: bool | None = None          # the text-chat fallback link is visible
+    links: dict[str, str] | None = None   # a visible link with this text leads here (a path, or a whole URL)
     text_contains: list[str] = Field(default_factory=list)  # visible anywhere in the widget
     console: list[str] = Field(default_factory=list)  # each line must appear (repeat = count)
     console_absent: list[str] = Field(default_factory=list)  # substrings no console line may have
