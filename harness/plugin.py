@@ -195,7 +195,12 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         state = spelo_state(self.config)
         harness = state.harness()
-        result = harness.run_cell(self.scenario, self.engine)
+        try:
+            result = harness.run_cell(self.scenario, self.engine)
+        except pytest.fail.Exception as e:
+            if not str(e).startswith("Timeout"):
+                raise
+            result = past_last_resort(harness, self.scenario, self.engine, str(e))
         if self.config.getoption("--spelo-against"):  # the snapshot judges instead of the contract
             from harness.snapshot import judge, loaded
 
@@ -220,6 +225,21 @@ class ScenarioItem(pytest.Item):
     def reportinfo(self):
         line = int(self.scenario.source.rsplit(":", 1)[-1]) - 1 if ":" in self.scenario.source else 0
         return self.path, line, self.name
+
+
+def past_last_resort(harness, scenario: Scenario, engine: str, why: str) -> Result:
+    """The cell that ran into pytest-timeout (the harness's own bounds should have ended it
+    first): every browser of this worker is ended and the cell is still written, failed."""
+    from harness.engines.playwright.tab import abandon_driver
+
+    abandon_driver()
+    try:
+        harness.pool.close()
+    except Exception:  # noqa: BLE001 (whatever is left is the process's exit's to end)
+        pass
+    return Result(scenario=scenario.id, engine=engine, outcome="fail", title=scenario.title, source=scenario.source,
+                  reason=f"the cell passed pytest-timeout's last-resort bound ({why.splitlines()[0]}); "
+                         "the harness ended every browser of its worker")
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:

@@ -154,6 +154,11 @@
     speech: (spy.speech || []).map(function (c) { return { at: c.at, activation: c.activation, api: c.api, outcome: c.outcome, message: c.message, events: c.events.slice(), ended: c.ended, stops: c.stops }; }),
     mic_queries: (spy.queries || []).slice(),
     history: window.__speloHistory || [],
+    // The microphone's release (engines/spy.js): tracks of this page still live, each followed
+    // track, and what the previous page of this tab still held when it was left.
+    mic_live: spy.live ? spy.live() : 0,
+    mic_tracks: spy.entries ? spy.entries() : [],
+    mic_left_live: spy.left ? spy.left.live : null,
     secure_context: window.isSecureContext,
     url: location.href
   };

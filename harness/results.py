@@ -92,6 +92,8 @@ class Result:
     baseline: dict[str, Any] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)  # time by phase, in order (harness/phases.py)
     phase_parts: dict[str, float] = field(default_factory=dict)  # probe, waits, screenshots within them
+    # What a flood left out, by kind (console, api_log, a probed list): the caps are harness/limits.py.
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.mismatches = [Mismatch.of(m) for m in self.mismatches]
@@ -122,7 +124,10 @@ class Result:
             lines.append("  console transcript:")
             lines += [f"    {c}" for c in self.console[-30:]]
         if self.api_log:
-            lines.append("  vendor API calls: " + ", ".join(f"{e['method']} {e['endpoint']}" for e in self.api_log))
+            lines.append("  vendor API calls: " + ", ".join(f"{e['method']} {e['endpoint']}" for e in self.api_log[:50])
+                         + (f" … ({len(self.api_log) - 50} more)" if len(self.api_log) > 50 else ""))
+        if any(self.dropped.values()):
+            lines.append("  not kept: " + ", ".join(f"{k}: {n:,}" for k, n in sorted(self.dropped.items()) if n))
         if self.screenshot:
             lines.append(f"  screenshot: {self.screenshot}")
         return "\n".join(lines)

@@ -18,12 +18,14 @@ from harness.engines import availability, get_engine
 from harness.engines.playwright import remote
 from harness.engines.base import EngineCrashed, RunEnv, Tab, Unsupported
 from harness.engines.pool import EnginePool
+from harness.engines.watchdog import PageHung
 from harness.appearance import look_expression, wants_look
 from harness.cell_hooks import CellObserver, Observers
 from harness.judge_contract import judge, not_applicable
 from harness.judge_universal import UniversalObserver
 from harness.judge_universal import apply as apply_verdicts
 from harness.judge_universal import judge as judge_universal
+from harness.limits import cap_observation
 from harness.phases import PhaseClock
 from harness.profile import REFERENCE, WidgetProfile
 from harness.results import Mismatch, Result, StepRecord, cell_slug
@@ -208,6 +210,9 @@ class CellRun:
             self._run_steps()
         except Unsupported as e:
             return self._skip(f"{self.engine} cannot make this situation: {e}")
+        except PageHung as e:  # the harness ended a page that did not answer: the verdict says what
+            r.outcome, r.reason = "fail", str(e)
+            self.harness.pool.discard(self.engine, self.scenario.situation(self.engine))
         except EngineCrashed as e:
             r.outcome, r.reason = "fail", f"the browser crashed: {e}"
             self.harness.pool.discard(self.engine, self.scenario.situation(self.engine))
@@ -359,6 +364,7 @@ class CellRun:
         with self.clock.part("probe"):
             # as the build showed it, in its own words: the profile's map is the contract judge's
             snap = self.safe_eval(self.profile.probe_expression()) or {"present": False}
+        cap_observation(snap, self.result.dropped)  # a page's flood of calls must not flood the cell
         snap["console"] = [c.text for c in self.tab.console()]
         api_log = self.harness.server.request_log(self.site_id)
         snap["api_calls"] = [e["endpoint"] for e in api_log]
@@ -413,6 +419,8 @@ class CellRun:
             return
         try:
             r.console = [f"[{c.level}] {c.text}" for c in self.tab.console()]
+            if self.tab.console_dropped:
+                r.dropped["console"] = self.tab.console_dropped
             r.browser_prompts = self.tab.browser_prompts()
             if r.outcome != "skipped" and (self.harness.options.screenshots != "failure" or not r.ok):
                 r.screenshot = self._shot(None, "final")
@@ -422,6 +430,8 @@ class CellRun:
             if self.site_id:
                 r.peer = peer_summary(self.harness.server.peer.report(self.site_id))
                 r.api_log = [{k: v for k, v in e.items() if k != "t"} for e in self.harness.server.request_log(self.site_id)]
+                if self.harness.server.sites.log_dropped(self.site_id):
+                    r.dropped["api_log"] = self.harness.server.sites.log_dropped(self.site_id)
                 if not self.harness.options.keep_sites:
                     self.harness.server.sites.remove(self.site_id)
             self.tab.close()

@@ -90,6 +90,8 @@ class Tab(abc.ABC):
     # What evaluate() raises while the page navigates or a frame is not attached yet, in this
     # engine's own terms. Polls wait those out; anything else (a harness bug) goes through.
     transient_errors: tuple[type[Exception], ...] = ()
+    # Console lines past limits.CONSOLE_LINES: counted, not kept (the first ones are).
+    console_dropped: int = 0
 
     @abc.abstractmethod
     def goto(self, url: str) -> None: ...

@@ -135,18 +135,25 @@ def _console(r: Result) -> str:
         level = re.match(r"\[(error|warning)\]", line)
         cls = f' class="c-{level.group(1)}"' if level else ""
         lines.append(f"<span{cls}>{escape(line)}</span>")
-    return "<h4>Console transcript</h4><pre>" + "\n".join(lines) + "</pre>"
+    more = r.dropped.get("console", 0)
+    note = (f'<p class="none-note">{more:,} more lines not kept (the first {len(r.console):,} are shown).</p>'
+            if more else "")
+    return "<h4>Console transcript</h4><pre>" + "\n".join(lines) + "</pre>" + note
 
 
 def _api_log(r: Result) -> str:
     if not r.api_log:
         return "" if r.outcome == "skipped" else '<h4>Vendor API</h4><p class="none-note">No calls.</p>'
+    if r.dropped.get("api_log"):
+        head_note = f'<p class="none-note">{r.dropped["api_log"]:,} more calls not kept (the first {len(r.api_log):,} are shown).</p>'
+    else:
+        head_note = ""
     cols = list(dict.fromkeys(k for e in r.api_log for k in e))
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in cols)
     body = "".join("<tr>" + "".join(f'<td class="val">{escape(_plain(e.get(c, "")))}</td>' for c in cols) + "</tr>"
                    for e in r.api_log)
     return (f"<h4>Vendor API requests ({len(r.api_log)})</h4><table class=\"kv\"><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+            f"<tbody>{body}</tbody></table>{head_note}")
 
 
 def _plain(v: Any) -> str:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness import limits
+
 
 def new_site_id() -> str:
     return "cell" + secrets.token_hex(6)  # 16 chars of [a-z0-9], as the contract asks
@@ -49,6 +51,7 @@ class Site:
     # endpoint name ('config', 'token', ...) -> fault dict (status, error, retry_after, delay)
     faults: dict[str, dict[str, Any]] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
+    log_dropped: int = 0  # requests past limits.API_LOG_ENTRIES: counted, not kept
 
     def allows(self, origin: str | None) -> bool:
         if self.domains is None:
@@ -84,8 +87,17 @@ class SiteRegistry:
             if site is None:
                 return None
             stored = {"t": time.monotonic(), **entry}
+            if len(site.log) >= limits.API_LOG_ENTRIES:  # a flood: counted, not kept
+                site.log_dropped += 1
+                return stored
             site.log.append(stored)
             return stored
+
+    def log_dropped(self, site_id: str) -> int:
+        """How many of the site's requests were past the log's cap (limits.API_LOG_ENTRIES)."""
+        with self._lock:
+            site = self._sites.get(site_id)
+            return site.log_dropped if site else 0
 
     def log(self, site_id: str) -> list[dict[str, Any]]:
         with self._lock:

@@ -1,17 +1,28 @@
 """The Tab for every engine that Playwright drives (Chromium, Firefox, Playwright's WebKit)."""
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from playwright.sync_api import BrowserContext, Error as PlaywrightError, Frame, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from harness import limits
 from harness.engines.base import FIND_JS, SPY_JS, ConsoleLine, EngineCrashed, Tab, find_expression
+from harness.engines.watchdog import WATCHDOG, Escalation, PageHung, kill, kill_children_groups
 
 T = TypeVar("T")
 
 ACTION_TIMEOUT_MS = 10_000
 SCREENSHOT_TIMEOUT_MS = 5_000
+# The harness's bound on a call with no timeout of its own (evaluate, a mouse click): a page
+# that does not answer within it is ended (watchdog.py). Calls with a Playwright timeout get
+# that timeout plus OWN_TIMEOUT_MARGIN_S, so Playwright's own error comes first.
+CALL_BOUND_S = ACTION_TIMEOUT_MS / 1000
+OWN_TIMEOUT_MARGIN_S = 5.0
+LOAD_PROBE_BOUND_S = 2.0  # after a load that timed out: a page that answers does so at once
 
 # The centre of the element as [x, y] in the viewport when a click there reaches it, else null.
 # The element is found by the profile's resolver (find.js, FIND below), and the hit test goes
@@ -48,13 +59,26 @@ class PlaywrightTab(Tab):
         self.page: Page = context.new_page()
         self._console: list[ConsoleLine] = []
         self.page.on("console", self._on_console)
-        self.page.on("pageerror", lambda err: self._console.append(ConsoleLine("pageerror", str(err))))
+        self.page.on("pageerror", lambda err: self._keep(ConsoleLine("pageerror", str(err))))
         self._crashed = False
         self.page.on("crash", lambda _: setattr(self, "_crashed", True))
+        # What the visitor (the harness) did last, and when: a verdict on a page that stopped
+        # answering says how long after what.
+        self._last_action = ("after the page opened", time.monotonic())
 
     def _on_console(self, msg) -> None:
+        if len(self._console) >= limits.CONSOLE_LINES:  # a flood: counted, without reading it
+            self.console_dropped += 1
+            return
         url = (msg.location or {}).get("url", "")
-        self._console.append(ConsoleLine(msg.type, msg.text, url))
+        self._keep(ConsoleLine(msg.type, msg.text, url))
+
+    def _keep(self, line: ConsoleLine) -> None:
+        if len(self._console) >= limits.CONSOLE_LINES:
+            self.console_dropped += 1
+            return
+        line.text = line.text[:limits.CONSOLE_LINE_CHARS]
+        self._console.append(line)
 
     def _frame(self, frame: str | None) -> Frame | Page:
         if frame is None:
@@ -69,21 +93,91 @@ class PlaywrightTab(Tab):
             raise RuntimeError(f"no frame named {frame!r}")
         return found
 
-    def _guard(self, fn, *args):
-        try:
-            return fn(*args)
-        except PlaywrightError as e:
-            if self._crashed or "crash" in str(e).lower() or "closed" in str(e).lower():
-                raise EngineCrashed(str(e).splitlines()[0]) from None
-            raise
+    def _guard(self, fn, *args, bound_s: float = CALL_BOUND_S):
+        """Run one Playwright call under the harness's bound (watchdog.py): a call that passes it
+        is ended (the page closed, then the browser killed, then the driver) and raises PageHung."""
+        escalation = Escalation(f"the page did not answer {self._last_action[0]}", self._escalation_steps())
+        with WATCHDOG.bound(bound_s, escalation) as armed:
+            try:
+                result = fn(*args)
+            except PlaywrightError as e:
+                if armed.fired:
+                    raise PageHung(self._verdict(armed.fired, armed.first_fired_at)) from None
+                if self._crashed or "crash" in str(e).lower() or "closed" in str(e).lower():
+                    raise EngineCrashed(str(e).splitlines()[0]) from None
+                raise
+        if armed.fired:  # it came back, but only once the page was gone
+            raise PageHung(self._verdict(armed.fired, armed.first_fired_at))
+        return result
 
+    def _verdict(self, fired: list[str], fired_at: float) -> str:
+        after, at = self._last_action
+        waited = fired_at - at
+        ended = {1: "the harness closed the page and replaces its browser",
+                 2: "the browser did not answer either: the harness killed it and replaces it",
+                 3: "Playwright's driver did not answer either: the harness killed it and starts a new one"}
+        who = "the page's script did not yield" if len(fired) == 1 else "the page and its browser did not answer"
+        if len(fired) >= 3:
+            who = "the browser's driver did not answer"
+        verdict = f"{who} for {waited:.0f} s {after} ({ended[min(len(fired), 3)]})"
+        if self.console_dropped:  # what kept it busy, where it shows
+            total = len(self._console) + self.console_dropped
+            verdict = (f"console flood: {total:,} lines by then, the first {len(self._console):,} kept; "
+                       + verdict)
+        return verdict
+
+    def _escalation_steps(self) -> list[tuple[str, Callable[[], None]]]:
+        page, context = self.page, self.context
+        loop = page._loop  # the sync API's loop (watchdog.py: another thread schedules work on it)
+
+        def on_loop(close: Callable[[], Any]) -> Callable[[], None]:
+            async def quietly() -> None:
+                try:
+                    await close()
+                except Exception:  # noqa: BLE001 (already gone; the caller is told by its own call)
+                    pass
+            def schedule() -> None:
+                loop.call_soon_threadsafe(lambda: asyncio.ensure_future(quietly(), loop=loop))
+            return schedule
+
+        def kill_browsers() -> None:
+            pid = driver_pid()
+            browser = context.browser
+            if pid is not None and kill_children_groups(pid):
+                return
+            if browser is not None:  # a browser on another host (--connect): ask its server
+                on_loop(browser._impl_obj.close)()
+
+        def kill_driver() -> None:
+            global _driver_dead
+            pid = driver_pid()
+            _driver_dead = True
+            if pid is not None:
+                kill(pid)
+
+        return [("closed the page", on_loop(context._impl_obj.close)),
+                ("killed the browser", kill_browsers),
+                ("killed Playwright's driver", kill_driver)]
     def goto(self, url: str) -> None:
-        self._guard(lambda: self.page.goto(url, wait_until="load"))
+        self._last_action = (f"while loading {url}", time.monotonic())
+        self._load(lambda: self.page.goto(url, wait_until="load"))
 
     def reload(self) -> None:
-        self._guard(lambda: self.page.reload(wait_until="load"))
+        self._last_action = ("while reloading the page", time.monotonic())
+        self._load(lambda: self.page.reload(wait_until="load"))
+
+    def _load(self, go: Callable[[], Any]) -> None:
+        """A navigation whose load event does not come in time is not yet a verdict (an image that
+        never loads leaves the page usable): the page must still answer, or the watchdog ends it
+        as a page whose script does not yield."""
+        try:
+            self._guard(go, bound_s=ACTION_TIMEOUT_MS / 1000 + OWN_TIMEOUT_MARGIN_S)
+        except PlaywrightTimeoutError:
+            self._guard(lambda: self.page.evaluate("1"), bound_s=LOAD_PROBE_BOUND_S)
 
     def click(self, selector: str, frame: str | None = None) -> None:
+        self._last_action = (f"after the click on {selector}", time.monotonic())
+
         def go():
             # Measured (bench/benchmark.py): locator.click costs 30 ms a click in Chromium and
             # 170 ms in Firefox over BiDi, a mouse click at a known point 3 ms and 50 ms. The
@@ -103,6 +197,7 @@ class PlaywrightTab(Tab):
         self._guard(go)
 
     def press(self, selector: str, key: str, frame: str | None = None) -> None:
+        self._last_action = (f"after the key press {key}", time.monotonic())
         key = " " if key == "Space" else key
 
         def go():
@@ -129,23 +224,51 @@ class PlaywrightTab(Tab):
     def screenshot(self, path: Path) -> None:
         # Bounded: a capture during a navigation must not hold the cell. (A raw CDP
         # Page.captureScreenshot was faster, but hung for good once after a link was followed.)
-        self._guard(lambda: self.page.screenshot(path=str(path), timeout=SCREENSHOT_TIMEOUT_MS))
+        self._guard(lambda: self.page.screenshot(path=str(path), timeout=SCREENSHOT_TIMEOUT_MS),
+                    bound_s=SCREENSHOT_TIMEOUT_MS / 1000 + OWN_TIMEOUT_MARGIN_S)
 
     def close(self) -> None:
         try:
             if self.trace_path is not None:
-                self.context.tracing.stop(path=str(self.trace_path))
-            self.context.close()
-        except PlaywrightError:
-            pass  # the browser went away first; nothing left to close
+                self._guard(lambda: self.context.tracing.stop(path=str(self.trace_path)))
+            self._guard(self.context.close)
+        except (PlaywrightError, EngineCrashed):
+            pass  # the browser went away first (or was ended by the watchdog): nothing left to close
 
 
 _playwright = None
+_driver_dead = False  # the watchdog killed the driver: the next playwright() starts a new one
+
+
+def abandon_driver() -> None:
+    """Kill every browser of Playwright's driver and the driver itself (a last resort, when a
+    call could not be ended otherwise); the next playwright() starts a new driver."""
+    global _driver_dead
+    pid = driver_pid()
+    if pid is not None:
+        kill_children_groups(pid)
+        kill(pid)
+        _driver_dead = True
+
+
+def driver_pid() -> int | None:
+    """The process id of Playwright's driver (node), whose children are the local browsers."""
+    try:
+        return int(_playwright._impl_obj._connection._transport._proc.pid)  # type: ignore[union-attr]
+    except AttributeError:
+        return None
 
 
 def playwright():
     """The process's one Playwright driver, started on first use (sync API: one per thread)."""
-    global _playwright
+    global _playwright, _driver_dead
+    if _driver_dead:  # killed by the watchdog: its objects are dead; a new driver for what follows
+        _driver_dead = False
+        try:
+            stop_playwright()
+        except Exception:  # noqa: BLE001 (it is gone already)
+            pass
+        asyncio._set_running_loop(None)  # the dead driver's loop must not count as running
     if _playwright is None:
         from playwright.sync_api import sync_playwright
 

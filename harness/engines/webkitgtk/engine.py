@@ -20,12 +20,14 @@ import os
 import socket
 import ssl
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Hashable
+from typing import Any, Hashable, NoReturn
 
 from harness.engines.base import (Availability, ConsoleLine, Engine, EngineCrashed, RunEnv,
                                   Situation, Tab, Unsupported)
+from harness.engines.watchdog import PageHung
 from harness.engines.webkitgtk.client import SYSTEM_PYTHON, DriverError, WebKitGTKClient
 from harness.origins import LOOPBACK, TLS_HOSTS
 from harness.xvfb import Xvfb
@@ -33,6 +35,9 @@ from harness.xvfb import Xvfb
 MIN_VERSION = (2, 40)  # call_async_javascript_function, query-permission-state
 GOTO_TIMEOUT = 15.0
 ACTION_TIMEOUT = 10.0
+LOAD_PROBE_TIMEOUT = 2.0  # after a load that timed out: a page that answers does so at once
+# Ops the page's own thread answers: a timeout of one of them is a page that does not yield.
+PAGE_OPS = frozenset({"eval", "click", "press", "screenshot"})
 
 # Viewport and user agent of the mobile profiles, as in Playwright 1.64's device descriptors. WebKitGTK
 # has no touch or device-scale emulation: only the size and the user agent are applied.
@@ -186,35 +191,79 @@ class WebKitGTKTab(Tab):
     def __init__(self, client: WebKitGTKClient, page: str):
         self.client = client
         self.page = page
+        self._last_action = ("after the page opened", time.monotonic())
+        self._ended: list[ConsoleLine] | None = None  # the console at the end, once the page was ended
 
     def _call(self, op: str, timeout: float, **args: Any) -> Any:
+        if self._ended is not None:
+            raise EngineCrashed("the page was ended by the harness")
         try:
             return self.client.call(op, timeout=timeout, page=self.page, **args)
         except DriverError as e:
             if e.kind == "crashed":
                 raise EngineCrashed(f"WebKitGTK {e}") from None
+            if e.kind == "timeout" and op in PAGE_OPS:  # the page's own thread did not answer
+                self._end()
             raise
 
+    def _end(self) -> NoReturn:
+        """A page that did not answer in its bound: keep what it logged, end its driver (the
+        runner replaces the browser), and say what was seen."""
+        after, at = self._last_action
+        waited = time.monotonic() - at
+        try:  # the console is kept by the driver, not the page: it still answers
+            state = self.client.call("state", timeout=2.0, page=self.page)
+            self._ended = [ConsoleLine(c["level"], c["text"], c["frame_url"]) for c in state["console"]]
+            self.console_dropped = int(state.get("console_dropped", 0))
+        except (DriverError, EngineCrashed):
+            self._ended = []
+        self.client.close()
+        flood = ""
+        if self.console_dropped:
+            flood = (f"console flood: {len(self._ended) + self.console_dropped:,} lines by then, "
+                     f"the first {len(self._ended):,} kept; ")
+        raise PageHung(f"{flood}the page's script did not yield for {waited:.0f} s {after} "
+                       "(the harness ended its browser and replaces it)")
+
     def goto(self, url: str) -> None:
-        self._call("goto", GOTO_TIMEOUT, url=url)
+        self._last_action = (f"while loading {url}", time.monotonic())
+        self._load(lambda: self._call("goto", GOTO_TIMEOUT, url=url))
 
     def reload(self) -> None:
-        self._call("reload", GOTO_TIMEOUT)
+        self._last_action = ("while reloading the page", time.monotonic())
+        self._load(lambda: self._call("reload", GOTO_TIMEOUT))
+
+    def _load(self, go: Any) -> None:
+        """A load that does not finish is a verdict only when the page does not answer either
+        (as in PlaywrightTab._load)."""
+        try:
+            go()
+        except DriverError as e:
+            if e.kind != "timeout":
+                raise
+            self._call("eval", LOAD_PROBE_TIMEOUT, expr="1", frame=None)
 
     def click(self, selector: str, frame: str | None = None) -> None:
+        self._last_action = (f"after the click on {selector}", time.monotonic())
         self._call("click", ACTION_TIMEOUT, selector=selector, frame=frame)
 
     def press(self, selector: str, key: str, frame: str | None = None) -> None:
+        self._last_action = (f"after the key press {key}", time.monotonic())
         self._call("press", ACTION_TIMEOUT, selector=selector, key=key, frame=frame)
 
     def evaluate(self, expression: str, frame: str | None = None) -> Any:
         return self._call("eval", ACTION_TIMEOUT, expr=expression, frame=frame)
 
     def console(self) -> list[ConsoleLine]:
+        if self._ended is not None:
+            return list(self._ended)
         state = self._call("state", ACTION_TIMEOUT)
+        self.console_dropped = int(state.get("console_dropped", 0))
         return [ConsoleLine(c["level"], c["text"], c["frame_url"]) for c in state["console"]]
 
     def browser_prompts(self) -> int | None:
+        if self._ended is not None:
+            return None
         return self._call("state", ACTION_TIMEOUT)["prompts"]
 
     def screenshot(self, path: Path) -> None:
@@ -222,6 +271,8 @@ class WebKitGTKTab(Tab):
         self._call("screenshot", ACTION_TIMEOUT, path=str(Path(path).resolve()))
 
     def close(self) -> None:
+        if self._ended is not None:
+            return
         try:
             self.client.call("close", timeout=ACTION_TIMEOUT, page=self.page)
         except (DriverError, EngineCrashed):

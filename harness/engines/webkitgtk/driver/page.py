@@ -21,8 +21,10 @@ from gi.repository import Gdk, Gio, GLib, Gtk, WebKit2  # noqa: E402
 
 if __package__:
     from harness.engines.webkitgtk.driver import scripts as js
+    from harness.limits import CONSOLE_LINE_CHARS, CONSOLE_LINES
 else:  # run by file path (as the client runs it): the sibling module is on sys.path
     import scripts as js  # type: ignore[no-redef]
+    CONSOLE_LINES, CONSOLE_LINE_CHARS = 1_000, 2_000  # harness/limits.py's, out of the package
 
 HERE = Path(__file__).resolve().parent
 AGENT_JS = (HERE / "agent.js").read_text(encoding="utf-8")
@@ -49,6 +51,7 @@ class Page:
         self.requests: list[dict] = []  # every microphone request and how it was answered
         self.unanswered: list = []  # requests the visitor ignores: kept alive, never answered
         self.console: list[dict] = []
+        self.console_dropped = 0
         self.crashed = ""  # why the web process ended, until the next navigation
         self.crashes = 0
         self.waiters: dict[int, Callable[..., None]] = {}  # callbacks to fail if the web process dies
@@ -150,7 +153,10 @@ class Page:
         except ValueError:
             return
         if isinstance(msg, dict) and msg.get("kind") == "console":
-            self.console.append({"level": str(msg.get("level", "log")), "text": str(msg.get("text", "")),
+            if len(self.console) >= CONSOLE_LINES:  # a flood: counted, not kept (harness/limits.py)
+                self.console_dropped += 1
+                return
+            self.console.append({"level": str(msg.get("level", "log")), "text": str(msg.get("text", ""))[:CONSOLE_LINE_CHARS],
                                  "frame_url": str(msg.get("url", ""))})
 
     # -- navigation ------------------------------------------------------------------------------
@@ -381,5 +387,5 @@ class Page:
         self.view.get_snapshot(WebKit2.SnapshotRegion.VISIBLE, WebKit2.SnapshotOptions.NONE, None, finished)
 
     def state(self) -> dict:
-        return {"console": self.console, "prompts": self.prompts, "requests": self.requests,
+        return {"console": self.console, "console_dropped": self.console_dropped, "prompts": self.prompts, "requests": self.requests,
                 "crashed": self.crashed, "crashes": self.crashes, "url": self.view.get_uri()}

@@ -1,0 +1,2 @@
+// Hostile: the script never finishes, so the page never loads and never answers.
+for (;;) { /* never yields */ }
