@@ -29,6 +29,7 @@ class EngineFact(BaseModel):
     missing_device_errors: list[str] = Field(default_factory=list)
     refusal_errors: list[str] = Field(default_factory=list)
     no_api: list[str] = Field(default_factory=list)
+    browser_errors: list[str] = Field(default_factory=list)  # the engine's own lines among pageerrors
     # universal property id -> the situation it is excused in ({} = every cell of this engine)
     excuses: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -76,6 +77,11 @@ def refusal_errors(engine: str, source: str) -> set[str]:
 
 def missing_device_errors(engine: str, source: str) -> set[str]:
     return MISSING_DEVICE_ERRORS | {e for f in facts_for(engine, source) for e in f.missing_device_errors}
+
+
+def browser_error(engine: str, source: str, text: str) -> EngineFact | None:
+    """The fact that says this uncaught-error line is the engine's own, not the page's, if one does."""
+    return next((f for f in facts_for(engine, source) if any(b in text for b in f.browser_errors)), None)
 
 
 def excuse(prop: str, engine: str, source: str, situation: dict[str, Any]) -> EngineFact | None:

@@ -209,6 +209,12 @@ def _na(pid: str, why: str) -> Verdict:
     return Verdict(pid, "n/a", why)
 
 
+def page_errors(rec: UniversalRecord) -> list[str]:
+    """The page's uncaught errors, without the lines an engine fact names as the engine's own."""
+    return [t for level, t in rec.console
+            if level == "pageerror" and engine_facts.browser_error(rec.engine, rec.source, t) is None]
+
+
 def no_mic_on_load(rec: UniversalRecord) -> Verdict:
     pid = "no-mic-on-load"
     for n, page in enumerate(rec.pages, 1):
@@ -254,8 +260,8 @@ def _failure(rec: UniversalRecord) -> tuple[str, Action, str] | None:
     refused = engine_facts.refusal_errors(rec.engine, rec.source)
     missing = engine_facts.missing_device_errors(rec.engine, rec.source)
     for act in rec.actions:
-        if act.after.get("secure_context") is False and act.page == rec.actions[0].page:
-            return "insecure page", act, "window.isSecureContext is false"
+        if act.after.get("secure_context") is False:  # told by the end of the visitor's actions there
+            return "insecure page", _span(rec, act.page), "window.isSecureContext is false"
         for a in accesses(act.after):
             if a["outcome"] in refused:
                 return "refused", act, said(a)
@@ -264,8 +270,17 @@ def _failure(rec: UniversalRecord) -> tuple[str, Action, str] | None:
     return None
 
 
-def _told(act: Action, failure: str, behind: str) -> tuple[bool, str]:
-    """(told, what decided it): the visitor sees something new after the action, not raw."""
+def _span(rec: UniversalRecord, page: int) -> Action:
+    """All the visitor did on a page as one action: before the first, at rest after the last."""
+    acts = [a for a in rec.actions if a.page == page]
+    first, last = acts[0], acts[-1]
+    label = first.describe if first is last else f"{first.describe} … {last.describe}"
+    return Action(**{**asdict(first), "describe": label, "after": last.after, "unsettled": last.unsettled})
+
+
+def _told(act: Action, failure: str, behind: str, changed: bool = True) -> tuple[bool, str]:
+    """(told, what decided it): the visitor sees something (new, unless `changed` is off) after
+    the action, and not a raw error."""
     before, after = visible(act.before), visible(act.after)
     raw = RAW_WORDS.search(after)
     messages = [a["message"] for a in accesses(act.after) if a["message"]]
@@ -273,7 +288,7 @@ def _told(act: Action, failure: str, behind: str) -> tuple[bool, str]:
     shown = raw_message or (raw.group(0) if raw is not None else None)
     if shown:
         return False, f"{failure} ({behind}): the visitor sees the raw error {shown!r} in {after!r}"
-    if not after or after == before:
+    if not after or (changed and after == before):
         return False, f"{failure} ({behind}): after {act.describe} the visitor sees {after!r}, as before it"
     return True, f"{failure} ({behind}): after {act.describe} the visitor sees {after!r}"
 
@@ -292,14 +307,13 @@ def framed_without_allow(rec: UniversalRecord) -> Verdict:
     pid = "framed-without-allow"
     if rec.scenario.embedding != "cross-origin-iframe":
         return _na(pid, f"the widget is not in a cross-origin frame without allow=\"microphone\" ({rec.scenario.embedding})")
-    errors = [t for level, t in rec.console if level == "pageerror"]
+    errors = page_errors(rec)
     if errors:
         return Verdict(pid, "fail", f"uncaught error in the frame: {errors[0]!r}")
     if not rec.actions:
         return _na(pid, "the visitor took no action")
-    last = rec.actions[-1]
-    first = Action(**{**asdict(rec.actions[0]), "after": last.after})  # all the visitor did, start to end
-    ok, said_ = _told(first, "framed without allow", "no uncaught error")
+    # Told on load is told: a build may say at once that it cannot work in this frame.
+    ok, said_ = _told(_span(rec, rec.actions[0].page), "framed without allow", "no uncaught error", changed=False)
     return Verdict(pid, "pass" if ok else "fail", said_)
 
 
@@ -320,9 +334,14 @@ def click_settles(rec: UniversalRecord) -> Verdict:
 
 def no_page_error(rec: UniversalRecord) -> Verdict:
     pid = "no-page-error"
-    errors = [t for level, t in rec.console if level == "pageerror"]
+    errors = page_errors(rec)
     if errors:
         return Verdict(pid, "fail", f"uncaught: {errors[0]!r}" + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""))
+    own = [t for level, t in rec.console if level == "pageerror"]
+    if own:
+        fact = engine_facts.browser_error(rec.engine, rec.source, own[0])
+        return Verdict(pid, "pass", f"no uncaught error of the page; {len(own)} line(s) of the engine's own",
+                       fact=fact.line() if fact else None)
     return Verdict(pid, "pass", "no uncaught error event in the cell's console")
 
 
