@@ -56,10 +56,12 @@
     return visible(e) ? fold(hasShadow(e) ? walked(e) : e.textContent) : "";
   }
   // The last microphone access's outcome, as a state rule's `mic` condition reads it: "none"
-  // before any, "pending" while the browser has not answered (its prompt may be open).
+  // before any, "pending" while the browser has not answered (its prompt may be open); the
+  // latest of the getUserMedia family's calls and speech recognition's starts (spy.js).
   function lastMic() {
-    var calls = (window.__speloSpy && window.__speloSpy.calls) || [];
-    return calls.length ? String(calls[calls.length - 1].outcome) : "none";
+    var spy = window.__speloSpy || {}, all = (spy.calls || []).concat(spy.speech || []), last = null;
+    for (var i = 0; i < all.length; i++) { if (!last || all[i].at >= last.at) { last = all[i]; } }
+    return last ? String(last.outcome) : "none";
   }
   // One condition of a state rule (harness/profile_rules.py compiles them): leaves read what the
   // visitor perceives; all / any / not combine them. `ctx` caches the widget's text per read.
