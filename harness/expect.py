@@ -139,6 +139,27 @@ def _released(want: bool, mic: Any) -> list[str]:
     return []
 
 
+def _leads_to(href: str, want: str) -> bool:
+    """A whole URL is compared whole; a path (with its query and fragment, if given) with the
+    link's, whatever origin the cell's page is on."""
+    if urlsplit(want).scheme:
+        return href == want
+    u = urlsplit(href)
+    return u.path + (f"?{u.query}" if u.query else "") + (f"#{u.fragment}" if u.fragment else "") == want
+
+
+def _links(want: dict[str, str], seen: Any) -> list[str]:
+    links = [x for x in seen or [] if isinstance(x, dict)]
+    out = []
+    for text, where in want.items():
+        hrefs = [str(x.get("href") or "") for x in links if x.get("text") == text]
+        if not hrefs:
+            out.append(f"links: no visible link {text!r} (seen: {[x.get('text') for x in links]})")
+        elif not any(_leads_to(h, where) for h in hrefs):
+            out.append(f"links: {text!r} expected to lead to {where!r}, seen {hrefs[0]!r}")
+    return out
+
+
 def _prompts(want: int, seen: Any) -> list[str]:
     if seen is None:  # this engine cannot count its prompts: not judged (the report says so)
         return []
@@ -206,6 +227,7 @@ CHECKS: tuple[Check, ...] = (
     Check("tooltip", "tooltip", _key("tooltip")),
     Check("notice", "notice", _key("notice")),
     Check("fallback", "fallback", _key("fallback")),
+    Check("links", "links", _key("links"), _links),
     Check("text_contains", "text", _key("text"), _text_contains),
     Check("console", "console", _key("console"), _console, elsewhere=CONSOLE),
     Check("console_absent", "console", _key("console"), _console_absent, elsewhere=CONSOLE),

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harness import engine_facts, paths
 from harness.cell_hooks import CellObserver
+from harness.model import Outcome
 from harness.results import Mismatch, Result
 from harness.scenarios import Scenario
 
@@ -406,12 +407,12 @@ def apply(result: Result, verdicts: list[Verdict]) -> None:
     limits = [v for v in verdicts if v.verdict == "limit"]
     result.mismatches = [Mismatch(field=v.id, observed=v.observation, text=f"{v.id}: {v.observation}") for v in failed]
     if failed:
-        result.outcome = "fail"
+        result.outcome = Outcome.FAIL
         result.reason = "universal: " + ", ".join(v.id for v in failed)
     elif limits:
-        result.outcome, result.reason = "limit", "; ".join(v.fact or v.id for v in limits)
+        result.outcome, result.reason = Outcome.LIMIT, "; ".join(v.fact or v.id for v in limits)
     else:
-        result.outcome = "pass"
+        result.outcome = Outcome.PASS
         result.reason = f"universal: {sum(v.verdict == 'pass' for v in verdicts)} held, " \
                         f"{sum(v.verdict == 'n/a' for v in verdicts)} not applicable"
 

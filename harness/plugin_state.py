@@ -5,7 +5,6 @@ its hooks are its methods."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Hashable
@@ -16,6 +15,7 @@ from harness import paths, sandbox
 from harness.engines import ENGINE_NAMES
 from harness.errors import UsageError
 from harness.matrix import resolve_judge
+from harness.model import CellId, Outcome, Stop
 from harness.profile import REFERENCE, load_profile
 from harness.results import Result, write_results
 from harness.runner import Harness, RunOptions
@@ -202,20 +202,13 @@ def spelo_state(config: pytest.Config) -> SpeloState:
     return state
 
 
-def session_harness(config: pytest.Config) -> Harness:
-    """The process's harness (SpeloState.harness), kept by that name for callers."""
-    return spelo_state(config).harness()
-
-
 # -- a worker's died cell -------------------------------------------------------------------------
-
-CELL_NODEID = re.compile(r"^(?P<file>.+\.ya?ml)::(?P<scenario>[a-z0-9][a-z0-9-]*)\[(?P<engine>[a-z]+)\]$")
-
 
 def crashed_cell(report: pytest.TestReport) -> Result | None:
     """The failed Result of a cell whose worker process died while running it."""
-    m = CELL_NODEID.match(report.nodeid)
-    if m is None or m["engine"] not in ENGINE_NAMES:
+    found = CellId.of_nodeid(report.nodeid)
+    if found is None or found[1].engine not in ENGINE_NAMES:
         return None
-    return Result(scenario=m["scenario"], engine=m["engine"], outcome="fail", source=m["file"],
+    file, cell = found
+    return Result(scenario=cell.scenario, engine=cell.engine, outcome=Outcome.FAIL, source=file, stopped=Stop.CRASH,
                   reason=f"no result: {str(report.longrepr).strip().splitlines()[0]}")

@@ -24,7 +24,9 @@ from __future__ import annotations
 import re
 from typing import Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from harness import model
 
 LEAVES = ("visible", "part", "text", "regex", "attribute", "mic")
 COMBINERS = ("all", "any", "not")
@@ -52,8 +54,10 @@ def check_regex(value: str) -> str:
     return value
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class Strict(model.Strict):
+    """model.Strict, whose fields may also be given by their Python names (not only their aliases)."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class AttributeIs(Strict):

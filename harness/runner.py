@@ -26,6 +26,7 @@ from harness.judge_universal import UniversalObserver
 from harness.judge_universal import apply as apply_verdicts
 from harness.judge_universal import judge as judge_universal
 from harness.limits import cap_observation
+from harness.model import Outcome, Stop
 from harness.phases import PhaseClock
 from harness.profile import REFERENCE, WidgetProfile
 from harness.results import Mismatch, Result, StepRecord, cell_slug
@@ -145,7 +146,7 @@ class CellRun:
         self.profile = harness.options.profile
         self.frame = scenario.frame()
         self.dir = Path(harness.options.output_dir) / "cells" / cell_slug(scenario.id, engine)
-        self.result = Result(scenario=scenario.id, engine=engine, outcome="fail", title=scenario.title,
+        self.result = Result(scenario=scenario.id, engine=engine, outcome=Outcome.FAIL, title=scenario.title,
                              source=scenario.source, artifacts=str(self.dir))
         self._tab: Tab | None = None  # the cell's page, once the browser gave one (see tab)
         self.site_id = ""
@@ -217,16 +218,16 @@ class CellRun:
         except Unsupported as e:
             return self._skip(f"{self.engine} cannot make this situation: {e}")
         except PageHung as e:  # the harness ended a page that did not answer: the verdict says what
-            r.outcome, r.reason = "fail", str(e)
+            r.outcome, r.reason, r.stopped = Outcome.FAIL, str(e), Stop.TIMEOUT
             self.harness.pool.discard(self.engine, self.scenario.situation(self.engine))
         except EngineCrashed as e:
-            r.outcome, r.reason = "fail", f"the browser crashed: {e}"
+            r.outcome, r.reason, r.stopped = Outcome.FAIL, f"the browser crashed: {e}", Stop.CRASH
             self.harness.pool.discard(self.engine, self.scenario.situation(self.engine))
         except StepFailed as e:
-            r.outcome, r.reason = "fail", str(e)
+            r.outcome, r.reason = Outcome.FAIL, str(e)
         except Exception as e:  # a cell's own failure must not take the run down
             log.exception("cell %s crashed", r.cell_id)
-            r.outcome, r.reason = "fail", f"harness error: {type(e).__name__}: {e}"
+            r.outcome, r.reason, r.stopped = Outcome.FAIL, f"harness error: {type(e).__name__}: {e}", Stop.HARNESS_ERROR
         finally:
             if self.harness.options.observe and self._tab is not None:
                 from harness.observe import safely_at_rest
@@ -243,7 +244,7 @@ class CellRun:
         return r
 
     def _skip(self, reason: str) -> Result:
-        self.result.outcome, self.result.reason = "skipped", reason
+        self.result.outcome, self.result.reason = Outcome.SKIPPED, reason
         return self.result
 
     def _run_steps(self) -> None:
@@ -325,13 +326,13 @@ class CellRun:
         quirk = sc.quirk_for(self.engine, r.engine_source)
         if quirk is None:
             self.await_expect(sc.expect, None)
-            r.outcome = "pass"
+            r.outcome = Outcome.PASS
             return
         which = self.await_expect(sc.expect_for(self.engine, r.engine_source), sc.expect)
         if which == "primary":
-            r.outcome, r.reason, r.evidence = quirk.kind, quirk.reason, quirk.evidence
+            r.outcome, r.reason, r.evidence = Outcome(quirk.kind), quirk.reason, quirk.evidence
         else:
-            r.outcome = "stale-quirk"
+            r.outcome = Outcome.STALE_QUIRK
             r.reason = (f"{self.engine} now behaves like the other engines; the quirk "
                         f"'{quirk.reason}' no longer happens and should be removed")
 
@@ -430,7 +431,7 @@ class CellRun:
             if self.tab.console_dropped:
                 r.dropped["console"] = self.tab.console_dropped
             r.browser_prompts = self.tab.browser_prompts()
-            if r.outcome != "skipped" and (self.harness.options.screenshots != "failure" or not r.ok):
+            if r.outcome.ran and (self.harness.options.screenshots != "failure" or not r.ok):
                 r.screenshot = self._shot(None, "final")
         except Exception as e:  # noqa: BLE001 (evidence is best effort, as in _shot)
             log.warning("collecting evidence of %s failed: %s", r.cell_id, e)

@@ -18,6 +18,7 @@ from harness import paths, sandbox
 from harness.commands.options import add_widget_option
 from harness.engines import ENGINE_NAMES
 from harness.errors import EXIT_FAILED, EXIT_OK, UsageError
+from harness.model import Outcome
 from harness.results import cell_id
 from harness.widget_build import check_widget
 
@@ -73,7 +74,7 @@ def main(args: argparse.Namespace) -> int:
         trace = Path(result.artifacts) / "trace.zip"
         if trace.exists():
             print(f"  trace: {trace}  (open with: playwright show-trace {trace})")
-        print(result.explain() if not result.ok or result.outcome != "pass" else f"{result.cell_id}: pass")
+        print(f"{result.cell_id}: pass" if result.outcome is Outcome.PASS else result.explain())
         if args.keep_server:
             keep_serving(harness, result.url)
     return EXIT_OK if result.ok else EXIT_FAILED

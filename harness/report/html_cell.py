@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.expect import BY_FIELD
+from harness.model import Outcome
 from harness.report.artifacts import ShotStore, figure, locate_dir, relative_href
 from harness.report.grid import LABEL
 from harness.report.html_snapshot import render_against
@@ -42,10 +43,10 @@ def render_cell(r: Result, shots: ShotStore, base: Path) -> str:
 
 
 def _verdict(r: Result) -> str:
-    if r.outcome == "pass" or not (r.reason or r.evidence):
+    if r.outcome is Outcome.PASS or not (r.reason or r.evidence):
         return ""
-    head = {"fail": "Why it failed", "stale-quirk": "Stale quirk", "quirk": "The engine's recorded quirk",
-            "limit": "The engine's recorded limit", "skipped": "Why it was skipped"}.get(r.outcome, "Reason")
+    head = {Outcome.FAIL: "Why it failed", Outcome.STALE_QUIRK: "Stale quirk", Outcome.QUIRK: "The engine's recorded quirk",
+            Outcome.LIMIT: "The engine's recorded limit", Outcome.SKIPPED: "Why it was skipped"}[r.outcome]
     out = [f'<div class="verdict o-{escape(r.outcome)}"><p><strong>{head}:</strong> {escape(r.reason)}</p>']
     if r.evidence:
         out.append(f"<p><strong>Evidence:</strong> {escape(r.evidence)}</p>")
@@ -97,7 +98,7 @@ def _verdicts(r: Result) -> str:
 
 
 def _expected_vs_seen(r: Result) -> str:
-    if r.outcome == "skipped":
+    if r.outcome is Outcome.SKIPPED:
         return ""
     out = ["<h4>Expected vs seen</h4>"]
     if r.mismatches:
@@ -148,7 +149,7 @@ def _steps(r: Result, shots: ShotStore) -> str:
 
 def _console(r: Result) -> str:
     if not r.console:
-        return '<h4>Console</h4><p class="none-note">Nothing was logged.</p>' if r.outcome != "skipped" else ""
+        return '<h4>Console</h4><p class="none-note">Nothing was logged.</p>' if r.outcome.ran else ""
     lines = []
     for line in r.console:
         level = re.match(r"\[(error|warning)\]", line)
@@ -162,7 +163,7 @@ def _console(r: Result) -> str:
 
 def _api_log(r: Result) -> str:
     if not r.api_log:
-        return "" if r.outcome == "skipped" else '<h4>Vendor API</h4><p class="none-note">No calls.</p>'
+        return "" if r.outcome is Outcome.SKIPPED else '<h4>Vendor API</h4><p class="none-note">No calls.</p>'
     if r.dropped.get("api_log"):
         head_note = f'<p class="none-note">{r.dropped["api_log"]:,} more calls not kept (the first {len(r.api_log):,} are shown).</p>'
     else:
