@@ -74,6 +74,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="judge each cell by this snapshot (spelo-harness record) instead of the scenarios' expectations")
     group.addoption("--spelo-grid", default="outcome", choices=("outcome", "detail"),
                     help="the terminal grid: each cell's verdict, or with the state read and the visitor's text (detail)")
+    group.addoption("--spelo-judge", default=None, choices=("contract", "universal", "snapshot"),
+                    help="what decides each cell: contract (the scenarios' expectations), universal (the properties "
+                         "any microphone widget holds), snapshot (with --spelo-against); default: the profile's")
     group.addoption("--spelo-observe", action="store_true", default=False,
                     help="record what the visitor perceived at rest in each result (for spelo-harness record)")
     try:

@@ -96,6 +96,8 @@ class WidgetProfile(Strict):
     # this build: the reference's own `[Spelo]` console lines, exact getUserMedia counts and
     # outcome lists, the fallback link... Shown as not applicable in the cell, never judged.
     not_applicable_expect: dict[str, str] = Field(default_factory=dict)
+    # the judge a run of this build uses unless --judge says otherwise (snapshot: with --against)
+    judge: Literal["contract", "universal", "snapshot"] = "contract"
 
     @field_validator("status", "tooltip", "notice", "continue_button", "cancel_button", "fallback",
                      "state_attr", mode="before")

@@ -87,7 +87,7 @@ class Condition(Strict):
     regex: str | None = None     # the visible text matches this (JavaScript RegExp; keep to the common syntax)
     in_: str | None = Field(None, alias="in")  # text/regex: of this part, not the whole widget
     attribute: AttributeIs | None = None
-    mic: list[str] | None = None  # the last microphone access's outcome is one of these
+    mic: str | list[str] | None = None  # the last microphone access's outcome is (one of) this
     all_: list["Condition"] | None = Field(None, alias="all")
     any_: list["Condition"] | None = Field(None, alias="any")
     not_: "Condition | None" = Field(None, alias="not")
@@ -127,7 +127,7 @@ class Condition(Strict):
             a = self.attribute
             return f"attribute {a.name}={a.value!r}" + (f" on {a.selector}" if a.selector else "")
         if self.mic is not None:
-            return "mic " + "|".join(self.mic)
+            return "mic " + "|".join(_listed(self.mic))
         kind = self.kinds()[0]
         where = f" in {self.in_}" if self.in_ else ""
         return f"{kind} {getattr(self, kind)!r}{where}"
@@ -149,7 +149,7 @@ class Condition(Strict):
             return {"attribute": {"name": a.name, "value": a.value,
                                   "selector": resolve.selector(a.selector) if a.selector else None}}
         if self.mic is not None:
-            return {"mic": list(self.mic)}
+            return {"mic": _listed(self.mic)}
         where = resolve.part(self.in_) if self.in_ else None
         return {"text": self.text, "in": where} if self.text is not None else {"regex": self.regex, "in": where}
 
@@ -190,6 +190,10 @@ class Resolver:
 
     def part(self, name: str) -> str:
         raise NotImplementedError
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _attr(kind: str) -> str:

@@ -71,6 +71,9 @@ class Result:
     # expectation field -> why it was not judged for this build (its profile: no such part, or
     # declared not applicable); shown as not applicable, never as passed
     not_applicable: dict[str, str] = field(default_factory=dict)
+    judge: str = "contract"             # contract | universal | snapshot: what decided the outcome
+    # the universal judge's verdict per property (judge_universal.Verdict as a dict)
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     api_log: list[dict[str, Any]] = field(default_factory=list)
     browser_prompts: int | None = None
@@ -153,14 +156,15 @@ class ResultsError(UsageError):
 # Result fields by the JSON type they must have (null allowed where the field is optional).
 TYPES: dict[str, type | tuple[type, ...]] = {
     **{k: str for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url",
-                        "screenshot", "artifacts")},
-    **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps")},
+                        "screenshot", "artifacts", "judge")},
+    **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps", "verdicts")},
     **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts", "observed", "baseline",
                          "not_applicable")},
     "duration_s": (int, float), "browser_prompts": int, "stopped": str,
 }
 ITEM_TYPES: dict[str, type | tuple[type, ...]] = {
-    "means": str, "injected": str, "mismatches": (str, dict), "console": str, "api_log": dict, "steps": dict}
+    "means": str, "injected": str, "mismatches": (str, dict), "console": str, "api_log": dict, "steps": dict,
+    "verdicts": dict}
 
 
 @dataclass

@@ -22,6 +22,9 @@ from harness.engines.watchdog import PageHung
 from harness.appearance import look_expression, wants_look
 from harness.cell_hooks import CellObserver, Observers
 from harness.judge_contract import judge, not_applicable
+from harness.judge_universal import UniversalObserver
+from harness.judge_universal import apply as apply_verdicts
+from harness.judge_universal import judge as judge_universal
 from harness.limits import cap_observation
 from harness.model import Outcome, Stop
 from harness.phases import PhaseClock
@@ -57,6 +60,10 @@ class RunOptions:
     observe: bool = False  # record what the visitor perceived at rest, for snapshots (observe.py)
     # told of every cell's steps, rest and end (harness/cell_hooks.py); a cell may add its own
     observers: list[CellObserver] = field(default_factory=list)
+    # what decides a cell's outcome: the scenario's expectations through the profile (contract),
+    # the properties any microphone widget holds (universal: judge_universal.py), or a baseline
+    # (snapshot: the plugin judges the observation by snapshot.py after the cell)
+    judge: str = "contract"
 
 
 class Harness:
@@ -148,7 +155,12 @@ class CellRun:
         self.clock = PhaseClock()
         self.deferred: StepFailed | None = None  # an expect step that failed in a snapshot run
         self.wants_look = wants_look(scenario)  # the orb's look is read only where asked for
-        self.observers = Observers([*harness.options.observers, *observers])
+        self.judging = harness.options.judge
+        self.result.judge = self.judging
+        # the universal judge reads the cell through its hooks, like any observer
+        self.universal = UniversalObserver(scenario, engine) if self.judging == "universal" else None
+        own = [self.universal] if self.universal is not None else []
+        self.observers = Observers([*harness.options.observers, *own, *observers])
 
     @property
     def tab(self) -> Tab:
@@ -254,6 +266,8 @@ class CellRun:
         with self.clock.phase("navigation"):
             self.tab.goto(url)
             self.observe()  # the first probe also starts the page's state history
+            if self.universal is not None:
+                self.universal.page_opened(self)
         quirk = self.scenario.quirk_for(self.engine, self.result.engine_source)
         steps = quirk.steps if quirk is not None and quirk.steps is not None else self.scenario.steps
         self._say(f"open {url}")
@@ -288,7 +302,7 @@ class CellRun:
             if step.click in ("cancel", "fallback") and p.selector(step.click) is None:
                 return f"it has no {'notice to cancel' if step.click == 'cancel' else 'fallback link'} (profile)"
         wants_notice = [e for e in [self.scenario.expect, *(s.expect for s in self.scenario.steps if s.expect)] if e.notice]
-        if wants_notice and p.notice is None:
+        if wants_notice and p.notice is None and self.judging != "universal":  # the contract's expectation
             return "it has no notice step (profile: notice: none)"
         return None
 
@@ -306,6 +320,8 @@ class CellRun:
         return facts
 
     def _final(self) -> None:
+        if self.universal is not None:
+            return self._final_universal(self.universal)
         sc, r = self.scenario, self.result
         quirk = sc.quirk_for(self.engine, r.engine_source)
         if quirk is None:
@@ -319,6 +335,16 @@ class CellRun:
             r.outcome = Outcome.STALE_QUIRK
             r.reason = (f"{self.engine} now behaves like the other engines; the quirk "
                         f"'{quirk.reason}' no longer happens and should be removed")
+
+    def _final_universal(self, observer: UniversalObserver) -> None:
+        """The cell at rest, judged by the universal properties (no contract, no quirk)."""
+        if not observer.record.prompt_left_open:
+            self.observe_at_rest()
+        observer.finish(self)
+        snap = self.observe()
+        self.result.expected = {}
+        self.result.seen = {k: v for k, v in snap.items() if k not in ("console", "peer", "api_log")}
+        apply_verdicts(self.result, judge_universal(observer.record))
 
     # -- waiting and observing -----------------------------------------------------------------
     def deadline(self) -> float:

@@ -27,7 +27,8 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
     by_cell = {(r.scenario, r.engine): r for r in results}
     sources = {r.engine: r.engine_source for r in results if r.engine_source}
 
-    table = Table(title="Spelo widget matrix", show_lines=False)
+    judges = sorted({r.judge for r in results})
+    table = Table(title="Spelo widget matrix — judge: " + ", ".join(judges), show_lines=False)
     table.add_column("scenario", no_wrap=True)
     for e in engines:
         head = e + (f"\n{versions[e]}" if versions.get(e) else "") + (f"\n{sources[e]}" if sources.get(e) else "")
@@ -45,6 +46,8 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
             if seen:
                 text += ": " + escape(seen)
             note = r.reason if r.outcome is not Outcome.PASS else ""
+            if r.judge == "universal" and r.outcome is Outcome.FAIL:  # each property with what decided it
+                note = "; ".join(m.text for m in r.mismatches) or note
             if r.injected:
                 note = (note + "; " if note else "") + "injected fault: " + ", ".join(r.injected)
             if note:

@@ -86,8 +86,11 @@ def _header(results: list[Result], meta: dict[str, Any], engines: list[str], sho
     rows = [("network", f'<span class="{seal_cls}">{escape(seal)}</span>'),
             ("browser launches", escape(f"{total}" + (f" ({per})" if per else ""))),
             ("widget", f"<code>{escape(str(meta.get('widget', '')))}</code>"),
+            ("judge", escape(str(meta.get("judge") or "contract"))),
             ("time in cells", f"{sum(r.duration_s for r in results):.1f} s"),
             ("screenshots", escape(_shots_note(shots)))]
+    for v in meta.get("universal_run") or []:
+        rows.append((f"{v['id']} ({v['engine']})", escape(f"{v['verdict']}: {v['observation']}")))
     if meta.get("merged_from"):
         rows.append(("merged from", "<br>".join(f"<code>{escape(str(p))}</code>" for p in meta["merged_from"])))
     facts = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)

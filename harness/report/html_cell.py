@@ -35,6 +35,8 @@ def render_cell(r: Result, shots: ShotStore, base: Path) -> str:
     if r.title:
         parts.append(f'<p class="title">{escape(r.title)}</p>')
     judged = _expected_vs_seen(r) if not r.baseline else render_against(r, shots)  # by a snapshot
+    if r.verdicts:  # by the universal properties
+        judged = _verdicts(r)
     parts += [_verdict(r), _facts(r, base), _means(r), judged, _steps(r, shots),
               _console(r), _api_log(r), _peer(r), _trace(r, base), "</section>"]
     return "\n".join(p for p in parts if p)
@@ -76,6 +78,23 @@ def _means(r: Result) -> str:
         hit = "INJECTED" in m.upper() or any(i and i in m for i in r.injected)
         items.append(f'<li class="injected">{escape(m)}</li>' if hit else f"<li>{escape(m)}</li>")
     return "<h4>How the engine made the situation</h4><ul class=\"means\">" + "".join(items) + "</ul>"
+
+
+def _verdicts(r: Result) -> str:
+    """The universal judge's verdict per property, each with the observation that decided it."""
+    mark = {"pass": ('mark-ok', "holds", "✓"), "fail": ("mark-miss", "fails", "✗"),
+            "limit": ("mark-na", "engine limit", "!"), "n/a": ("mark-na", "not applicable", "–")}
+    rows = []
+    for v in r.verdicts:
+        cls, label, sign = mark.get(str(v.get("verdict")), ("mark-na", str(v.get("verdict")), "?"))
+        obs = str(v.get("observation") or "") + (f" ({v['fact']})" if v.get("fact") else "")
+        rows.append(f'<tr{" class=miss" if v.get("verdict") == "fail" else ""}><td class="m">'
+                    f'<span class="{cls}" aria-label="{label}">{sign}</span></td>'
+                    f'<th scope="row">{escape(str(v.get("id")))}</th><td>{escape(label)}</td><td class="val">{escape(obs)}</td></tr>')
+    return ('<h4>Universal properties (contract/universal.yaml)</h4><table class="kv"><thead><tr>'
+            '<th scope="col" class="m"><span class="sr">verdict</span></th><th scope="col">property</th>'
+            '<th scope="col">verdict</th><th scope="col">decided by</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 def _expected_vs_seen(r: Result) -> str:
