@@ -88,3 +88,11 @@ def test_doctor_and_one_cell_from_a_users_folder(installed: Path, tmp_path: Path
     assert cells == [("blocked-prompt", "chromium", "pass")], cells
     assert data["results"][0]["source"].startswith(str((user / "voice-scenarios").resolve())) or \
         "voice-scenarios/microphone.yaml" in data["results"][0]["source"], data["results"][0]["source"]
+
+
+def test_the_harness_reads_its_data_from_the_package_only() -> None:
+    """paths.ROOT is the folder above the package (site-packages, once installed): a module that
+    reads data from there works only in a checkout. Only pytest's rootdir for the child may use it."""
+    users = sorted(str(f.relative_to(CHECKOUT)) for f in (CHECKOUT / "harness").rglob("*.py")
+                   if "paths.ROOT" in f.read_text(encoding="utf-8"))
+    assert users == ["harness/matrix.py"], users
