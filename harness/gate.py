@@ -20,10 +20,9 @@ Exit codes: 0 the gate passes, 1 it fails, 2 bad input.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from harness.engines import ENGINE_NAMES
 from harness.errors import UsageError
@@ -37,8 +36,14 @@ class GateError(UsageError):
 
 
 def load_results(path: Path) -> dict[str, Result]:
-    """cell id -> Result from one of our results files (read and checked by harness/results.py)."""
-    return {r.cell_id: r for r in read_results(path).results}
+    """cell id -> Result from one of our results files (read and checked by harness/results.py);
+    a cell that is there twice is one line (which of the two would count?)."""
+    found: dict[str, Result] = {}
+    for i, r in enumerate(read_results(path).results):
+        if r.cell_id in found:
+            raise GateError(f"{path}: results[{i}]: {r.cell_id} is there twice")
+        found[r.cell_id] = r
+    return found
 
 
 def engines_not_run(path: Path) -> dict[str, str]:
@@ -63,6 +68,9 @@ class Baseline:
         self.may_skip.update(other.may_skip)
 
 
+CELL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\[[a-z]+\]$")
+
+
 def load_baseline(path: Path) -> Baseline:
     if path.suffix in (".yaml", ".yml"):
         return _known_issues(path)
@@ -73,24 +81,22 @@ def load_baseline(path: Path) -> Baseline:
 
 
 def _known_issues(path: Path) -> Baseline:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise GateError(f"{path}: cannot read: {e.strerror}") from None
-    except yaml.YAMLError as e:
-        raise GateError(f"{path}: not valid YAML: {e}") from None
+    from harness.yamlfile import read_yaml
+
+    data, _ = read_yaml(path)  # one line for an unreadable, non-UTF-8, bad or bottomless file
     issues = data.get("known_issues") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(issues, list):
         raise GateError(f"{path}: expected a mapping with a 'known_issues' list")
-    failing = {}
+    failing: dict[str, str] = {}
     for i, issue in enumerate(issues):
         if not isinstance(issue, dict) or not isinstance(issue.get("cell"), str) or not issue.get("reason"):
             raise GateError(f"{path}: known_issues[{i}]: needs 'cell' (e.g. \"allow[firefox]\") and 'reason'")
+        check_cell_name(path, f"known_issues[{i}].cell", issue["cell"], failing)
         failing[issue["cell"]] = str(issue["reason"])
     engines = data.get("engines", list(ENGINE_NAMES))
     if not isinstance(engines, list) or not all(e in ENGINE_NAMES for e in engines):
         raise GateError(f"{path}: engines: expected a list of {', '.join(ENGINE_NAMES)}")
-    may_skip = {}
+    may_skip: dict[str, str] = {}
     skips = data.get("known_skips", [])
     if not isinstance(skips, list):
         raise GateError(f"{path}: known_skips: expected a list")
@@ -100,8 +106,21 @@ def _known_issues(path: Path) -> Baseline:
             raise GateError(f"{path}: known_skips[{i}]: needs one of 'cell' or 'engine', and 'reason'")
         if "engine" in skip and what not in ENGINE_NAMES:
             raise GateError(f"{path}: known_skips[{i}].engine: {what!r} is none of {', '.join(ENGINE_NAMES)}")
+        if "cell" in skip:
+            check_cell_name(path, f"known_skips[{i}].cell", what, may_skip)
+        elif what in may_skip:
+            raise GateError(f"{path}: known_skips[{i}].engine: {what!r} is listed twice")
         may_skip[what] = str(skip["reason"])
     return Baseline(failing=failing, engines=set(engines), may_skip=may_skip)
+
+
+def check_cell_name(path: Path, where: str, cell: str, seen: dict[str, str]) -> None:
+    """A cell named in a baseline file: `scenario-id[engine]` with a known engine, listed once."""
+    if not CELL_NAME.match(cell) or cell[cell.index("[") + 1:-1] not in ENGINE_NAMES:
+        raise GateError(f"{path}: {where}: {cell!r} is not a cell (scenario-id[engine], engine one of "
+                        f"{', '.join(ENGINE_NAMES)})")
+    if cell in seen:
+        raise GateError(f"{path}: {where}: {cell!r} is listed twice")
 
 
 def compare(current: dict[str, Result], baseline: Baseline,
