@@ -117,6 +117,28 @@ def _activation(want: bool, activations: list[Any]) -> list[str]:
     return [f"getUserMedia: {len(without)} call(s) without user activation"] if want and without else []
 
 
+def _mic(s: dict[str, Any]) -> dict[str, Any]:
+    """What the spy knows of the microphone's release: tracks obtained and still live, on this
+    page and on the page the tab left."""
+    tracks = [t for t in s.get("mic_tracks") or [] if isinstance(t, dict)]
+    return {"live": s.get("mic_live") or 0, "tracks": len(tracks), "left_live": s.get("mic_left_live")}
+
+
+def _released(want: bool, mic: Any) -> list[str]:
+    live, left = mic.get("live") or 0, mic.get("left_live")
+    obtained = bool(mic.get("tracks")) or left is not None
+    if not obtained:
+        return ["microphone: no microphone track was obtained" + (", so none was released" if want else "")]
+    released = live == 0 and not left
+    if want and not released:
+        where = [f"{live} track(s) still live on this page"] if live else []
+        where += [f"{left} track(s) still live when the previous page was left"] if left else []
+        return ["microphone: not released: " + ", ".join(where)]
+    if not want and released:
+        return ["microphone: expected a live track, every track had ended"]
+    return []
+
+
 def _prompts(want: int, seen: Any) -> list[str]:
     if seen is None:  # this engine cannot count its prompts: not judged (the report says so)
         return []
@@ -190,6 +212,9 @@ CHECKS: tuple[Check, ...] = (
     Check("gum_calls", "getUserMedia calls", lambda s: len(_gum(s))),
     Check("gum_errors", "getUserMedia outcomes", lambda s: [c.get("outcome") for c in _gum(s)]),
     Check("gum_needs_activation", "getUserMedia", lambda s: [c.get("activation") for c in _gum(s)], _activation),
+    Check("mic_live", "live microphone tracks", _key("mic_live")),
+    Check("mic_left_live", "microphone tracks live when the previous page was left", _key("mic_left_live")),
+    Check("mic_released", "microphone", _mic, _released),
     Check("browser_prompts", "browser prompts", _key("browser_prompts"), _prompts),
     Check("api_calls", "API calls", _key("api_calls")),
     Check("present", "present", _key("present")),

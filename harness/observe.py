@@ -4,8 +4,9 @@ Used only when a run records or is judged by a snapshot (`record`, `run --agains
 judge reads the page at the moment its expectation holds, which is a race for every field it does
 not check (an analytics call, a console line that comes a moment later). A snapshot compares every
 field, so it reads the page once nothing moves any more: the same facts for 0.5 s, no transient
-state, the realtime peer not mid-sentence. That is the network-idle idea (Playwright waits for
-500 ms without requests); the loop polls with the runner's settle, so it ends as soon as that
+state, the realtime peer not mid-sentence, no animation or transition running (motion.js: a button
+that fades back in is still moving), and no resource fetched in that time (network quiet). That is
+the network-idle idea (Playwright waits for 500 ms without requests); the loop polls with the runner's settle, so it ends as soon as that
 condition holds and never later than the scenario's own timeout.
 
 Nothing volatile goes into the facts: ports, site/session/call ids, temporary paths and times are
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -26,6 +28,7 @@ from harness.scenarios import Scenario
 from harness.server import FixtureServer
 
 log = logging.getLogger("spelo.observe")
+MOTION_JS = (Path(__file__).parent / "motion.js").read_text(encoding="utf-8")
 QUIET_S = 0.5
 POLL_S = 0.05
 # States a widget passes through; "speaking" too: the model stops talking after a while, and a
@@ -73,16 +76,30 @@ def at_rest(cell: Cell) -> dict[str, Any]:
     end = time.monotonic() + cell.scenario.timeout_s
     last: dict[str, Any] | None = None
     since = time.monotonic()
+    last_fetches = -1
     while True:
         facts, busy = perceived(cell)
+        animating, fetches = motion(cell)
         now = time.monotonic()
-        if facts != last:
-            last, since = facts, now
-        elif not busy and now - since >= QUIET_S:
+        if facts != last or fetches != last_fetches:  # a fetch that finished: the network was not quiet
+            last, last_fetches, since = facts, fetches, now
+        elif not busy and not animating and now - since >= QUIET_S:
             return facts
         if now > end:
             return {**facts, "unsettled": f"still changing after {cell.scenario.timeout_s:g} s"}
         cell.tab.settle(POLL_S, cell.frame)
+
+
+def motion(cell: Cell) -> tuple[int, int]:
+    """(animations and transitions running now, resources fetched so far) in the widget's frame
+    (motion.js); (0, -1) where the page cannot say (a frame mid-navigation: the facts decide)."""
+    try:
+        seen = cell.tab.evaluate(MOTION_JS, cell.frame)
+    except Exception:  # noqa: BLE001 (a page that cannot answer is judged by its facts alone)
+        return 0, -1
+    if not isinstance(seen, dict):
+        return 0, -1
+    return int(seen.get("animations") or 0), int(seen.get("resources") or 0)
 
 
 def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:

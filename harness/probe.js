@@ -56,10 +56,12 @@
     return visible(e) ? fold(hasShadow(e) ? walked(e) : e.textContent) : "";
   }
   // The last microphone access's outcome, as a state rule's `mic` condition reads it: "none"
-  // before any, "pending" while the browser has not answered (its prompt may be open).
+  // before any, "pending" while the browser has not answered (its prompt may be open); the
+  // latest of the getUserMedia family's calls and speech recognition's starts (spy.js).
   function lastMic() {
-    var calls = (window.__speloSpy && window.__speloSpy.calls) || [];
-    return calls.length ? String(calls[calls.length - 1].outcome) : "none";
+    var spy = window.__speloSpy || {}, all = (spy.calls || []).concat(spy.speech || []), last = null;
+    for (var i = 0; i < all.length; i++) { if (!last || all[i].at >= last.at) { last = all[i]; } }
+    return last ? String(last.outcome) : "none";
   }
   // One condition of a state rule (harness/profile_rules.py compiles them): leaves read what the
   // visitor perceives; all / any / not combine them. `ctx` caches the widget's text per read.
@@ -154,6 +156,11 @@
     speech: (spy.speech || []).map(function (c) { return { at: c.at, activation: c.activation, api: c.api, outcome: c.outcome, message: c.message, events: c.events.slice(), ended: c.ended, stops: c.stops }; }),
     mic_queries: (spy.queries || []).slice(),
     history: window.__speloHistory || [],
+    // The microphone's release (engines/spy.js): tracks of this page still live, each followed
+    // track, and what the previous page of this tab still held when it was left.
+    mic_live: spy.live ? spy.live() : 0,
+    mic_tracks: spy.entries ? spy.entries() : [],
+    mic_left_live: spy.left ? spy.left.live : null,
     secure_context: window.isSecureContext,
     url: location.href
   };

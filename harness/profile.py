@@ -22,6 +22,7 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, Validati
 from harness.engines.base import FIND_JS, find_expression
 from harness.flows import FlowStep
 from harness.profile_rules import Resolver, StateRule, check_regex, check_selector
+from harness.vendor_fake import VendorSpec, load_fake
 
 __all__ = ["REFERENCE", "REFERENCE_STATES", "StateRule", "WidgetProfile", "check_regex", "check_selector",
            "load_profile"]
@@ -78,6 +79,8 @@ class WidgetProfile(Strict):
     parts: dict[str, str] = Field(default_factory=dict)
     # A scenario step's target -> the build's own sequence that step stands for (harness/flows.py).
     flows: dict[Target, list[FlowStep]] = Field(default_factory=dict)
+    # The build's vendor hosts answered by a fake of ours (harness/vendor_fake.py).
+    vendor: VendorSpec | None = None
     orb: str = ".spelo-orb"
     status: str | None = ".spelo-status"
     tooltip: str | None = ".spelo-tip"
@@ -303,4 +306,14 @@ def load_profile(path: Path) -> WidgetProfile:
     if problem is not None:
         loc, why = problem
         raise YamlFileError(f"{path}:{line_of(node, loc)}: {field_path(loc)}: {why}")
+    if profile.vendor is not None:
+        spec = profile.vendor
+        base = path.resolve().parent
+        field = "handler" if spec.handler is not None else "responses"
+        try:
+            load_fake(spec, base)  # a fake that cannot be loaded stops the run here, before any browser
+        except ValueError as e:
+            raise YamlFileError(f"{path}:{line_of(node, ('vendor', field))}: vendor.{field}: {e}") from None
+        absolute = {field: str(base / getattr(spec, field))}
+        profile = profile.model_copy(update={"vendor": spec.model_copy(update=absolute)})
     return profile

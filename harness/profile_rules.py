@@ -12,9 +12,10 @@ A rule names a state and one condition; conditions combine with `all`, `any` and
 
 A condition is exactly one of: `visible` (a selector under the root), `part` (a part the profile
 names is visible), `text` / `regex` (the widget's visible text, or with `in: PART` that part's),
-`attribute` ({name, value, selector}), `mic` (the outcome of the last microphone access: `none`
-when there was none yet, `pending` while the browser has not answered, `ok`, or an error name such
-as `NotAllowedError`; a list: any of them), `all`, `any`, `not`.
+`attribute` ({name, value, selector}), `mic` (the outcome of the last microphone access, by
+getUserMedia or speech recognition: `none` when there was none yet, `pending` while the browser has
+not answered, `ok`, an error name such as `NotAllowedError`, or speech recognition's `started` /
+error code such as `not-allowed`; a list: any of them), `all`, `any`, `not`.
 The probe (harness/probe.js) evaluates them in the page; a part name or a state the profile does
 not know is a load-time error (profile.py's reference checks).
 """
@@ -32,6 +33,9 @@ COMBINERS = ("all", "any", "not")
 KINDS = LEAVES + COMBINERS
 # What the spy records as a call's outcome besides an error name (harness/engines/spy.js).
 MIC_WORDS = ("none", "pending", "ok")
+# Speech recognition's (spy.js): started, or the error event's code (the Web Speech API's list).
+SPEECH_WORDS = ("started", "no-speech", "aborted", "audio-capture", "network", "not-allowed", "service-not-allowed",
+                "language-not-supported", "bad-grammar")
 ERROR_NAME = re.compile(r"^[A-Z][A-Za-z]*(Error|Exception)$|^Error$")
 
 
@@ -64,9 +68,9 @@ class AttributeIs(Strict):
 def _mic(value: Any) -> Any:
     items = value if isinstance(value, list) else [value]
     for item in items:
-        if not isinstance(item, str) or not (item in MIC_WORDS or ERROR_NAME.match(item)):
-            raise ValueError(f"{item!r} is not an outcome of a microphone access "
-                             f"({', '.join(MIC_WORDS)} or an error name such as NotAllowedError)")
+        if not isinstance(item, str) or not (item in MIC_WORDS + SPEECH_WORDS or ERROR_NAME.match(item)):
+            raise ValueError(f"{item!r} is not an outcome of a microphone access ({', '.join(MIC_WORDS)}, an error "
+                             f"name such as NotAllowedError, or speech recognition's {', '.join(SPEECH_WORDS)})")
     return items
 
 

@@ -143,6 +143,7 @@ class CellRun:
         self._tab: Tab | None = None  # the cell's page, once the browser gave one (see tab)
         self.site_id = ""
         self.axe: dict[str, Any] | None = None
+        self.vendor: Any = None  # the cell's vendor fake, where the profile names one
         self.clock = PhaseClock()
         self.deferred: StepFailed | None = None  # an expect step that failed in a snapshot run
         self.wants_look = wants_look(scenario)  # the orb's look is read only where asked for
@@ -194,6 +195,11 @@ class CellRun:
                 self.clock.phases.pop("browser")
             with self.clock.phase("context"):
                 self._tab = eng.new_tab(browser, situation, env)  # what pool.new_tab does, timed apart
+                if self.profile.vendor is not None:  # the build's vendor hosts go to our fake (vendor_fake.py)
+                    from harness.vendor_fake import new_fake
+
+                    self.vendor = new_fake(self.profile.vendor)
+                    self.tab.route_vendor(self.vendor)
             r.engine_version = self.harness.pool.versions.get(self.engine, "")
             self._run_steps()
         except Unsupported as e:
@@ -347,6 +353,8 @@ class CellRun:
         snap["peer"] = self.harness.server.peer.report(self.site_id)
         snap["browser_prompts"] = self.tab.browser_prompts()
         snap["axe"] = self.axe
+        if self.vendor is not None:
+            snap["vendor"] = list(self.vendor.log)
         if self.wants_look:
             snap["orb_look"] = self.safe_eval(look_expression(self.profile.path(self.profile.orb)))
         return snap

@@ -44,6 +44,10 @@ class Expect(Strict):
     gum_calls: int | None = None          # getUserMedia calls made by the page (pass-through spy)
     gum_errors: list[str] | None = None   # error names of those calls, in order ("ok" for success)
     gum_needs_activation: bool | None = None  # every call happened during user activation
+    # The microphone's release (the spy follows each track getUserMedia returned, engines/spy.js):
+    mic_live: int | None = None           # microphone tracks of this page still live
+    mic_left_live: int | None = None      # tracks the previous page of the tab still held when it was left
+    mic_released: bool | None = None      # a track was obtained (here or on the page left) and none is live
     browser_prompts: int | None = None    # where the engine can count the browser's own prompts
     api_calls: list[str] | None = None    # endpoints the widget called, in order ("config", ...)
     url_path: str | None = None           # the path of the page the widget's frame shows

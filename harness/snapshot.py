@@ -6,7 +6,7 @@ pytest-regressions do for UI code). The file is YAML, one fact a line, keys sort
 by id, nothing volatile in it (harness/observe.py normalises), so recording an unchanged build
 twice gives the same bytes and a reworded status is one changed line per cell that shows it.
 
-    format: spelo-harness-snapshot/1
+    format: spelo-harness-snapshot/2
     profile: reference
     cells:
       blocked-before[chromium]:
@@ -16,6 +16,10 @@ twice gives the same bytes and a reworded status is one changed line per cell th
         ...
       policy-block[webkit]:
         not_observed: 'webkit cannot make this situation: ...'
+
+A recording of several runs (`record --runs N`) keeps a fact that differed between them under the
+cell's `varying`, with each value seen: the build's races, which `run --against` accepts in any of
+those values. Format 1 (before `varying`) files read unchanged.
 
 What the run could not observe is a fact too (`not_observed`, `limit`, `stopped`), so an engine
 that stops running shows as moved, never as unchanged. Beside the file, FILE.shots/ keeps each
@@ -38,11 +42,15 @@ from harness.errors import UsageError
 from harness.observe import Normaliser
 from harness.results import Mismatch, Result
 
-FORMAT = "spelo-harness-snapshot/1"
+FORMAT = "spelo-harness-snapshot/2"
+# Formats this harness reads: /1 is /2 without `varying` (a recording of one run), read unchanged.
+READS = ("spelo-harness-snapshot/1", FORMAT)
 HEADER = ("# What a visitor perceived in each cell (spelo-harness record). Review changes like code:\n"
           "# `spelo-harness run --against FILE` fails every cell that moved, naming field, old and new value;\n"
           "# `spelo-harness approve FILE` takes a run's new observations. Generated: edit only to delete cells.\n")
 ABSENT = object()
+# In a varying fact's values: the fact was not there in that run (a step that stopped in one run only).
+NOT_THERE = "(absent)"
 
 
 class SnapshotError(UsageError):
@@ -90,6 +98,9 @@ class Entry(BaseModel):
     prompts: int | None = None
     axe: list[str] | None = None
     peer: Peer | None = None
+    # Facts that differed between the runs of one recording (`record --runs N`): each value seen.
+    # The build's races: a later run may show any of them and has not moved.
+    varying: dict[str, list[Any]] | None = None
 
 
 CELL_ID = r"^[a-z0-9][a-z0-9-]*\[(chromium|firefox|webkit)\]$"
@@ -133,12 +144,12 @@ def load(path: Path) -> Snapshot:
     if not isinstance(data, dict):
         raise SnapshotError(f"{path}:1: (top): not a spelo-harness snapshot (expected a mapping with format: {FORMAT})")
     found = data.get("format")
-    if found != FORMAT:
+    if found not in READS:
         line = _key_line(node, "format")
         if found is None:
             raise SnapshotError(f"{path}:{line}: format: missing; not a spelo-harness snapshot ({FORMAT})")
         raise SnapshotError(f"{path}:{line}: format: {found!r} is another harness version's snapshot; this "
-                            f"harness reads {FORMAT!r}: record the baseline again")
+                            f"harness reads {' and '.join(map(repr, READS))}: record the baseline again")
     cells_node = _value_node(node, "cells")
     for key_node, _ in cells_node.value if isinstance(cells_node, yaml.MappingNode) else []:
         if not re.match(CELL_ID, str(key_node.value)):
@@ -206,9 +217,43 @@ def entry(r: Result) -> dict[str, Any]:
     return facts
 
 
+def fold(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One cell's entries from several runs as one: a fact every run saw alike stays as it is; one
+    that differed goes under `varying` with each value seen (sorted, so the same runs give the
+    same bytes whatever their order)."""
+    keys = list(dict.fromkeys(k for e in entries for k in [*e, *(e.get("varying") or {})] if k != "varying"))
+    out: dict[str, Any] = {}
+    varying: dict[str, list[Any]] = {}
+    for key in keys:
+        values: list[Any] = []
+        for e in entries:
+            recorded = (e.get("varying") or {}).get(key)
+            for v in recorded if recorded is not None else [e.get(key, NOT_THERE)]:
+                if v not in values:
+                    values.append(v)
+        if len(values) == 1:
+            if values[0] != NOT_THERE:
+                out[key] = values[0]
+        else:
+            varying[key] = sorted(values, key=lambda v: v if isinstance(v, str) else show(v))
+    if varying:
+        out["varying"] = varying
+    return out
+
+
 def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
-    """Every fact that moved, as 'field: was X, now Y' (list items one by one)."""
+    """Every fact that moved, as 'field: was X, now Y' (list items one by one). A fact the baseline
+    records as varying has moved only when the new value is none of the values seen."""
     moves: list[str] = []
+    varying = old.get("varying") if not prefix else None
+    if isinstance(varying, dict):
+        for key, values in sorted(varying.items()):
+            now = new.get(key, NOT_THERE)
+            if now not in values:
+                moves.append(f"{key}: was one of {show(values)} (it varied when recorded), now {show(now)}")
+        old = {k: v for k, v in old.items() if k != "varying" and k not in varying}
+        new = {k: v for k, v in new.items() if k not in varying}
+
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key, ABSENT), new.get(key, ABSENT)
         name = prefix + key
@@ -288,19 +333,28 @@ def judge(r: Result, snap: Snapshot) -> Result:
 
 # -- taking observations into a baseline (record, approve) -------------------------------------------
 
-def take(path: Path, results: list[Result], profile: str | None, replace: bool) -> tuple[dict[str, list[str]], int]:
+def take(path: Path, results: list[Result], profile: str | None, replace: bool,
+         more_runs: list[list[Result]] | None = None) -> tuple[dict[str, list[str]], int]:
     """Write the results' observations into the baseline at path (all of it when replace, else
-    cell by cell into what is there); copy each cell's final screenshot beside it.
-    Returns (cell id -> what moved, for cells that were there before; cells taken)."""
+    cell by cell into what is there); copy each cell's final screenshot beside it. With
+    `more_runs` (record --runs N), each cell's facts are those of every run folded (fold()).
+    A cell whose new facts are as its baseline entry allows (its varying facts among the values
+    seen) keeps its entry. Returns (cell id -> what moved, for cells that were there before; cells taken)."""
     before = load(path) if path.exists() else None
     old = before.cells if before is not None and not replace else {}
     profile = profile or (before.profile if before is not None else "reference")
     cells = {} if replace else dict(old)
     moved: dict[str, list[str]] = {}
+    others = [{x.cell_id: x for x in run} for run in more_runs or []]
     for r in results:
         new = entry(r)
+        if others:
+            new = fold([new, *(entry(run[r.cell_id]) for run in others if r.cell_id in run)])
         if r.cell_id in old and old[r.cell_id] != new:
-            moved[r.cell_id] = diff(old[r.cell_id], new)
+            moves = diff(old[r.cell_id], new)
+            if not moves:
+                continue  # as the baseline allows: its entry (and what it says varies) stays
+            moved[r.cell_id] = moves
         cells[r.cell_id] = new
     write(path, profile, cells)
     _take_shots(path, results, replace)
@@ -353,6 +407,13 @@ def gate(current: dict[str, Result], snap: Snapshot) -> tuple[int, str]:
         lines.append("\n### In the snapshot, not run this time")
         lines += [f"- `{c}`" for c in gone]
     return (1 if failed else 0), "\n".join(lines) + "\n"
+
+
+def races(snap_cells: dict[str, dict[str, Any]]) -> list[str]:
+    """The facts recorded as varying, one line each: the build's races."""
+    return [f"{cid}: {key}: {' | '.join(show(v) for v in values)}"
+            for cid, facts in sorted(snap_cells.items())
+            for key, values in sorted((facts.get("varying") or {}).items())]
 
 
 def is_snapshot(path: Path) -> bool:

@@ -81,6 +81,11 @@ CASES = [
     ({"orb_look": {"size": 64, "color": "#c4973b"}}, {"orb_look": {"size": 64, "color": "#C4973B"}}, []),
     ({"orb_look": {"size": 64}}, {"orb_look": {"size": 48}}, [("orb_look", "orb size: expected 64, seen 48")]),
     ({"orb_look": {"size": 64}}, {}, [("orb_look", "orb look: no orb on the page")]),
+    ({"mic_live": 0}, {"mic_live": 1}, [("mic_live", "live microphone tracks: expected 0, seen 1")]),
+    ({"mic_left_live": 0}, {"mic_left_live": 0}, []),
+    ({"mic_released": True}, {"mic_live": 0, "mic_tracks": [{"state": "ended"}]}, []),
+    ({"mic_released": True}, {"mic_live": 1, "mic_tracks": [{"state": "live"}]},
+     [("mic_released", "microphone: not released: 1 track(s) still live on this page")]),
 ]
 
 

@@ -93,7 +93,7 @@ cells:
 @pytest.mark.parametrize("text,where", [
     (GOOD.replace("state: blocked", "state: 5"), ":5: cells.blocked-before[chromium].state: Input should be a valid string"),
     (GOOD.replace("tooltip: x", "colour: red"), ":6: cells.blocked-before[chromium].colour: unknown field"),
-    (GOOD.replace("snapshot/1", "snapshot/2"), ":1: format: 'spelo-harness-snapshot/2' is another harness version's snapshot"),
+    (GOOD.replace("snapshot/1", "snapshot/9"), ":1: format: 'spelo-harness-snapshot/9' is another harness version's snapshot"),
     (GOOD.replace("format: spelo-harness-snapshot/1\n", ""), ":1: format: missing"),
     (GOOD.replace("[chromium]", "[opera]"), ":4: cells: 'blocked-before[opera]' is not a cell"),
     (GOOD + "    api: [unclosed\n", ":8: not valid YAML"),

@@ -9,6 +9,8 @@ that read its state.
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import pytest
 
 from harness import paths
@@ -111,3 +113,68 @@ def test_the_flows_are_recorded_on_the_steps(voicedesk_cells: dict):
     assert "start not shown: skipped" in again and "voice not shown: skipped" in again and again.endswith("click call)")
     back = voicedesk_cells[("vd-returning", "chromium")].steps[4].action
     assert back == "click orb (the profile's flow: click start → click voice → click call)", back
+
+
+# -- VoiceLine: its session is at its own vendor host, over a WebSocket ---------------------------------
+
+VOICELINE = paths.SITE_DIR / "voiceline.js"
+VOICELINE_PROFILE = paths.SITE_DIR / "voiceline.profile.yaml"
+VOICELINE_CELLS = """
+scenarios:
+  - id: vl-allow
+    title: "Allowed: a session from its vendor's API, then its WebSocket greets the caller"
+    permission: granted
+    timeout_s: 8
+    steps:
+      - click: orb
+    expect: {state: listening, gum_errors: [ok]}
+  - id: vl-block
+    title: "Refused: denied, and its vendor is never asked"
+    permission: prompt
+    prompt_answer: block
+    timeout_s: 8
+    steps:
+      - click: orb
+    expect: {state: denied, gum_errors: [NotAllowedError]}
+"""
+
+
+def run_voiceline(tmp: Path, profile_file: Path, engine: str) -> dict:
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "cells.yaml").write_text(VOICELINE_CELLS, encoding="utf-8")
+    scenarios = load_file(tmp / "cells.yaml")
+    options = RunOptions(output_dir=tmp / "out", widget=VOICELINE, profile=load_profile(profile_file),
+                         screenshots="failure")
+    with Harness(options) as h:
+        return {sc.id: h.run_cell(sc, engine) for sc in scenarios}
+
+
+@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+def test_voiceline_reaches_a_live_session_through_the_recorded_vendor(tmp_path: Path, engine: str):
+    cells = run_voiceline(tmp_path, VOICELINE_PROFILE, engine)
+    live, refused = cells["vl-allow"], cells["vl-block"]
+    if live.outcome == "skipped" and "not usable" in live.reason:
+        pytest.skip(live.reason)
+    assert (live.outcome, live.seen.get("state_rule")) == ("pass", "live"), (live.reason, live.seen)
+    assert live.seen["status"] == "Hi, I'm the VoiceLine demo."  # its words, from the fake's WebSocket
+    assert live.seen["vendor"][:4] == ["POST /v1/sessions → 201", "ws /v1/live opened",
+                                       'ws /v1/live ← {"type":"hello","agent":"demo"}', 'ws /v1/live → {"type": "ready"}']
+    assert (refused.outcome, refused.seen.get("state_rule")) == ("pass", "refused"), (refused.reason, refused.seen)
+    assert refused.seen["vendor"] == []  # refused before it asked its vendor
+
+
+def test_voiceline_without_the_fake_cannot_reach_its_vendor_and_with_the_handler_it_can(tmp_path: Path):
+    text = VOICELINE_PROFILE.read_text(encoding="utf-8")
+    bare = tmp_path / "bare.profile.yaml"
+    bare.write_text(text.split("\nvendor:")[0] + "\n", encoding="utf-8")
+    cell = run_voiceline(tmp_path / "bare", bare, "chromium")["vl-allow"]
+    assert cell.outcome == "fail" and cell.seen["state"] == "error", (cell.reason, cell.seen)
+    assert cell.seen["status"] == "We couldn't reach VoiceLine."
+    coded = paths.SITE_DIR / "coded.profile.yaml"  # beside the handler module, as a user keeps them
+    try:
+        coded.write_text(text.replace("responses: voiceline.vendor.yaml", "handler: voiceline_vendor.py"), encoding="utf-8")
+        cell = run_voiceline(tmp_path / "coded", coded, "chromium")["vl-allow"]
+    finally:
+        coded.unlink()
+    assert cell.outcome == "pass", cell.reason
+    assert cell.seen["status"] == "Hi, I'm the VoiceLine demo (handler)."

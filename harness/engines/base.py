@@ -118,6 +118,11 @@ class Tab(abc.ABC):
     @abc.abstractmethod
     def screenshot(self, path: Path) -> None: ...
 
+    def route_vendor(self, fake: Any) -> None:
+        """Send the build's vendor hosts (HTTP and WebSocket) to `fake` (harness/vendor_fake.py)
+        before the first navigation; Unsupported where the engine has no means yet."""
+        raise Unsupported("this engine cannot route a build's vendor hosts to a fake yet")
+
     def browser_prompts(self) -> int | None:
         """How many times the browser itself asked for the microphone, where the engine can
         see its prompts; None where it cannot."""

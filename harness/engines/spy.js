@@ -3,10 +3,99 @@
 // and then calls the browser's real getUserMedia unchanged: the permission and the device are
 // always the browser's own. The one exception is a fault a scenario names under `inject`
 // (no real means exists for it): then the call rejects with that error, marked injected.
+//
+// It also follows every microphone track a call returned (and the tracks cloned from them):
+// its readyState, the page's stop() calls and the browser's `ended` event, without changing
+// any of them (stop and clone are wrapped on the prototype and call the real ones). What the
+// probe reads from it (harness/probe.js):
+//   mic_live       the microphone tracks of this page that are still live (0 = released)
+//   mic_tracks     each followed track: {label, state, stops, ended, clone}
+//   mic_left_live  what the previous page of this tab still held when it was left (pagehide),
+//                  or null when that page had no microphone track: see `leaving` below.
 (function () {
   if (window.__speloSpy) { return; }
   var calls = [];
-  window.__speloSpy = { calls: calls };
+  var followed = []; // {track, label, stops, ended, clone}
+  var spy = window.__speloSpy = { calls: calls, tracks: followed, left: null };
+
+  // Leaving the page: the browser ends a document's tracks itself once the document is gone, so
+  // the question is whether the PAGE released them before that (its pagehide, a hang-up). Every
+  // change is written at once, synchronously, to this tab's sessionStorage (top-level pages
+  // only; it survives a reload or a same-origin navigation), and the next page's spy reads what
+  // the last write said. A stop() made after the page was gone never gets written: not released.
+  var LEAVING = "__spelo_harness_mic";
+  var top = false;
+  try { top = window.top === window; } catch (e) { top = false; }
+  function store() {
+    try { return top ? window.sessionStorage : null; } catch (e) { return null; } // opaque origins throw
+  }
+  var ss = store();
+  if (ss) {
+    try {
+      var before = JSON.parse(ss.getItem(LEAVING) || "null");
+      ss.removeItem(LEAVING);
+      if (before && before.tracks && before.tracks.length) { spy.left = before; }
+    } catch (e) { spy.left = null; }
+  }
+  function entries() {
+    return followed.map(function (f) {
+      return { label: f.label, state: f.track.readyState, stops: f.stops, ended: f.ended, clone: f.clone };
+    });
+  }
+  spy.entries = entries;
+  spy.follow = follow; // for the spies on the other ways to the microphone (their streams too)
+  spy.live = function () {
+    return followed.filter(function (f) { return f.track.readyState === "live"; }).length;
+  };
+  function written() {
+    if (!ss || !followed.length) { return; }
+    try {
+      ss.setItem(LEAVING, JSON.stringify({ url: location.href, live: spy.live(), tracks: entries() }));
+    } catch (e) { /* storage full or denied: the next page then knows nothing (null) */ }
+  }
+
+  function follow(track, clone) {
+    if (!track || track.kind !== "audio") { return; }
+    for (var i = 0; i < followed.length; i++) { if (followed[i].track === track) { return; } }
+    var f = { track: track, label: track.label, stops: 0, ended: false, clone: !!clone };
+    followed.push(f);
+    track.addEventListener("ended", function () { f.ended = true; written(); });
+    written();
+  }
+  function followedOne(track) {
+    for (var i = 0; i < followed.length; i++) { if (followed[i].track === track) { return followed[i]; } }
+    return null;
+  }
+
+  var TrackProto = window.MediaStreamTrack && window.MediaStreamTrack.prototype;
+  if (TrackProto && typeof TrackProto.stop === "function") {
+    var realStop = TrackProto.stop;
+    var realClone = TrackProto.clone;
+    Object.defineProperty(TrackProto, "stop", { configurable: true, writable: true, value: function stop() {
+      var out = realStop.apply(this, arguments);
+      var f = followedOne(this);
+      if (f) { f.stops += 1; written(); }
+      return out;
+    } });
+    if (typeof realClone === "function") {
+      Object.defineProperty(TrackProto, "clone", { configurable: true, writable: true, value: function clone() {
+        var copy = realClone.apply(this, arguments);
+        if (followedOne(this)) { follow(copy, true); }
+        return copy;
+      } });
+    }
+  }
+  var StreamProto = window.MediaStream && window.MediaStream.prototype;
+  if (StreamProto && typeof StreamProto.clone === "function") {
+    var realStreamClone = StreamProto.clone;
+    Object.defineProperty(StreamProto, "clone", { configurable: true, writable: true, value: function clone() {
+      var copy = realStreamClone.apply(this, arguments);
+      var mine = this.getTracks().some(function (t) { return !!followedOne(t); });
+      if (mine) { copy.getTracks().forEach(function (t) { follow(t, true); }); }
+      return copy;
+    } });
+  }
+
   var md = navigator.mediaDevices;
   if (!md || typeof md.getUserMedia !== "function") { return; }
   // On the prototype, not the instance: a build may replace navigator.mediaDevices.getUserMedia
@@ -30,6 +119,7 @@
     }
     return real.call(this, constraints).then(function (stream) {
       rec.outcome = "ok";
+      stream.getAudioTracks().forEach(function (t) { follow(t, false); });
       return stream;
     }, function (err) {
       rec.outcome = (err && err.name) || "Error";

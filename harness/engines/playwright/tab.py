@@ -66,6 +66,9 @@ class PlaywrightTab(Tab):
         # answering says how long after what.
         self._last_action = ("after the page opened", time.monotonic())
 
+    def route_vendor(self, fake: Any) -> None:
+        fake.install(self.context)  # context routes: HTTP and WebSocket, in every Playwright engine
+
     def _on_console(self, msg) -> None:
         if len(self._console) >= limits.CONSOLE_LINES:  # a flood: counted, without reading it
             self.console_dropped += 1

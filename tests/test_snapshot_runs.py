@@ -1,0 +1,126 @@
+"""Snapshots that repeat: at rest waits for running animations and transitions (a button that fades
+in after a delay is read once it is in), `record --runs N` records what differed between its runs
+as varying with each value seen (the build's races), `run --against` accepts any of them, and a
+format-1 file (before `varying`) still loads."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness import snapshot
+from harness.results import Result
+
+# -- folding runs, judging by varying facts (no browser) ---------------------------------------------
+
+
+def test_fold_keeps_what_repeated_and_records_what_varied_with_each_value():
+    a = {"state": "error", "orb": "<button> 'Start'", "getUserMedia": ["NotAllowedError (with user activation)"]}
+    b = {"state": "error", "orb": "(none)", "getUserMedia": ["NotAllowedError (without user activation)"]}
+    c = {"state": "error", "orb": "<button> 'Start'", "getUserMedia": ["NotAllowedError (with user activation)"],
+         "stopped": "step 2: ..."}
+    folded = snapshot.fold([a, b, c])
+    assert folded == {"state": "error", "varying": {
+        "getUserMedia": [["NotAllowedError (with user activation)"], ["NotAllowedError (without user activation)"]],
+        "orb": ["(none)", "<button> 'Start'"],
+        "stopped": ["(absent)", "step 2: ..."]}}
+    assert snapshot.fold([folded, a]) == folded  # a run like one already seen adds nothing
+    assert snapshot.fold([a, a]) == a
+
+
+def test_a_varying_fact_moves_only_to_a_value_never_seen():
+    old = {"state": "error", "varying": {"orb": ["(none)", "<button> 'Start'"]}}
+    assert snapshot.diff(old, {"state": "error", "orb": "(none)"}) == []
+    assert snapshot.diff(old, {"state": "error", "orb": "<button> 'Start'"}) == []
+    assert snapshot.diff(old, {"state": "error", "orb": "<button> 'Stop'"}) == [
+        "orb: was one of [(none), <button> 'Start'] (it varied when recorded), now \"<button> 'Stop'\""]
+    assert snapshot.diff(old, {"state": "idle", "orb": "(none)"}) == ["state: was 'error', now 'idle'"]
+
+
+def _result(cell: str, facts: dict) -> Result:
+    scenario, engine = cell.rstrip("]").split("[")
+    return Result(scenario=scenario, engine=engine, outcome="pass", observed=facts)
+
+
+def test_take_with_several_runs_writes_varying_and_lists_the_races(tmp_path: Path):
+    base = tmp_path / "b.yaml"
+    runs = [[_result("allow[webkit]", {"state": "error", "orb": o}), _result("deny[webkit]", {"state": "denied"})]
+            for o in ("(none)", "<button> 'Start'", "(none)")]
+    moved, count = snapshot.take(base, runs[0], "x", True, more_runs=runs[1:])
+    assert (moved, count) == ({}, 2)
+    loaded = snapshot.load(base)
+    assert loaded.cells["allow[webkit]"] == {"state": "error", "varying": {"orb": ["(none)", "<button> 'Start'"]}}
+    assert snapshot.races(loaded.cells) == ["allow[webkit]: orb: '(none)' | \"<button> 'Start'\""]
+    assert base.read_text(encoding="utf-8").count("format: spelo-harness-snapshot/2") == 1
+    # approve of a run that shows one of the values seen keeps the entry (and its varying) as it is
+    moved, _ = snapshot.take(base, [runs[1][0]], None, False)
+    assert moved == {} and snapshot.load(base).cells == loaded.cells
+
+
+def test_a_format_1_snapshot_still_loads(tmp_path: Path):
+    old = tmp_path / "old.yaml"
+    old.write_text("format: spelo-harness-snapshot/1\nprofile: reference\ncells:\n  allow[chromium]:\n"
+                   "    state: listening\n", encoding="utf-8")
+    assert snapshot.load(old).cells == {"allow[chromium]": {"state": "listening"}}
+
+
+# -- in a browser: at rest waits for a transition; two runs record the same ------------------------------
+
+FADE_JS = """customElements.define("fade-voice", class extends HTMLElement {
+  constructor() {
+    super();
+    const r = this.attachShadow({ mode: "open" });
+    r.innerHTML = '<style>.again{opacity:0;transition:opacity .4s linear 1s}.again.in{opacity:1}</style>' +
+      '<div class="box"><button class="start">Talk</button><p class="msg"></p><button class="again">Try again</button></div>';
+    r.querySelector(".start").addEventListener("click", () => {
+      r.querySelector(".msg").textContent = "Done";
+      // As real builds fade a button back in: a class set a frame later, a delayed transition.
+      requestAnimationFrame(() => requestAnimationFrame(() => r.querySelector(".again").classList.add("in")));
+    });
+  }
+});"""
+FADE_PROFILE = """version: 2
+name: fade
+embed: '<fade-voice></fade-voice><script src="{{WIDGET_SRC}}"></script>'
+root: fade-voice
+state_attr: none
+state_rules:
+  - {state: listening, text: Done}
+  - {state: idle, part: orb}
+orb: .start
+status: none
+tooltip: none
+notice: none
+fallback: none
+"""
+FADE_CELLS = """scenarios:
+  - id: fade
+    title: "A button fades in a second after the click: at rest is after it is in"
+    timeout_s: 6
+    steps:
+      - click: orb
+    expect: {state: listening}
+"""
+
+
+@pytest.fixture
+def fade_build(tmp_path: Path) -> tuple[Path, Path, Path]:
+    (tmp_path / "fade").mkdir()
+    (tmp_path / "fade" / "fade.js").write_text(FADE_JS, encoding="utf-8")
+    (tmp_path / "fade.profile.yaml").write_text(FADE_PROFILE, encoding="utf-8")
+    (tmp_path / "cells").mkdir()
+    (tmp_path / "cells" / "fade.yaml").write_text(FADE_CELLS, encoding="utf-8")
+    return tmp_path / "fade" / "fade.js", tmp_path / "fade.profile.yaml", tmp_path / "cells" / "fade.yaml"
+
+
+def test_record_runs_waits_for_the_fade_and_repeats(run_cli, tmp_path: Path, fade_build):
+    widget, profile, cells = fade_build
+    base = tmp_path / "fade.snap.yaml"
+    build = ["--widget", str(widget), "--profile", str(profile), "--browser", "chromium", "--screenshots", "end"]
+    out = run_cli("record", str(base), "--runs", "2", str(cells), *build, "--output", str(tmp_path / "rec"))
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "races: 0 facts varied between the 2 runs" in out.stdout, out.stdout[-2000:]
+    facts = snapshot.load(base).cells["fade[chromium]"]
+    assert facts["other_text"] == "Talk Done Try again", facts  # read after the transition, not before it
+    again = run_cli("run", str(cells), *build, "--against", str(base), "--output", str(tmp_path / "again"))
+    assert again.returncode == 0, again.stdout[-3000:]
