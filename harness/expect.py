@@ -72,8 +72,21 @@ class Unmatched(str):
     so a cell that expects a state fails saying what was there instead of passing on nothing."""
 
 
+class ReadByRule(str):
+    """A state one of the profile's state rules read: equal to the state, and it names the rule."""
+
+    rule: str = ""
+
+
 def _read_state(s: dict[str, Any]) -> Any:
-    return Unmatched(s.get("text") or "") if s.get("state_unknown") else s.get("state")
+    if s.get("state_unknown"):
+        return Unmatched(s.get("text") or "")
+    state, rule = s.get("state"), s.get("state_rule")
+    if isinstance(state, str) and rule:
+        read = ReadByRule(state)
+        read.rule = str(rule)
+        return read
+    return state
 
 
 def _unmatched(seen: "Unmatched") -> list[str]:
@@ -85,7 +98,10 @@ def _state(want: str | None, seen: Any) -> list[str]:
         return [] if want is None else _unmatched(seen)
     if want is None:  # unset: any settled state will do, but not one still on its way
         return [f"state: still {seen!r}"] if seen in TRANSIENT_STATES else []
-    return [] if want == seen else [f"state: expected {want!r}, seen {seen!r}"]
+    if want == seen:
+        return []
+    by = f" (read by the profile's rule {seen.rule!r})" if isinstance(seen, ReadByRule) else ""
+    return [f"state: expected {want!r}, seen {str(seen)!r}{by}"]
 
 
 def _text_contains(want: list[str], text: Any) -> list[str]:
@@ -137,6 +153,27 @@ def _released(want: bool, mic: Any) -> list[str]:
     if not want and released:
         return ["microphone: expected a live track, every track had ended"]
     return []
+
+
+def _leads_to(href: str, want: str) -> bool:
+    """A whole URL is compared whole; a path (with its query and fragment, if given) with the
+    link's, whatever origin the cell's page is on."""
+    if urlsplit(want).scheme:
+        return href == want
+    u = urlsplit(href)
+    return u.path + (f"?{u.query}" if u.query else "") + (f"#{u.fragment}" if u.fragment else "") == want
+
+
+def _links(want: dict[str, str], seen: Any) -> list[str]:
+    links = [x for x in seen or [] if isinstance(x, dict)]
+    out = []
+    for text, where in want.items():
+        hrefs = [str(x.get("href") or "") for x in links if x.get("text") == text]
+        if not hrefs:
+            out.append(f"links: no visible link {text!r} (seen: {[x.get('text') for x in links]})")
+        elif not any(_leads_to(h, where) for h in hrefs):
+            out.append(f"links: {text!r} expected to lead to {where!r}, seen {hrefs[0]!r}")
+    return out
 
 
 def _prompts(want: int, seen: Any) -> list[str]:
@@ -206,6 +243,7 @@ CHECKS: tuple[Check, ...] = (
     Check("tooltip", "tooltip", _key("tooltip")),
     Check("notice", "notice", _key("notice")),
     Check("fallback", "fallback", _key("fallback")),
+    Check("links", "links", _key("links"), _links),
     Check("text_contains", "text", _key("text"), _text_contains),
     Check("console", "console", _key("console"), _console, elsewhere=CONSOLE),
     Check("console_absent", "console", _key("console"), _console_absent, elsewhere=CONSOLE),

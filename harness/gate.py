@@ -20,15 +20,13 @@ Exit codes: 0 the gate passes, 1 it fails, 2 bad input.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.engines import ENGINE_NAMES
 from harness.errors import UsageError
+from harness.model import CellId
 from harness.results import Result, read_results
-
-FAILED = ("fail", "stale-quirk")
 
 
 class GateError(UsageError):
@@ -68,15 +66,12 @@ class Baseline:
         self.may_skip.update(other.may_skip)
 
 
-CELL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\[[a-z]+\]$")
-
-
 def load_baseline(path: Path) -> Baseline:
     if path.suffix in (".yaml", ".yml"):
         return _known_issues(path)
     results = load_results(path)
-    ran = {c for c, r in results.items() if r.outcome != "skipped"}
-    return Baseline(failing={c: r.reason for c, r in results.items() if r.outcome in FAILED},
+    ran = {c for c, r in results.items() if r.outcome.ran}
+    return Baseline(failing={c: r.reason for c, r in results.items() if r.outcome.failing},
                     cells=set(results), ran=ran, engines={results[c].engine for c in ran})
 
 
@@ -91,8 +86,10 @@ def _known_issues(path: Path) -> Baseline:
     for i, issue in enumerate(issues):
         if not isinstance(issue, dict) or not isinstance(issue.get("cell"), str) or not issue.get("reason"):
             raise GateError(f"{path}: known_issues[{i}]: needs 'cell' (e.g. \"allow[firefox]\") and 'reason'")
-        check_cell_name(path, f"known_issues[{i}].cell", issue["cell"], failing)
-        failing[issue["cell"]] = str(issue["reason"])
+        cell = _cell(path, f"known_issues[{i}].cell", issue["cell"])
+        if cell in failing:
+            raise GateError(f"{path}: known_issues[{i}].cell: {cell!r} is listed twice")
+        failing[cell] = str(issue["reason"])
     engines = data.get("engines", list(ENGINE_NAMES))
     if not isinstance(engines, list) or not all(e in ENGINE_NAMES for e in engines):
         raise GateError(f"{path}: engines: expected a list of {', '.join(ENGINE_NAMES)}")
@@ -106,21 +103,22 @@ def _known_issues(path: Path) -> Baseline:
             raise GateError(f"{path}: known_skips[{i}]: needs one of 'cell' or 'engine', and 'reason'")
         if "engine" in skip and what not in ENGINE_NAMES:
             raise GateError(f"{path}: known_skips[{i}].engine: {what!r} is none of {', '.join(ENGINE_NAMES)}")
-        if "cell" in skip:
-            check_cell_name(path, f"known_skips[{i}].cell", what, may_skip)
-        elif what in may_skip:
-            raise GateError(f"{path}: known_skips[{i}].engine: {what!r} is listed twice")
-        may_skip[what] = str(skip["reason"])
+        key = what if "engine" in skip else _cell(path, f"known_skips[{i}].cell", what)
+        if key in may_skip:
+            raise GateError(f"{path}: known_skips[{i}]: {key!r} is listed twice")
+        may_skip[key] = str(skip["reason"])
     return Baseline(failing=failing, engines=set(engines), may_skip=may_skip)
 
 
-def check_cell_name(path: Path, where: str, cell: str, seen: dict[str, str]) -> None:
-    """A cell named in a baseline file: `scenario-id[engine]` with a known engine, listed once."""
-    if not CELL_NAME.match(cell) or cell[cell.index("[") + 1:-1] not in ENGINE_NAMES:
-        raise GateError(f"{path}: {where}: {cell!r} is not a cell (scenario-id[engine], engine one of "
-                        f"{', '.join(ENGINE_NAMES)})")
-    if cell in seen:
-        raise GateError(f"{path}: {where}: {cell!r} is listed twice")
+def _cell(path: Path, where: str, text: str) -> str:
+    """A known issue's cell, as the one parser reads it; one line naming file and field if not."""
+    try:
+        cell = CellId.parse(text)
+    except ValueError as e:
+        raise GateError(f"{path}: {where}: {e}") from None
+    if cell.engine not in ENGINE_NAMES:
+        raise GateError(f"{path}: {where}: {cell.engine!r} is none of {', '.join(ENGINE_NAMES)}")
+    return str(cell)
 
 
 def compare(current: dict[str, Result], baseline: Baseline,
@@ -128,14 +126,14 @@ def compare(current: dict[str, Result], baseline: Baseline,
     """(exit code, Markdown). not_run: engine -> why, as the current run recorded it."""
     if baseline.cells and not (set(current) & baseline.cells):
         raise GateError("the baseline has none of these cells: it is for another scenario set")
-    new = {c: r for c, r in current.items() if r.outcome in FAILED and c not in baseline.failing}
-    still = {c: r for c, r in current.items() if r.outcome in FAILED and c in baseline.failing}
-    fixed = {c: baseline.failing[c] for c in baseline.failing if c in current and current[c].outcome not in FAILED}
+    new = {c: r for c, r in current.items() if r.outcome.failing and c not in baseline.failing}
+    still = {c: r for c, r in current.items() if r.outcome.failing and c in baseline.failing}
+    fixed = {c: baseline.failing[c] for c in baseline.failing if c in current and not current[c].outcome.failing}
     gone = sorted(baseline.cells - set(current))
-    ran_now = {r.engine for r in current.values() if r.outcome != "skipped"}
+    ran_now = {r.engine for r in current.values() if r.outcome.ran}
     vanished = sorted(e for e in baseline.engines - ran_now if e not in baseline.may_skip)
     excused = sorted(e for e in baseline.engines - ran_now if e in baseline.may_skip)
-    skipped = {c: current[c] for c in sorted(baseline.ran) if c in current and current[c].outcome == "skipped"
+    skipped = {c: current[c] for c in sorted(baseline.ran) if c in current and not current[c].outcome.ran
                and current[c].engine in ran_now}  # an engine that ran nothing is judged above, once
     newly_skipped = {c: r for c, r in skipped.items() if c not in baseline.may_skip and r.engine not in baseline.may_skip}
     failed = bool(new or vanished or newly_skipped)

@@ -27,6 +27,7 @@ from typing import Any
 
 
 from harness import paths
+from harness.atomic import write_text_atomic
 from harness.errors import UsageError
 from harness.cell_hooks import Cell, CellObserver
 from harness.results import Result
@@ -39,7 +40,6 @@ INSTRUMENTER = TOOLS / "node_modules" / "@stryker-mutator" / "instrumenter"
 EQUIVALENTS = paths.ROOT / "contract" / "equivalent-mutants.yaml"
 TIME_FACTOR, TIME_PLUS_S = 1.5, 3.0  # a cell's deadline with a mutant: its time without one × factor + constant
 HIT_LIMIT = 200_000  # hits of the active mutant's code in one page: beyond, it is looping
-KILLED = ("fail", "stale-quirk")
 LOOPING = "Hit count limit reached"
 COVERAGE_JS = ("(function(){var c=(globalThis.__stryker__||{}).mutantCoverage;if(!c){return [];}"
                "var ids=Object.keys(c.static||{});Object.keys(c.perTest||{}).forEach(function(t){"
@@ -98,9 +98,7 @@ def serve_switch(served: Path, instrumented: str, active: str | None) -> None:
     head = "(function(){var s=globalThis.__stryker__=globalThis.__stryker__||{};"
     if active is not None:
         head += f"s.activeMutant={json.dumps(active)};s.hitCount=0;s.hitLimit={HIT_LIMIT};"
-    tmp = served.with_suffix(".tmp")
-    tmp.write_text(head + "})();\n" + instrumented, encoding="utf-8")
-    tmp.replace(served)  # whole, never half-written, when a page asks for it
+    write_text_atomic(served, head + "})();\n" + instrumented)  # never half-written when a page asks for it
 
 
 class Coverage(CellObserver):
@@ -148,9 +146,9 @@ def run(scenarios: list[Any], engine: str, widget: Path, out: Path, budget_s: fl
         for sc in scenarios:
             cov = Coverage()
             r = h.run_cell(sc, engine, [cov])
-            if r.outcome in KILLED:
+            if r.outcome.failing:
                 broken[sc.id] = r.reason  # fails with no mutant: it cannot judge mutants
-            elif r.outcome != "skipped":
+            elif r.outcome.ran:
                 coverage[sc.id], durations[sc.id] = cov.covered, r.duration_s
         say(f"coverage pass: {len(coverage)} cells reach mutants, {len(broken)} fail with no mutant active "
             f"({time.monotonic() - started:.0f} s)")
@@ -178,7 +176,7 @@ def run(scenarios: list[Any], engine: str, widget: Path, out: Path, budget_s: fl
                 if any(LOOPING in line for line in r.console):
                     m.status, m.killed_by = "timed out", cid
                     break
-                if r.outcome in KILLED:
+                if r.outcome.failing:  # killed
                     m.status, m.killed_by = "killed", cid
                     kills[cid] += 1
                     break

@@ -144,6 +144,9 @@
     notice: visible(p.notice ? find(p.notice) : null),
     fallback: visible(fallback),
     fallback_href: fallback ? fallback.href : null,
+    // Every link the visitor can see in the widget, with where it leads (a configured URL's effect).
+    links: root ? Array.prototype.filter.call((root.shadowRoot || root).querySelectorAll("a[href]"), visible)
+      .map(function (a) { return { text: fold(a.textContent), href: a.href }; }) : [],
     orb: orb ? {
       tag: orb.tagName.toLowerCase(),
       name: orb.getAttribute("aria-label") || orb.textContent.trim(),

@@ -16,12 +16,13 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args
 
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+from pydantic import (Discriminator, Field, Tag, ValidationError, field_validator,
                       model_validator)
 
 from harness.engines.base import FIND_JS, find_expression
 from harness.flows import FlowStep
 from harness.profile_rules import Resolver, StateRule, check_regex, check_selector
+from harness.model import Strict
 from harness.vendor_fake import VendorSpec, load_fake
 
 __all__ = ["REFERENCE", "REFERENCE_STATES", "StateRule", "WidgetProfile", "check_regex", "check_selector",
@@ -46,10 +47,6 @@ REFERENCE_STATES = ("loading", "idle", "notice", "requesting", "connecting", "li
 BUILTIN_PARTS = {"root": "root", "orb": "orb", "status": "status", "tooltip": "tooltip", "notice": "notice",
                  "continue": "continue_button", "cancel": "cancel_button", "fallback": "fallback"}
 Target = Literal["orb", "continue", "cancel", "fallback"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def optional_selector(value: str | None) -> str | None:
@@ -98,6 +95,8 @@ class WidgetProfile(Strict):
     # this build: the reference's own `[Spelo]` console lines, exact getUserMedia counts and
     # outcome lists, the fallback link... Shown as not applicable in the cell, never judged.
     not_applicable_expect: dict[str, str] = Field(default_factory=dict)
+    # the judge a run of this build uses unless --judge says otherwise (snapshot: with --against)
+    judge: Literal["contract", "universal", "snapshot"] = "contract"
 
     @field_validator("status", "tooltip", "notice", "continue_button", "cancel_button", "fallback",
                      "state_attr", mode="before")

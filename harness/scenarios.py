@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from harness.engines import ENGINE_NAMES
 from harness.engines.base import Situation
 from harness.origins import ORIGINS
 from harness.yamlfile import YamlFileError, describe_validation_error, line_of, read_yaml
+from harness.model import Strict
 
 EngineName = Literal["chromium", "firefox", "webkit"]
 Embedding = Literal["top", "same-origin-iframe", "cross-origin-iframe", "cross-origin-iframe-allow"]
@@ -23,10 +24,6 @@ Target = Literal["orb", "continue", "cancel", "fallback"]
 
 # The loader's one-line error: file:line: field: what is wrong (harness/yamlfile.py reads the files).
 ScenarioError = YamlFileError
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Expect(Strict):
@@ -38,6 +35,7 @@ class Expect(Strict):
     tooltip: str | None = None            # the visible tooltip text, exactly; "" = no tooltip
     notice: bool | None = None            # the privacy notice is visible
     fallback: bool | None = None          # the text-chat fallback link is visible
+    links: dict[str, str] | None = None   # a visible link with this text leads here (a path, or a whole URL)
     text_contains: list[str] = Field(default_factory=list)  # visible anywhere in the widget
     console: list[str] = Field(default_factory=list)  # each line must appear (repeat = count)
     console_absent: list[str] = Field(default_factory=list)  # substrings no console line may have

@@ -25,7 +25,8 @@ define `ws_open(path) -> [messages]` and `ws_message(path, text) -> [messages]`.
 
 Every engine's cells reach the fake: Playwright's (Chromium, Firefox, WebKit) by context routes
 (`route` and `route_web_socket`, in the browser's network stack, before any name is resolved);
-the cross-origin answers carry CORS headers for the page's origin, and preflights are answered.
+stock WebKitGTK through its host proxy to a loopback server of the fake (vendor_server.py). The
+cross-origin answers carry CORS headers for the page's origin, and preflights are answered.
 Each exchange is logged (`method path → status`, `ws path → message`) for the cell's report.
 """
 from __future__ import annotations

@@ -27,7 +27,7 @@ def test_the_map_names_the_promises_no_cell_guards(run_cli, scenario_file):
     path = scenario_file(CELL.format(guard="site-id-checked"))
     out = run_cli("promises", "--json", str(path.parent))
     assert out.returncode == 1  # promises are left unguarded by this one cell
-    rows = json.loads(out.stdout[:out.stdout.rindex("]") + 1])
+    rows = json.loads(out.stdout[:out.stdout.rindex("}") + 1])["promises"]
     by_id = {r["id"]: r for r in rows}
     assert by_id["page-rules"]["cells"] == {"chromium": ["one"], "firefox": ["one"], "webkit": ["one"]}
     assert not by_id["notice-cancel-closes"]["guarded"]

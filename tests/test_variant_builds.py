@@ -149,7 +149,7 @@ def run_voiceline(tmp: Path, profile_file: Path, engine: str) -> dict:
         return {sc.id: h.run_cell(sc, engine) for sc in scenarios}
 
 
-@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+@pytest.mark.parametrize("engine", ["chromium", "firefox", "webkit"])
 def test_voiceline_reaches_a_live_session_through_the_recorded_vendor(tmp_path: Path, engine: str):
     cells = run_voiceline(tmp_path, VOICELINE_PROFILE, engine)
     live, refused = cells["vl-allow"], cells["vl-block"]

@@ -33,6 +33,7 @@ class HostProxy:
         self.upstream = upstream
         self.port = 0
         self.refused: list[str] = []  # hosts asked for and refused (for diagnostics)
+        self.ports: dict[str, dict[int, int]] = {}  # host -> {asked port: port on upstream} (vendor fakes)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -61,6 +62,11 @@ class HostProxy:
             raise RuntimeError("the host proxy did not start")
         return self.port
 
+    def route(self, host: str, ports: dict[int, int]) -> None:
+        """Serve `host` too, its ports sent to these upstream ports (a vendor fake's server)."""
+        self.hosts.add(host.lower())
+        self.ports[host.lower()] = dict(ports)
+
     def stop(self) -> None:
         if self._loop is not None and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -87,6 +93,7 @@ class HostProxy:
                 # reports a failed load (an error response would be a page that loaded).
                 self.refused.append(host)
                 return
+            port = self.ports.get(host, {}).get(port, port)
             up_reader, upstream = await asyncio.open_connection(self.upstream, port)
             if path is None:
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")

@@ -96,6 +96,12 @@ class WebKitGTKClient:
         self.version = hello.get("webkitgtk", "")
         return self
 
+    def route_host(self, host: str, ports: dict[int, int]) -> None:
+        """The host proxy also serves `host`, its ports sent to these local ports (a vendor fake)."""
+        if self._proxy is None:
+            raise EngineCrashed("the WebKitGTK driver is not running")
+        self._proxy.route(host, ports)
+
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None and not self._dead
 

@@ -270,7 +270,20 @@ class WebKitGTKTab(Tab):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._call("screenshot", ACTION_TIMEOUT, path=str(Path(path).resolve()))
 
+    def route_vendor(self, fake: Any) -> None:
+        """The vendor hosts through the host proxy to a loopback server of the fake, whose own
+        certificate this page's context trusts for exactly those hosts (vendor_server.py)."""
+        from harness.vendor_server import VendorServer
+
+        server = self._vendor = VendorServer(fake).start()
+        self._call("trust", ACTION_TIMEOUT, pem=server.leaf_pem, hosts=list(fake.hosts))
+        for host in fake.hosts:
+            self.client.route_host(host, {443: server.https_port, 80: server.http_port})
+
     def close(self) -> None:
+        vendor = getattr(self, "_vendor", None)
+        if vendor is not None:
+            vendor.stop()
         if self._ended is not None:
             return
         try:

@@ -132,6 +132,10 @@ class Driver:
     def op_screenshot(self, req, done) -> None:
         self.page(req).screenshot(str(req["path"]), done)
 
+    def op_trust(self, req, done) -> None:
+        self.page(req).trust(str(req["pem"]), list(req["hosts"]))
+        done(value=True)
+
     def op_state(self, req, done) -> None:
         done(value=self.page(req).state())
 
