@@ -25,7 +25,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from harness import paths
 from harness.atomic import write_text_atomic
@@ -191,7 +190,9 @@ def run(scenarios: list[Any], engine: str, widget: Path, out: Path, budget_s: fl
 def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
     if not path.is_file():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    from harness.yamlfile import read_yaml
+
+    data = read_yaml(path)[0] or {}
     rows = data.get("equivalent", []) if isinstance(data, dict) else []
     for i, row in enumerate(rows):
         if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in ("mutator", "original", "replacement", "reason")):

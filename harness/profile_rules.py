@@ -28,6 +28,8 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from harness import model
 
+from harness.profile_syntax import check_css_selector, check_js_regex
+
 LEAVES = ("visible", "part", "text", "regex", "attribute", "mic")
 COMBINERS = ("all", "any", "not")
 KINDS = LEAVES + COMBINERS
@@ -40,18 +42,14 @@ ERROR_NAME = re.compile(r"^[A-Z][A-Za-z]*(Error|Exception)$|^Error$")
 
 
 def check_selector(value: str) -> str:
-    body = value[len("page:"):] if value.startswith("page:") else value
-    if any(not part.strip() for part in body.split(">>>")):
-        raise ValueError(f"{value!r}: every part around '>>>' needs a selector")
-    return value
+    """A profile selector, parsed (profile_syntax.py: CSS by soupsieve, and the profile's own >>>,
+    :has-text() and page:); a ValueError names what is wrong."""
+    return check_css_selector(value)
 
 
 def check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as e:
-        raise ValueError(f"not a valid pattern: {e}") from None
-    return value
+    """A pattern valid in Python and JavaScript alike (profile_syntax.py: both engines run them)."""
+    return check_js_regex(value)
 
 
 class Strict(model.Strict):

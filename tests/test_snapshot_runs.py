@@ -124,3 +124,9 @@ def test_record_runs_waits_for_the_fade_and_repeats(run_cli, tmp_path: Path, fad
     assert facts["other_text"] == "Talk Done Try again", facts  # read after the transition, not before it
     again = run_cli("run", str(cells), *build, "--against", str(base), "--output", str(tmp_path / "again"))
     assert again.returncode == 0, again.stdout[-3000:]
+
+
+def test_a_bad_number_of_runs_is_one_line_and_exit_2(run_cli, tmp_path: Path):
+    out = run_cli("record", str(tmp_path / "x.yaml"), "--runs", "0", "--browser", "chromium")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip() == "spelo-harness: record: --runs: expected a number of runs from 1 to 20, got '0'"
