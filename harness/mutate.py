@@ -37,7 +37,7 @@ from harness.steps import StepAction
 CACHE = Path(os.environ.get("SPELO_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "spelo-harness")
 TOOLS = CACHE / "mutate-tools"
 INSTRUMENTER = TOOLS / "node_modules" / "@stryker-mutator" / "instrumenter"
-EQUIVALENTS = paths.ROOT / "contract" / "equivalent-mutants.yaml"
+EQUIVALENTS = paths.CONTRACT_DIR / "equivalent-mutants.yaml"
 TIME_FACTOR, TIME_PLUS_S = 1.5, 3.0  # a cell's deadline with a mutant: its time without one × factor + constant
 HIT_LIMIT = 200_000  # hits of the active mutant's code in one page: beyond, it is looping
 LOOPING = "Hit count limit reached"

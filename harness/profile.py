@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Union, get_args
 from pydantic import (Discriminator, Field, Tag, ValidationError, field_validator,
                       model_validator)
 
+from harness import paths
 from harness.engines.base import FIND_JS, find_expression
 from harness.flows import FlowStep
 from harness.profile_rules import Resolver, StateRule, check_regex, check_selector
@@ -289,7 +290,7 @@ class _Parts(Resolver):
 
 
 REFERENCE = WidgetProfile()
-REFERENCE_PROFILE_FILE = Path(__file__).resolve().parent.parent / "fixtures_site" / "spelo.profile.yaml"
+REFERENCE_PROFILE_FILE = paths.REFERENCE_PROFILE
 
 
 def load_profile(path: Path) -> WidgetProfile:
