@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness import paths
 
-FACTS_FILE = paths.ROOT / "contract" / "engine-facts.yaml"
+FACTS_FILE = paths.CONTRACT_DIR / "engine-facts.yaml"
 
 # What every engine answers, before any fact of one engine adds to it.
 REFUSAL_ERRORS = {"NotAllowedError", "PermissionDeniedError", "SecurityError", "not-allowed", "service-not-allowed"}

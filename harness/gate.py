@@ -23,8 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from harness.engines import ENGINE_NAMES
 from harness.errors import UsageError
 from harness.model import CellId
@@ -36,8 +34,14 @@ class GateError(UsageError):
 
 
 def load_results(path: Path) -> dict[str, Result]:
-    """cell id -> Result from one of our results files (read and checked by harness/results.py)."""
-    return {r.cell_id: r for r in read_results(path).results}
+    """cell id -> Result from one of our results files (read and checked by harness/results.py);
+    a cell that is there twice is one line (which of the two would count?)."""
+    found: dict[str, Result] = {}
+    for i, r in enumerate(read_results(path).results):
+        if r.cell_id in found:
+            raise GateError(f"{path}: results[{i}]: {r.cell_id} is there twice")
+        found[r.cell_id] = r
+    return found
 
 
 def engines_not_run(path: Path) -> dict[str, str]:
@@ -72,24 +76,24 @@ def load_baseline(path: Path) -> Baseline:
 
 
 def _known_issues(path: Path) -> Baseline:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise GateError(f"{path}: cannot read: {e.strerror}") from None
-    except yaml.YAMLError as e:
-        raise GateError(f"{path}: not valid YAML: {e}") from None
+    from harness.yamlfile import read_yaml
+
+    data, _ = read_yaml(path)  # one line for an unreadable, non-UTF-8, bad or bottomless file
     issues = data.get("known_issues") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(issues, list):
         raise GateError(f"{path}: expected a mapping with a 'known_issues' list")
-    failing = {}
+    failing: dict[str, str] = {}
     for i, issue in enumerate(issues):
         if not isinstance(issue, dict) or not isinstance(issue.get("cell"), str) or not issue.get("reason"):
             raise GateError(f"{path}: known_issues[{i}]: needs 'cell' (e.g. \"allow[firefox]\") and 'reason'")
-        failing[_cell(path, f"known_issues[{i}].cell", issue["cell"])] = str(issue["reason"])
+        cell = _cell(path, f"known_issues[{i}].cell", issue["cell"])
+        if cell in failing:
+            raise GateError(f"{path}: known_issues[{i}].cell: {cell!r} is listed twice")
+        failing[cell] = str(issue["reason"])
     engines = data.get("engines", list(ENGINE_NAMES))
     if not isinstance(engines, list) or not all(e in ENGINE_NAMES for e in engines):
         raise GateError(f"{path}: engines: expected a list of {', '.join(ENGINE_NAMES)}")
-    may_skip = {}
+    may_skip: dict[str, str] = {}
     skips = data.get("known_skips", [])
     if not isinstance(skips, list):
         raise GateError(f"{path}: known_skips: expected a list")
@@ -99,7 +103,10 @@ def _known_issues(path: Path) -> Baseline:
             raise GateError(f"{path}: known_skips[{i}]: needs one of 'cell' or 'engine', and 'reason'")
         if "engine" in skip and what not in ENGINE_NAMES:
             raise GateError(f"{path}: known_skips[{i}].engine: {what!r} is none of {', '.join(ENGINE_NAMES)}")
-        may_skip[what if "engine" in skip else _cell(path, f"known_skips[{i}].cell", what)] = str(skip["reason"])
+        key = what if "engine" in skip else _cell(path, f"known_skips[{i}].cell", what)
+        if key in may_skip:
+            raise GateError(f"{path}: known_skips[{i}]: {key!r} is listed twice")
+        may_skip[key] = str(skip["reason"])
     return Baseline(failing=failing, engines=set(engines), may_skip=may_skip)
 
 

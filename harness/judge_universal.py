@@ -23,7 +23,7 @@ from harness.model import Outcome
 from harness.results import Mismatch, Result
 from harness.scenarios import Scenario
 
-TABLE_FILE = paths.ROOT / "contract" / "universal.yaml"
+TABLE_FILE = paths.CONTRACT_DIR / "universal.yaml"
 USER_ACTIONS = ("click", "press", "key")
 # Words of a raw browser error or of a JavaScript exception, where a visitor should read a sentence.
 RAW_WORDS = re.compile(r"\b(NotAllowedError|NotFoundError|NotReadableError|OverconstrainedError|SecurityError|"

@@ -50,9 +50,12 @@ def check(request: RunRequest) -> Path | None:
     bad one); returns the widget build as a local file, fetched if it was a URL."""
     from harness.scenarios import load_all
 
+    from harness.input_checks import check_output_folder
+
     scenarios = load_all(list(request.scenarios))  # bad input stops here, before any browser starts
     if not scenarios:
         raise UsageError(f"no scenarios found in {', '.join(map(str, request.scenarios))}")
+    check_output_folder(request.output)
     widget = check_widget(request.widget, request.output)
     if request.profile is not None:
         from harness.profile import load_profile

@@ -25,7 +25,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from harness import paths
 from harness.atomic import write_text_atomic
@@ -38,7 +37,7 @@ from harness.steps import StepAction
 CACHE = Path(os.environ.get("SPELO_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "spelo-harness")
 TOOLS = CACHE / "mutate-tools"
 INSTRUMENTER = TOOLS / "node_modules" / "@stryker-mutator" / "instrumenter"
-EQUIVALENTS = paths.ROOT / "contract" / "equivalent-mutants.yaml"
+EQUIVALENTS = paths.CONTRACT_DIR / "equivalent-mutants.yaml"
 TIME_FACTOR, TIME_PLUS_S = 1.5, 3.0  # a cell's deadline with a mutant: its time without one × factor + constant
 HIT_LIMIT = 200_000  # hits of the active mutant's code in one page: beyond, it is looping
 LOOPING = "Hit count limit reached"
@@ -191,7 +190,9 @@ def run(scenarios: list[Any], engine: str, widget: Path, out: Path, budget_s: fl
 def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
     if not path.is_file():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    from harness.yamlfile import read_yaml
+
+    data = read_yaml(path)[0] or {}
     rows = data.get("equivalent", []) if isinstance(data, dict) else []
     for i, row in enumerate(rows):
         if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in ("mutator", "original", "replacement", "reason")):

@@ -188,6 +188,8 @@ def read_results(path: Path) -> ResultsFile:
         raise ResultsError(f"{path}: not a text file") from None
     except ValueError as e:
         raise ResultsError(f"{path}: not JSON: {e}") from None
+    except RecursionError:
+        raise ResultsError(f"{path}: not JSON we read: nested too deeply") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else None
         raise ResultsError(f"{path}: not a spelo-harness results file (expected \"format\": \"{FORMAT}\""

@@ -86,6 +86,13 @@ class Quirk(Strict):
     # Other steps for this engine, where the scenario's own cannot be taken there.
     steps: list["Step"] | None = None
 
+    @field_validator("reason", "evidence")
+    @classmethod
+    def _said(cls, v: str) -> str:
+        if not v.strip():  # a quirk passes cells: why, and how we know, must be written down
+            raise ValueError("must say something (it is shown with every cell the quirk passes)")
+        return v
+
 
 class Step(Strict):
     """One visitor action or check. Exactly one field is set."""

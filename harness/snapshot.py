@@ -98,6 +98,7 @@ class Entry(BaseModel):
     console: list[str] | None = None
     api: list[str] | None = None
     analytics: list[str] | None = None
+    vendor: list[str] | None = None   # exchanges with the build's vendor fake (profile `vendor`)
     prompts: int | None = None
     axe: list[str] | None = None
     peer: Peer | None = None

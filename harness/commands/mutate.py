@@ -53,6 +53,9 @@ def main(args: argparse.Namespace) -> int:
     print(f"spelo-harness: {sandbox.seal()}", file=sys.stderr, flush=True)
     if args.sample is not None and args.sample < 1:
         raise UsageError(f"--sample: expected a number ≥ 1, got {args.sample}")
+    from harness.input_checks import check_output_folder
+
+    check_output_folder(args.output)
     rep = run(scenarios, args.browser, args.widget.resolve(), args.output, args.budget, only, args.sample)
     path = args.output / "mutation.json"
     path.write_text(json.dumps(rep, indent=2, ensure_ascii=False), encoding="utf-8")

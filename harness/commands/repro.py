@@ -56,6 +56,9 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.scenario} does not run in {args.browser} (engines: {', '.join(scenario.engines)})")
     # As run --browser: an engine that cannot run here stops with why (exit 2), not a skipped cell.
     engines_not_run([args.browser])
+    from harness.input_checks import check_output_folder
+
+    check_output_folder(args.output)
     widget = check_widget(args.widget, args.output) or paths.REFERENCE_WIDGET
 
     print(f"repro: {sandbox.seal()}")
