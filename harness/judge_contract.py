@@ -102,6 +102,8 @@ def _both_sides(miss: Mismatch, seen: dict[str, Any], profile: WidgetProfile) ->
     mapped = _build_words(miss.expected, profile, state)
     order = " in order" if miss.field in ("states_seen", "status_seen") else ""
     text = f"{check.label}: expected {miss.expected!r}{order}{_mapped_note(miss.expected, mapped, profile)}, seen {raw!r}"
+    if miss.observed != raw:  # the map reads what was seen as another contract value: say so
+        text += f", which the profile reads as {miss.observed!r}"
     return Mismatch(field=miss.field, expected=miss.expected, observed=raw, text=text)
 
 

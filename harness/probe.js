@@ -158,6 +158,7 @@
     gum: spy.calls.map(function (c) { return { at: c.at, activation: c.activation, outcome: c.outcome, message: c.message || "", injected: !!c.injected, api: c.api || "mediaDevices.getUserMedia" }; }),
     speech: (spy.speech || []).map(function (c) { return { at: c.at, activation: c.activation, api: c.api, outcome: c.outcome, message: c.message, events: c.events.slice(), ended: c.ended, stops: c.stops }; }),
     mic_queries: (spy.queries || []).slice(),
+    net_pending: spy.net ? spy.net.inflight : 0,
     history: window.__speloHistory || [],
     // The microphone's release (engines/spy.js): tracks of this page still live, each followed
     // track, and what the previous page of this tab still held when it was left.

@@ -31,6 +31,9 @@ class StepRecord:
     action: str
     screenshot: str | None = None
     error: str | None = None
+    # pass / fail (an expect step), done / failed (an action), not run (after a step that could
+    # not be taken): every step's own verdict, the soft ones included
+    verdict: str | None = None
 
 
 @dataclass

@@ -23,7 +23,7 @@ class StepCell(Protocol):
     result: Result
     frame: str | None
     axe: dict[str, Any] | None
-    deferred: "StepFailed | None"
+    soft_failures: list[str]
 
     @property
     def tab(self) -> Tab: ...
@@ -160,17 +160,17 @@ class ExpectNow(StepAction):
         if cell.judging == "universal":  # the contract's words do not judge: the page at rest paces
             cell.observe_at_rest()
             return
+        record = cell.result.steps[-1]
         try:
             cell.await_expect(expect, None)
-            if cell.observing:  # and the page at rest, so later steps never race it
-                cell.observe_at_rest()
+            record.verdict = "pass"
         except StepFailed as e:
-            # A snapshot run takes the later steps anyway (they are observed and judged by the
-            # baseline, so a build worded otherwise still gets them); the contract's verdict
-            # still fails, after the last step.
-            if not cell.observing:
-                raise
-            cell.deferred = cell.deferred or e
+            # A soft expectation, as soft assertions are: recorded, and the later steps still run
+            # (the second click, the no-re-prompt check); the cell fails after its last step.
+            record.verdict, record.error = "fail", str(e)
+            cell.soft_failures.append(f"step {record.index} (expect): {e}")
+        if cell.observing:  # and the page at rest, so later steps never race it
+            cell.observe_at_rest()
 
 
 KINDS: dict[str, type[StepAction]] = {k.kind: k for k in (Click, Press, Key, Axe, Reload, ClearStorage, ExpectNow)}

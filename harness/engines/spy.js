@@ -284,3 +284,34 @@
     });
   }
 })();
+
+// Requests in flight (fetch and XMLHttpRequest), counted and passed through unchanged: a page
+// waiting on an answer is not at rest, however quiet its DOM (the runner judges a wrong cell once
+// the page is at rest, harness/runner.py).
+(function () {
+  var spy = window.__speloSpy;
+  if (!spy || spy.net) { return; }
+  var net = spy.net = { inflight: 0 };
+  function done() { net.inflight = Math.max(0, net.inflight - 1); }
+  if (typeof window.fetch === "function") {
+    var realFetch = window.fetch;
+    var spiedFetch = function () {
+      net.inflight += 1;
+      var p;
+      try { p = realFetch.apply(this, arguments); } catch (e) { done(); throw e; }
+      p.then(done, done);
+      return p;
+    };
+    Object.defineProperty(window, "fetch", { value: spiedFetch, configurable: true, writable: true });
+  }
+  var XHR = window.XMLHttpRequest && window.XMLHttpRequest.prototype;
+  if (XHR && typeof XHR.send === "function") {
+    var realSend = XHR.send;
+    Object.defineProperty(XHR, "send", { configurable: true, writable: true, value: function send() {
+      var xhr = this;
+      net.inflight += 1;
+      xhr.addEventListener("loadend", done, { once: true });
+      try { return realSend.apply(xhr, arguments); } catch (e) { done(); throw e; }
+    } });
+  }
+})();

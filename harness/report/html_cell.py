@@ -138,8 +138,9 @@ def _expected_vs_seen(r: Result) -> str:
 
 
 def _steps(r: Result, shots: ShotStore) -> str:
-    figs = [figure(f"{s.index}. {escape(s.action)}" + (f" — <strong>{escape(s.error)}</strong>" if s.error else ""),
-                    s.screenshot, shots, failed=bool(s.error)) for s in r.steps]
+    figs = [figure(f"{s.index}. {escape(s.action)}" + (f" [{escape(s.verdict)}]" if s.verdict else "")
+                   + (f" — <strong>{escape(s.error)}</strong>" if s.error else ""),
+                   s.screenshot, shots, failed=bool(s.error)) for s in r.steps]
     if r.screenshot:
         figs.append(figure("at the end", r.screenshot, shots, failed=not r.ok))
     if not figs:

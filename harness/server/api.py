@@ -137,6 +137,7 @@ class VendorApi:
 
     def routes(self) -> list[web.RouteDef]:
         return [
+            web.get("/v1/openapi.json", self.openapi),  # this API described (server/openapi.py)
             # Preflight only for endpoints that exist, so any other /v1/ path is a plain 404.
             web.options("/v1/{site}/{endpoint:" + "|".join(ENDPOINTS) + "}", self.preflight),
             web.get("/v1/{site}/config", self.config),
@@ -194,6 +195,11 @@ class VendorApi:
         return site, headers
 
     # -- endpoints -------------------------------------------------------------------------
+    async def openapi(self, request: web.Request) -> web.Response:
+        from harness.server.openapi import description
+
+        return web.json_response(description(), headers={"Access-Control-Allow-Origin": "*"})
+
     async def preflight(self, request: web.Request) -> web.Response:
         site = self.sites.get(request.match_info["site"])
         return web.Response(status=204, headers={**self.cors(request, site), "Access-Control-Max-Age": "0"})

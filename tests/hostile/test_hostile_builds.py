@@ -139,3 +139,16 @@ def test_cli_records_the_ended_cell_everywhere(tmp_path, run_cli):
     for report in ("junit.xml", "report.html"):
         assert "did not yield for" in (out / report).read_text(encoding="utf-8"), report
     assert "did not yield for" in done.stdout  # the grid's footnote
+
+
+def test_an_ended_cell_is_a_fact_of_its_snapshot(tmp_path):
+    """record / run --against: the ended cell's observation says what ended it, with the counts
+    and seconds that vary from run to run left out (so an unchanged build records the same)."""
+    if not availability("chromium").usable:
+        pytest.skip("chromium not usable here")
+    scenarios = {s.id: s for s in load_file(_cells(tmp_path))}
+    widget = hostile_build("busy-click", tmp_path)
+    with Harness(RunOptions(widget=widget, output_dir=tmp_path / "out", screenshots="end", observe=True)) as h:
+        cell = h.run_cell(scenarios["hostile"], "chromium")
+    assert cell.observed == {"unobservable": re.sub(r"\d+ s ", "N s ", cell.reason)}, cell.observed
+    assert "did not yield for N s after the click on" in cell.observed["unobservable"]

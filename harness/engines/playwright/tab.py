@@ -103,9 +103,11 @@ class PlaywrightTab(Tab):
         with WATCHDOG.bound(bound_s, escalation) as armed:
             try:
                 result = fn(*args)
-            except PlaywrightError as e:
+            except Exception as e:  # a killed driver ends the call with a plain Exception
                 if armed.fired:
                     raise PageHung(self._verdict(armed.fired, armed.first_fired_at)) from None
+                if not isinstance(e, PlaywrightError):
+                    raise
                 if self._crashed or "crash" in str(e).lower() or "closed" in str(e).lower():
                     raise EngineCrashed(str(e).splitlines()[0]) from None
                 raise
