@@ -5,10 +5,11 @@ Callers build a RunRequest and call run_matrix(); nothing re-parses argv text to
 """
 from __future__ import annotations
 
+import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness import paths
 from harness.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
@@ -43,6 +44,42 @@ class RunRequest:
     observe: bool = False                               # record what each cell perceived at rest (record)
     grid: str = "outcome"                               # the terminal grid: one of GRIDS
     judge: str | None = None                            # one of JUDGES; None: the profile's (contract)
+    # Besides the `run` command's: what a plain pytest run may also give (pytest-playwright's
+    # --slowmo and --tracing, the plugin's --spelo-results), so one request carries every setting.
+    slowmo_ms: int = 0
+    tracing: str = "off"                                # on, off or retain-on-failure
+    results: Path | None = None                         # the results file (default: output/results.json)
+
+
+REQUEST_OPTION = "--spelo-request"  # the plugin's option that carries the whole request (harness/settings.py)
+_PATHS = ("output", "profile", "durations", "against", "results")  # fields that are a Path (or None)
+
+
+def request_to_json(request: RunRequest) -> str:
+    """The whole request, paths absolute (the child may resolve them from another folder)."""
+    data: dict[str, Any] = asdict(request)
+    data["scenarios"] = [str(Path(p).resolve()) for p in request.scenarios]
+    for name in _PATHS:
+        value = getattr(request, name)
+        data[name] = str(Path(value).resolve()) if value is not None else None
+    return json.dumps(data, sort_keys=True)
+
+
+def request_from_json(text: str) -> RunRequest:
+    """The request a parent serialised; a UsageError (one line) for text that is not one."""
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise UsageError(f"{REQUEST_OPTION}: not JSON: {e}") from None
+    known = {f.name for f in fields(RunRequest)}
+    if not isinstance(data, dict) or set(data) - known:
+        raise UsageError(f"{REQUEST_OPTION}: not a run request (unknown: {', '.join(sorted(set(data) - known))})"
+                         if isinstance(data, dict) else f"{REQUEST_OPTION}: not a run request")
+    data["scenarios"] = [Path(p) for p in data.get("scenarios", [])]
+    for name in _PATHS:
+        if data.get(name) is not None:
+            data[name] = Path(data[name])
+    return RunRequest(**data)
 
 
 def check(request: RunRequest) -> Path | None:
@@ -57,6 +94,14 @@ def check(request: RunRequest) -> Path | None:
         raise UsageError(f"no scenarios found in {', '.join(map(str, request.scenarios))}")
     check_output_folder(request.output)
     widget = check_widget(request.widget, request.output)
+    check_settings(request)
+    return widget
+
+
+def check_settings(request: RunRequest) -> None:
+    """The request's settings, checked in one place: by the CLI before the pytest child starts,
+    and by the plugin for a plain pytest run (settings.request_of). A UsageError names the first
+    bad one."""
     if request.profile is not None:
         from harness.profile import load_profile
 
@@ -85,44 +130,25 @@ def check(request: RunRequest) -> Path | None:
             network(request.connect, request.listen)
         except ValueError as e:
             raise UsageError(str(e)) from None
-    return widget
 
 
 def pytest_args(request: RunRequest, widget: Path | None) -> list[str]:
-    """The pytest command line of the request (the plugin's options)."""
+    """The pytest command line of the request: pytest's own options (what to collect, workers,
+    -k), and the whole request, checked, in one option the plugin reads (harness/settings.py)."""
+    from dataclasses import replace
+
+    checked = replace(request, widget=str(widget) if widget else None)  # a URL is fetched by now
     args = [str(p) for p in request.scenarios] + [
         "-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=", "-o", "console_output_style=classic",
-        "--rootdir", str(paths.ROOT), "--output", str(request.output),
-        "--spelo-screenshots", request.screenshots, "-W", "ignore::DeprecationWarning", "--spelo-progress",
+        "--rootdir", str(paths.ROOT), "--output", str(request.output), "-W", "ignore::DeprecationWarning",
+        "--spelo-progress", REQUEST_OPTION, request_to_json(checked),
     ]
-    for p in request.scenarios:  # only these folders' YAML files are collected as cells
-        args += ["--spelo-scenarios", str((p if p.is_dir() else p.parent).resolve())]
-    for b in request.browsers:
+    for b in request.browsers:  # pytest-playwright's option too (its fixtures)
         args += ["--browser", b]
-    if widget:
-        args += ["--widget", str(widget)]
-    if request.profile is not None:
-        args += ["--spelo-profile", str(request.profile.resolve())]
-    if request.shard is not None:
-        args += ["--spelo-shard", request.shard]
-    if request.durations is not None:
-        args += ["--spelo-durations", str(request.durations.resolve())]
     if request.workers != "1":
         args += ["-n", request.workers]
     if request.keyword:
         args += ["-k", request.keyword]
-    if request.headed:
-        args.append("--headed")
-    if request.against is not None:
-        args += ["--spelo-against", str(request.against.resolve())]
-    if request.observe:
-        args.append("--spelo-observe")
-    if request.judge is not None:
-        args += ["--spelo-judge", request.judge]
-    if request.grid != "outcome":
-        args += ["--spelo-grid", request.grid]
-    if request.connect:  # the plugin then leaves the seal off (see pytest_configure)
-        args += ["--spelo-connect", request.connect] + (["--spelo-listen", request.listen] if request.listen else [])
     return args
 
 

@@ -36,6 +36,8 @@ from harness.engines import ENGINE_NAMES, get_engine
 from harness.fixtures import (spelo_harness, spelo_new_tab, spelo_options, spelo_site,  # noqa: F401
                               spelo_situation, spelo_tab)  # registered with this plugin module
 from harness.model import Outcome, Stop
+from harness.matrix import REQUEST_OPTION
+from harness.settings import request_of
 from harness.plugin_state import STATE, SpeloState, selected_engines, spelo_state, tracing
 from harness.results import Result, cell_id
 from harness.scenarios import Scenario, ScenarioError, load_file
@@ -79,6 +81,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "any microphone widget holds), snapshot (with --spelo-against); default: the profile's")
     group.addoption("--spelo-observe", action="store_true", default=False,
                     help="record what the visitor perceived at rest in each result (for spelo-harness record)")
+    group.addoption(REQUEST_OPTION, default=None, metavar="JSON",
+                    help="the whole run request, checked (spelo-harness run passes it; it replaces the --spelo-* "
+                         "options above and --browser, --output, --widget, --headed, --slowmo, --tracing)")
     try:
         import pytest_playwright  # noqa: F401  (it owns --browser, --headed, --output ...)
     except ImportError:
@@ -95,26 +100,19 @@ def pytest_configure(config: pytest.Config) -> None:
     # Playwright's driver, browsers, xdist workers) inherits the namespace. Whether to seal or
     # not (--spelo-connect) is sandbox.seal_for's decision, the same as the CLI's; with a server
     # there is no seal, and the run's network (checked first) words its status.
-    connect = config.getoption("--spelo-connect")
+    # The run's settings, read once (and for a plain pytest run checked once: settings.request_of).
+    request = request_of(config)
     net = None
-    if connect and not hasattr(config, "workerinput"):  # no seal with it: threads do not matter here
-        from harness.engines.playwright.remote import check_endpoint, network
+    if request.connect and not hasattr(config, "workerinput"):  # no seal with it: threads do not matter here
+        from harness.engines.playwright.remote import network
 
         try:
-            check_endpoint(connect)
-            net = network(connect, config.getoption("--spelo-listen"))
+            net = network(request.connect, request.listen)  # checked already: for the status's words
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
     if not config.getoption("--spelo-no-seal") and not hasattr(config, "workerinput"):
-        sandbox.seal_for(connect, net)
-    if config.getoption("--spelo-against"):  # a bad baseline: one line, before any cell
-        from harness.snapshot import SnapshotError, loaded
-
-        try:
-            loaded(config.getoption("--spelo-against"))
-        except SnapshotError as e:
-            raise pytest.UsageError(str(e)) from None
-    config.pluginmanager.register(SpeloState(config), STATE)
+        sandbox.seal_for(request.connect, net)
+    config.pluginmanager.register(SpeloState(config, request), STATE)
     if config.getoption("--spelo-progress") and not hasattr(config, "workerinput"):
         from harness.plugin_progress import ProgressReporter
 
@@ -130,7 +128,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "spelo_engine" in metafunc.fixturenames:  # as pytest-playwright's browser_name: chromium by default
-        engines = [e for e in ENGINE_NAMES if e in (metafunc.config.getoption("--browser") or [])] or ["chromium"]
+        engines = [e for e in ENGINE_NAMES if e in spelo_state(metafunc.config).request.browsers] or ["chromium"]
         metafunc.parametrize("spelo_engine", engines, scope="session")
 
 
@@ -141,8 +139,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 # -- collection: scenario files → items --------------------------------------------------------------
 
 def _scenario_dirs(config: pytest.Config) -> list[Path]:
-    given = config.getoption("--spelo-scenarios")
-    return [Path(d).resolve() for d in given] if given else [paths.SCENARIO_DIR]
+    """Only these folders' YAML files are collected as cells: the request's scenario folders."""
+    return [(p if p.is_dir() else p.parent).resolve() for p in spelo_state(config).request.scenarios]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
@@ -205,10 +203,11 @@ class ScenarioItem(pytest.Item):
             if not str(e).startswith("Timeout"):
                 raise
             result = past_last_resort(harness, self.scenario, self.engine, str(e))
-        if self.config.getoption("--spelo-against"):  # the snapshot judges instead of the contract
+        against = spelo_state(self.config).request.against
+        if against is not None:  # the snapshot judges instead of the contract
             from harness.snapshot import judge, loaded
 
-            result = judge(result, loaded(self.config.getoption("--spelo-against")))
+            result = judge(result, loaded(str(against)))
         state.after_cell(self.position)  # ordered by browser: close those no later cell needs
         if tracing(self.config) == "retain-on-failure" and result.ok:
             (Path(result.artifacts) / "trace.zip").unlink(missing_ok=True)  # pytest-playwright's meaning
@@ -272,7 +271,8 @@ def order_by_browser(items: list) -> dict[Hashable, int]:
 
 
 def shard(config: pytest.Config, items: list) -> None:
-    spec = config.getoption("--spelo-shard")
+    request = spelo_state(config).request
+    spec = request.shard
     if not spec:
         return
     try:
@@ -280,8 +280,7 @@ def shard(config: pytest.Config, items: list) -> None:
     except ShardError as e:
         raise pytest.UsageError(str(e)) from None
     cells = [i for i in items if isinstance(i, ScenarioItem)]
-    given = config.getoption("--spelo-durations")
-    durations = Path(given) if given else Path(config.getoption("--output")) / "results.json"
+    durations = request.durations if request.durations is not None else request.output / "results.json"
     keep = set(pick_shard([c.name for c in cells], index, total, durations))
     deselected = [c for c in cells if c.name not in keep]
     if deselected:

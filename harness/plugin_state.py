@@ -11,67 +11,29 @@ from typing import Any, Hashable
 
 import pytest
 
-from harness import paths, sandbox
+from harness import sandbox
 from harness.engines import ENGINE_NAMES
-from harness.errors import UsageError
-from harness.matrix import resolve_judge
+from harness.matrix import RunRequest
 from harness.model import CellId, Outcome, Stop
-from harness.profile import REFERENCE, load_profile
 from harness.results import Result, write_results
-from harness.runner import Harness, RunOptions
-from harness.scenarios import ScenarioError
+from harness.runner import Harness
+from harness.settings import results_path, run_options
 
 STATE = "spelo_state"  # the name SpeloState is registered under
 
 
-def run_options(config: pytest.Config) -> RunOptions:
-    """The run's options from the command line; computed once, by SpeloState (a bad profile is a
-    usage error here, before any cell)."""
-    widget = config.getoption("--widget")
-    profile = config.getoption("--spelo-profile")
-    try:
-        loaded = load_profile(Path(profile)) if profile else REFERENCE
-        against = config.getoption("--spelo-against")
-        judge = resolve_judge(config.getoption("--spelo-judge"), Path(profile) if profile else None,
-                              Path(against) if against else None)
-    except (ScenarioError, UsageError) as e:
-        raise pytest.UsageError(str(e)) from None
-    return RunOptions(
-        profile=loaded,
-        output_dir=Path(config.getoption("--output")),
-        widget=Path(widget) if widget else paths.REFERENCE_WIDGET,
-        headed=bool(config.getoption("--headed")),
-        slowmo_ms=int(config.getoption("--slowmo") or 0),
-        trace=tracing(config) in ("on", "retain-on-failure"),
-        screenshots=screenshots(config),
-        connect=config.getoption("--spelo-connect"),
-        listen=config.getoption("--spelo-listen"),
-        observe=bool(config.getoption("--spelo-observe") or config.getoption("--spelo-against")),
-        judge=judge,
-    )
-
-
 def tracing(config: pytest.Config) -> str:
-    return str(config.getoption("--tracing", default="off") or "off")
-
-
-def screenshots(config: pytest.Config) -> str:
-    """--spelo-screenshots; pytest-playwright's `--screenshot only-on-failure` means our
-    "failure" where ours is left at its default (the only word the two options share)."""
-    ours = config.getoption("--spelo-screenshots")
-    if ours == "each" and config.getoption("--screenshot", default="off") == "only-on-failure":
-        return "failure"
-    return str(ours)
+    return spelo_state(config).request.tracing
 
 
 def selected_engines(config: pytest.Config) -> list[str]:
     """The engines whose cells are collected: those asked for (all by default) that can run."""
-    chosen = config.getoption("--browser") or []
-    not_run = spelo_state(config).not_run
+    state = spelo_state(config)
+    chosen, not_run = state.request.browsers, state.not_run
     return [e for e in ENGINE_NAMES if (e in chosen if chosen else True) and e not in not_run]
 
 
-def engines_not_run(config: pytest.Config) -> dict[str, str]:
+def engines_not_run(config: pytest.Config, request: RunRequest) -> dict[str, str]:
     """engine -> why it does not run (harness/engines/usable.py). Decided once, by the controller,
     before any cell; xdist workers get its answer, as they must collect the same cells."""
     if hasattr(config, "workerinput"):
@@ -80,14 +42,11 @@ def engines_not_run(config: pytest.Config) -> dict[str, str]:
     from harness.errors import UsageError
 
     try:
-        return decide(config.getoption("--browser") or [], config.getoption("--spelo-connect"))
+        return decide(request.browsers, request.connect)
     except UsageError as e:
         raise pytest.UsageError(str(e)) from None
 
 
-def results_path(config: pytest.Config) -> Path:
-    given = config.getoption("--spelo-results")
-    return Path(given) if given else Path(config.getoption("--output")) / "results.json"
 
 
 @dataclass
@@ -114,10 +73,11 @@ class RunRecord:
 class SpeloState:
     """The run's state in one object, registered with the plugin manager; its hooks are methods."""
 
-    def __init__(self, config: pytest.Config):
+    def __init__(self, config: pytest.Config, request: RunRequest):
         self.config = config
-        self.options = run_options(config)        # once: the profile is read once per process
-        self.not_run = engines_not_run(config)    # engine -> why: an asked-for one stops the run here
+        self.request = request                     # every setting of the run (harness/settings.py)
+        self.options = run_options(request)        # once: the profile is read once per process
+        self.not_run = engines_not_run(config, request)  # engine -> why: an asked-for one stops the run here
         self.record = RunRecord()
         self._harness: Harness | None = None
         # The browser-closing schedule (plugin.order_by_browser): each browser's last cell position.
@@ -157,7 +117,7 @@ class SpeloState:
             return
         if not self.is_worker():
             # Rewritten (atomically) after every cell: an interrupted or killed run leaves valid JSON.
-            write_results(results_path(self.config), record.results, record.meta(self.options.widget, self.not_run, partial=True))
+            write_results(results_path(self.request), record.results, record.meta(self.options.widget, self.not_run, partial=True))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self._harness is not None:
@@ -167,7 +127,7 @@ class SpeloState:
             return  # an xdist worker: the controller writes the results
         record = self.record
         if record.results:
-            path = results_path(self.config)
+            path = results_path(self.request)
             meta = record.meta(self.options.widget, self.not_run, exitstatus=int(exitstatus))
             write_results(path, record.results, meta)
             record.path = path
@@ -185,7 +145,7 @@ class SpeloState:
 
         terminalreporter.write_line("")
         terminalreporter.write(render_grid(record.results, record.versions, record.launches, not_run=self.not_run,
-                                           detail=config.getoption("--spelo-grid") == "detail"))
+                                           detail=self.request.grid == "detail"))
         meta = record.meta(self.options.widget, self.not_run)
         for v in meta.get("universal_run") or []:  # judged across the run's cells, per engine
             terminalreporter.write_line(f"universal {v['id']} [{v['engine']}]: {v['verdict']} — {v['observation']}")
