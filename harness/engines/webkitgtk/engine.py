@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Hashable, NoReturn
 
+from harness import limits
 from harness.engines.base import (Availability, ConsoleLine, Engine, EngineCrashed, RunEnv,
                                   Situation, Tab, Unsupported)
 from harness.engines.watchdog import PageHung
@@ -150,6 +151,8 @@ class WebKitGTKEngine(Engine):
             "device": situation.device, "width": width, "height": height, "user_agent": agent,
             "proxy": browser.client.proxy_url,
             "trust": {"pem": browser.leaf_pem, "hosts": list(TLS_HOSTS)},
+            "limits": {"console_lines": limits.CONSOLE_LINES, "console_line_chars": limits.CONSOLE_LINE_CHARS,
+                       "observed_items": limits.OBSERVED_ITEMS},
         }
         try:
             page = browser.client.call("open", options=options)

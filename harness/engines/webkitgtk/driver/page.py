@@ -21,10 +21,8 @@ from gi.repository import Gdk, Gio, GLib, Gtk, WebKit2  # noqa: E402
 
 if __package__:
     from harness.engines.webkitgtk.driver import scripts as js
-    from harness.limits import CONSOLE_LINE_CHARS, CONSOLE_LINES
 else:  # run by file path (as the client runs it): the sibling module is on sys.path
     import scripts as js  # type: ignore[no-redef]
-    CONSOLE_LINES, CONSOLE_LINE_CHARS = 1_000, 2_000  # harness/limits.py's, out of the package
 
 HERE = Path(__file__).resolve().parent
 AGENT_JS = (HERE / "agent.js").read_text(encoding="utf-8")
@@ -52,6 +50,11 @@ class Page:
         self.unanswered: list = []  # requests the visitor ignores: kept alive, never answered
         self.console: list[dict] = []
         self.console_dropped = 0
+        # What a page keeps (harness/limits.py, sent by the engine with each page's options).
+        limits = opts.get("limits") or {}
+        self.console_lines = int(limits.get("console_lines", 1_000))
+        self.console_line_chars = int(limits.get("console_line_chars", 2_000))
+        self.observed_items = int(limits.get("observed_items", 200))
         self.crashed = ""  # why the web process ended, until the next navigation
         self.crashes = 0
         self.waiters: dict[int, Callable[..., None]] = {}  # callbacks to fail if the web process dies
@@ -138,7 +141,8 @@ class Page:
             req.deny()  # nothing else (camera, notifications, geolocation) is part of a cell
             return True
         record = {"origin": origin, "state": state}
-        self.requests.append(record)
+        if len(self.requests) < self.observed_items:  # a flood of requests: the first ones kept (limits.py)
+            self.requests.append(record)
         if state == "prompt":
             self.prompts += 1
             if self.answer == "ignore":
@@ -159,10 +163,10 @@ class Page:
         except ValueError:
             return
         if isinstance(msg, dict) and msg.get("kind") == "console":
-            if len(self.console) >= CONSOLE_LINES:  # a flood: counted, not kept (harness/limits.py)
+            if len(self.console) >= self.console_lines:  # a flood: counted, not kept (harness/limits.py)
                 self.console_dropped += 1
                 return
-            self.console.append({"level": str(msg.get("level", "log")), "text": str(msg.get("text", ""))[:CONSOLE_LINE_CHARS],
+            self.console.append({"level": str(msg.get("level", "log")), "text": str(msg.get("text", ""))[:self.console_line_chars],
                                  "frame_url": str(msg.get("url", ""))})
 
     # -- navigation ------------------------------------------------------------------------------
