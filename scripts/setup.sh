@@ -44,8 +44,23 @@ fi
 stamp=.venv/.spelo-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing the harness into .venv"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+  # The package takes the newest Playwright (its own browsers work with it); Debian's Firefox ESR
+  # 153, which this set-up installs, needs playwright<1.65 (harness/engines/playwright/firefox.py).
+  # SPELO_PLAYWRIGHT names another, e.g. SPELO_PLAYWRIGHT='playwright==1.65.3' with Playwright's Firefox.
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' "${SPELO_PLAYWRIGHT:-playwright<1.65}"
   touch "$stamp"
+fi
+# Side venvs with the oldest and the newest Playwright the package allows, for
+# tests/test_playwright_versions.py (made here: the tests run sealed, without the package index).
+# Not fatal: that test says how to get them.
+if [ ! -f .venv-playwright/.made ] || [ pyproject.toml -nt .venv-playwright/.made ]; then
+  echo "setup: side venvs with the oldest and the newest Playwright (.venv-playwright/)"
+  if bash scripts/playwright-venv.sh "playwright==1.62.0" .venv-playwright/oldest \
+     && bash scripts/playwright-venv.sh playwright .venv-playwright/newest; then
+    touch .venv-playwright/.made
+  else
+    echo "setup: WARNING: the side venvs failed; tests/test_playwright_versions.py will skip"
+  fi
 fi
 # The JSON Schemas the scenario and profile files name for editors (made from the models, so
 # never stale; not in git).

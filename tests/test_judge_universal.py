@@ -139,3 +139,11 @@ def test_one_text_for_every_failure_fails_across_the_run():
     apart = failures_told_apart([cell("refused", "Allow the microphone"), cell("missing device", "Plug one in"),
                                  cell("refused", "x", engine="firefox")])
     assert [v["verdict"] for v in apart] == ["pass"]  # firefox had one kind only: not judged
+
+
+def test_a_click_that_leaves_the_page_need_not_leave_the_widget_visible():
+    gone = {"present": False, "text": "", "orb": None, "gum": [], "speech": [], "secure_context": True}
+    rec = record(snap("Use text chat instead"), gone)
+    assert verdicts(rec)["click-settles"].verdict == "fail"
+    rec.actions[0].leaves = True  # the fallback link: the visitor went to the chat page
+    assert verdicts(rec)["click-settles"].verdict == "pass"

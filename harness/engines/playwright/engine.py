@@ -69,13 +69,22 @@ class PlaywrightEngine(Engine):
     def availability(self) -> Availability:
         if self._availability is None:
             try:
-                _, source = self._executable()
+                path, source = self._executable()
+                gap = self.driver_gap(path) if source else ""
             except PlaywrightError as e:  # Playwright's driver (node) did not start
                 self._availability = Availability(self.name, False, reason=f"Playwright's driver did not start: {e}")
                 return self._availability
-            self._availability = (Availability(self.name, True, source=source) if source else
-                                  Availability(self.name, False, reason=self.install_hint))
+            if gap:
+                self._availability = Availability(self.name, False, source=source, reason=gap)
+            else:
+                self._availability = (Availability(self.name, True, source=source) if source else
+                                      Availability(self.name, False, reason=self.install_hint))
         return self._availability
+
+    def driver_gap(self, executable: str | None) -> str:
+        """Why this Playwright cannot drive the browser found (executable: None for Playwright's
+        own build), in one line; "" when it can. Asked once, before any cell."""
+        return ""
 
     def close_browser(self, browser: Browser) -> None:
         try:

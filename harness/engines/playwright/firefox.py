@@ -30,22 +30,31 @@ with prefs, which are per launch: the pool keeps one browser per distinct set of
   Not run here (the build cannot be downloaded on this machine): README, "Playwright's own browsers".
 - TLS: the context ignores certificate errors (ignore_https_errors), as BiDi offers no way to
   add a CA to the temporary profile. Pages on the run's https hosts stay secure contexts.
+- Playwright's versions: from 1.65 on, Playwright opens every WebDriver BiDi context with
+  emulation.setMediaFeaturesOverride (BidiBrowserContext.initialize → doUpdateDefaultEmulatedMedia,
+  unconditionally), which Firefox ESR 153 answers "unknown command", so no context can be made.
+  No option of ours avoids that call, so the engine asks once (driver_gap: one launch, one context)
+  and, where the distro's Firefox lacks the command, reports Firefox not usable with that reason:
+  a run naming --browser firefox stops with it (exit 2), a run of every engine names it as not run.
+  Playwright's own Firefox (Juggler) is not affected. 1.62 to 1.64 drive ESR 153.
 """
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Hashable
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Error as PlaywrightError
 
 from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines.hostproxy import HostProxy
 from harness.engines.playwright.engine import PlaywrightEngine
-from harness.engines.playwright.tab import PlaywrightTab, context_options
+from harness.engines.playwright.tab import PlaywrightTab, context_options, playwright
 from harness.origins import LOOPBACK, is_loopback
 
 BASE_PREFS: dict[str, Any] = {
@@ -76,6 +85,36 @@ POLICY_BLOCK_MICROPHONE = {"policies": {"Permissions": {"Microphone": {"BlockNew
 CANARY_PREF, CANARY = "general.oscpu.override", "spelo-harness prefs applied"
 
 
+# The first Playwright that opens a BiDi context with a command Firefox ESR 153 lacks; older ones
+# are not asked (a launch costs seconds).
+BIDI_GAP_FROM = (1, 65)
+
+
+def bidi_gap(executable: str) -> str:
+    """Why this Playwright cannot open a context in the Firefox at `executable` (WebDriver BiDi),
+    in one line naming the command the browser does not know; "" when it can, or when the launch
+    itself fails (the cells report that)."""
+    version = importlib.metadata.version("playwright")
+    if tuple(int(p) for p in re.findall(r"\d+", version)[:2]) < BIDI_GAP_FROM:
+        return ""
+    try:
+        browser = playwright().firefox.launch(channel="moz-firefox", executable_path=executable, headless=True)
+    except PlaywrightError:
+        return ""
+    try:
+        browser.new_context().close()
+    except PlaywrightError as e:
+        missing = re.search(r"Protocol error \(([\w.]+)\): unknown command", str(e))
+        if missing:
+            return (f"Playwright {version} opens every context with the WebDriver BiDi command {missing[1]}, which "
+                    f"this Firefox ({browser.version}, {executable}) does not know: use Playwright's own Firefox "
+                    "(`python -m playwright install firefox`), or playwright<1.65 with this one")
+        return ""
+    finally:
+        browser.close()
+    return ""
+
+
 def _prefs_arrived(browser: Browser) -> bool:
     context = browser.new_context()
     try:
@@ -92,6 +131,9 @@ class FirefoxEngine(PlaywrightEngine):
     def __init__(self) -> None:
         super().__init__()
         self._installs: dict[int, Path] = {}  # id(browser) -> its private install (policy runs)
+
+    def driver_gap(self, executable: str | None) -> str:
+        return bidi_gap(executable) if executable else ""  # None: Playwright's own build (Juggler)
 
     def prefs(self, situation: Situation, mapped_hosts: tuple[str, ...] = (), address: str = LOOPBACK) -> dict[str, Any]:
         prefs = dict(BASE_PREFS)
