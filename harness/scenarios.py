@@ -55,6 +55,7 @@ class Expect(Strict):
     orb_name: str | None = None           # the orb's accessible name
     orb_is_button: bool | None = None     # the orb is a real <button>
     orb_focused: bool | None = None       # the orb has keyboard focus
+    touch_device: bool | None = None      # the page sees a touch device: maxTouchPoints > 0, touch events, (pointer: coarse)
     live_region: bool | None = None       # the widget announces status changes (a live region)
     axe_max_impact_violations: int | None = None  # serious + critical axe-core violations (after an axe step)
     states_seen: list[str] | None = None  # widget states seen over time, in this order (others between)
