@@ -37,8 +37,8 @@ CACHE = Path(os.environ.get("SPELO_CACHE") or Path(os.environ.get("XDG_CACHE_HOM
 TOOLS = CACHE / "mutate-tools"
 INSTRUMENTER = TOOLS / "node_modules" / "@stryker-mutator" / "instrumenter"
 EQUIVALENTS = paths.ROOT / "contract" / "equivalent-mutants.yaml"
-# A cell's deadline with a mutant: its active time (steps and final expectation) without one,
-# times a factor, plus a constant; never more than the scenario's own timeout.
+# Each wait of a cell with a mutant (timeout_s): the cell's longest step or final expectation
+# without one, times a factor, plus a constant; never more than the scenario's own timeout.
 TIME_FACTOR, TIME_PLUS_S = 2.0, 1.5
 
 @dataclass
@@ -94,7 +94,7 @@ def run(scenarios: list[Any], engines: list[str], widget: Path, out: Path, budge
 
     say = say or (lambda line: print(line, flush=True))
     started = time.monotonic()
-    stop_at = time.time() + budget_s
+    stop_at = [time.time() + budget_s]  # from the end of the coverage pass (set there)
     out.mkdir(parents=True, exist_ok=True)
     instrumented, mutants = instrument(widget, out)
     if only:
@@ -142,16 +142,16 @@ def run(scenarios: list[Any], engines: list[str], widget: Path, out: Path, budge
         for m in sorted(mutants, key=lambda m: is_reviewed(m, reviewed)):
             if not m.cells:
                 continue
-            if time.time() > stop_at:
+            if time.time() > stop_at[0]:
                 return  # the rest stay "not run (budget)"
-            # The cells that killed most so far first, then the cheapest; a mutant gets a cell's
-            # active time without one, times a factor, plus a constant (a killed mutant otherwise
-            # costs each cell its whole timeout: the cell waits for its expectation until then).
+            # The cells that killed most so far first, then the cheapest; each wait of a cell with
+            # a mutant is bounded by its longest without one, times a factor, plus a constant (a
+            # killed mutant otherwise costs the cell's whole timeout: it waits until then).
             order = sorted(m.cells, key=lambda c: (-kills[c], costs[c].seconds))
             tries = [(costs[c].scenario, costs[c].engine,
-                      min(by_scenario[costs[c].scenario].timeout_s, costs[c].active_s * TIME_FACTOR + TIME_PLUS_S))
+                      min(by_scenario[costs[c].scenario].timeout_s, costs[c].wait_s * TIME_FACTOR + TIME_PLUS_S))
                      for c in order]
-            yield ("mutant", m.id, tries, stop_at)
+            yield ("mutant", m.id, tries, stop_at[0])
 
     by_scenario = {sc.id: sc for sc in scenarios}
     with Workers(workers, out / "instrumented.js", out, scenarios) as pool:
@@ -164,12 +164,13 @@ def run(scenarios: list[Any], engines: list[str], widget: Path, out: Path, budge
                 m.status = "not covered"
         say(f"coverage pass: {len(costs)} cells reach mutants, {len(broken)} fail with no mutant active "
             f"({timings['coverage pass']:.0f} s)")
+        stop_at[0] = time.time() + budget_s  # the budget is for the mutants
         pool.run(mutant_tasks(), judged, lost_task)
     timings["mutants"] = round(time.monotonic() - started - timings["coverage pass"], 1)
     mark_equivalents(mutants, reviewed)
     rep = report(mutants, broken, engines, widget, time.monotonic() - started, budget_s)
     rep.update(workers=workers, timings=timings, lost=lost,
-               cells={c: {"seconds": v.seconds, "active_s": round(v.active_s, 3), "kills": kills[c],
+               cells={c: {"seconds": v.seconds, "wait_s": round(v.wait_s, 3), "kills": kills[c],
                           "reaches": len(v.covered)} for c, v in sorted(costs.items())})
     return rep
 

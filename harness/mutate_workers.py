@@ -11,6 +11,7 @@ inherited) after the parent sealed the network: it inherits the namespace.
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing as mp
 import queue
 import time
@@ -40,7 +41,7 @@ class CellCost:
     reason: str = ""
     covered: set[str] = field(default_factory=set)
     seconds: float = 0.0   # the whole cell, browser context to teardown
-    active_s: float = 0.0  # its steps and final expectation: what a mutant can make it wait for
+    wait_s: float = 0.0    # its longest step or final expectation: what one wait of a mutant is bounded by
 
     @property
     def cell(self) -> str:
@@ -89,8 +90,10 @@ class Coverage(CellObserver):
 
 # -- inside a worker -----------------------------------------------------------------------------
 
-def _active_seconds(phases: dict[str, float]) -> float:
-    return sum(v for k, v in phases.items() if k.startswith("step") or k == "expect")
+def _longest_wait(phases: dict[str, float]) -> float:
+    """The longest of the cell's steps and its final expectation (each wait of a cell is bounded
+    by the scenario's timeout_s on its own)."""
+    return max([v for k, v in phases.items() if k.startswith("step") or k == "expect"] or [0.0])
 
 
 def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any], inbox: Any, outbox: Any) -> None:
@@ -100,6 +103,10 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
     build = instrumented.read_text(encoding="utf-8")
     home = out / f"worker-{index}"
     home.mkdir(parents=True, exist_ok=True)
+    # The harness's own log lines (a browser relaunched, a page the server saw go away mid-request)
+    # go to the worker's file, not between the parent's progress lines.
+    logging.basicConfig(filename=home / "worker.log", level=logging.WARNING, force=True,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
     served = home / "spelo-mutated.js"
     serve_switch(served, build, None)
     try:
@@ -114,7 +121,7 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
                     cov = Coverage()
                     r = h.run_cell(by_id[sid], engine, [cov])
                     outbox.put(("cover", index, CellCost(sid, engine, r.outcome, r.reason or "", cov.covered,
-                                                         r.duration_s, _active_seconds(r.phases))))
+                                                         r.duration_s, _longest_wait(r.phases))))
                 else:
                     _, mid, tries, stop_at = task
                     serve_switch(served, build, mid)

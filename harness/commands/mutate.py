@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=2, metavar="N",
                    help="worker processes, each with its own server and browsers (default: 2)")
     p.add_argument("--budget", type=float, default=600.0, metavar="SECONDS",
-                   help="stop testing mutants after this long; the rest are reported 'not run (budget)' (default: 600)")
+                   help="seconds for testing mutants, after the coverage pass; the rest are reported 'not run (budget)' (default: 600)")
     p.add_argument("-k", dest="keyword", help="only scenarios whose id contains one of these comma-separated words")
     p.add_argument("--sample", type=int, metavar="N", help="test N mutants spread evenly over the build (the same N every run)")
     p.add_argument("--mutants", help="only these mutant ids (comma-separated), e.g. to re-check survivors")
