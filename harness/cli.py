@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from harness import __version__
-from harness.commands import doctor, gate, merge, mutate, promises, record, repro, run, schema, serve, soak
+from harness.commands import doctor, gate, init, merge, mutate, promises, record, repro, run, schema, serve, soak
 from harness.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
-COMMANDS = (run, record, serve, doctor, repro, gate, merge, soak, promises, mutate, schema)  # in the order --help lists them
+COMMANDS = (run, record, serve, doctor, repro, gate, merge, soak, promises, mutate, schema, init)  # in the order --help lists them
 
 
 def main(argv: list[str] | None = None) -> int:

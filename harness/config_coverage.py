@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness import paths
 
-VALUES_FILE = paths.ROOT / "contract" / "config-values.yaml"
+VALUES_FILE = paths.CONTRACT_DIR / "config-values.yaml"
 _MISSING = object()
 
 

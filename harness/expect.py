@@ -72,8 +72,21 @@ class Unmatched(str):
     so a cell that expects a state fails saying what was there instead of passing on nothing."""
 
 
+class ReadByRule(str):
+    """A state one of the profile's state rules read: equal to the state, and it names the rule."""
+
+    rule: str = ""
+
+
 def _read_state(s: dict[str, Any]) -> Any:
-    return Unmatched(s.get("text") or "") if s.get("state_unknown") else s.get("state")
+    if s.get("state_unknown"):
+        return Unmatched(s.get("text") or "")
+    state, rule = s.get("state"), s.get("state_rule")
+    if isinstance(state, str) and rule:
+        read = ReadByRule(state)
+        read.rule = str(rule)
+        return read
+    return state
 
 
 def _unmatched(seen: "Unmatched") -> list[str]:
@@ -85,7 +98,10 @@ def _state(want: str | None, seen: Any) -> list[str]:
         return [] if want is None else _unmatched(seen)
     if want is None:  # unset: any settled state will do, but not one still on its way
         return [f"state: still {seen!r}"] if seen in TRANSIENT_STATES else []
-    return [] if want == seen else [f"state: expected {want!r}, seen {seen!r}"]
+    if want == seen:
+        return []
+    by = f" (read by the profile's rule {seen.rule!r})" if isinstance(seen, ReadByRule) else ""
+    return [f"state: expected {want!r}, seen {str(seen)!r}{by}"]
 
 
 def _text_contains(want: list[str], text: Any) -> list[str]:

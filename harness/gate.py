@@ -23,13 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from harness.engines import ENGINE_NAMES
 from harness.errors import UsageError
+from harness.model import CellId
 from harness.results import Result, read_results
-
-FAILED = ("fail", "stale-quirk")
 
 
 class GateError(UsageError):
@@ -37,8 +34,14 @@ class GateError(UsageError):
 
 
 def load_results(path: Path) -> dict[str, Result]:
-    """cell id -> Result from one of our results files (read and checked by harness/results.py)."""
-    return {r.cell_id: r for r in read_results(path).results}
+    """cell id -> Result from one of our results files (read and checked by harness/results.py);
+    a cell that is there twice is one line (which of the two would count?)."""
+    found: dict[str, Result] = {}
+    for i, r in enumerate(read_results(path).results):
+        if r.cell_id in found:
+            raise GateError(f"{path}: results[{i}]: {r.cell_id} is there twice")
+        found[r.cell_id] = r
+    return found
 
 
 def engines_not_run(path: Path) -> dict[str, str]:
@@ -67,30 +70,30 @@ def load_baseline(path: Path) -> Baseline:
     if path.suffix in (".yaml", ".yml"):
         return _known_issues(path)
     results = load_results(path)
-    ran = {c for c, r in results.items() if r.outcome != "skipped"}
-    return Baseline(failing={c: r.reason for c, r in results.items() if r.outcome in FAILED},
+    ran = {c for c, r in results.items() if r.outcome.ran}
+    return Baseline(failing={c: r.reason for c, r in results.items() if r.outcome.failing},
                     cells=set(results), ran=ran, engines={results[c].engine for c in ran})
 
 
 def _known_issues(path: Path) -> Baseline:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise GateError(f"{path}: cannot read: {e.strerror}") from None
-    except yaml.YAMLError as e:
-        raise GateError(f"{path}: not valid YAML: {e}") from None
+    from harness.yamlfile import read_yaml
+
+    data, _ = read_yaml(path)  # one line for an unreadable, non-UTF-8, bad or bottomless file
     issues = data.get("known_issues") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(issues, list):
         raise GateError(f"{path}: expected a mapping with a 'known_issues' list")
-    failing = {}
+    failing: dict[str, str] = {}
     for i, issue in enumerate(issues):
         if not isinstance(issue, dict) or not isinstance(issue.get("cell"), str) or not issue.get("reason"):
             raise GateError(f"{path}: known_issues[{i}]: needs 'cell' (e.g. \"allow[firefox]\") and 'reason'")
-        failing[issue["cell"]] = str(issue["reason"])
+        cell = _cell(path, f"known_issues[{i}].cell", issue["cell"])
+        if cell in failing:
+            raise GateError(f"{path}: known_issues[{i}].cell: {cell!r} is listed twice")
+        failing[cell] = str(issue["reason"])
     engines = data.get("engines", list(ENGINE_NAMES))
     if not isinstance(engines, list) or not all(e in ENGINE_NAMES for e in engines):
         raise GateError(f"{path}: engines: expected a list of {', '.join(ENGINE_NAMES)}")
-    may_skip = {}
+    may_skip: dict[str, str] = {}
     skips = data.get("known_skips", [])
     if not isinstance(skips, list):
         raise GateError(f"{path}: known_skips: expected a list")
@@ -100,8 +103,22 @@ def _known_issues(path: Path) -> Baseline:
             raise GateError(f"{path}: known_skips[{i}]: needs one of 'cell' or 'engine', and 'reason'")
         if "engine" in skip and what not in ENGINE_NAMES:
             raise GateError(f"{path}: known_skips[{i}].engine: {what!r} is none of {', '.join(ENGINE_NAMES)}")
-        may_skip[what] = str(skip["reason"])
+        key = what if "engine" in skip else _cell(path, f"known_skips[{i}].cell", what)
+        if key in may_skip:
+            raise GateError(f"{path}: known_skips[{i}]: {key!r} is listed twice")
+        may_skip[key] = str(skip["reason"])
     return Baseline(failing=failing, engines=set(engines), may_skip=may_skip)
+
+
+def _cell(path: Path, where: str, text: str) -> str:
+    """A known issue's cell, as the one parser reads it; one line naming file and field if not."""
+    try:
+        cell = CellId.parse(text)
+    except ValueError as e:
+        raise GateError(f"{path}: {where}: {e}") from None
+    if cell.engine not in ENGINE_NAMES:
+        raise GateError(f"{path}: {where}: {cell.engine!r} is none of {', '.join(ENGINE_NAMES)}")
+    return str(cell)
 
 
 def compare(current: dict[str, Result], baseline: Baseline,
@@ -109,14 +126,14 @@ def compare(current: dict[str, Result], baseline: Baseline,
     """(exit code, Markdown). not_run: engine -> why, as the current run recorded it."""
     if baseline.cells and not (set(current) & baseline.cells):
         raise GateError("the baseline has none of these cells: it is for another scenario set")
-    new = {c: r for c, r in current.items() if r.outcome in FAILED and c not in baseline.failing}
-    still = {c: r for c, r in current.items() if r.outcome in FAILED and c in baseline.failing}
-    fixed = {c: baseline.failing[c] for c in baseline.failing if c in current and current[c].outcome not in FAILED}
+    new = {c: r for c, r in current.items() if r.outcome.failing and c not in baseline.failing}
+    still = {c: r for c, r in current.items() if r.outcome.failing and c in baseline.failing}
+    fixed = {c: baseline.failing[c] for c in baseline.failing if c in current and not current[c].outcome.failing}
     gone = sorted(baseline.cells - set(current))
-    ran_now = {r.engine for r in current.values() if r.outcome != "skipped"}
+    ran_now = {r.engine for r in current.values() if r.outcome.ran}
     vanished = sorted(e for e in baseline.engines - ran_now if e not in baseline.may_skip)
     excused = sorted(e for e in baseline.engines - ran_now if e in baseline.may_skip)
-    skipped = {c: current[c] for c in sorted(baseline.ran) if c in current and current[c].outcome == "skipped"
+    skipped = {c: current[c] for c in sorted(baseline.ran) if c in current and not current[c].outcome.ran
                and current[c].engine in ran_now}  # an engine that ran nothing is judged above, once
     newly_skipped = {c: r for c, r in skipped.items() if c not in baseline.may_skip and r.engine not in baseline.may_skip}
     failed = bool(new or vanished or newly_skipped)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from harness.origins import Network
 
 SCREENSHOTS = ("each", "end", "failure")
+JUDGES = ("contract", "universal", "snapshot")  # what decides a cell's outcome (runner.RunOptions.judge)
 GRIDS = ("outcome", "detail")  # the terminal grid: verdicts, or verdicts with state and text (report/grid.py)
 
 
@@ -41,6 +42,7 @@ class RunRequest:
     against: Path | None = None                         # a snapshot that judges each cell (snapshot.py)
     observe: bool = False                               # record what each cell perceived at rest (record)
     grid: str = "outcome"                               # the terminal grid: one of GRIDS
+    judge: str | None = None                            # one of JUDGES; None: the profile's (contract)
 
 
 def check(request: RunRequest) -> Path | None:
@@ -48,9 +50,12 @@ def check(request: RunRequest) -> Path | None:
     bad one); returns the widget build as a local file, fetched if it was a URL."""
     from harness.scenarios import load_all
 
+    from harness.input_checks import check_output_folder
+
     scenarios = load_all(list(request.scenarios))  # bad input stops here, before any browser starts
     if not scenarios:
         raise UsageError(f"no scenarios found in {', '.join(map(str, request.scenarios))}")
+    check_output_folder(request.output)
     widget = check_widget(request.widget, request.output)
     if request.profile is not None:
         from harness.profile import load_profile
@@ -69,6 +74,7 @@ def check(request: RunRequest) -> Path | None:
         from harness.snapshot import load
 
         load(request.against)  # a bad baseline: one line (SnapshotError), before any browser starts
+    resolve_judge(request.judge, request.profile, request.against)
     if request.listen and not request.connect:
         raise UsageError("--listen: only with --connect (local browsers reach the fixture server on 127.0.0.1)")
     if request.connect:
@@ -111,11 +117,32 @@ def pytest_args(request: RunRequest, widget: Path | None) -> list[str]:
         args += ["--spelo-against", str(request.against.resolve())]
     if request.observe:
         args.append("--spelo-observe")
+    if request.judge is not None:
+        args += ["--spelo-judge", request.judge]
     if request.grid != "outcome":
         args += ["--spelo-grid", request.grid]
     if request.connect:  # the plugin then leaves the seal off (see pytest_configure)
         args += ["--spelo-connect", request.connect] + (["--spelo-listen", request.listen] if request.listen else [])
     return args
+
+
+def resolve_judge(asked: str | None, profile: Path | None, against: Path | None) -> str:
+    """The run's judge: asked for (--judge), else the profile's default; a snapshot judge needs
+    its baseline (--against), and a baseline judges by snapshot only. A UsageError otherwise."""
+    if asked is not None and asked not in JUDGES:
+        raise UsageError(f"--judge: expected one of {', '.join(JUDGES)}, got {asked!r}")
+    default = "contract"
+    if profile is not None:
+        from harness.profile import load_profile
+
+        default = load_profile(profile).judge
+    judge = asked or ("snapshot" if against is not None else default)
+    if judge == "snapshot" and against is None:
+        where = "--judge snapshot" if asked else f"{profile}: judge: snapshot"
+        raise UsageError(f"{where} needs its baseline: give --against SNAPSHOT (made by spelo-harness record)")
+    if against is not None and judge != "snapshot":
+        raise UsageError(f"--against judges each cell by its snapshot; it cannot go with --judge {judge}")
+    return judge
 
 
 def run_matrix(request: RunRequest) -> int:

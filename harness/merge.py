@@ -100,7 +100,7 @@ def engines_not_run(files: list[tuple[Path, list[Result], dict[str, Any]]], resu
     """engine -> why, for an engine some shard could not run and no shard ran a cell of: it stays
     named in the merged run (the grid and the gate read it), not lost in the join. The reasons of
     the shards that recorded one, each once; the file is named where they differ."""
-    ran = {r.engine for r in results if r.outcome != "skipped"}
+    ran = {r.engine for r in results if r.outcome.ran}
     why: dict[str, dict[str, list[str]]] = {}  # engine -> reason -> files
     for path, _, m in files:
         found = m.get("engines_not_run")

@@ -25,18 +25,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
 
 from harness import paths
 from harness.errors import UsageError
 from harness.mutate_workers import CellCost, Verdict, Workers
-from harness.mutate_workers import HIT_LIMIT, KILLED, LOOPING, Coverage, serve_switch  # noqa: F401 (mutate's API)
+from harness.model import Outcome
+from harness.mutate_workers import HIT_LIMIT, LOOPING, Coverage, serve_switch  # noqa: F401 (mutate's API)
 from harness.results import cell_id
 
 CACHE = Path(os.environ.get("SPELO_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "spelo-harness")
 TOOLS = CACHE / "mutate-tools"
 INSTRUMENTER = TOOLS / "node_modules" / "@stryker-mutator" / "instrumenter"
-EQUIVALENTS = paths.ROOT / "contract" / "equivalent-mutants.yaml"
+EQUIVALENTS = paths.CONTRACT_DIR / "equivalent-mutants.yaml"
 # Each wait of a cell with a mutant (timeout_s): the cell's longest step or final expectation
 # without one, times a factor, plus a constant; never more than the scenario's own timeout.
 TIME_FACTOR, TIME_PLUS_S = 2.0, 1.5
@@ -114,9 +114,9 @@ def run(scenarios: list[Any], engines: list[str], widget: Path, out: Path, budge
 
     def covered(msg: tuple[Any, ...]) -> None:
         c: CellCost = msg[2]
-        if c.outcome in KILLED:
+        if Outcome(c.outcome).failing:
             broken[c.cell] = c.reason  # fails with no mutant: it cannot judge mutants
-        elif c.outcome != "skipped":
+        elif Outcome(c.outcome).ran:
             costs[c.cell] = c
 
     kills: Counter[str] = Counter()
@@ -183,7 +183,9 @@ def is_reviewed(m: Mutant, reviewed: list[dict[str, str]]) -> bool:
 def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
     if not path.is_file():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    from harness.yamlfile import read_yaml
+
+    data = read_yaml(path)[0] or {}
     rows = data.get("equivalent", []) if isinstance(data, dict) else []
     for i, row in enumerate(rows):
         if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in ("mutator", "original", "replacement", "reason")):

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from harness.atomic import write_text_atomic
 from harness.cell_hooks import Cell, CellObserver
 from harness.results import Result, cell_id
 from harness.steps import StepAction
 
-KILLED = ("fail", "stale-quirk")
 LOOPING = "Hit count limit reached"
 HIT_LIMIT = 200_000  # hits of the active mutant's code in one page: beyond, it is looping
 COVERAGE_JS = ("(function(){var c=(globalThis.__stryker__||{}).mutantCoverage;if(!c){return [];}"
@@ -37,7 +37,7 @@ class CellCost:
     """What the coverage pass learnt of one cell in one engine."""
     scenario: str
     engine: str
-    outcome: str
+    outcome: str           # a harness.model.Outcome's words
     reason: str = ""
     covered: set[str] = field(default_factory=set)
     seconds: float = 0.0   # the whole cell, browser context to teardown
@@ -62,9 +62,7 @@ def serve_switch(served: Path, instrumented: str, active: str | None) -> None:
     head = "(function(){var s=globalThis.__stryker__=globalThis.__stryker__||{};"
     if active is not None:
         head += f"s.activeMutant={json.dumps(active)};s.hitCount=0;s.hitLimit={HIT_LIMIT};"
-    tmp = served.with_suffix(".tmp")
-    tmp.write_text(head + "})();\n" + instrumented, encoding="utf-8")
-    tmp.replace(served)  # whole, never half-written, when a page asks for it
+    write_text_atomic(served, head + "})();\n" + instrumented)  # never half-written when a page asks for it
 
 
 class Coverage(CellObserver):
@@ -120,7 +118,7 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
                     _, sid, engine = task
                     cov = Coverage()
                     r = h.run_cell(by_id[sid], engine, [cov])
-                    outbox.put(("cover", index, CellCost(sid, engine, r.outcome, r.reason or "", cov.covered,
+                    outbox.put(("cover", index, CellCost(sid, engine, str(r.outcome), r.reason or "", cov.covered,
                                                          r.duration_s, _longest_wait(r.phases))))
                 else:
                     _, mid, tries, stop_at = task
@@ -143,7 +141,7 @@ def _try_mutant(h: Any, by_id: dict[str, Any], mid: str, tries: list[tuple[str, 
         if any(LOOPING in line for line in r.console):
             v.status, v.killed_by = "timed out", cell_id(sid, engine)
             return v
-        if r.outcome in KILLED:
+        if r.outcome.failing:
             v.status, v.killed_by = "killed", cell_id(sid, engine)
             return v
     return v

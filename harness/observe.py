@@ -131,6 +131,8 @@ def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     log_ = server.request_log(site) if site else []
     facts["api"] = [norm(_request(e)) for e in log_ if not e.get("event")]
     facts["analytics"] = [norm(str(e["event"])) for e in log_ if e.get("event")]
+    if snap.get("vendor") is not None:  # the build's own vendor, answered by the profile's fake
+        facts["vendor"] = [norm(str(line)) for line in snap["vendor"]]
     speech = [_speech(c) for c in snap.get("speech") or [] if isinstance(c, dict)]
     if speech:  # a build that listens through speech recognition (absent for the others)
         facts["speech"] = speech

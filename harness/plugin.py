@@ -35,6 +35,7 @@ from harness import paths, sandbox
 from harness.engines import ENGINE_NAMES, get_engine
 from harness.fixtures import (spelo_harness, spelo_new_tab, spelo_options, spelo_site,  # noqa: F401
                               spelo_situation, spelo_tab)  # registered with this plugin module
+from harness.model import Outcome, Stop
 from harness.plugin_state import STATE, SpeloState, selected_engines, spelo_state, tracing
 from harness.results import Result, cell_id
 from harness.scenarios import Scenario, ScenarioError, load_file
@@ -73,6 +74,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="judge each cell by this snapshot (spelo-harness record) instead of the scenarios' expectations")
     group.addoption("--spelo-grid", default="outcome", choices=("outcome", "detail"),
                     help="the terminal grid: each cell's verdict, or with the state read and the visitor's text (detail)")
+    group.addoption("--spelo-judge", default=None, choices=("contract", "universal", "snapshot"),
+                    help="what decides each cell: contract (the scenarios' expectations), universal (the properties "
+                         "any microphone widget holds), snapshot (with --spelo-against); default: the profile's")
     group.addoption("--spelo-observe", action="store_true", default=False,
                     help="record what the visitor perceived at rest in each result (for spelo-harness record)")
     try:
@@ -212,7 +216,7 @@ class ScenarioItem(pytest.Item):
         self.user_properties.append(("spelo_pool", json.dumps({
             "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
             "launches": harness.pool.launches, "versions": harness.pool.versions})))
-        if result.outcome == "skipped":
+        if not result.outcome.ran:
             pytest.skip(f"{self.name}: {result.reason}")
         if not result.ok:
             raise CellFailed(result)
@@ -237,7 +241,8 @@ def past_last_resort(harness, scenario: Scenario, engine: str, why: str) -> Resu
         harness.pool.close()
     except Exception:  # noqa: BLE001 (whatever is left is the process's exit's to end)
         pass
-    return Result(scenario=scenario.id, engine=engine, outcome="fail", title=scenario.title, source=scenario.source,
+    return Result(scenario=scenario.id, engine=engine, outcome=Outcome.FAIL, stopped=Stop.TIMEOUT,
+                  title=scenario.title, source=scenario.source,
                   reason=f"the cell passed pytest-timeout's last-resort bound ({why.splitlines()[0]}); "
                          "the harness ended every browser of its worker")
 

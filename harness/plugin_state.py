@@ -5,7 +5,6 @@ its hooks are its methods."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Hashable
@@ -14,6 +13,9 @@ import pytest
 
 from harness import paths, sandbox
 from harness.engines import ENGINE_NAMES
+from harness.errors import UsageError
+from harness.matrix import resolve_judge
+from harness.model import CellId, Outcome, Stop
 from harness.profile import REFERENCE, load_profile
 from harness.results import Result, write_results
 from harness.runner import Harness, RunOptions
@@ -29,7 +31,10 @@ def run_options(config: pytest.Config) -> RunOptions:
     profile = config.getoption("--spelo-profile")
     try:
         loaded = load_profile(Path(profile)) if profile else REFERENCE
-    except ScenarioError as e:
+        against = config.getoption("--spelo-against")
+        judge = resolve_judge(config.getoption("--spelo-judge"), Path(profile) if profile else None,
+                              Path(against) if against else None)
+    except (ScenarioError, UsageError) as e:
         raise pytest.UsageError(str(e)) from None
     return RunOptions(
         profile=loaded,
@@ -42,6 +47,7 @@ def run_options(config: pytest.Config) -> RunOptions:
         connect=config.getoption("--spelo-connect"),
         listen=config.getoption("--spelo-listen"),
         observe=bool(config.getoption("--spelo-observe") or config.getoption("--spelo-against")),
+        judge=judge,
     )
 
 
@@ -95,8 +101,14 @@ class RunRecord:
     reports: dict[str, Path] = field(default_factory=dict)
 
     def meta(self, widget: Path, not_run: dict[str, str], **more: Any) -> dict[str, Any]:
-        return {"launches": self.launches, "versions": self.versions, "widget": str(widget),
-                "seal": sandbox.seal_status(), "engines_not_run": not_run, **more}
+        judges = sorted({r.judge for r in self.results})
+        meta = {"launches": self.launches, "versions": self.versions, "widget": str(widget),
+                "seal": sandbox.seal_status(), "engines_not_run": not_run, "judge": ", ".join(judges), **more}
+        if "universal" in judges:  # the properties judged across the run's cells
+            from harness.judge_universal import failures_told_apart
+
+            meta["universal_run"] = failures_told_apart(self.results)
+        return meta
 
 
 class SpeloState:
@@ -174,6 +186,9 @@ class SpeloState:
         terminalreporter.write_line("")
         terminalreporter.write(render_grid(record.results, record.versions, record.launches, not_run=self.not_run,
                                            detail=config.getoption("--spelo-grid") == "detail"))
+        meta = record.meta(self.options.widget, self.not_run)
+        for v in meta.get("universal_run") or []:  # judged across the run's cells, per engine
+            terminalreporter.write_line(f"universal {v['id']} [{v['engine']}]: {v['verdict']} — {v['observation']}")
         terminalreporter.write_line(sandbox.status_line(sandbox.seal_status()))
         if record.path:
             terminalreporter.write_line(f"results: {record.path}")
@@ -187,20 +202,13 @@ def spelo_state(config: pytest.Config) -> SpeloState:
     return state
 
 
-def session_harness(config: pytest.Config) -> Harness:
-    """The process's harness (SpeloState.harness), kept by that name for callers."""
-    return spelo_state(config).harness()
-
-
 # -- a worker's died cell -------------------------------------------------------------------------
-
-CELL_NODEID = re.compile(r"^(?P<file>.+\.ya?ml)::(?P<scenario>[a-z0-9][a-z0-9-]*)\[(?P<engine>[a-z]+)\]$")
-
 
 def crashed_cell(report: pytest.TestReport) -> Result | None:
     """The failed Result of a cell whose worker process died while running it."""
-    m = CELL_NODEID.match(report.nodeid)
-    if m is None or m["engine"] not in ENGINE_NAMES:
+    found = CellId.of_nodeid(report.nodeid)
+    if found is None or found[1].engine not in ENGINE_NAMES:
         return None
-    return Result(scenario=m["scenario"], engine=m["engine"], outcome="fail", source=m["file"],
+    file, cell = found
+    return Result(scenario=cell.scenario, engine=cell.engine, outcome=Outcome.FAIL, source=file, stopped=Stop.CRASH,
                   reason=f"no result: {str(report.longrepr).strip().splitlines()[0]}")

@@ -4,7 +4,9 @@ Scenarios speak the reference widget's language: its states and its texts. A rea
 another DOM or other wording gets a profile (YAML) instead of edited scenarios: how the host pages
 embed it, the selectors that find its parts (into open shadow roots: `host >>> part`, see
 engines/find.js), where its state comes from (an attribute, or ordered rules over what the visitor
-sees), and how its states and texts map to the reference ones. What the build shows is kept in its
+sees: compound rules, harness/profile_rules.py), its own named `parts`, the `flows` a scenario
+step stands for (harness/flows.py), the `vendor` hosts a fake of ours answers
+(harness/vendor_fake.py), and how its states and texts map to the reference ones. What the build shows is kept in its
 own words: the map is used only by the contract judge (harness/judge_contract.py), to compare.
 Version 1 profiles (the reference's) are a subset and read unchanged.
 """
@@ -16,12 +18,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args
 
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+from pydantic import (Discriminator, Field, Tag, ValidationError, field_validator,
                       model_validator)
 
+from harness import paths
 from harness.engines.base import FIND_JS, find_expression
 from harness.flows import FlowStep
 from harness.profile_rules import Resolver, StateRule, check_regex, check_selector
+from harness.model import Strict
 from harness.vendor_fake import VendorSpec, load_fake
 
 __all__ = ["REFERENCE", "REFERENCE_STATES", "StateRule", "WidgetProfile", "check_regex", "check_selector",
@@ -46,10 +50,6 @@ REFERENCE_STATES = ("loading", "idle", "notice", "requesting", "connecting", "li
 BUILTIN_PARTS = {"root": "root", "orb": "orb", "status": "status", "tooltip": "tooltip", "notice": "notice",
                  "continue": "continue_button", "cancel": "cancel_button", "fallback": "fallback"}
 Target = Literal["orb", "continue", "cancel", "fallback"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def optional_selector(value: str | None) -> str | None:
@@ -98,6 +98,8 @@ class WidgetProfile(Strict):
     # this build: the reference's own `[Spelo]` console lines, exact getUserMedia counts and
     # outcome lists, the fallback link... Shown as not applicable in the cell, never judged.
     not_applicable_expect: dict[str, str] = Field(default_factory=dict)
+    # the judge a run of this build uses unless --judge says otherwise (snapshot: with --against)
+    judge: Literal["contract", "universal", "snapshot"] = "contract"
 
     @field_validator("status", "tooltip", "notice", "continue_button", "cancel_button", "fallback",
                      "state_attr", mode="before")
@@ -288,7 +290,7 @@ class _Parts(Resolver):
 
 
 REFERENCE = WidgetProfile()
-REFERENCE_PROFILE_FILE = Path(__file__).resolve().parent.parent / "fixtures_site" / "spelo.profile.yaml"
+REFERENCE_PROFILE_FILE = paths.REFERENCE_PROFILE
 
 
 def load_profile(path: Path) -> WidgetProfile:

@@ -24,7 +24,11 @@ from __future__ import annotations
 import re
 from typing import Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from harness import model
+
+from harness.profile_syntax import check_css_selector, check_js_regex
 
 LEAVES = ("visible", "part", "text", "regex", "attribute", "mic")
 COMBINERS = ("all", "any", "not")
@@ -38,22 +42,20 @@ ERROR_NAME = re.compile(r"^[A-Z][A-Za-z]*(Error|Exception)$|^Error$")
 
 
 def check_selector(value: str) -> str:
-    body = value[len("page:"):] if value.startswith("page:") else value
-    if any(not part.strip() for part in body.split(">>>")):
-        raise ValueError(f"{value!r}: every part around '>>>' needs a selector")
-    return value
+    """A profile selector, parsed (profile_syntax.py: CSS by soupsieve, and the profile's own >>>,
+    :has-text() and page:); a ValueError names what is wrong."""
+    return check_css_selector(value)
 
 
 def check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as e:
-        raise ValueError(f"not a valid pattern: {e}") from None
-    return value
+    """A pattern valid in Python and JavaScript alike (profile_syntax.py: both engines run them)."""
+    return check_js_regex(value)
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class Strict(model.Strict):
+    """model.Strict, whose fields may also be given by their Python names (not only their aliases)."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class AttributeIs(Strict):
@@ -83,7 +85,7 @@ class Condition(Strict):
     regex: str | None = None     # the visible text matches this (JavaScript RegExp; keep to the common syntax)
     in_: str | None = Field(None, alias="in")  # text/regex: of this part, not the whole widget
     attribute: AttributeIs | None = None
-    mic: list[str] | None = None  # the last microphone access's outcome is one of these
+    mic: str | list[str] | None = None  # the last microphone access's outcome is (one of) this
     all_: list["Condition"] | None = Field(None, alias="all")
     any_: list["Condition"] | None = Field(None, alias="any")
     not_: "Condition | None" = Field(None, alias="not")
@@ -123,7 +125,7 @@ class Condition(Strict):
             a = self.attribute
             return f"attribute {a.name}={a.value!r}" + (f" on {a.selector}" if a.selector else "")
         if self.mic is not None:
-            return "mic " + "|".join(self.mic)
+            return "mic " + "|".join(_listed(self.mic))
         kind = self.kinds()[0]
         where = f" in {self.in_}" if self.in_ else ""
         return f"{kind} {getattr(self, kind)!r}{where}"
@@ -145,7 +147,7 @@ class Condition(Strict):
             return {"attribute": {"name": a.name, "value": a.value,
                                   "selector": resolve.selector(a.selector) if a.selector else None}}
         if self.mic is not None:
-            return {"mic": list(self.mic)}
+            return {"mic": _listed(self.mic)}
         where = resolve.part(self.in_) if self.in_ else None
         return {"text": self.text, "in": where} if self.text is not None else {"regex": self.regex, "in": where}
 
@@ -186,6 +188,10 @@ class Resolver:
 
     def part(self, name: str) -> str:
         raise NotImplementedError
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _attr(kind: str) -> str:

@@ -13,8 +13,7 @@ from typing import IO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-
-FAILED = ("fail", "stale-quirk", "failed")  # a cell's failing outcomes, and a plain test's
+from harness.model import is_failing
 
 
 def left(elapsed_s: float, done: int, total: int) -> str:
@@ -42,7 +41,7 @@ class RunProgress:
 
     def cell_done(self, cell: str, outcome: str) -> None:
         self.done += 1
-        self.failed += outcome in FAILED
+        self.failed += is_failing(outcome) or outcome == "failed"  # a cell's failing outcome, or a plain test's
         if self._bar is not None:
             self._bar.update(self._task, advance=1, failed=self.failed, cell=cell)
             return

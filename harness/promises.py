@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness import paths
 
-PROMISES_FILE = paths.ROOT / "contract" / "promises.yaml"
+PROMISES_FILE = paths.CONTRACT_DIR / "promises.yaml"
 
 
 class Promise(BaseModel):
@@ -60,7 +60,7 @@ def check_guards(path: Path, node: yaml.Node | None, index: int, guards: list[st
         if gid not in known:
             line = line_of(node, ("scenarios", index, "guards", j))
             raise YamlFileError(f"{path}:{line}: scenarios[{index}].guards[{j}]: unknown promise {gid!r} "
-                                f"(the promises are listed in {PROMISES_FILE.relative_to(paths.ROOT)})")
+                                f"(the promises are listed in {PROMISES_FILE})")
 
 
 def promise_map(scenarios: list[Any], engines: list[str]) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 MARKER = "SPELO_RUN_ID"
 GRACE_S = 20.0  # how long pytest gets to close its browsers and write results after a signal
@@ -98,6 +99,26 @@ def stop_group(proc: subprocess.Popen, sig: int, grace: float = GRACE_S) -> None
     proc.wait(10)
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def end_with_parent(parent: int) -> Callable[[], None]:
+    """For the child, before it runs pytest: the kernel sends it SIGTERM (its interrupt: browsers
+    closed, results written) if the CLI dies without a word (SIGKILL, an OOM kill), so no run
+    outlives the command that started it. Linux only; elsewhere nothing changes."""
+    def arm() -> None:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+            if os.getppid() != parent:  # the CLI died before the line above: do not start at all
+                os._exit(1)
+        except (OSError, AttributeError):
+            pass
+    return arm
+
+
 def run_group(argv: list[str], grace: float = GRACE_S) -> int:
     """Run argv in a session of its own and wait for it. Ctrl-C and SIGTERM are passed on to it;
     afterwards, whatever the run left behind is killed. Interrupts are re-raised once done.
@@ -109,7 +130,7 @@ def run_group(argv: list[str], grace: float = GRACE_S) -> int:
     previous = signal.signal(signal.SIGTERM, raise_terminated)
     proc = None
     try:
-        proc = subprocess.Popen(argv, start_new_session=True, env=env)
+        proc = subprocess.Popen(argv, start_new_session=True, env=env, preexec_fn=end_with_parent(os.getpid()))
         return proc.wait()
     except KeyboardInterrupt as e:
         if proc is not None:

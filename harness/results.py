@@ -1,32 +1,28 @@
 """What a cell produced, and the one writer and the one reader of results files: the grid, the
-JSON and JUnit writers, gate, merge, soak and shard all go through here. A cell's id
-(`name[engine]`) and its slug (its artifacts folder and report anchor) are made here only."""
+JSON and JUnit writers, gate, merge, soak and shard all go through here. The outcomes and the
+cell's id are harness/model.py's."""
 from __future__ import annotations
 
 import json
-import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.atomic import write_text_atomic
 from harness.errors import UsageError
+from harness.model import OUTCOMES, CellId, Outcome, Stop
 
-# pass: as expected; quirk: as the engine's recorded quirk expects; fail; stale-quirk: the engine
-# now behaves like the others, so its quirk must go; skipped: could not run here (reason says why).
-# limit: the engine cannot do it at all (e.g. no WebRTC), as its recorded limit says.
-OUTCOMES = ("pass", "quirk", "limit", "fail", "stale-quirk", "skipped")
 FORMAT = "spelo-harness-results/1"
 
 
 def cell_id(scenario: str, engine: str) -> str:
-    """The cell's name everywhere people see it: pytest's item, the grid, gate, soak."""
-    return f"{scenario}[{engine}]"
+    """The cell's name everywhere people see it (CellId's text form)."""
+    return str(CellId(scenario, engine))
 
 
 def cell_slug(scenario: str, engine: str) -> str:
-    """The cell's name as a file name: its artifacts folder, its section in the HTML report."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{scenario}-{engine}")
+    """The cell's name as a file name (CellId.slug)."""
+    return CellId(scenario, engine).slug
 
 
 @dataclass
@@ -59,7 +55,7 @@ class Mismatch:
 class Result:
     scenario: str
     engine: str
-    outcome: str
+    outcome: Outcome
     title: str = ""
     source: str = ""
     reason: str = ""                    # skip reason, failure summary, or the quirk's reason
@@ -75,6 +71,9 @@ class Result:
     # expectation field -> why it was not judged for this build (its profile: no such part, or
     # declared not applicable); shown as not applicable, never as passed
     not_applicable: dict[str, str] = field(default_factory=dict)
+    judge: str = "contract"             # contract | universal | snapshot: what decided the outcome
+    # the universal judge's verdict per property (judge_universal.Verdict as a dict)
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     api_log: list[dict[str, Any]] = field(default_factory=list)
     browser_prompts: int | None = None
@@ -89,22 +88,33 @@ class Result:
     baseline: dict[str, Any] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)  # time by phase, in order (harness/phases.py)
     phase_parts: dict[str, float] = field(default_factory=dict)  # probe, waits, screenshots within them
+    stopped: Stop | None = None  # why the cell ended early, where not a step's own failure
     # What a flood left out, by kind (console, api_log, a probed list): the caps are harness/limits.py.
     dropped: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.outcome = Outcome(self.outcome)  # a plain word (a file, a caller) becomes the enum
+        if self.stopped is not None:
+            self.stopped = Stop(self.stopped)
         self.mismatches = [Mismatch.of(m) for m in self.mismatches]
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("pass", "quirk", "limit", "skipped")
+        return not Outcome(self.outcome).failing
+
+    @property
+    def cell(self) -> CellId:
+        return CellId(self.scenario, self.engine)
 
     @property
     def cell_id(self) -> str:
-        return cell_id(self.scenario, self.engine)
+        return str(self.cell)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["outcome"] = Outcome(self.outcome).value  # plain JSON and YAML words, as before the enum
+        d["stopped"] = self.stopped.value if self.stopped is not None else None
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Result":
@@ -134,9 +144,7 @@ def write_results(path: Path, results: list[Result], meta: dict[str, Any]) -> No
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"format": FORMAT, "meta": meta, "results": [r.to_dict() for r in results]}
     # Atomically: a reader (or a run killed mid-write) sees the old file or the new one, never half.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=1, default=str))
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -148,14 +156,15 @@ class ResultsError(UsageError):
 # Result fields by the JSON type they must have (null allowed where the field is optional).
 TYPES: dict[str, type | tuple[type, ...]] = {
     **{k: str for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url",
-                        "screenshot", "artifacts")},
-    **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps")},
+                        "screenshot", "artifacts", "judge")},
+    **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps", "verdicts")},
     **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts", "observed", "baseline",
                          "not_applicable")},
-    "duration_s": (int, float), "browser_prompts": int,
+    "duration_s": (int, float), "browser_prompts": int, "stopped": str,
 }
 ITEM_TYPES: dict[str, type | tuple[type, ...]] = {
-    "means": str, "injected": str, "mismatches": (str, dict), "console": str, "api_log": dict, "steps": dict}
+    "means": str, "injected": str, "mismatches": (str, dict), "console": str, "api_log": dict, "steps": dict,
+    "verdicts": dict}
 
 
 @dataclass
@@ -176,6 +185,8 @@ def read_results(path: Path) -> ResultsFile:
         raise ResultsError(f"{path}: not a text file") from None
     except ValueError as e:
         raise ResultsError(f"{path}: not JSON: {e}") from None
+    except RecursionError:
+        raise ResultsError(f"{path}: not JSON we read: nested too deeply") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else None
         raise ResultsError(f"{path}: not a spelo-harness results file (expected \"format\": \"{FORMAT}\""

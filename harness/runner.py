@@ -22,7 +22,11 @@ from harness.engines.watchdog import PageHung
 from harness.appearance import look_expression, wants_look
 from harness.cell_hooks import CellObserver, Observers
 from harness.judge_contract import judge, not_applicable
+from harness.judge_universal import UniversalObserver
+from harness.judge_universal import apply as apply_verdicts
+from harness.judge_universal import judge as judge_universal
 from harness.limits import cap_observation
+from harness.model import Outcome, Stop
 from harness.phases import PhaseClock
 from harness.profile import REFERENCE, WidgetProfile
 from harness.results import Mismatch, Result, StepRecord, cell_slug
@@ -56,6 +60,10 @@ class RunOptions:
     observe: bool = False  # record what the visitor perceived at rest, for snapshots (observe.py)
     # told of every cell's steps, rest and end (harness/cell_hooks.py); a cell may add its own
     observers: list[CellObserver] = field(default_factory=list)
+    # what decides a cell's outcome: the scenario's expectations through the profile (contract),
+    # the properties any microphone widget holds (universal: judge_universal.py), or a baseline
+    # (snapshot: the plugin judges the observation by snapshot.py after the cell)
+    judge: str = "contract"
 
 
 class Harness:
@@ -138,7 +146,7 @@ class CellRun:
         self.profile = harness.options.profile
         self.frame = scenario.frame()
         self.dir = Path(harness.options.output_dir) / "cells" / cell_slug(scenario.id, engine)
-        self.result = Result(scenario=scenario.id, engine=engine, outcome="fail", title=scenario.title,
+        self.result = Result(scenario=scenario.id, engine=engine, outcome=Outcome.FAIL, title=scenario.title,
                              source=scenario.source, artifacts=str(self.dir))
         self._tab: Tab | None = None  # the cell's page, once the browser gave one (see tab)
         self.site_id = ""
@@ -147,7 +155,12 @@ class CellRun:
         self.clock = PhaseClock()
         self.deferred: StepFailed | None = None  # an expect step that failed in a snapshot run
         self.wants_look = wants_look(scenario)  # the orb's look is read only where asked for
-        self.observers = Observers([*harness.options.observers, *observers])
+        self.judging = harness.options.judge
+        self.result.judge = self.judging
+        # the universal judge reads the cell through its hooks, like any observer
+        self.universal = UniversalObserver(scenario, engine) if self.judging == "universal" else None
+        own = [self.universal] if self.universal is not None else []
+        self.observers = Observers([*harness.options.observers, *own, *observers])
 
     @property
     def tab(self) -> Tab:
@@ -205,16 +218,16 @@ class CellRun:
         except Unsupported as e:
             return self._skip(f"{self.engine} cannot make this situation: {e}")
         except PageHung as e:  # the harness ended a page that did not answer: the verdict says what
-            r.outcome, r.reason = "fail", str(e)
+            r.outcome, r.reason, r.stopped = Outcome.FAIL, str(e), Stop.TIMEOUT
             self.harness.pool.discard(self.engine, self.scenario.situation(self.engine))
         except EngineCrashed as e:
-            r.outcome, r.reason = "fail", f"the browser crashed: {e}"
+            r.outcome, r.reason, r.stopped = Outcome.FAIL, f"the browser crashed: {e}", Stop.CRASH
             self.harness.pool.discard(self.engine, self.scenario.situation(self.engine))
         except StepFailed as e:
-            r.outcome, r.reason = "fail", str(e)
+            r.outcome, r.reason = Outcome.FAIL, str(e)
         except Exception as e:  # a cell's own failure must not take the run down
             log.exception("cell %s crashed", r.cell_id)
-            r.outcome, r.reason = "fail", f"harness error: {type(e).__name__}: {e}"
+            r.outcome, r.reason, r.stopped = Outcome.FAIL, f"harness error: {type(e).__name__}: {e}", Stop.HARNESS_ERROR
         finally:
             if self.harness.options.observe and self._tab is not None:
                 from harness.observe import safely_at_rest
@@ -231,7 +244,7 @@ class CellRun:
         return r
 
     def _skip(self, reason: str) -> Result:
-        self.result.outcome, self.result.reason = "skipped", reason
+        self.result.outcome, self.result.reason = Outcome.SKIPPED, reason
         return self.result
 
     def _run_steps(self) -> None:
@@ -258,6 +271,8 @@ class CellRun:
         with self.clock.phase("navigation"):
             self.tab.goto(url)
             self.observe()  # the first probe also starts the page's state history
+            if self.universal is not None:
+                self.universal.page_opened(self)
         self._say(f"open {url}")
         for i, step in enumerate(steps, 1):
             action = action_for(step)
@@ -290,7 +305,7 @@ class CellRun:
             if step.click in ("cancel", "fallback") and p.selector(step.click) is None:
                 return f"it has no {'notice to cancel' if step.click == 'cancel' else 'fallback link'} (profile)"
         wants_notice = [e for e in [self.scenario.expect, *(s.expect for s in self.scenario.steps if s.expect)] if e.notice]
-        if wants_notice and p.notice is None:
+        if wants_notice and p.notice is None and self.judging != "universal":  # the contract's expectation
             return "it has no notice step (profile: notice: none)"
         return None
 
@@ -308,19 +323,31 @@ class CellRun:
         return facts
 
     def _final(self) -> None:
+        if self.universal is not None:
+            return self._final_universal(self.universal)
         sc, r = self.scenario, self.result
         quirk = sc.quirk_for(self.engine, r.engine_source)
         if quirk is None:
             self.await_expect(sc.expect, None)
-            r.outcome = "pass"
+            r.outcome = Outcome.PASS
             return
         which = self.await_expect(sc.expect_for(self.engine, r.engine_source), sc.expect)
         if which == "primary":
-            r.outcome, r.reason, r.evidence = quirk.kind, quirk.reason, quirk.evidence
+            r.outcome, r.reason, r.evidence = Outcome(quirk.kind), quirk.reason, quirk.evidence
         else:
-            r.outcome = "stale-quirk"
+            r.outcome = Outcome.STALE_QUIRK
             r.reason = (f"{self.engine} now behaves like the other engines; the quirk "
                         f"'{quirk.reason}' no longer happens and should be removed")
+
+    def _final_universal(self, observer: UniversalObserver) -> None:
+        """The cell at rest, judged by the universal properties (no contract, no quirk)."""
+        if not observer.record.prompt_left_open:
+            self.observe_at_rest()
+        observer.finish(self)
+        snap = self.observe()
+        self.result.expected = {}
+        self.result.seen = {k: v for k, v in snap.items() if k not in ("console", "peer", "api_log")}
+        apply_verdicts(self.result, judge_universal(observer.record))
 
     # -- waiting and observing -----------------------------------------------------------------
     def deadline(self) -> float:
@@ -407,7 +434,7 @@ class CellRun:
             if self.tab.console_dropped:
                 r.dropped["console"] = self.tab.console_dropped
             r.browser_prompts = self.tab.browser_prompts()
-            if r.outcome != "skipped" and (self.harness.options.screenshots != "failure" or not r.ok):
+            if r.outcome.ran and (self.harness.options.screenshots != "failure" or not r.ok):
                 r.screenshot = self._shot(None, "final")
         except Exception as e:  # noqa: BLE001 (evidence is best effort, as in _shot)
             log.warning("collecting evidence of %s failed: %s", r.cell_id, e)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from harness.engines import ENGINE_NAMES
 from harness.engines.base import Situation
 from harness.origins import ORIGINS
 from harness.yamlfile import YamlFileError, describe_validation_error, line_of, read_yaml
+from harness.model import Strict
 
 EngineName = Literal["chromium", "firefox", "webkit"]
 Embedding = Literal["top", "same-origin-iframe", "cross-origin-iframe", "cross-origin-iframe-allow"]
@@ -23,10 +24,6 @@ Target = Literal["orb", "continue", "cancel", "fallback"]
 
 # The loader's one-line error: file:line: field: what is wrong (harness/yamlfile.py reads the files).
 ScenarioError = YamlFileError
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Expect(Strict):
@@ -89,6 +86,13 @@ class Quirk(Strict):
     source: str | None = None
     # Other steps for this engine, where the scenario's own cannot be taken there.
     steps: list["Step"] | None = None
+
+    @field_validator("reason", "evidence")
+    @classmethod
+    def _said(cls, v: str) -> str:
+        if not v.strip():  # a quirk passes cells: why, and how we know, must be written down
+            raise ValueError("must say something (it is shown with every cell the quirk passes)")
+        return v
 
 
 class Step(Strict):

@@ -28,7 +28,7 @@ cell's final screenshot for the report's before/after (evidence, not compared).
 from __future__ import annotations
 
 import difflib
-import os
+import functools
 import re
 import shutil
 from dataclasses import dataclass
@@ -38,7 +38,10 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
+from harness.atomic import write_text_atomic
+from harness.engines import ENGINE_NAMES
 from harness.errors import UsageError
+from harness.model import CELL_ID_PATTERN, ENGINE_WORD, CellId, Outcome
 from harness.observe import Normaliser
 from harness.results import Mismatch, Result
 
@@ -95,6 +98,7 @@ class Entry(BaseModel):
     console: list[str] | None = None
     api: list[str] | None = None
     analytics: list[str] | None = None
+    vendor: list[str] | None = None   # exchanges with the build's vendor fake (profile `vendor`)
     prompts: int | None = None
     axe: list[str] | None = None
     peer: Peer | None = None
@@ -103,15 +107,15 @@ class Entry(BaseModel):
     varying: dict[str, list[Any]] | None = None
 
 
-CELL_ID = r"^[a-z0-9][a-z0-9-]*\[(chromium|firefox|webkit)\]$"
-CellId = Annotated[str, StringConstraints(pattern=CELL_ID)]
+CELL_ID = CELL_ID_PATTERN.replace(f"(?P<engine>{ENGINE_WORD})", f"(?P<engine>{'|'.join(ENGINE_NAMES)})")
+CellKey = Annotated[str, StringConstraints(pattern=CELL_ID)]
 
 
 class File(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     format: str
     profile: str
-    cells: dict[CellId, Entry]
+    cells: dict[CellKey, Entry]
 
 
 @dataclass
@@ -129,8 +133,8 @@ def shots_dir(path: Path) -> Path:
     return path.with_name(path.stem + ".shots")
 
 
-def shot_name(cell_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", cell_id.replace("[", "-").rstrip("]")) + ".png"
+def shot_name(cell: CellId) -> str:
+    return cell.slug + ".png"
 
 
 def load(path: Path) -> Snapshot:
@@ -186,10 +190,7 @@ def dumps(profile: str, cells: dict[str, dict[str, Any]]) -> str:
 
 
 def write(path: Path, profile: str, cells: dict[str, dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(dumps(profile, cells), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, dumps(profile, cells))
 
 
 # -- a cell's entry, and what moved ------------------------------------------------------------------
@@ -201,20 +202,32 @@ class NoObservation(SnapshotError):
 def entry(r: Result) -> dict[str, Any]:
     """The cell's facts for the snapshot: the perceived facts plus what could not be observed."""
     norm = Normaliser()
-    if r.outcome == "skipped":
+    if r.outcome is Outcome.SKIPPED:
         return {"not_observed": norm(r.reason)}
     if not r.observed:
         raise NoObservation(f"{r.cell_id}: no observation in its results (made by `run` without --against "
                             "or `record`, or the cell never opened a page)")
     facts = dict(r.observed)
-    if r.outcome == "limit":
+    if r.outcome is Outcome.LIMIT:
         facts["limit"] = norm(r.reason)
     failed = next((s for s in r.steps if s.error), None)
     if failed is not None:
         facts["stopped"] = norm(f"step {failed.index} ({failed.action}): {failed.error}")
-    elif r.reason.startswith(("the browser crashed", "harness error")):
+    elif r.stopped is not None:  # the browser crashed, the harness ended it, or a harness error
         facts["stopped"] = norm(r.reason.splitlines()[0])
     return facts
+
+
+@dataclass(frozen=True)
+class Move:
+    """One fact that moved: its field (e.g. "peer.states", a list's items under its name) and the
+    line people read."""
+
+    field: str
+    text: str  # 'state.detail: was X, now Y'; 'console[2]: was absent, now ...'
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def fold(entries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -241,16 +254,16 @@ def fold(entries: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[Move]:
     """Every fact that moved, as 'field: was X, now Y' (list items one by one). A fact the baseline
     records as varying has moved only when the new value is none of the values seen."""
-    moves: list[str] = []
+    moves: list[Move] = []
     varying = old.get("varying") if not prefix else None
     if isinstance(varying, dict):
         for key, values in sorted(varying.items()):
             now = new.get(key, NOT_THERE)
             if now not in values:
-                moves.append(f"{key}: was one of {show(values)} (it varied when recorded), now {show(now)}")
+                moves.append(Move(key, f"{key}: was one of {show(values)} (it varied when recorded), now {show(now)}"))
         old = {k: v for k, v in old.items() if k != "varying" and k not in varying}
         new = {k: v for k, v in new.items() if k not in varying}
 
@@ -264,11 +277,11 @@ def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str
         elif isinstance(a, list) and isinstance(b, list):
             moves += _list_moves(name, a, b)
         else:
-            moves.append(f"{name}: was {show(a)}, now {show(b)}")
+            moves.append(Move(name, f"{name}: was {show(a)}, now {show(b)}"))
     return moves
 
 
-def _list_moves(name: str, a: list, b: list) -> list[str]:
+def _list_moves(name: str, a: list[Any], b: list[Any]) -> list[Move]:
     out = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op == "equal":
@@ -277,7 +290,7 @@ def _list_moves(name: str, a: list, b: list) -> list[str]:
             was = a[i1 + k] if i1 + k < i2 else ABSENT
             now = b[j1 + k] if j1 + k < j2 else ABSENT
             index = i1 + k if was is not ABSENT else j1 + k
-            out.append(f"{name}[{index}]: was {show(was)}, now {show(now)}")
+            out.append(Move(name, f"{name}[{index}]: was {show(was)}, now {show(now)}"))
     return out
 
 
@@ -291,14 +304,10 @@ def show(v: Any) -> str:
 
 # -- judging a run by a snapshot -------------------------------------------------------------------
 
-_LOADED: dict[str, Snapshot] = {}
-
-
+@functools.cache
 def loaded(path: str) -> Snapshot:
     """The snapshot, read once per process (the controller and every xdist worker)."""
-    if path not in _LOADED:
-        _LOADED[path] = load(Path(path))
-    return _LOADED[path]
+    return load(Path(path))
 
 
 def judge(r: Result, snap: Snapshot) -> Result:
@@ -312,29 +321,28 @@ def judge(r: Result, snap: Snapshot) -> Result:
         new = {"not_observed": str(e)}
     r.expected, r.mismatches = {}, []
     r.baseline = {"file": str(snap.path), "entry": old, "contract": contract}
-    shot = snap.shots / shot_name(r.cell_id)
+    shot = snap.shots / shot_name(r.cell)
     if shot.is_file():
         r.baseline["screenshot"] = str(shot.resolve())
     if old is None:
-        r.outcome = "fail"
+        r.outcome = Outcome.FAIL
         r.reason = f"not in the baseline {snap.path}: a new cell (`spelo-harness approve {snap.path}` takes it)"
         return r
     moves = diff(old, new)
-    r.baseline["moved"] = moves
+    r.baseline["moved"] = [m.text for m in moves]
     if moves:
-        named = [(re.split(r"[\[:]", m, maxsplit=1)[0], m) for m in moves]
-        fields = list(dict.fromkeys(f for f, _ in named))
-        r.outcome, r.mismatches = "fail", [Mismatch(field=f, text=m) for f, m in named]
+        fields = list(dict.fromkeys(m.field for m in moves))
+        r.outcome, r.mismatches = Outcome.FAIL, [Mismatch(field=m.field, text=m.text) for m in moves]
         r.reason = f"moved from the baseline {snap.path}: {', '.join(fields)}"
-    elif r.outcome not in ("skipped", "limit", "quirk"):
-        r.outcome, r.reason, r.evidence = "pass", f"as recorded in {snap.path}", ""
+    elif r.outcome.failing or r.outcome is Outcome.PASS:  # skipped, limit and quirk stay what they are
+        r.outcome, r.reason, r.evidence = Outcome.PASS, f"as recorded in {snap.path}", ""
     return r
 
 
 # -- taking observations into a baseline (record, approve) -------------------------------------------
 
 def take(path: Path, results: list[Result], profile: str | None, replace: bool,
-         more_runs: list[list[Result]] | None = None) -> tuple[dict[str, list[str]], int]:
+         more_runs: list[list[Result]] | None = None) -> tuple[dict[str, list[Move]], int]:
     """Write the results' observations into the baseline at path (all of it when replace, else
     cell by cell into what is there); copy each cell's final screenshot beside it. With
     `more_runs` (record --runs N), each cell's facts are those of every run folded (fold()).
@@ -344,7 +352,7 @@ def take(path: Path, results: list[Result], profile: str | None, replace: bool,
     old = before.cells if before is not None and not replace else {}
     profile = profile or (before.profile if before is not None else "reference")
     cells = {} if replace else dict(old)
-    moved: dict[str, list[str]] = {}
+    moved: dict[str, list[Move]] = {}
     others = [{x.cell_id: x for x in run} for run in more_runs or []]
     for r in results:
         new = entry(r)
@@ -367,7 +375,7 @@ def _take_shots(path: Path, results: list[Result], replace: bool) -> None:
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for r in results:
-        target = folder / shot_name(r.cell_id)
+        target = folder / shot_name(r.cell)
         source = Path(r.screenshot) if r.screenshot else None
         if source is not None and source.is_file():
             shutil.copyfile(source, target)
@@ -381,7 +389,7 @@ def gate(current: dict[str, Result], snap: Snapshot) -> tuple[int, str]:
     """Moved and new cells fail the gate; cells of the baseline this run did not have are listed."""
     if not set(current) & set(snap.cells):
         raise SnapshotError(f"{snap.path}: the baseline has none of these cells: it is for another scenario set")
-    moved: dict[str, list[str]] = {}
+    moved: dict[str, list[Move]] = {}
     new_cells = sorted(c for c in current if c not in snap.cells)
     for cid, r in sorted(current.items()):
         if cid in snap.cells:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from harness.errors import UsageError
+from harness.input_checks import check_widget_file
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -33,8 +34,9 @@ def check_widget(widget: str | None, output: Path) -> Path | None:
             raise UsageError(f"--widget: {widget} gave {'nothing' if not body else 'more than 5 MB'}")
         output.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
+        check_widget_file(target, f"--widget {widget}")
         return target.resolve()
     path = Path(widget)
     if not path.is_file():
         raise UsageError(f"--widget: no such file: {widget}")
-    return path.resolve()
+    return check_widget_file(path).resolve()

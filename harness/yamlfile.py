@@ -75,18 +75,31 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
                                                     node.start_mark) from None
 
 
+# Bounds on what one file may be: far above any file of ours (the largest, a full-matrix snapshot,
+# is about 130 KB, 4,000 lines and 8 levels deep), far below what hurts.
+MAX_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 250_000  # the node count with every alias expanded (an "alias bomb" is a few lines)
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """A YAML file's data and node tree (for line numbers), or a YamlFileError naming the line.
-    One parse gives both: the node tree is composed once and the data constructed from it."""
+    One parse gives both: the node tree is composed once and the data constructed from it.
+    Before any value is made the tree is checked (check_tree): depth, the node count as aliases
+    expand, aliases that contain themselves, and keys given twice in one mapping."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise YamlFileError(f"{path}: too large ({path.stat().st_size:,} bytes; at most {MAX_BYTES:,})")
         text = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise YamlFileError(f"{path}: cannot read: {e.strerror}") from None
+        raise YamlFileError(f"{path}: cannot read: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
         raise YamlFileError(f"{path}: not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            check_tree(path, node)
         return (loader.construct_document(node) if node is not None else None), node
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
@@ -96,6 +109,60 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise YamlFileError(f"{path}: not valid YAML: nested too deeply") from None
     finally:
         loader.dispose()
+
+
+def check_tree(path: Path, root: yaml.Node) -> None:
+    """Walk the composed tree once, without recursion and without expanding aliases (an alias is
+    the same node object met again): each node's depth below it and its expanded size are
+    computed once and reused. Raises YamlFileError for the first bound passed."""
+    size: dict[int, int] = {}     # id(node) -> nodes in it with aliases expanded
+    depth: dict[int, int] = {}    # id(node) -> levels below it
+    open_: set[int] = set()       # on the current path: met again, it contains itself
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        kids = _children(node)
+        if children_done:
+            open_.discard(key)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if depth[key] > MAX_DEPTH:
+                raise YamlFileError(f"{path}:{node.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels")
+            if size[key] > MAX_NODES:
+                raise YamlFileError(f"{path}:{node.start_mark.line + 1}: its aliases expand to more than "
+                                    f"{MAX_NODES:,} values (an alias bomb?)")
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            raise YamlFileError(f"{path}:{node.start_mark.line + 1}: an alias refers to a value that contains it")
+        if isinstance(node, yaml.MappingNode):
+            _no_duplicate_keys(path, node)
+        open_.add(key)
+        if len(open_) > MAX_DEPTH:
+            raise YamlFileError(f"{path}:{node.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels")
+        stack.append((node, True))
+        stack.extend((k, False) for k in kids if id(k) not in size)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _no_duplicate_keys(path: Path, node: yaml.MappingNode) -> None:
+    seen: dict[Any, int] = {}
+    for k, _ in node.value:
+        if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = k.start_mark.line + 1
+        if k.value in seen:
+            raise YamlFileError(f"{path}:{line}: {k.value}: given twice in one mapping (first on line {seen[k.value]})")
+        seen[k.value] = line
 
 
 # The dotted field path of a location, for checks made after validation (profile references).

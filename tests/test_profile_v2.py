@@ -219,3 +219,10 @@ def test_a_flow_naming_an_unknown_part_stops_the_run_with_exit_2_before_any_brow
         f"spelo-harness: {p}:18: flows.orb[0].click: unknown part 'strat' (this profile's parts: "
         "fallback, orb, root, start, status, tooltip)"]
     assert proc.stdout == ""
+
+
+def test_a_state_mismatch_names_the_rule_that_read_the_state():
+    seen = {"present": True, "state": "requesting", "state_rule": "asking"}
+    assert [m.text for m in mismatches(Expect(state="denied"), seen)] == [
+        "state: expected 'denied', seen 'requesting' (read by the profile's rule 'asking')"]
+    assert mismatches(Expect(state="requesting"), seen) == []

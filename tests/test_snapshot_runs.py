@@ -32,9 +32,9 @@ def test_a_varying_fact_moves_only_to_a_value_never_seen():
     old = {"state": "error", "varying": {"orb": ["(none)", "<button> 'Start'"]}}
     assert snapshot.diff(old, {"state": "error", "orb": "(none)"}) == []
     assert snapshot.diff(old, {"state": "error", "orb": "<button> 'Start'"}) == []
-    assert snapshot.diff(old, {"state": "error", "orb": "<button> 'Stop'"}) == [
+    assert [m.text for m in snapshot.diff(old, {"state": "error", "orb": "<button> 'Stop'"})] == [
         "orb: was one of [(none), <button> 'Start'] (it varied when recorded), now \"<button> 'Stop'\""]
-    assert snapshot.diff(old, {"state": "idle", "orb": "(none)"}) == ["state: was 'error', now 'idle'"]
+    assert [m.text for m in snapshot.diff(old, {"state": "idle", "orb": "(none)"})] == ["state: was 'error', now 'idle'"]
 
 
 def _result(cell: str, facts: dict) -> Result:
@@ -124,3 +124,9 @@ def test_record_runs_waits_for_the_fade_and_repeats(run_cli, tmp_path: Path, fad
     assert facts["other_text"] == "Talk Done Try again", facts  # read after the transition, not before it
     again = run_cli("run", str(cells), *build, "--against", str(base), "--output", str(tmp_path / "again"))
     assert again.returncode == 0, again.stdout[-3000:]
+
+
+def test_a_bad_number_of_runs_is_one_line_and_exit_2(run_cli, tmp_path: Path):
+    out = run_cli("record", str(tmp_path / "x.yaml"), "--runs", "0", "--browser", "chromium")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip() == "spelo-harness: record: --runs: expected a number of runs from 1 to 20, got '0'"

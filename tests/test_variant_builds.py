@@ -178,3 +178,41 @@ def test_voiceline_without_the_fake_cannot_reach_its_vendor_and_with_the_handler
         coded.unlink()
     assert cell.outcome == "pass", cell.reason
     assert cell.seen["status"] == "Hi, I'm the VoiceLine demo (handler)."
+
+
+# -- the universal judge on both, cell by cell (the seed scenarios, Chromium) ----------------------------
+
+# cell -> (outcome, the universal properties that failed)
+UNIVERSAL = {
+    ("voicedesk", "allow"): ("pass", ""),
+    ("voicedesk", "blocked-prompt"): ("fail", "universal: no-reprompt-after-refusal"),  # its next click asks again
+    ("voicedesk", "insecure-origin"): ("pass", ""),
+    ("voicedesk", "no-device"): ("pass", ""),
+    # VoiceLine shows the browser's error name ("Microphone unavailable (NotAllowedError).")
+    ("voiceline", "blocked-prompt"): ("fail", "universal: failure-told"),
+    ("voiceline", "no-device"): ("fail", "universal: failure-told"),
+    ("voiceline", "insecure-origin"): ("pass", ""),
+}
+
+
+@pytest.fixture(scope="module")
+def universal_cells(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from harness.scenarios import load_all
+
+    scenarios = {sc.id: sc for sc in load_all([paths.SCENARIO_DIR / "microphone.yaml", paths.SCENARIO_DIR / "devices.yaml"])}
+    out: dict = {}
+    for build, widget, profile in (("voicedesk", VOICEDESK, VOICEDESK_PROFILE), ("voiceline", VOICELINE, VOICELINE_PROFILE)):
+        options = RunOptions(output_dir=tmp_path_factory.mktemp(build), widget=widget, profile=load_profile(profile),
+                             screenshots="failure", judge="universal")
+        with Harness(options) as h:
+            out.update({(b, sid): h.run_cell(scenarios[sid], "chromium") for b, sid in UNIVERSAL if b == build})
+    return out
+
+
+@pytest.mark.parametrize("cell", list(UNIVERSAL), ids=[f"{b}-{s}" for b, s in UNIVERSAL])
+def test_the_variants_under_the_universal_judge(universal_cells: dict, cell: tuple[str, str]):
+    r = universal_cells[cell]
+    outcome, failed = UNIVERSAL[cell]
+    assert r.outcome == outcome, (r.reason, r.verdicts)
+    if failed:
+        assert r.reason == failed

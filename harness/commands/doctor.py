@@ -35,7 +35,8 @@ def main(args: argparse.Namespace) -> int:
                 print(f"{'':9} note: {note}")
     finally:
         stop_playwright()
-    print(f"{usable} of {len(ENGINE_NAMES)} engines usable. Set-up for the missing ones: bash scripts/setup.sh")
+    print(f"{usable} of {len(ENGINE_NAMES)} engines usable. Set-up for the missing ones: "
+          "`python -m playwright install --with-deps chromium firefox webkit` (in a checkout: bash scripts/setup.sh)")
     return EXIT_OK if usable else EXIT_FAILED
 
 

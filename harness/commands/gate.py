@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.errors import UsageError
 from harness.gate import Baseline, compare, engines_not_run, load_baseline, load_results
 
 
@@ -21,6 +22,9 @@ def register(sub) -> None:
 def main(args: argparse.Namespace) -> int:
     from harness import snapshot
 
+    if args.output is not None and (args.output.is_dir() or not args.output.parent.is_dir()):
+        raise UsageError(f"--output: {args.output}: " + ("is a folder, not a file" if args.output.is_dir()
+                                                          else "its folder does not exist"))
     current = load_results(args.results)  # GateError is a UsageError: cli.main makes it exit 2
     if len(args.baseline) == 1 and snapshot.is_snapshot(args.baseline[0]):
         # What each cell perceived, not which cells failed (SnapshotError is a UsageError too).

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from harness.errors import EXIT_OK
 from harness.merge import DEFAULT_OUTPUT, MergeError, merge, read
-from harness.results import OUTCOMES, write_results
+from harness.model import Outcome
+from harness.results import write_results
 
 
 def register(sub) -> None:
@@ -27,7 +28,7 @@ def main(args: argparse.Namespace) -> int:
         reports = write_reports(out, results, meta)
     except OSError as e:
         raise MergeError(f"cannot write to {out}: {e.strerror or e}") from None
-    counts = ", ".join(f"{sum(r.outcome == o for r in results)} {o}" for o in OUTCOMES
+    counts = ", ".join(f"{sum(r.outcome == o for r in results)} {o}" for o in Outcome
                        if any(r.outcome == o for r in results))
     n = len(args.files)
     print(f"merged {n} file{'s' if n != 1 else ''}: {len(results)} cells ({counts})"

@@ -58,6 +58,9 @@ def main(args: argparse.Namespace) -> int:
     # Sealed like `run` (WebRTC on loopback only) while this process has no other thread; the
     # workers inherit the namespace.
     print(f"spelo-harness: {sandbox.seal()}", file=sys.stderr, flush=True)
+    from harness.input_checks import check_output_folder
+
+    check_output_folder(args.output)
     requested = list(dict.fromkeys(args.browser or []))
     not_run = engines_not_run(requested)  # a named engine that cannot run: one line, exit 2
     engines = [e for e in requested or ENGINE_NAMES if e not in not_run]

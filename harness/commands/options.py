@@ -9,10 +9,19 @@ from harness.engines import ENGINE_NAMES
 from harness.matrix import RunRequest
 
 
+SEED = ":seed"  # names the harness's own seed catalog among scenario folders
+
+
+def scenario_path(text: str) -> Path:
+    """A scenario file or folder; `:seed` is the seed catalog that comes with the harness, so a
+    user's folder can extend it (`spelo-harness run :seed my-scenarios`)."""
+    return paths.SCENARIO_DIR if text == SEED else Path(text)
+
+
 def add_matrix_options(p: argparse.ArgumentParser, *, output: Path, output_help: str, workers_help: str) -> None:
     """Which cells to run and where: scenarios, --browser, -k, --workers, --output."""
-    p.add_argument("scenarios", nargs="*", type=Path, default=[paths.SCENARIO_DIR],
-                   help="scenario files or folders (default: scenarios/)")
+    p.add_argument("scenarios", nargs="*", type=scenario_path, default=[paths.SCENARIO_DIR],
+                   help=f"scenario files or folders; {SEED} is the seed catalog that comes with the harness (the default)")
     p.add_argument("--browser", action="append", choices=ENGINE_NAMES,
                    help="an engine to run (repeatable; default: all usable engines)")
     p.add_argument("--workers", "-n", default=RunRequest.workers, help=workers_help)

@@ -121,7 +121,7 @@ def _take(baseline: Path, files: list[Path], replace: bool, verb: str, profile: 
         moved, count = take(baseline, results, profile, replace, more_runs=more_runs)
     except OSError as e:
         raise UsageError(f"{baseline}: cannot write: {e.strerror or e}") from None
-    observed = sum(r.outcome != "skipped" for r in results)
+    observed = sum(r.outcome.ran for r in results)
     print(f"{verb} {count} cells into {baseline} ({observed} observed, {count - observed} not observed)"
           + (f"; {len(moved)} moved:" if moved else ""))
     for cell, moves in sorted(moved.items()):

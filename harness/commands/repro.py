@@ -18,6 +18,7 @@ from harness import paths, sandbox
 from harness.commands.options import add_widget_option
 from harness.engines import ENGINE_NAMES
 from harness.errors import EXIT_FAILED, EXIT_OK, UsageError
+from harness.model import Outcome
 from harness.results import cell_id
 from harness.widget_build import check_widget
 
@@ -29,6 +30,8 @@ def register(sub) -> None:
     p.add_argument("--scenarios", type=Path, default=paths.SCENARIO_DIR, help="scenario file or folder")
     add_widget_option(p)
     p.add_argument("--profile", type=Path, help="the widget profile (YAML) of that build")
+    p.add_argument("--judge", choices=("contract", "universal"), default=None,
+                   help="what decides the cell (default: the profile's judge; a snapshot judge needs run --against)")
     p.add_argument("--output", type=Path, default=paths.DEFAULT_OUTPUT / "repro")
     p.add_argument("--headed", action="store_true", help="show the browser")
     p.add_argument("--trace", action="store_true", help="record a Playwright trace (Playwright engines)")
@@ -53,12 +56,16 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.scenario} does not run in {args.browser} (engines: {', '.join(scenario.engines)})")
     # As run --browser: an engine that cannot run here stops with why (exit 2), not a skipped cell.
     engines_not_run([args.browser])
+    from harness.input_checks import check_output_folder
+
+    check_output_folder(args.output)
     widget = check_widget(args.widget, args.output) or paths.REFERENCE_WIDGET
 
     print(f"repro: {sandbox.seal()}")
     options = RunOptions(output_dir=args.output, widget=widget, profile=profile, headed=args.headed,
                          slowmo_ms=args.slowmo, trace=args.trace, on_event=lambda line: print(f"  {line}", flush=True),
-                         keep_sites=args.keep_server)
+                         keep_sites=args.keep_server,
+                         judge=args.judge or (profile.judge if profile.judge != "snapshot" else "contract"))
     with Harness(options) as harness:
         print(f"{cell_id(scenario.id, args.browser)}: {scenario.title}\n  from {scenario.source}")
         result = harness.run_cell(scenario, args.browser)
@@ -70,7 +77,7 @@ def main(args: argparse.Namespace) -> int:
         trace = Path(result.artifacts) / "trace.zip"
         if trace.exists():
             print(f"  trace: {trace}  (open with: playwright show-trace {trace})")
-        print(result.explain() if not result.ok or result.outcome != "pass" else f"{result.cell_id}: pass")
+        print(f"{result.cell_id}: pass" if result.outcome is Outcome.PASS else result.explain())
         if args.keep_server:
             keep_serving(harness, result.url)
     return EXIT_OK if result.ok else EXIT_FAILED

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from harness import paths
 from harness.commands.options import add_matrix_options, add_widget_option
-from harness.matrix import GRIDS, SCREENSHOTS, RunRequest, run_matrix
+from harness.matrix import GRIDS, JUDGES, SCREENSHOTS, RunRequest, run_matrix
 
 
 def register(sub) -> None:
@@ -30,6 +30,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the terminal grid: each cell's verdict (default), or its verdict with the state read and "
                         "the text the visitor saw, in the build's own words (detail)")
     p.add_argument("--profile", type=Path, help="the widget profile (YAML) of the build under test")
+    p.add_argument("--judge", choices=JUDGES, default=None,
+                   help="what decides each cell: the scenarios' expectations through the profile (contract), the "
+                        "properties any microphone widget holds (universal: contract/universal.yaml), or a baseline "
+                        "(snapshot, with --against); default: the profile's `judge`, else contract")
     p.add_argument("--shard", help="run only shard I of N (e.g. 2/3), split evenly by measured duration")
     p.add_argument("--durations", type=Path, help="a results.json whose durations balance --shard")
     p.add_argument("--connect", metavar="WS_ENDPOINT",
@@ -44,7 +48,7 @@ def request(args: argparse.Namespace) -> RunRequest:
                       output=args.output, keyword=args.keyword, widget=args.widget, headed=args.headed,
                       screenshots=args.screenshots, profile=args.profile, shard=args.shard,
                       durations=args.durations, connect=args.connect, listen=args.listen,
-                      against=getattr(args, "against", None), grid=args.grid)
+                      against=getattr(args, "against", None), grid=args.grid, judge=getattr(args, "judge", None))
 
 
 def main(args: argparse.Namespace) -> int:

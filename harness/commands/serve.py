@@ -33,6 +33,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"Fixture server on {LOOPBACK} (http port %d, https port %d). Site id: %s" % (om.http_port, om.https_port, site.site_id))
         for name, origin in om.all().items():
             print(f"  {name:14} {om.page_url(name, 'top', '/index.html', site.site_id)}")
+        print(f"  the vendor API's OpenAPI description: http://{LOOPBACK}:{om.http_port}/v1/openapi.json")
         print("  framed (cross-origin, allow=microphone):")
         print("                 " + om.page_url("localhost", "cross-origin-iframe-allow", "/index.html", site.site_id))
         print(f"Hostnames {', '.join(MAPPED_HOSTS)} must resolve to {LOOPBACK}, e.g. for Chromium:")

@@ -17,6 +17,7 @@ one and why.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from dataclasses import dataclass, replace
@@ -55,8 +56,6 @@ REGISTRY: tuple[EngineSpec, ...] = (
     EngineSpec("webkit", "webkitgtk", "harness.engines.webkitgtk.engine", "WebKitGTKEngine",
                "stock WebKitGTK", remote=False),
 )
-_made: dict[str, Engine] = {}
-_why: dict[str, str] = {}
 
 
 def specs(name: str) -> tuple[EngineSpec, ...]:
@@ -94,13 +93,16 @@ def choose(name: str) -> Choice:
     return Choice("webkitgtk", f"{builds['webkitgtk'].title}: {why}; {WEBKIT_ENV}=playwright would insist on it")
 
 
+@functools.cache
+def _chosen(name: str) -> tuple[Engine, str]:
+    """The engine serving `name` in this process, made once, and why it was chosen."""
+    choice = choose(name)
+    spec = next(s for s in specs(name) if s.build == choice.build)
+    return spec.load()(), choice.why
+
+
 def get_engine(name: str) -> Engine:
-    if name not in _made:
-        choice = choose(name)
-        spec = next(s for s in specs(name) if s.build == choice.build)
-        _made[name] = spec.load()()
-        _why[name] = choice.why
-    return _made[name]
+    return _chosen(name)[0]
 
 
 def availability(name: str, connect: str | None = None) -> Availability:
@@ -111,7 +113,8 @@ def availability(name: str, connect: str | None = None) -> Availability:
         from harness.engines.playwright import remote
 
         return remote.availability(name, connect, served=any(s.remote for s in specs(name)))
-    avail = get_engine(name).availability()
-    if _why.get(name):
-        return replace(avail, notes=[f"engine: {_why[name]}", *avail.notes])
+    engine, why = _chosen(name)
+    avail = engine.availability()
+    if why:
+        return replace(avail, notes=[f"engine: {why}", *avail.notes])
     return avail

@@ -11,12 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from harness.engines import ENGINE_NAMES
+from harness.model import Outcome
 from harness.results import Result
 
-STYLE = {"pass": "green", "quirk": "cyan", "limit": "yellow", "skipped": "dim",
-         "fail": "bold red", "stale-quirk": "bold red"}
-LABEL = {"pass": "pass", "quirk": "quirk", "limit": "limit", "skipped": "skipped",
-         "fail": "FAIL", "stale-quirk": "STALE QUIRK"}
+STYLE = {Outcome.PASS: "green", Outcome.QUIRK: "cyan", Outcome.LIMIT: "yellow", Outcome.SKIPPED: "dim",
+         Outcome.FAIL: "bold red", Outcome.STALE_QUIRK: "bold red"}
+LABEL = {Outcome.PASS: "pass", Outcome.QUIRK: "quirk", Outcome.LIMIT: "limit", Outcome.SKIPPED: "skipped",
+         Outcome.FAIL: "FAIL", Outcome.STALE_QUIRK: "STALE QUIRK"}
 
 
 def render_grid(results: list[Result], versions: dict[str, str], launches: dict[str, dict[str, int]],
@@ -26,7 +27,8 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
     by_cell = {(r.scenario, r.engine): r for r in results}
     sources = {r.engine: r.engine_source for r in results if r.engine_source}
 
-    table = Table(title="Spelo widget matrix", show_lines=False)
+    judges = sorted({r.judge for r in results})
+    table = Table(title="Spelo widget matrix — judge: " + ", ".join(judges), show_lines=False)
     table.add_column("scenario", no_wrap=True)
     for e in engines:
         head = e + (f"\n{versions[e]}" if versions.get(e) else "") + (f"\n{sources[e]}" if sources.get(e) else "")
@@ -43,7 +45,9 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
             seen = perceived(r) if detail else ""
             if seen:
                 text += ": " + escape(seen)
-            note = r.reason if r.outcome != "pass" else ""
+            note = r.reason if r.outcome is not Outcome.PASS else ""
+            if r.judge == "universal" and r.outcome is Outcome.FAIL:  # each property with what decided it
+                note = "; ".join(m.text for m in r.mismatches) or note
             if r.injected:
                 note = (note + "; " if note else "") + "injected fault: " + ", ".join(r.injected)
             if note:
@@ -71,7 +75,7 @@ def perceived(r: Result, limit: int = 60) -> str:
     """The cell's state and the text the visitor saw (the status line, else the widget's text), as
     the run recorded them; '' for a cell that never showed the widget."""
     seen = r.seen or {}
-    if r.outcome == "skipped" or not seen:
+    if not r.outcome.ran or not seen:
         return ""
     state = seen.get("state")
     words = str(seen.get("status") or seen.get("text") or "").strip()

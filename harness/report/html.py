@@ -14,9 +14,18 @@ from harness.report.artifacts import ShotStore
 from harness.report.grid import LABEL, _source_order
 from harness.report.html_assets import CSS, JS
 from harness.report.html_cell import anchor, render_cell
-from harness.results import OUTCOMES, Result
+from harness.model import FAILING, Outcome
+from harness.results import Result
 
-MARK = {"pass": "✓", "fail": "✗", "stale-quirk": "✗", "quirk": "≈", "limit": "⊘", "skipped": "–"}
+MARK = {Outcome.PASS: "✓", Outcome.FAIL: "✗", Outcome.STALE_QUIRK: "✗", Outcome.QUIRK: "≈", Outcome.LIMIT: "⊘",
+        Outcome.SKIPPED: "–"}
+
+# The report's filters (its script gets the same table): which outcomes each button shows.
+GROUPS: dict[str, frozenset[Outcome]] = {
+    "failures": FAILING,
+    "quirks": frozenset({Outcome.QUIRK, Outcome.LIMIT, Outcome.STALE_QUIRK}),
+    "skipped": frozenset({Outcome.SKIPPED}),
+}
 
 
 def write_html(path: Path, results: list[Result], meta: dict[str, Any]) -> Path:
@@ -34,6 +43,7 @@ def render(results: list[Result], meta: dict[str, Any], base: Path) -> str:
     shots = ShotStore(results, base)
     # "</" would end the <script> element early; JSON allows "<\/" for it.
     data = json.dumps(shots.data_uris()).replace("</", "<\\/")
+    groups = json.dumps({k: sorted(o.value for o in v) for k, v in GROUPS.items()})
     failing = sum(1 for r in results if not r.ok)
     title = f"Spelo widget matrix: {len(results)} cells, " + (f"{failing} failing" if failing else "all passed")
     return "\n".join([
@@ -47,6 +57,7 @@ def render(results: list[Result], meta: dict[str, Any], base: Path) -> str:
         *(render_cell(r, shots, base) for r in results),
         "</main>",
         f'<script type="application/json" id="shots">{data}</script>',
+        f'<script type="application/json" id="groups">{groups}</script>',
         f"<script>{JS}</script></body></html>",
     ])
 
@@ -75,8 +86,11 @@ def _header(results: list[Result], meta: dict[str, Any], engines: list[str], sho
     rows = [("network", f'<span class="{seal_cls}">{escape(seal)}</span>'),
             ("browser launches", escape(f"{total}" + (f" ({per})" if per else ""))),
             ("widget", f"<code>{escape(str(meta.get('widget', '')))}</code>"),
+            ("judge", escape(str(meta.get("judge") or "contract"))),
             ("time in cells", f"{sum(r.duration_s for r in results):.1f} s"),
             ("screenshots", escape(_shots_note(shots)))]
+    for v in meta.get("universal_run") or []:
+        rows.append((f"{v['id']} ({v['engine']})", escape(f"{v['verdict']}: {v['observation']}")))
     if meta.get("merged_from"):
         rows.append(("merged from", "<br>".join(f"<code>{escape(str(p))}</code>" for p in meta["merged_from"])))
     facts = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
@@ -108,17 +122,16 @@ def _shots_note(shots: ShotStore) -> str:
 
 def _counts(results: list[Result]) -> str:
     chips = [f'<span class="chip o-{o}">{MARK[o]} {sum(1 for r in results if r.outcome == o)} {escape(LABEL[o])}</span>'
-             for o in OUTCOMES if any(r.outcome == o for r in results)]
+             for o in Outcome if any(r.outcome == o for r in results)]
     return f'<div class="counts" aria-label="outcomes">{"".join(chips)}</div>'
 
 
 def _filters(results: list[Result], engines: list[str]) -> str:
-    def n(*outcomes: str) -> int:
-        return sum(1 for r in results if r.outcome in outcomes)
+    def n(group: str) -> int:
+        return sum(1 for r in results if r.outcome in GROUPS[group])
 
-    shows = [("all", f"All ({len(results)})"), ("failures", f"Failures only ({n('fail', 'stale-quirk')})"),
-             ("quirks", f"Quirks and limits ({n('quirk', 'limit', 'stale-quirk')})"),
-             ("skipped", f"Skipped ({n('skipped')})")]
+    shows = [("all", f"All ({len(results)})"), ("failures", f"Failures only ({n('failures')})"),
+             ("quirks", f"Quirks and limits ({n('quirks')})"), ("skipped", f"Skipped ({n('skipped')})")]
     buttons = "".join(f'<button type="button" data-show="{k}" aria-pressed="{str(k == "all").lower()}">{escape(t)}</button>'
                       for k, t in shows)
     eng = "".join(f'<button type="button" data-engine="{escape(e)}" aria-pressed="true">{escape(e)}</button>'

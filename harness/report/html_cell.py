@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.expect import BY_FIELD
+from harness.model import Outcome
 from harness.report.artifacts import ShotStore, figure, locate_dir, relative_href
 from harness.report.grid import LABEL
 from harness.report.html_snapshot import render_against
@@ -34,16 +35,18 @@ def render_cell(r: Result, shots: ShotStore, base: Path) -> str:
     if r.title:
         parts.append(f'<p class="title">{escape(r.title)}</p>')
     judged = _expected_vs_seen(r) if not r.baseline else render_against(r, shots)  # by a snapshot
+    if r.verdicts:  # by the universal properties
+        judged = _verdicts(r)
     parts += [_verdict(r), _facts(r, base), _means(r), judged, _steps(r, shots),
               _console(r), _api_log(r), _peer(r), _trace(r, base), "</section>"]
     return "\n".join(p for p in parts if p)
 
 
 def _verdict(r: Result) -> str:
-    if r.outcome == "pass" or not (r.reason or r.evidence):
+    if r.outcome is Outcome.PASS or not (r.reason or r.evidence):
         return ""
-    head = {"fail": "Why it failed", "stale-quirk": "Stale quirk", "quirk": "The engine's recorded quirk",
-            "limit": "The engine's recorded limit", "skipped": "Why it was skipped"}.get(r.outcome, "Reason")
+    head = {Outcome.FAIL: "Why it failed", Outcome.STALE_QUIRK: "Stale quirk", Outcome.QUIRK: "The engine's recorded quirk",
+            Outcome.LIMIT: "The engine's recorded limit", Outcome.SKIPPED: "Why it was skipped"}[r.outcome]
     out = [f'<div class="verdict o-{escape(r.outcome)}"><p><strong>{head}:</strong> {escape(r.reason)}</p>']
     if r.evidence:
         out.append(f"<p><strong>Evidence:</strong> {escape(r.evidence)}</p>")
@@ -77,8 +80,25 @@ def _means(r: Result) -> str:
     return "<h4>How the engine made the situation</h4><ul class=\"means\">" + "".join(items) + "</ul>"
 
 
+def _verdicts(r: Result) -> str:
+    """The universal judge's verdict per property, each with the observation that decided it."""
+    mark = {"pass": ('mark-ok', "holds", "✓"), "fail": ("mark-miss", "fails", "✗"),
+            "limit": ("mark-na", "engine limit", "!"), "n/a": ("mark-na", "not applicable", "–")}
+    rows = []
+    for v in r.verdicts:
+        cls, label, sign = mark.get(str(v.get("verdict")), ("mark-na", str(v.get("verdict")), "?"))
+        obs = str(v.get("observation") or "") + (f" ({v['fact']})" if v.get("fact") else "")
+        rows.append(f'<tr{" class=miss" if v.get("verdict") == "fail" else ""}><td class="m">'
+                    f'<span class="{cls}" aria-label="{label}">{sign}</span></td>'
+                    f'<th scope="row">{escape(str(v.get("id")))}</th><td>{escape(label)}</td><td class="val">{escape(obs)}</td></tr>')
+    return ('<h4>Universal properties (contract/universal.yaml)</h4><table class="kv"><thead><tr>'
+            '<th scope="col" class="m"><span class="sr">verdict</span></th><th scope="col">property</th>'
+            '<th scope="col">verdict</th><th scope="col">decided by</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
 def _expected_vs_seen(r: Result) -> str:
-    if r.outcome == "skipped":
+    if r.outcome is Outcome.SKIPPED:
         return ""
     out = ["<h4>Expected vs seen</h4>"]
     if r.mismatches:
@@ -129,7 +149,7 @@ def _steps(r: Result, shots: ShotStore) -> str:
 
 def _console(r: Result) -> str:
     if not r.console:
-        return '<h4>Console</h4><p class="none-note">Nothing was logged.</p>' if r.outcome != "skipped" else ""
+        return '<h4>Console</h4><p class="none-note">Nothing was logged.</p>' if r.outcome.ran else ""
     lines = []
     for line in r.console:
         level = re.match(r"\[(error|warning)\]", line)
@@ -143,7 +163,7 @@ def _console(r: Result) -> str:
 
 def _api_log(r: Result) -> str:
     if not r.api_log:
-        return "" if r.outcome == "skipped" else '<h4>Vendor API</h4><p class="none-note">No calls.</p>'
+        return "" if r.outcome is Outcome.SKIPPED else '<h4>Vendor API</h4><p class="none-note">No calls.</p>'
     if r.dropped.get("api_log"):
         head_note = f'<p class="none-note">{r.dropped["api_log"]:,} more calls not kept (the first {len(r.api_log):,} are shown).</p>'
     else:

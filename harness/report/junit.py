@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from harness.engines import ENGINE_NAMES
+from harness.model import Outcome
 from harness.results import Result
 
-FAILED = ("fail", "stale-quirk")
 # Characters XML 1.0 cannot carry at all (a console line may hold them); ElementTree would write
 # them as they are and the file would not parse.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -34,8 +34,8 @@ def build(results: list[Result]) -> ET.Element:
     for engine in engines:
         cells = [r for r in results if r.engine == engine]
         suite = ET.SubElement(root, "testsuite", name=engine, tests=str(len(cells)),
-                              failures=str(sum(r.outcome in FAILED for r in cells)), errors="0",
-                              skipped=str(sum(r.outcome == "skipped" for r in cells)),
+                              failures=str(sum(r.outcome.failing for r in cells)), errors="0",
+                              skipped=str(sum(not r.outcome.ran for r in cells)),
                               time=f"{sum(r.duration_s for r in cells):.3f}")
         version = next((r.engine_version for r in cells if r.engine_version), "")
         if version:
@@ -52,14 +52,14 @@ def _testcase(suite: ET.Element, r: Result) -> None:
                          time=f"{r.duration_s:.3f}")
     if r.source:
         case.set("file", clean(r.source.rpartition(":")[0] or r.source))
-    if r.outcome in FAILED:
-        failure = ET.SubElement(case, "failure", type=r.outcome, message=clean(r.reason))
+    if r.outcome.failing:
+        failure = ET.SubElement(case, "failure", type=r.outcome.value, message=clean(r.reason))
         failure.text = clean(r.explain())
-    elif r.outcome == "skipped":
+    elif r.outcome is Outcome.SKIPPED:
         ET.SubElement(case, "skipped", message=clean(r.reason))
-    elif r.outcome in ("quirk", "limit"):
+    elif r.outcome in (Outcome.QUIRK, Outcome.LIMIT):
         props = ET.SubElement(case, "properties")
-        for name, value in (("outcome", r.outcome), ("reason", r.reason), ("evidence", r.evidence)):
+        for name, value in (("outcome", r.outcome.value), ("reason", r.reason), ("evidence", r.evidence)):
             if value:
                 ET.SubElement(props, "property", name=name, value=clean(value))
         out = ET.SubElement(case, "system-out")

@@ -78,6 +78,9 @@ class FixtureServer:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OriginMap:
+        from harness.server.log_lines import one_line_per_malformed_request
+
+        one_line_per_malformed_request()  # a request that is not HTTP: one line, never a traceback
         if not self.widget.is_file():
             raise FileNotFoundError(f"widget build not found: {self.widget}")
         self._ca = RunCA(TLS_HOSTS)

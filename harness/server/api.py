@@ -137,6 +137,7 @@ class VendorApi:
 
     def routes(self) -> list[web.RouteDef]:
         return [
+            web.get("/v1/openapi.json", self.openapi),  # this API described (server/openapi.py)
             # Preflight only for endpoints that exist, so any other /v1/ path is a plain 404.
             web.options("/v1/{site}/{endpoint:" + "|".join(ENDPOINTS) + "}", self.preflight),
             web.get("/v1/{site}/config", self.config),
@@ -194,6 +195,11 @@ class VendorApi:
         return site, headers
 
     # -- endpoints -------------------------------------------------------------------------
+    async def openapi(self, request: web.Request) -> web.Response:
+        from harness.server.openapi import description
+
+        return web.json_response(description(), headers={"Access-Control-Allow-Origin": "*"})
+
     async def preflight(self, request: web.Request) -> web.Response:
         site = self.sites.get(request.match_info["site"])
         return web.Response(status=204, headers={**self.cors(request, site), "Access-Control-Max-Age": "0"})
@@ -233,7 +239,9 @@ class VendorApi:
         if session is None or session.site_id != site.site_id:
             raise json_error(401, "invalid_session", headers)
         expected = "sha256=" + hmac.new(session.signing_secret.encode(), raw, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(signature.encode(), expected.encode()):
+        # A header may carry any bytes (aiohttp keeps them with surrogate escapes): compared as
+        # the bytes that came, never an encoding error.
+        if not hmac.compare_digest(signature.encode("utf-8", "surrogateescape"), expected.encode()):
             raise json_error(401, "invalid_signature", headers)
         args = parse_json(raw, headers)
         if not isinstance(args, dict):
@@ -245,7 +253,8 @@ class VendorApi:
     async def analytics(self, request: web.Request) -> web.Response:
         site, headers = await self.begin(request, "analytics/event")
         body = await read_json(request, headers=headers)
-        if not isinstance(body, dict) or body.get("event") not in ANALYTICS_EVENTS:
+        event = body.get("event") if isinstance(body, dict) else None
+        if not isinstance(event, str) or event not in ANALYTICS_EVENTS:
             raise json_error(400, "invalid_event", headers)
         request[LOG_ENTRY].update(event=body["event"], body=body)
         return web.json_response({"success": True}, headers=headers)
@@ -278,6 +287,8 @@ def parse_json(raw: bytes, headers: dict[str, str] | None = None) -> Any:
     try:
         return json.loads(raw or b"{}")
     except ValueError:  # includes UnicodeDecodeError
+        raise json_error(400, "malformed_json", headers) from None
+    except RecursionError:  # nested deeper than Python's stack: not a body any widget sends
         raise json_error(400, "malformed_json", headers) from None
 
 

@@ -14,13 +14,13 @@ How each situation is made (all by Chromium's own means):
 """
 from __future__ import annotations
 
-import os
 import wave
 from pathlib import Path
 from typing import Callable, Hashable
 
 from playwright.sync_api import Browser, Error as PlaywrightError
 
+from harness.atomic import replacing
 from harness.engines.base import RunEnv, Situation, Tab, Unsupported
 from harness.engines.playwright.engine import PlaywrightEngine
 from harness.engines.playwright.tab import PlaywrightTab, context_options
@@ -62,14 +62,11 @@ def silence_wav(folder: Path, seconds: float = 2.0, rate: int = 48000) -> Path:
     into the run's folder (Chromium is the only engine that takes a file as its microphone)."""
     path = (folder / "silence.wav").resolve()
     if not path.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".silence.{os.getpid()}.tmp")
-        with wave.open(str(tmp), "wb") as w:
+        with replacing(path) as tmp, wave.open(str(tmp), "wb") as w:  # whole or absent, if two workers write it at once
             w.setnchannels(1)
             w.setsampwidth(2)
             w.setframerate(rate)
             w.writeframes(b"\0\0" * int(seconds * rate))
-        tmp.replace(path)  # whole or absent, if two workers write it at once
     return path
 
 
