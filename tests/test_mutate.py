@@ -49,6 +49,7 @@ def test_the_reviewed_equivalents_file_is_well_formed():
 
 
 @pytest.mark.skipif(not mutate.INSTRUMENTER.is_dir(), reason="Stryker's instrumenter not installed (bash scripts/setup.sh)")
+@pytest.mark.timeout(2700)  # the coverage pass is every cell of the catalog in every engine
 def test_mutate_runs_as_users_run_it(run_cli, tmp_path):
     """From the CLI, every scenario file, every engine usable here, a small sample: skipped cells,
     cells that leave their page and cells that fail without a mutant all pass through it."""
@@ -72,5 +73,9 @@ def test_mutate_runs_as_users_run_it(run_cli, tmp_path):
 
 def test_bad_input_is_a_usage_error(run_cli, tmp_path):
     assert run_cli("mutate", "--budget", "0").returncode == 2
+    out = run_cli("mutate", "--fail-under", "150")
+    assert out.returncode == 2 and "--fail-under: expected a percentage" in out.stderr
+    out = run_cli("mutate", "--workers", "0")
+    assert out.returncode == 2 and "--workers: expected a number" in out.stderr
     out = run_cli("mutate", "--widget", str(tmp_path / "nope.js"))
     assert out.returncode == 2 and "--widget: no such file" in out.stderr

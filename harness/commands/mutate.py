@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
     p.add_argument("-k", dest="keyword", help="only scenarios whose id contains one of these comma-separated words")
     p.add_argument("--sample", type=int, metavar="N", help="test N mutants spread evenly over the build (the same N every run)")
     p.add_argument("--mutants", help="only these mutant ids (comma-separated), e.g. to re-check survivors")
+    p.add_argument("--fail-under", type=float, metavar="PERCENT",
+                   help="exit 1 when the mutation score (reviewed equivalents left out) is below this")
     p.add_argument("--output", type=Path, default=paths.DEFAULT_OUTPUT / "mutate", help="where mutation.json and the cells go")
     p.set_defaults(func=main)
 
@@ -47,6 +49,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"--budget: expected seconds > 0, got {args.budget:g}")
     if args.workers < 1:
         raise UsageError(f"--workers: expected a number ≥ 1, got {args.workers}")
+    if args.fail_under is not None and not 0 <= args.fail_under <= 100:
+        raise UsageError(f"--fail-under: expected a percentage 0-100, got {args.fail_under:g}")
     if args.sample is not None and args.sample < 1:
         raise UsageError(f"--sample: expected a number ≥ 1, got {args.sample}")
     only = {m.strip() for m in args.mutants.split(",")} if args.mutants else None
@@ -77,4 +81,7 @@ def main(args: argparse.Namespace) -> int:
     (args.output / "mutation.html").write_text(html_report(rep), encoding="utf-8")
     print_report(rep)
     print(f"results: {path} (and mutation.html beside it)")
+    if args.fail_under is not None and (rep["score"] is None or rep["score"] < args.fail_under):
+        print(f"mutation score {rep['score']}% is below --fail-under {args.fail_under:g}%")
+        return 1
     return 0
