@@ -27,6 +27,7 @@ else:  # run by file path (as the client runs it): the sibling module is on sys.
 HERE = Path(__file__).resolve().parent
 AGENT_JS = (HERE / "agent.js").read_text(encoding="utf-8")
 SPY_JS = (js.ENGINES_DIR / "spy.js").read_text(encoding="utf-8")  # every engine's spy
+TOUCH_JS = (js.ENGINES_DIR / "touch.js").read_text(encoding="utf-8")  # a mobile row's touch device
 GRANTED, DENIED, PROMPT = (WebKit2.PermissionState.GRANTED, WebKit2.PermissionState.DENIED,
                            WebKit2.PermissionState.PROMPT)
 KEYS = {"Enter": Gdk.KEY_Return, "Space": Gdk.KEY_space, " ": Gdk.KEY_space, "Tab": Gdk.KEY_Tab,
@@ -85,7 +86,8 @@ class Page:
         ucm = WebKit2.UserContentManager()
         ucm.register_script_message_handler("speloHarness")
         ucm.connect("script-message-received::speloHarness", self._on_message)
-        for source in (AGENT_JS.replace("__NONCE__", self.nonce), SPY_JS):
+        scripts = [AGENT_JS.replace("__NONCE__", self.nonce), SPY_JS] + ([TOUCH_JS] if opts.get("touch") else [])
+        for source in scripts:
             ucm.add_script(WebKit2.UserScript.new(
                 source, WebKit2.UserContentInjectedFrames.ALL_FRAMES,
                 WebKit2.UserScriptInjectionTime.START, None, None))
