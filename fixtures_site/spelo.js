@@ -34,12 +34,16 @@
     tokenError: "Failed to get token",
     network: "Can't reach the voice service. Check your network or VPN and try again.", // ours
     invalid: "This voice assistant is misconfigured (invalid site id).", // ours
-    fallback: "Use text chat instead" // ours
+    fallback: "Use text chat instead", // ours
+    idleEnded: "The conversation ended after 5 minutes without speech.", // ours
+    capEnded: "The conversation reached its 2-hour limit and ended." // ours
   };
   var SITE_ID_RE = /^[a-z0-9]{8,32}$/;
   var SIZES = { small: 48, medium: 64, large: 88 };
   var CONNECT_TIMEOUT_MS = 15000;
   var SILENCE_WINDOW_MS = 3000;
+  var IDLE_MS = 5 * 60 * 1000; // the session ends after 5 minutes without speech (either side's)
+  var CAP_MS = 2 * 60 * 60 * 1000; // and at a 2-hour cap, speech or not
 
   function log(msg) { console.log("[Spelo] " + msg); }
   function warn(msg) { console.warn("[Spelo] " + msg); }
@@ -333,6 +337,8 @@
       show("listening", { status: TEXTS.listening });
       analytics("session_start");
       watchSilence(s);
+      s.startedAt = s.lastSpeech = Date.now();
+      s.limits = setInterval(function () { checkLimits(s); }, 1000);
       // Messages wait for the next task, in order: Listening is shown (and announced) on its own
       // before anything they do. Measured: when the model spoke first and its message beat
       // "connected", Listening and Speaking were set in one task and Listening was never seen.
@@ -387,8 +393,13 @@
   function onEvent(s, raw) {
     var msg;
     try { msg = JSON.parse(raw); } catch (e) { return; }
-    if (msg.type === "output_audio_buffer.started") { show("speaking", { status: TEXTS.speaking }); }
-    else if (msg.type === "output_audio_buffer.stopped") { show("listening", { status: TEXTS.listening }); }
+    if (/^(output_audio_buffer\.(started|stopped)|input_audio_buffer\.speech_(started|stopped))$/.test(msg.type)) {
+      s.lastSpeech = Date.now(); // speech, or its end: the idle time counts from here
+    }
+    if (msg.type === "input_audio_buffer.speech_started") { s.visitorSpeaking = true; }
+    else if (msg.type === "input_audio_buffer.speech_stopped") { s.visitorSpeaking = false; }
+    else if (msg.type === "output_audio_buffer.started") { s.speaking = true; show("speaking", { status: TEXTS.speaking }); }
+    else if (msg.type === "output_audio_buffer.stopped") { s.speaking = false; show("listening", { status: TEXTS.listening }); }
     else if (msg.type === "tool_call" || msg.name) { runTool(s, msg); }
   }
 
@@ -444,10 +455,26 @@
     })();
   }
 
+  // The session's limits, checked every second against Date.now() (so a clock that jumps ahead
+  // is seen at the next check): the 2-hour cap first, then 5 minutes with nobody speaking.
+  function checkLimits(s) {
+    if (s.ended) { return; }
+    var now = Date.now();
+    if (now - s.startedAt >= CAP_MS) { endByLimit(s, "cap", TEXTS.capEnded); }
+    else if (!s.speaking && !s.visitorSpeaking && now - s.lastSpeech >= IDLE_MS) { endByLimit(s, "idle", TEXTS.idleEnded); }
+  }
+
+  function endByLimit(s, reason, text) {
+    log("session ended: " + reason);
+    endSession(s, reason);
+    show("idle", { status: text });
+  }
+
   function endSession(s, reason) {
     if (!s || s.ended) { return; }
     var wasLive = !!s.started;
     s.ended = true;
+    clearInterval(s.limits);
     if (wasLive) { analytics("session_end", { reason: reason || "hangup" }); }
     if (s.pc) { s.pc.close(); }
     if (s.ctx) { s.ctx.close().catch(function () {}); }

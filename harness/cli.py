@@ -6,16 +6,22 @@ import argparse
 import sys
 
 from harness import __version__
-from harness.commands import doctor, gate, init, merge, mutate, promises, record, repro, run, schema, serve, soak
 from harness.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
-COMMANDS = (run, record, serve, doctor, repro, gate, merge, soak, promises, mutate, schema, init)  # in the order --help lists them
+
+
+def commands() -> tuple:
+    """Every command's module, in the order --help lists them (imported here, not at the module's
+    import, so that a Ctrl-C while they load is the one 'interrupted' line too)."""
+    from harness.commands import doctor, gate, init, merge, mutate, promises, record, repro, run, schema, serve, soak
+
+    return (run, record, serve, doctor, repro, gate, merge, soak, promises, mutate, schema, init)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.func(args))
     except UsageError as e:
         print(f"spelo-harness: {e}", file=sys.stderr)
@@ -29,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spelo-harness", description="The Spelo widget in real Chromium, Firefox and WebKit.")
     p.add_argument("--version", action="version", version=f"spelo-harness {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    for command in COMMANDS:  # each adds its own parser and sets func to its main
+    for command in commands():  # each adds its own parser and sets func to its main
         command.register(sub)
     return p
 

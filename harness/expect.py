@@ -176,6 +176,19 @@ def _links(want: dict[str, str], seen: Any) -> list[str]:
     return out
 
 
+def _touch(want: bool, seen: Any) -> list[str]:
+    t = seen if isinstance(seen, dict) else {}
+    facts = {"navigator.maxTouchPoints > 0": (t.get("max_touch_points") or 0) > 0,
+             "touch events ('ontouchstart' in window)": bool(t.get("touch_events")),
+             "(pointer: coarse)": bool(t.get("coarse_pointer"))}
+    wrong = [name for name, ok in facts.items() if ok != want]
+    if not wrong:
+        return []
+    if want:
+        return ["touch device: expected one, the page does not see " + ", ".join(wrong)]
+    return ["touch device: expected none, the page sees " + ", ".join(wrong)]
+
+
 def _prompts(want: int, seen: Any) -> list[str]:
     if seen is None:  # this engine cannot count its prompts: not judged (the report says so)
         return []
@@ -267,6 +280,7 @@ CHECKS: tuple[Check, ...] = (
     Check("orb_name", "orb name", _orb("name")),
     Check("orb_is_button", "orb is a <button>", lambda s: _orb("tag")(s) == "button"),
     Check("orb_focused", "orb focused", _orb("focused")),
+    Check("touch_device", "touch device", _key("touch"), _touch),
     Check("live_region", "live region", lambda s: (s.get("live_regions") or 0) > 0),
     Check("axe_max_impact_violations", "axe", lambda s: (s.get("axe") or {}).get("violations")
           if s.get("axe") is not None else None, _axe),

@@ -23,28 +23,23 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 
 from harness import paths
-from harness.atomic import write_text_atomic
 from harness.errors import UsageError
-from harness.cell_hooks import Cell, CellObserver
-from harness.results import Result
-from harness.runner import Harness, RunOptions
-from harness.steps import StepAction
+from harness.mutate_workers import CellCost, Verdict, Workers
+from harness.model import Outcome
+from harness.mutate_workers import HIT_LIMIT, LOOPING, Coverage, serve_switch  # noqa: F401 (mutate's API)
+from harness.results import cell_id
 
 CACHE = Path(os.environ.get("SPELO_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "spelo-harness")
 TOOLS = CACHE / "mutate-tools"
 INSTRUMENTER = TOOLS / "node_modules" / "@stryker-mutator" / "instrumenter"
 EQUIVALENTS = paths.CONTRACT_DIR / "equivalent-mutants.yaml"
-TIME_FACTOR, TIME_PLUS_S = 1.5, 3.0  # a cell's deadline with a mutant: its time without one × factor + constant
-HIT_LIMIT = 200_000  # hits of the active mutant's code in one page: beyond, it is looping
-LOOPING = "Hit count limit reached"
-COVERAGE_JS = ("(function(){var c=(globalThis.__stryker__||{}).mutantCoverage;if(!c){return [];}"
-               "var ids=Object.keys(c.static||{});Object.keys(c.perTest||{}).forEach(function(t){"
-               "ids=ids.concat(Object.keys(c.perTest[t]));});return ids;})()")
-
+# Each wait of a cell with a mutant (timeout_s): the cell's longest step or final expectation
+# without one, times a factor, plus a constant; never more than the scenario's own timeout.
+TIME_FACTOR, TIME_PLUS_S = 2.0, 1.5
 
 @dataclass
 class Mutant:
@@ -92,99 +87,97 @@ def _mutant(m: dict[str, Any], lines: list[str]) -> Mutant:
                   original=original, context=lines[first].strip(), diff=diff)
 
 
-def serve_switch(served: Path, instrumented: str, active: str | None) -> None:
-    """The build the fixture server serves: one line of the harness's own that sets the active
-    mutant (and arms the loop guard) before the instrumented widget runs; then the build."""
-    head = "(function(){var s=globalThis.__stryker__=globalThis.__stryker__||{};"
-    if active is not None:
-        head += f"s.activeMutant={json.dumps(active)};s.hitCount=0;s.hitLimit={HIT_LIMIT};"
-    write_text_atomic(served, head + "})();\n" + instrumented)  # never half-written when a page asks for it
-
-
-class Coverage(CellObserver):
-    """Which mutants a cell's pages reached, read through the cell's hooks: before a step leaves
-    the page (reload, the fallback link) and at the end, before the tab closes."""
-
-    def __init__(self) -> None:
-        self.covered: set[str] = set()
-
-    def _grab(self, cell: Cell) -> None:
-        ids = cell.safe_eval(COVERAGE_JS)
-        if isinstance(ids, list):
-            self.covered.update(str(i) for i in ids)
-
-    def before_step(self, cell: Cell, index: int, action: StepAction) -> None:
-        if action.leaves_page:
-            self._grab(cell)
-
-    def at_end(self, cell: Cell, result: Result) -> None:
-        if cell.has_tab:
-            self._grab(cell)
-
-
 # -- the run -------------------------------------------------------------------------------------
 
-def run(scenarios: list[Any], engine: str, widget: Path, out: Path, budget_s: float,
-        only: set[str] | None, sample: int | None = None, say: Any = None) -> dict[str, Any]:
+def run(scenarios: list[Any], engines: list[str], widget: Path, out: Path, budget_s: float,
+        only: set[str] | None, sample: int | None = None, workers: int = 2, say: Any = None) -> dict[str, Any]:
+
     say = say or (lambda line: print(line, flush=True))
     started = time.monotonic()
+    stop_at = [time.time() + budget_s]  # from the end of the coverage pass (set there)
     out.mkdir(parents=True, exist_ok=True)
     instrumented, mutants = instrument(widget, out)
     if only:
         mutants = [m for m in mutants if m.id in only]
     if sample and sample < len(mutants):  # evenly spread over the build, the same ones every run
         mutants = [mutants[round(i * len(mutants) / sample)] for i in range(sample)]
-    served = out / "spelo-mutated.js"
-    serve_switch(served, instrumented, None)
-    say(f"{len(mutants)} mutants from Stryker's instrumenter; coverage pass: {len(scenarios)} cells in {engine}")
-    coverage: dict[str, set[str]] = {}
-    durations: dict[str, float] = {}
+    reviewed = load_equivalents()
+    cover_tasks = [("cover", sc.id, e) for e in engines for sc in scenarios if e in sc.engines and e not in sc.skip]
+    say(f"{len(mutants)} mutants from Stryker's instrumenter; coverage pass: {len(cover_tasks)} cells in "
+        f"{', '.join(engines)}, {workers} worker(s)")
+    costs: dict[str, CellCost] = {}
     broken: dict[str, str] = {}
+    lost: dict[str, str] = {}
     guards = {sc.id: list(sc.guards) for sc in scenarios}
-    by_id = {sc.id: sc for sc in scenarios}
-    with Harness(RunOptions(output_dir=out / "cells", widget=served, screenshots="failure")) as h:
-        for sc in scenarios:
-            cov = Coverage()
-            r = h.run_cell(sc, engine, [cov])
-            if r.outcome.failing:
-                broken[sc.id] = r.reason  # fails with no mutant: it cannot judge mutants
-            elif r.outcome.ran:
-                coverage[sc.id], durations[sc.id] = cov.covered, r.duration_s
-        say(f"coverage pass: {len(coverage)} cells reach mutants, {len(broken)} fail with no mutant active "
-            f"({time.monotonic() - started:.0f} s)")
-        kills: Counter[str] = Counter()
-        # A killed mutant would otherwise cost each cell its whole timeout (a cell waits for its
-        # expectation until then): as Stryker does, a mutant gets the cell's time without one,
-        # times a factor, plus a constant.
-        quick = {c: by_id[c].model_copy(update={"timeout_s": min(by_id[c].timeout_s, durations[c] * TIME_FACTOR + TIME_PLUS_S)})
-                 for c in coverage}
+    by_id = {m.id: m for m in mutants}
+    timings: dict[str, float] = {}
+
+    def covered(msg: tuple[Any, ...]) -> None:
+        c: CellCost = msg[2]
+        if Outcome(c.outcome).failing:
+            broken[c.cell] = c.reason  # fails with no mutant: it cannot judge mutants
+        elif Outcome(c.outcome).ran:
+            costs[c.cell] = c
+
+    kills: Counter[str] = Counter()
+
+    def judged(msg: tuple[Any, ...]) -> None:
+        v: Verdict = msg[2]
+        m = by_id[v.mutant]
+        m.status, m.killed_by = v.status, v.killed_by
+        if v.killed_by:
+            kills[v.killed_by] += 1
+        say(f"  #{m.id} {m.mutator} line {m.line}: {m.status}" + (f" by {m.killed_by}" if m.killed_by else "")
+            + f" ({v.tried} cell(s); {time.monotonic() - started:.0f} s)")
+
+    def lost_task(task: tuple[Any, ...], why: str) -> None:
+        if task[0] == "cover":
+            broken[cell_id(task[1], task[2])] = f"not run: {why}"
+        else:
+            by_id[task[1]].status = "not run (worker died)"
+            lost[task[1]] = why
+
+    def mutant_tasks() -> Iterator[tuple[Any, ...]]:
+        # Reviewed equivalents last: they are not expected to die, and cost every cell they reach.
+        for m in sorted(mutants, key=lambda m: is_reviewed(m, reviewed)):
+            if not m.cells:
+                continue
+            if time.time() > stop_at[0]:
+                return  # the rest stay "not run (budget)"
+            # The cells that killed most so far first, then the cheapest; each wait of a cell with
+            # a mutant is bounded by its longest without one, times a factor, plus a constant (a
+            # killed mutant otherwise costs the cell's whole timeout: it waits until then).
+            order = sorted(m.cells, key=lambda c: (-kills[c], costs[c].seconds))
+            tries = [(costs[c].scenario, costs[c].engine,
+                      min(by_scenario[costs[c].scenario].timeout_s, costs[c].wait_s * TIME_FACTOR + TIME_PLUS_S))
+                     for c in order]
+            yield ("mutant", m.id, tries, stop_at[0])
+
+    by_scenario = {sc.id: sc for sc in scenarios}
+    with Workers(workers, out / "instrumented.js", out, scenarios) as pool:
+        pool.run(iter(cover_tasks), covered, lost_task)
+        timings["coverage pass"] = round(time.monotonic() - started, 1)
         for m in mutants:
-            m.cells = [c for c in coverage if m.id in coverage[c]]
-            m.promises = sorted({p for c in m.cells for p in guards[c]})
+            m.cells = sorted((c for c, cost in costs.items() if m.id in cost.covered), key=lambda c: costs[c].seconds)
+            m.promises = sorted({p for c in m.cells for p in guards[costs[c].scenario]})
             if not m.cells:
                 m.status = "not covered"
-                continue
-            if time.monotonic() - started > budget_s:
-                continue  # stays "not run (budget)"
-            serve_switch(served, instrumented, m.id)
-            m.status = "survived"
-            for cid in sorted(m.cells, key=lambda c: (-kills[c], durations[c])):
-                if time.monotonic() - started > budget_s:  # out of time mid-way: not judged
-                    m.status = "not run (budget)"
-                    break
-                r = h.run_cell(quick[cid], engine)
-                if any(LOOPING in line for line in r.console):
-                    m.status, m.killed_by = "timed out", cid
-                    break
-                if r.outcome.failing:  # killed
-                    m.status, m.killed_by = "killed", cid
-                    kills[cid] += 1
-                    break
-            say(f"  #{m.id} {m.mutator} line {m.line}: {m.status}" + (f" by {m.killed_by}" if m.killed_by else "")
-                + f" ({time.monotonic() - started:.0f} s)")
-        serve_switch(served, instrumented, None)
-    mark_equivalents(mutants, load_equivalents())
-    return report(mutants, broken, engine, widget, time.monotonic() - started, budget_s)
+        say(f"coverage pass: {len(costs)} cells reach mutants, {len(broken)} fail with no mutant active "
+            f"({timings['coverage pass']:.0f} s)")
+        stop_at[0] = time.time() + budget_s  # the budget is for the mutants
+        pool.run(mutant_tasks(), judged, lost_task)
+    timings["mutants"] = round(time.monotonic() - started - timings["coverage pass"], 1)
+    mark_equivalents(mutants, reviewed)
+    rep = report(mutants, broken, engines, widget, time.monotonic() - started, budget_s)
+    rep.update(workers=workers, timings=timings, lost=lost,
+               cells={c: {"seconds": v.seconds, "wait_s": round(v.wait_s, 3), "kills": kills[c],
+                          "reaches": len(v.covered)} for c, v in sorted(costs.items())})
+    return rep
+
+
+def is_reviewed(m: Mutant, reviewed: list[dict[str, str]]) -> bool:
+    return any((row["mutator"], row["original"], row["replacement"]) == (m.mutator, m.original, m.replacement)
+               and row.get("context", m.context) == m.context for row in reviewed)
 
 
 def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
@@ -201,16 +194,19 @@ def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
 
 
 def mark_equivalents(mutants: list[Mutant], reviewed: list[dict[str, str]]) -> None:
+    """A reviewed survivor is equivalent; so is a reviewed mutant no cell reached, or one the
+    budget left untried (its review stands, and the score leaves it out either way)."""
     for m in mutants:
-        if m.status not in ("survived", "not covered"):  # a reviewed unreachable mutant is equivalent too
+        if m.status not in ("survived", "not covered", "not run (budget)"):
             continue
         for row in reviewed:
             if ((row["mutator"], row["original"], row["replacement"]) == (m.mutator, m.original, m.replacement)
                     and row.get("context", m.context) == m.context):
-                m.status, m.equivalent = "equivalent", row["reason"]
+                m.equivalent = row["reason"] + ("" if m.status == "survived" else f" (this run: {m.status})")
+                m.status = "equivalent"
 
 
-def report(mutants: list[Mutant], broken: dict[str, str], engine: str, widget: Path, took: float,
+def report(mutants: list[Mutant], broken: dict[str, str], engines: list[str], widget: Path, took: float,
            budget_s: float) -> dict[str, Any]:
     counts = Counter(m.status for m in mutants)
     detected = counts["killed"] + counts["timed out"]
@@ -220,7 +216,7 @@ def report(mutants: list[Mutant], broken: dict[str, str], engine: str, widget: P
         for p in m.promises or ["(no promise)"]:
             per_promise.setdefault(p, Counter())[m.status] += 1
     return {
-        "engine": engine, "widget": str(widget), "seconds": round(took, 1), "budget_s": budget_s,
+        "engines": engines, "widget": str(widget), "seconds": round(took, 1), "budget_s": budget_s,
         "counts": dict(counts),
         # Stryker's definition counts uncovered mutants as undetected; the covered score leaves them out.
         "score": round(100 * detected / (judged + counts["not covered"]), 1) if judged + counts["not covered"] else None,
@@ -233,7 +229,7 @@ def report(mutants: list[Mutant], broken: dict[str, str], engine: str, widget: P
 
 def print_report(rep: dict[str, Any]) -> None:
     c = rep["counts"]
-    print(f"mutation score {rep['score']}% (of covered mutants: {rep['score_covered']}%) in {rep['engine']}: "
+    print(f"mutation score {rep['score']}% (of covered mutants: {rep['score_covered']}%) in {', '.join(rep['engines'])}: "
           + ", ".join(f"{c.get(k, 0)} {k}" for k in ("killed", "survived", "timed out", "not covered",
                                                        "equivalent", "not run (budget)"))
           + f"; {rep['seconds']:.0f} s of a {rep['budget_s']:.0f} s budget")
@@ -244,7 +240,8 @@ def print_report(rep: dict[str, Any]) -> None:
         print(f"  {p}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     for m in rep["mutants"]:
         if m["status"] in ("survived", "not covered"):
-            print(f"{m['status']}: #{m['id']} {m['mutator']} at line {m['line']} (cells: {', '.join(m['cells']) or 'none'})")
+            print(f"{m['status']}: #{m['id']} {m['mutator']} at line {m['line']}: {m['context']}")
+            print(f"    covered by: {', '.join(m['cells']) or 'no cell'}")
             print("    " + m["diff"].replace("\n", "\n    "))
 
 
@@ -263,7 +260,7 @@ def html_report(rep: dict[str, Any]) -> str:
             "body{font:14px system-ui;margin:2em}td{border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top}"
             "pre{margin:0}.survived td{background:#fde8e8}.killed td{background:#e8f6ea}</style>"
             f"<h1>Mutation score {rep['score']}% <small>(covered: {rep['score_covered']}%)</small></h1>"
-            f"<p>{escape(rep['engine'])}, {escape(rep['widget'])}: "
+            f"<p>{escape(', '.join(rep['engines']))}, {escape(rep['widget'])}: "
             + escape(", ".join(f"{n} {k}" for k, n in sorted(c.items())))
             + f"; {rep['seconds']:.0f} s of a {rep['budget_s']:.0f} s budget.</p>"
             f"<h2>Per promise</h2><table>{promises}</table><h2>Mutants</h2>"

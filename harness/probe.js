@@ -165,6 +165,12 @@
     mic_live: spy.live ? spy.live() : 0,
     mic_tracks: spy.entries ? spy.entries() : [],
     mic_left_live: spy.left ? spy.left.live : null,
+    // The input the page sees: a touch device has touch points, touch events and a coarse pointer.
+    touch: {
+      max_touch_points: navigator.maxTouchPoints || 0,
+      touch_events: "ontouchstart" in window,
+      coarse_pointer: !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches)
+    },
     secure_context: window.isSecureContext,
     url: location.href
   };

@@ -269,13 +269,16 @@ class CellRun:
             self.result.means.append(f"INJECTED FAULT (no real means exists): {inject}")
         url = self.harness.env.origins.page_url(self.scenario.origin, self.scenario.embedding, self.scenario.page, self.site_id, inject)
         self.result.url = url
+        quirk = self.scenario.quirk_for(self.engine, self.result.engine_source)
+        steps = quirk.steps if quirk is not None and quirk.steps is not None else self.scenario.steps
+        if any(step.clock for step in steps):  # the harness's clock, before the page's scripts
+            self.tab.install_clock()
+            self.result.means.append("the page's clock is the harness's (timers fast-forwarded by clock steps)")
         with self.clock.phase("navigation"):
             self.tab.goto(url)
             self.observe()  # the first probe also starts the page's state history
             if self.universal is not None:
                 self.universal.page_opened(self)
-        quirk = self.scenario.quirk_for(self.engine, self.result.engine_source)
-        steps = quirk.steps if quirk is not None and quirk.steps is not None else self.scenario.steps
         self._say(f"open {url}")
         for i, step in enumerate(steps, 1):
             action = action_for(step)

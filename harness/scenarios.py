@@ -52,6 +52,7 @@ class Expect(Strict):
     orb_name: str | None = None           # the orb's accessible name
     orb_is_button: bool | None = None     # the orb is a real <button>
     orb_focused: bool | None = None       # the orb has keyboard focus
+    touch_device: bool | None = None      # the page sees a touch device: maxTouchPoints > 0, touch events, (pointer: coarse)
     live_region: bool | None = None       # the widget announces status changes (a live region)
     axe_max_impact_violations: int | None = None  # serious + critical axe-core violations (after an axe step)
     states_seen: list[str] | None = None  # widget states seen over time, in this order (others between)
@@ -103,6 +104,10 @@ class Step(Strict):
     axe: bool | None = None  # run axe-core on the widget's frame and keep its serious/critical violations
     reload: bool | None = None
     clear_storage: bool | None = None
+    # Move the page's clock forward ("MM:SS" or "H:MM:SS"), firing the timers that fall due, as
+    # Playwright's clock.fast_forward does: a cell that uses it gets the harness's clock installed
+    # before the page's scripts (Tab.install_clock), so a 5-minute limit takes no 5 minutes.
+    clock: str | None = Field(default=None, pattern=r"^(\d+:)?[0-5]?\d:[0-5]\d$")
     expect: Expect | None = None
 
     @model_validator(mode="before")
@@ -116,7 +121,7 @@ class Step(Strict):
     def _one(self) -> "Step":
         set_fields = [k for k, v in self.__dict__.items() if v is not None]
         if len(set_fields) != 1:
-            raise ValueError("a step has exactly one of: click, press, key, axe, reload, clear_storage, expect")
+            raise ValueError("a step has exactly one of: click, press, key, axe, reload, clear_storage, clock, expect")
         return self
 
     def describe(self) -> str:

@@ -150,6 +150,24 @@ class ClearStorage(StepAction):
         cell.tab.evaluate("localStorage.clear(), true", cell.frame)
 
 
+def clock_ms(text: str) -> int:
+    """"04:50" or "1:59:00" (a step's clock value) in milliseconds."""
+    seconds = 0
+    for part in text.split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds * 1000
+
+
+class Clock(StepAction):
+    """The page's clock moved forward by the harness (Tab.fast_forward): the timers that fall due
+    in that time fire, at once, instead of the cell waiting for them."""
+
+    kind = "clock"
+
+    def run(self, cell: StepCell) -> None:
+        cell.tab.fast_forward(clock_ms(self.value))
+
+
 class ExpectNow(StepAction):
     """An expectation between steps: waited for like the scenario's final one."""
 
@@ -173,7 +191,7 @@ class ExpectNow(StepAction):
             cell.observe_at_rest()
 
 
-KINDS: dict[str, type[StepAction]] = {k.kind: k for k in (Click, Press, Key, Axe, Reload, ClearStorage, ExpectNow)}
+KINDS: dict[str, type[StepAction]] = {k.kind: k for k in (Click, Press, Key, Axe, Reload, ClearStorage, Clock, ExpectNow)}
 
 
 def action_for(step: Step) -> StepAction:

@@ -88,9 +88,11 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     Before any value is made the tree is checked (check_tree): depth, the node count as aliases
     expand, aliases that contain themselves, and keys given twice in one mapping."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise YamlFileError(f"{path}: too large ({path.stat().st_size:,} bytes; at most {MAX_BYTES:,})")
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:  # read at most one byte past the bound: /dev/zero ends too
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise YamlFileError(f"{path}: too large (more than {MAX_BYTES:,} bytes)")
+        text = raw.decode("utf-8")
     except OSError as e:
         raise YamlFileError(f"{path}: cannot read: {e.strerror or e}") from None
     except UnicodeDecodeError as e:

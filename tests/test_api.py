@@ -11,7 +11,7 @@ import time
 import pytest
 
 from harness.server import FixtureServer
-from harness.server.api import ERROR_STATUS
+from harness.server.api_terms import ERROR_STATUS
 from harness.server.ratelimit import RateLimiter, Rule
 from harness.server.sites import origin_allowed
 

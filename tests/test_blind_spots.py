@@ -39,6 +39,14 @@ BROKEN = [
     ("default-size-wrong", "chromium", "appearance-defaults",
      'position: "bottom-center", size: "medium",', 'position: "bottom-center", size: "small",',
      "orb size: expected 64, seen 48"),
+    # Touch devices: a build that ignores the orb where the page sees touch. WebKit's mobile row
+    # must be a touch device as the page sees it (engines/touch.js in WebKitGTK), not only a viewport.
+    ("orb-ignored-on-touch", "webkit", "mobile-gesture-only",
+     "  function onOrb() {\n", "  function onOrb() {\n    if (navigator.maxTouchPoints > 0) { return; }\n",
+     "mobile-gesture-only[webkit]: step 3 (click continue)"),
+    ("orb-ignored-on-touch-chromium", "chromium", "mobile-gesture-only",
+     "  function onOrb() {\n", "  function onOrb() {\n    if (navigator.maxTouchPoints > 0) { return; }\n",
+     "mobile-gesture-only[chromium]: step 3 (click continue)"),
 ]
 
 

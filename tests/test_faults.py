@@ -218,6 +218,23 @@ def test_signal_to_the_cli_during_a_run(start, sig):
     assert [r.scenario for r in results][0] == "quick" and results[0].outcome == "pass"
 
 
+def test_the_cli_killed_outright_takes_its_run_with_it(start):
+    # SIGKILL leaves the CLI no say: the kernel tells its pytest child (PR_SET_PDEATHSIG, SIGTERM),
+    # which closes its browsers and writes what it has instead of running on for the cell's 60 s.
+    run = start()
+    run.wait_for("the 'never' cell waiting", lambda: in_await(run))
+    run.proc.kill()  # the CLI alone, not its group
+    run.proc.wait(10)
+    bound = 30.0  # pytest's interrupt: the browser closed, the results written (reaper.GRACE_S is 20 s)
+    deadline = time.monotonic() + bound
+    while run.processes() and time.monotonic() < deadline:
+        time.sleep(0.1)  # poll for the run's processes to go
+    left = run.cmdlines()
+    assert not left, f"left running {bound:g} s after the CLI was killed: {left}"
+    results = run.assert_valid_results()
+    assert results[0].scenario == "quick"
+
+
 def test_sigterm_to_pytest_itself(start):
     # Without the CLI: the plugin turns SIGTERM into pytest's interrupt, so the session still
     # closes its browsers and the Playwright driver, and writes what it has.
@@ -293,7 +310,8 @@ def test_a_dead_worker_fails_its_cell_and_leaves_nothing(start):
     assert sorted(r.scenario for r in results) == [f"never-{i}" for i in range(1, 5)]
     crashed = [r for r in results if "crashed while running" in r.reason]
     assert len(crashed) == 1 and crashed[0].outcome == "fail", [r.reason for r in results]
-    assert all(r.outcome == "fail" and "not as expected after 6 s" in r.reason for r in results if r not in crashed)
+    others = [(r.outcome, r.reason) for r in results if r not in crashed]
+    assert all(o == "fail" and "not as expected" in why and "never-happens" in why for o, why in others), others  # at rest or at 6 s
     run.assert_nothing_left()
 
 

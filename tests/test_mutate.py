@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -48,18 +49,33 @@ def test_the_reviewed_equivalents_file_is_well_formed():
 
 
 @pytest.mark.skipif(not mutate.INSTRUMENTER.is_dir(), reason="Stryker's instrumenter not installed (bash scripts/setup.sh)")
-def test_mutate_runs_a_sample_against_one_cell(run_cli, tmp_path):
-    out = run_cli("mutate", "-k", "appearance-defaults", "--sample", "4", "--budget", "240",
-                  "--output", str(tmp_path / "m"), timeout=600)
+@pytest.mark.timeout(2700)  # the coverage pass is every cell of the catalog in every engine
+def test_mutate_runs_as_users_run_it(run_cli, tmp_path):
+    """From the CLI, every scenario file, every engine usable here, a small sample: skipped cells,
+    cells that leave their page and cells that fail without a mutant all pass through it."""
+    from harness import paths
+    from harness.scenarios import load_all
+
+    out = run_cli("mutate", "--sample", "3", "--budget", "60", "--workers", "2", "--output", str(tmp_path / "m"),
+                  timeout=2400)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "Traceback" not in out.stdout + out.stderr
     rep = json.loads((tmp_path / "m" / "mutation.json").read_text())
-    assert len(rep["mutants"]) == 4 and sum(rep["counts"].values()) == 4
-    assert "mutation score" in out.stdout
-    assert all(m["status"] != "survived" or m["diff"] for m in rep["mutants"])
+    assert len(rep["mutants"]) == 3 and sum(rep["counts"].values()) == 3
+    assert set(rep["engines"]) | set(rep["engines_not_run"]) == {"chromium", "firefox", "webkit"}
+    ran = {c.split("[")[0] for c in [*rep["cells"], *rep["cells_failing_without_mutant"]]}
+    files = {Path(sc.source.rsplit(":", 1)[0]).name for sc in load_all([paths.SCENARIO_DIR]) if sc.id in ran}
+    assert files == {p.name for p in paths.SCENARIO_DIR.glob("*.yaml")}, "every scenario file took part"
+    assert any(line.startswith("mutation score ") for line in out.stdout.splitlines())
+    assert all(m["status"] != "survived" or (m["diff"] and m["cells"]) for m in rep["mutants"])
     assert "Mutation score" in (tmp_path / "m" / "mutation.html").read_text()
 
 
 def test_bad_input_is_a_usage_error(run_cli, tmp_path):
     assert run_cli("mutate", "--budget", "0").returncode == 2
+    out = run_cli("mutate", "--fail-under", "150")
+    assert out.returncode == 2 and "--fail-under: expected a percentage" in out.stderr
+    out = run_cli("mutate", "--workers", "0")
+    assert out.returncode == 2 and "--workers: expected a number" in out.stderr
     out = run_cli("mutate", "--widget", str(tmp_path / "nope.js"))
     assert out.returncode == 2 and "--widget: no such file" in out.stderr

@@ -176,7 +176,7 @@ def test_release_runs_the_matrix_then_the_gate(release):
     assert download["with"]["name"] in names
 
 
-@pytest.mark.parametrize("name", ["matrix.yml", "release.yml"])
+@pytest.mark.parametrize("name", ["matrix.yml", "release.yml", "mutate.yml"])
 def test_every_spelo_harness_command_parses(name):
     """Each command line must be accepted by our own parser: subcommand and options."""
     parser = build_parser()
@@ -189,6 +189,20 @@ def test_every_spelo_harness_command_parses(name):
             parser.parse_args(argv)
         except SystemExit:
             pytest.fail(f"{name} job {job}: spelo-harness {' '.join(argv)} does not parse")
+
+
+def test_weekly_mutate_keeps_its_report():
+    mutate = load("mutate.yml")
+    on = triggers(mutate)
+    assert set(on) == {"schedule", "workflow_dispatch"} and on["schedule"][0]["cron"].count(" ") == 4
+    argv = [a for job, a in harness_commands(mutate) if a[:1] == ["mutate"]]
+    assert len(argv) == 1
+    args = build_parser().parse_args(argv[0])
+    assert args.browser == ["chromium", "firefox", "webkit"] and args.sample is None and args.mutants is None
+    upload = next(s for _, _, s in steps(mutate) if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert upload["if"] == "${{ !cancelled() }}"  # kept when the score is below the bar too
+    kept = upload["with"]["path"].split()
+    assert kept == [f"{args.output}/mutation.json", f"{args.output}/mutation.html"]
 
 
 def test_workflow_schema():

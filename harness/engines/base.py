@@ -123,6 +123,15 @@ class Tab(abc.ABC):
         before the first navigation; Unsupported where the engine has no means yet."""
         raise Unsupported("this engine cannot route a build's vendor hosts to a fake yet")
 
+    def install_clock(self) -> None:
+        """Put the page's timers and Date under the harness's clock, before the first navigation
+        (time still flows; fast_forward jumps it). Unsupported where the engine has none."""
+        raise Unsupported("this engine has no clock the harness controls")
+
+    def fast_forward(self, ms: int) -> None:
+        """Move the installed clock forward by ms, firing the timers that fall due."""
+        raise Unsupported("this engine has no clock the harness controls")
+
     def browser_prompts(self) -> int | None:
         """How many times the browser itself asked for the microphone, where the engine can
         see its prompts; None where it cannot."""

@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import re
 import secrets
 import threading
 import time
@@ -24,29 +23,10 @@ from typing import Any
 
 from aiohttp import web
 
+from harness.server.api_terms import ANALYTICS_EVENTS, DEFAULT_CONFIG, ENDPOINTS, ERROR_STATUS, SITE_ID_RE
 from harness.server.ratelimit import RateLimiter
 from harness.server.sites import Site, SiteRegistry
 
-DEFAULT_CONFIG: dict[str, Any] = {
-    "color": "#C4973B",
-    "position": "bottom-center",
-    "size": "medium",
-    "edge_glow": True,
-    "enabled_pages": ["**"],
-    "disabled_pages": [],
-    "privacy_notice": None,       # None: the documented default text
-    "privacy_policy_url": None,
-    "custom_instructions": None,
-    "fallback_url": "/chat.html",
-}
-
-ERROR_STATUS = {
-    "invalid_site_id": 400, "origin_not_allowed": 403, "site_not_found": 404,
-    "openai_key_missing": 422, "rate_limited": 429, "openai_error": 500, "unavailable": 503,
-}
-ENDPOINTS = ("config", "site-intelligence", "token", "query", "analytics/event")
-SITE_ID_RE = re.compile(r"^[a-z0-9]{8,32}$")  # the documented data-site-id format
-ANALYTICS_EVENTS = frozenset({"session_start", "session_end", "function_call", "db_query"})
 TOKEN_TTL_S = 600  # ours: how long an ephemeral client secret is accepted by the peer
 
 # Where begin() leaves the request's log entry (a typed key where aiohttp has them, 3.13+).

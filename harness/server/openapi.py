@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.server.api import ANALYTICS_EVENTS, DEFAULT_CONFIG, ERROR_STATUS
+from harness.server.api_terms import ANALYTICS_EVENTS, DEFAULT_CONFIG, ERROR_STATUS
 
 PATH = "/v1/openapi.json"
 

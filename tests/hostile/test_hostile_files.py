@@ -7,6 +7,8 @@ CHECK_BOUND_S (an alias bomb that expanded took minutes and 5 GB)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -216,3 +218,32 @@ def test_approve_rejects_unknown_and_duplicated_cells(tmp_path, cells, words):
     done, took = cli(tmp_path, "approve", str(baseline), "--results", str(results))
     assert_one_line(done, took, "snap.yaml", *words)
     assert baseline.read_bytes() == before  # not rewritten
+
+
+def test_a_scenario_file_that_never_ends_is_one_line(tmp_path):
+    done, took = cli(tmp_path, "run", "/dev/zero", "--browser", "chromium", "--output", str(tmp_path / "out"))
+    assert_one_line(done, took, "/dev/zero", "too large")
+
+
+def test_ctrl_c_while_a_file_is_loading_is_one_line(tmp_path):
+    """The CLI is stopped inside the reading of a scenario file (a pipe that delivers half of it
+    and then nothing): SIGINT is honoured there, with the one 'interrupted' line and 130."""
+    fifo = tmp_path / "slow.yaml"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", str(fifo), "--browser", "chromium",
+                             "--output", str(tmp_path / "out")], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        with open(fifo, "w", encoding="utf-8") as writer:  # returns once the CLI opened it to read
+            writer.write(SCENARIO.format(extra="")[:40])
+            writer.flush()
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=CHECK_BOUND_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 130, (out, err)
+    assert err.strip().splitlines() == ["spelo-harness: interrupted"], err
+    assert time.monotonic() - started <= CHECK_BOUND_S

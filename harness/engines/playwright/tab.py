@@ -69,6 +69,14 @@ class PlaywrightTab(Tab):
     def route_vendor(self, fake: Any) -> None:
         fake.install(self.context)  # context routes: HTTP and WebSocket, in every Playwright engine
 
+    def install_clock(self) -> None:
+        # Playwright's clock (since 1.45): Date, timers and performance.now of every page of the
+        # context, installed before its scripts; time flows until fast_forward moves it.
+        self._guard(self.page.clock.install)
+
+    def fast_forward(self, ms: int) -> None:
+        self._guard(self.page.clock.fast_forward, ms)
+
     def _on_console(self, msg) -> None:
         if len(self._console) >= limits.CONSOLE_LINES:  # a flood: counted, without reading it
             self.console_dropped += 1

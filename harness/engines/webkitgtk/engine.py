@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Hashable, NoReturn
 
+from harness import limits
 from harness.engines.base import (Availability, ConsoleLine, Engine, EngineCrashed, RunEnv,
                                   Situation, Tab, Unsupported)
 from harness.engines.watchdog import PageHung
@@ -39,14 +40,21 @@ LOAD_PROBE_TIMEOUT = 2.0  # after a load that timed out: a page that answers doe
 # Ops the page's own thread answers: a timeout of one of them is a page that does not yield.
 PAGE_OPS = frozenset({"eval", "click", "press", "screenshot"})
 
-# Viewport and user agent of the mobile profiles, as in Playwright 1.64's device descriptors. WebKitGTK
-# has no touch or device-scale emulation: only the size and the user agent are applied.
+# Viewport and user agent of the mobile profiles, as in Playwright 1.64's device descriptors (both
+# have has_touch). WebKitGTK has no touch or device-scale emulation of its own: the size and the user
+# agent are its settings, touch is engines/touch.js before the page's scripts (TOUCH_MEANS says what
+# that gives and what it lacks), and there is no device scale.
 MOBILE = {
     "iPhone 13": (390, 664, "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 "
                             "(KHTML, like Gecko) Version/27.2 Mobile/15E148 Safari/604.1"),
     "Pixel 7": (412, 839, "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
                           "Chrome/156.0.8078.4 Mobile Safari/537.36"),
 }
+
+TOUCH_MEANS = ("touch emulated before the page's scripts (engines/touch.js): navigator.maxTouchPoints 5, "
+               "touch event handler attributes, matchMedia (pointer: coarse) and (hover: none); it lacks: "
+               "taps arrive as mouse clicks (no touch events fired), stylesheets' @media (pointer: coarse) "
+               "rules do not apply, no device scale")
 
 PROBE = """import json
 try:
@@ -148,8 +156,11 @@ class WebKitGTKEngine(Engine):
         options = {
             "permission": situation.permission, "prompt_answer": situation.prompt_answer,
             "device": situation.device, "width": width, "height": height, "user_agent": agent,
+            "touch": bool(situation.mobile),
             "proxy": browser.client.proxy_url,
             "trust": {"pem": browser.leaf_pem, "hosts": list(TLS_HOSTS)},
+            "limits": {"console_lines": limits.CONSOLE_LINES, "console_line_chars": limits.CONSOLE_LINE_CHARS,
+                       "observed_items": limits.OBSERVED_ITEMS},
         }
         try:
             page = browser.client.call("open", options=options)
@@ -181,7 +192,7 @@ class WebKitGTKEngine(Engine):
         lines = [permission, device, "hostnames through a loopback-only proxy; the run CA's leaf "
                  "allowed with allow_tls_certificate_for_host"]
         if situation.mobile:
-            lines.append(f"{situation.mobile}: viewport size and user agent only (no touch, no device scale)")
+            lines.append(f"{situation.mobile}: viewport size and user agent; {TOUCH_MEANS}")
         return lines
 
 

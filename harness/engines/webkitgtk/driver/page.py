@@ -21,14 +21,13 @@ from gi.repository import Gdk, Gio, GLib, Gtk, WebKit2  # noqa: E402
 
 if __package__:
     from harness.engines.webkitgtk.driver import scripts as js
-    from harness.limits import CONSOLE_LINE_CHARS, CONSOLE_LINES
 else:  # run by file path (as the client runs it): the sibling module is on sys.path
     import scripts as js  # type: ignore[no-redef]
-    CONSOLE_LINES, CONSOLE_LINE_CHARS = 1_000, 2_000  # harness/limits.py's, out of the package
 
 HERE = Path(__file__).resolve().parent
 AGENT_JS = (HERE / "agent.js").read_text(encoding="utf-8")
 SPY_JS = (js.ENGINES_DIR / "spy.js").read_text(encoding="utf-8")  # every engine's spy
+TOUCH_JS = (js.ENGINES_DIR / "touch.js").read_text(encoding="utf-8")  # a mobile row's touch device
 GRANTED, DENIED, PROMPT = (WebKit2.PermissionState.GRANTED, WebKit2.PermissionState.DENIED,
                            WebKit2.PermissionState.PROMPT)
 KEYS = {"Enter": Gdk.KEY_Return, "Space": Gdk.KEY_space, " ": Gdk.KEY_space, "Tab": Gdk.KEY_Tab,
@@ -52,6 +51,11 @@ class Page:
         self.unanswered: list = []  # requests the visitor ignores: kept alive, never answered
         self.console: list[dict] = []
         self.console_dropped = 0
+        # What a page keeps (harness/limits.py, sent by the engine with each page's options).
+        limits = opts.get("limits") or {}
+        self.console_lines = int(limits.get("console_lines", 1_000))
+        self.console_line_chars = int(limits.get("console_line_chars", 2_000))
+        self.observed_items = int(limits.get("observed_items", 200))
         self.crashed = ""  # why the web process ended, until the next navigation
         self.crashes = 0
         self.waiters: dict[int, Callable[..., None]] = {}  # callbacks to fail if the web process dies
@@ -82,7 +86,8 @@ class Page:
         ucm = WebKit2.UserContentManager()
         ucm.register_script_message_handler("speloHarness")
         ucm.connect("script-message-received::speloHarness", self._on_message)
-        for source in (AGENT_JS.replace("__NONCE__", self.nonce), SPY_JS):
+        scripts = [AGENT_JS.replace("__NONCE__", self.nonce), SPY_JS] + ([TOUCH_JS] if opts.get("touch") else [])
+        for source in scripts:
             ucm.add_script(WebKit2.UserScript.new(
                 source, WebKit2.UserContentInjectedFrames.ALL_FRAMES,
                 WebKit2.UserScriptInjectionTime.START, None, None))
@@ -138,7 +143,8 @@ class Page:
             req.deny()  # nothing else (camera, notifications, geolocation) is part of a cell
             return True
         record = {"origin": origin, "state": state}
-        self.requests.append(record)
+        if len(self.requests) < self.observed_items:  # a flood of requests: the first ones kept (limits.py)
+            self.requests.append(record)
         if state == "prompt":
             self.prompts += 1
             if self.answer == "ignore":
@@ -159,10 +165,10 @@ class Page:
         except ValueError:
             return
         if isinstance(msg, dict) and msg.get("kind") == "console":
-            if len(self.console) >= CONSOLE_LINES:  # a flood: counted, not kept (harness/limits.py)
+            if len(self.console) >= self.console_lines:  # a flood: counted, not kept (harness/limits.py)
                 self.console_dropped += 1
                 return
-            self.console.append({"level": str(msg.get("level", "log")), "text": str(msg.get("text", ""))[:CONSOLE_LINE_CHARS],
+            self.console.append({"level": str(msg.get("level", "log")), "text": str(msg.get("text", ""))[:self.console_line_chars],
                                  "frame_url": str(msg.get("url", ""))})
 
     # -- navigation ------------------------------------------------------------------------------

@@ -1,0 +1,46 @@
+"""The session's limits (5 minutes without speech, the 2-hour cap), guarded with the harness's
+clock: Playwright's page.clock is installed before the page's scripts and the cell moves it
+forward. Builds of our own that break a limit each fail the cell that guards it."""
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from harness.scenarios import Step
+from harness.steps import clock_ms
+from test_blind_spots import broken_build
+
+# (test id, engine, -k, the reference's text, the broken text, what the failing cell must say)
+BROKEN = [
+    ("never-idle", "chromium", "session-ends-idle",
+     "  var IDLE_MS = 5 * 60 * 1000;", "  var IDLE_MS = 50 * 60 * 1000;",
+     "session-ends-idle[chromium]: not as expected"),
+    ("idle-too-soon", "firefox", "session-ends-idle",
+     "  var IDLE_MS = 5 * 60 * 1000;", "  var IDLE_MS = 2 * 60 * 1000;",
+     "session-ends-idle[firefox]: step 5 (expect)"),
+    ("no-cap", "chromium", "session-ends-at-cap",
+     "  var CAP_MS = 2 * 60 * 60 * 1000;", "  var CAP_MS = 20 * 60 * 60 * 1000;",
+     "session-ends-at-cap[chromium]: not as expected"),
+    # Speech does not hold the session open: a build that ends it while the assistant talks.
+    ("idle-while-speaking", "chromium", "session-ends-at-cap",
+     "else if (!s.speaking && !s.visitorSpeaking && now - s.lastSpeech >= IDLE_MS)",
+     "else if (now - s.lastSpeech >= IDLE_MS)",
+     "session-ends-at-cap[chromium]: step 5 (expect)"),
+]
+
+
+@pytest.mark.parametrize("engine,keyword,reference,broken,says", [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+def test_a_build_that_breaks_a_limit_fails_its_cell(run_cli, tmp_path, engine, keyword, reference, broken, says):
+    widget = broken_build(tmp_path, reference, broken)
+    out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
+                  "--output", str(tmp_path / "out"))
+    assert out.returncode == 1, out.stdout[-2000:]
+    assert says in out.stdout, out.stdout[-3000:]
+
+
+def test_a_clock_step_is_minutes_and_seconds_or_hours_too():
+    assert clock_ms("04:50") == 290_000 and clock_ms("1:59:00") == 7_140_000
+    assert Step.model_validate({"clock": "00:15"}).describe() == "clock 00:15"
+    for bad in ("5 minutes", "4:70", "300"):
+        with pytest.raises(ValidationError):
+            Step.model_validate({"clock": bad})
