@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 SCREENSHOTS = ("each", "end", "failure")
 JUDGES = ("contract", "universal", "snapshot")  # what decides a cell's outcome (runner.RunOptions.judge)
 GRIDS = ("outcome", "detail")  # the terminal grid: verdicts, or verdicts with state and text (report/grid.py)
+TRACING = ("off", "on", "retain-on-failure")  # pytest-playwright's --tracing words
 
 
 @dataclass
@@ -47,7 +48,7 @@ class RunRequest:
     # Besides the `run` command's: what a plain pytest run may also give (pytest-playwright's
     # --slowmo and --tracing, the plugin's --spelo-results), so one request carries every setting.
     slowmo_ms: int = 0
-    tracing: str = "off"                                # on, off or retain-on-failure
+    tracing: str = "off"                                # one of TRACING
     results: Path | None = None                         # the results file (default: output/results.json)
 
 
@@ -82,9 +83,10 @@ def request_from_json(text: str) -> RunRequest:
     return RunRequest(**data)
 
 
-def check(request: RunRequest) -> Path | None:
+def check(request: RunRequest) -> RunRequest:
     """Every input a run takes, checked before any browser starts (a UsageError names the first
-    bad one); returns the widget build as a local file, fetched if it was a URL."""
+    bad one); returns the request as the pytest child gets it: the widget build a local file
+    (fetched if it was a URL) and the judge decided."""
     from harness.scenarios import load_all
 
     from harness.input_checks import check_output_folder
@@ -94,18 +96,19 @@ def check(request: RunRequest) -> Path | None:
         raise UsageError(f"no scenarios found in {', '.join(map(str, request.scenarios))}")
     check_output_folder(request.output)
     widget = check_widget(request.widget, request.output)
-    check_settings(request)
-    return widget
+    return replace(check_settings(request), widget=str(widget.resolve()) if widget else None)
 
 
-def check_settings(request: RunRequest) -> None:
+def check_settings(request: RunRequest) -> RunRequest:
     """The request's settings, checked in one place: by the CLI before the pytest child starts,
     and by the plugin for a plain pytest run (settings.request_of). A UsageError names the first
-    bad one."""
+    bad one; the request comes back with its judge decided (the child need not read the profile
+    for it again)."""
+    default_judge = "contract"
     if request.profile is not None:
         from harness.profile import load_profile
 
-        load_profile(request.profile)
+        default_judge = load_profile(request.profile).judge
     if request.shard is not None:
         from harness.shard import parse_shard
 
@@ -115,11 +118,15 @@ def check_settings(request: RunRequest) -> None:
         raise UsageError(f"--workers: expected a number ≥ 1 or 'auto', got {workers!r}")
     if request.screenshots not in SCREENSHOTS:
         raise UsageError(f"--screenshots: expected one of {', '.join(SCREENSHOTS)}, got {request.screenshots!r}")
+    if request.grid not in GRIDS:
+        raise UsageError(f"--grid: expected one of {', '.join(GRIDS)}, got {request.grid!r}")
+    if request.tracing not in TRACING:
+        raise UsageError(f"--tracing: expected one of {', '.join(TRACING)}, got {request.tracing!r}")
     if request.against is not None:
-        from harness.snapshot import load
+        from harness.snapshot import loaded
 
-        load(request.against)  # a bad baseline: one line (SnapshotError), before any browser starts
-    resolve_judge(request.judge, request.profile, request.against)
+        loaded(str(request.against))  # a bad baseline: one line (SnapshotError), before any browser starts
+    judge = resolve_judge(request.judge, request.against, default_judge, request.profile)
     if request.listen and not request.connect:
         raise UsageError("--listen: only with --connect (local browsers reach the fixture server on 127.0.0.1)")
     if request.connect:
@@ -130,38 +137,34 @@ def check_settings(request: RunRequest) -> None:
             network(request.connect, request.listen)
         except ValueError as e:
             raise UsageError(str(e)) from None
+    return replace(request, judge=judge)
 
 
-def pytest_args(request: RunRequest, widget: Path | None) -> list[str]:
-    """The pytest command line of the request: pytest's own options (what to collect, workers,
-    -k), and the whole request, checked, in one option the plugin reads (harness/settings.py)."""
-    from dataclasses import replace
-
-    checked = replace(request, widget=str(widget) if widget else None)  # a URL is fetched by now
-    args = [str(p) for p in request.scenarios] + [
+def pytest_args(checked: RunRequest) -> list[str]:
+    """The pytest command line of a checked request (check()): pytest's own options (what to
+    collect, workers, -k), pytest-playwright's --browser and --output (its own fixtures read
+    them), and every setting of the run, whole, in one option the plugin reads (settings.py)."""
+    args = [str(p) for p in checked.scenarios] + [
         "-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=", "-o", "console_output_style=classic",
-        "--rootdir", str(paths.ROOT), "--output", str(request.output), "-W", "ignore::DeprecationWarning",
+        "--rootdir", str(paths.ROOT), "--output", str(checked.output), "-W", "ignore::DeprecationWarning",
         "--spelo-progress", REQUEST_OPTION, request_to_json(checked),
     ]
-    for b in request.browsers:  # pytest-playwright's option too (its fixtures)
+    for b in checked.browsers:
         args += ["--browser", b]
-    if request.workers != "1":
-        args += ["-n", request.workers]
-    if request.keyword:
-        args += ["-k", request.keyword]
+    if checked.workers != "1":
+        args += ["-n", checked.workers]
+    if checked.keyword:
+        args += ["-k", checked.keyword]
     return args
 
 
-def resolve_judge(asked: str | None, profile: Path | None, against: Path | None) -> str:
-    """The run's judge: asked for (--judge), else the profile's default; a snapshot judge needs
-    its baseline (--against), and a baseline judges by snapshot only. A UsageError otherwise."""
+def resolve_judge(asked: str | None, against: Path | None, default: str = "contract",
+                  profile: Path | None = None) -> str:
+    """The run's judge: asked for (--judge), else the profile's default (its `judge`); a snapshot
+    judge needs its baseline (--against), and a baseline judges by snapshot only. A UsageError
+    otherwise."""
     if asked is not None and asked not in JUDGES:
         raise UsageError(f"--judge: expected one of {', '.join(JUDGES)}, got {asked!r}")
-    default = "contract"
-    if profile is not None:
-        from harness.profile import load_profile
-
-        default = load_profile(profile).judge
     judge = asked or ("snapshot" if against is not None else default)
     if judge == "snapshot" and against is None:
         where = "--judge snapshot" if asked else f"{profile}: judge: snapshot"
@@ -174,8 +177,8 @@ def resolve_judge(asked: str | None, profile: Path | None, against: Path | None)
 def run_matrix(request: RunRequest) -> int:
     """Check the request, seal the network, run pytest with the plugin; 0 all cells as expected,
     1 some failed, 2 bad input (raised as UsageError) or no cell matched."""
-    widget = check(request)
-    argv = pytest_args(request, widget)
+    checked = check(request)
+    argv = pytest_args(checked)
     # Sealed before pytest starts (this process has one thread): the child inherits the network
     # namespace with only lo, so all test traffic, WebRTC included, stays on loopback.
     from harness import sandbox

@@ -20,7 +20,9 @@ examples/test_user_example.py.
 Options: --browser / --headed / --slowmo / --output / --tracing / --screenshot come from
 pytest-playwright (a dependency) and mean the same here: `--tracing retain-on-failure` keeps the
 traces of failed cells only, `--screenshot only-on-failure` is our `--spelo-screenshots failure`.
-Ours are --widget, --spelo-scenarios, --spelo-screenshots, --spelo-profile ...
+Ours are --widget, --spelo-scenarios, --spelo-screenshots, --spelo-profile ... Whichever way they
+come (these options, or `spelo-harness run`'s whole request in --spelo-request), the plugin reads
+the run's settings only from one RunRequest, made once per process (harness/settings.py).
 """
 from __future__ import annotations
 
@@ -35,9 +37,8 @@ from harness import paths, sandbox
 from harness.engines import ENGINE_NAMES, get_engine
 from harness.fixtures import (spelo_harness, spelo_new_tab, spelo_options, spelo_site,  # noqa: F401
                               spelo_situation, spelo_tab)  # registered with this plugin module
-from harness.model import Outcome, Stop
 from harness.matrix import REQUEST_OPTION
-from harness.settings import request_of
+from harness.model import Outcome, Stop
 from harness.plugin_state import STATE, SpeloState, selected_engines, spelo_state, tracing
 from harness.results import Result, cell_id
 from harness.scenarios import Scenario, ScenarioError, load_file
@@ -101,6 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # not (--spelo-connect) is sandbox.seal_for's decision, the same as the CLI's; with a server
     # there is no seal, and the run's network (checked first) words its status.
     # The run's settings, read once (and for a plain pytest run checked once: settings.request_of).
+    from harness.settings import request_of
+
     request = request_of(config)
     net = None
     if request.connect and not hasattr(config, "workerinput"):  # no seal with it: threads do not matter here

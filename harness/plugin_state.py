@@ -13,11 +13,12 @@ import pytest
 
 from harness import sandbox
 from harness.engines import ENGINE_NAMES
-from harness.matrix import RunRequest
+from harness.errors import UsageError
+from harness.matrix import RunRequest, request_to_json
 from harness.model import CellId, Outcome, Stop
 from harness.results import Result, write_results
 from harness.runner import Harness
-from harness.settings import results_path, run_options
+from harness.settings import WORKER_KEY, results_path, run_options
 
 STATE = "spelo_state"  # the name SpeloState is registered under
 
@@ -39,14 +40,10 @@ def engines_not_run(config: pytest.Config, request: RunRequest) -> dict[str, str
     if hasattr(config, "workerinput"):
         return dict(config.workerinput.get("spelo_engines_not_run", {}))
     from harness.engines.usable import engines_not_run as decide
-    from harness.errors import UsageError
-
     try:
         return decide(request.browsers, request.connect)
     except UsageError as e:
         raise pytest.UsageError(str(e)) from None
-
-
 
 
 @dataclass
@@ -76,7 +73,10 @@ class SpeloState:
     def __init__(self, config: pytest.Config, request: RunRequest):
         self.config = config
         self.request = request                     # every setting of the run (harness/settings.py)
-        self.options = run_options(request)        # once: the profile is read once per process
+        try:
+            self.options = run_options(request)    # once: the profile is read once per process
+        except UsageError as e:  # a profile changed since the parent checked it
+            raise pytest.UsageError(str(e)) from None
         self.not_run = engines_not_run(config, request)  # engine -> why: an asked-for one stops the run here
         self.record = RunRecord()
         self._harness: Harness | None = None
@@ -102,6 +102,7 @@ class SpeloState:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node) -> None:  # xdist, on the controller: what each worker starts with
         node.workerinput["spelo_engines_not_run"] = self.not_run
+        node.workerinput[WORKER_KEY] = request_to_json(self.request)  # checked here: not again there
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)

@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -201,7 +201,7 @@ class CellRun:
             situation = self.scenario.situation(self.engine)
             r.means = eng.describe(situation)
             self.dir.mkdir(parents=True, exist_ok=True)
-            env = RunEnv(**{**self.harness.env.__dict__, "output_dir": self.dir})
+            env = replace(self.harness.env, output_dir=self.dir)  # the cell's own folder for its artifacts
             launches = sum(self.harness.pool.launches.values())
             with self.clock.phase("browser"):
                 browser = self.harness.pool.browser(self.engine, situation)

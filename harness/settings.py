@@ -2,13 +2,14 @@
 
 `spelo-harness run` (matrix.py) checks a RunRequest and hands it to pytest whole, as JSON in one
 option (--spelo-request); a person who runs pytest directly gives the plugin's own options, which
-become the same RunRequest here. Either way the plugin reads its settings from that one request
-(SpeloState.request), and the runner's options are made from it by one function, run_options().
+become the same RunRequest here, checked by the same function (matrix.check_settings). xdist
+workers get the controller's request in their workerinput. Either way the plugin reads its
+settings from that one request (SpeloState.request), and the runner's options are made from it by
+one function, run_options().
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,55 +18,69 @@ from harness.errors import UsageError
 from harness.matrix import REQUEST_OPTION, RunRequest, check_settings, request_from_json, resolve_judge
 from harness.runner import RunOptions
 
+WORKER_KEY = "spelo_request"  # the request's JSON in an xdist worker's workerinput
+
 
 def from_pytest(config: pytest.Config) -> RunRequest:
     """The request of a plain `pytest` run, from the plugin's options (and pytest-playwright's)."""
-    def opt(name: str, default: Any = None) -> Any:
-        return config.getoption(name, default=default)
 
-    screenshots = str(opt("--spelo-screenshots", "each"))
-    if screenshots == "each" and opt("--screenshot", "off") == "only-on-failure":
+    def path(name: str) -> Path | None:
+        given = config.getoption(name, default=None)
+        return Path(given) if given else None
+
+    def text(name: str, default: str | None = None) -> str | None:
+        given = config.getoption(name, default=None)
+        return str(given) if given else default
+
+    screenshots = text("--spelo-screenshots", "each") or "each"
+    if screenshots == "each" and text("--screenshot") == "only-on-failure":
         screenshots = "failure"  # pytest-playwright's word for our "failure", where ours is left alone
-    dirs = opt("--spelo-scenarios")
+    dirs = config.getoption("--spelo-scenarios", default=None)
     return RunRequest(
         scenarios=[Path(d) for d in dirs] if dirs else [paths.SCENARIO_DIR],
-        browsers=list(opt("--browser") or []), output=Path(opt("--output", str(paths.DEFAULT_OUTPUT))),
-        widget=opt("--widget"), headed=bool(opt("--headed", False)), screenshots=screenshots,
-        profile=Path(opt("--spelo-profile")) if opt("--spelo-profile") else None, shard=opt("--spelo-shard"),
-        durations=Path(opt("--spelo-durations")) if opt("--spelo-durations") else None,
-        connect=opt("--spelo-connect"), listen=opt("--spelo-listen"),
-        against=Path(opt("--spelo-against")) if opt("--spelo-against") else None,
-        observe=bool(opt("--spelo-observe", False)), grid=str(opt("--spelo-grid", "outcome")), judge=opt("--spelo-judge"),
-        slowmo_ms=int(opt("--slowmo", 0) or 0), tracing=str(opt("--tracing", "off") or "off"),
-        results=Path(opt("--spelo-results")) if opt("--spelo-results") else None,
+        browsers=list(config.getoption("--browser", default=None) or []),
+        output=path("--output") or paths.DEFAULT_OUTPUT,
+        widget=text("--widget"),
+        headed=bool(config.getoption("--headed", default=False)),
+        screenshots=screenshots,
+        profile=path("--spelo-profile"),
+        shard=text("--spelo-shard"),
+        durations=path("--spelo-durations"),
+        connect=text("--spelo-connect"),
+        listen=text("--spelo-listen"),
+        against=path("--spelo-against"),
+        observe=bool(config.getoption("--spelo-observe", default=False)),
+        grid=text("--spelo-grid", "outcome") or "outcome",
+        judge=text("--spelo-judge"),
+        slowmo_ms=int(config.getoption("--slowmo", default=0) or 0),
+        tracing=text("--tracing", "off") or "off",
+        results=path("--spelo-results"),
     )
 
 
 def request_of(config: pytest.Config) -> RunRequest:
-    """The run's request, read once per process: the parent's, already checked by it, or the
-    plain pytest run's, checked here by the same function (matrix.check_settings)."""
-    given = config.getoption(REQUEST_OPTION, default=None)
+    """The run's request, read once per process: an xdist worker's from its controller, the CLI's
+    (checked by it) from --spelo-request, or a plain pytest run's from its options, checked here
+    by the same function the CLI uses. Bad settings are pytest's usage error: one line."""
     try:
+        worker = getattr(config, "workerinput", None)
+        if worker is not None and WORKER_KEY in worker:
+            return request_from_json(str(worker[WORKER_KEY]))
+        given = config.getoption(REQUEST_OPTION, default=None)
         if given:
             return request_from_json(str(given))
-        request = from_pytest(config)
-        if not hasattr(config, "workerinput"):  # the controller checks; xdist workers get the same argv
-            check_settings(request)
-        return request
+        return check_settings(from_pytest(config))
     except UsageError as e:
         raise pytest.UsageError(str(e)) from None
 
 
 def run_options(request: RunRequest) -> RunOptions:
-    """The runner's options: the one place a request becomes them (the profile read once)."""
+    """The runner's options: the one place a request becomes them. The profile is read here
+    (the child needs it whole; the parent only checked it); the judge, decided by
+    check_settings, is confirmed against it without reading anything again."""
     from harness.profile import REFERENCE, load_profile
-    from harness.scenarios import ScenarioError
 
-    try:
-        profile = load_profile(request.profile) if request.profile is not None else REFERENCE
-        judge = resolve_judge(request.judge, request.profile, request.against)
-    except (ScenarioError, UsageError) as e:
-        raise pytest.UsageError(str(e)) from None
+    profile = load_profile(request.profile) if request.profile is not None else REFERENCE
     return RunOptions(
         profile=profile,
         output_dir=request.output,
@@ -77,7 +92,7 @@ def run_options(request: RunRequest) -> RunOptions:
         connect=request.connect,
         listen=request.listen,
         observe=request.observe or request.against is not None,
-        judge=judge,
+        judge=resolve_judge(request.judge, request.against, profile.judge, request.profile),
     )
 
 
