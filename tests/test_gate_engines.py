@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.results import Result, write_results
+from harness.model import CellId
 
 
 def results_file(path: Path, outcomes: dict[str, str], meta: dict | None = None) -> Path:
     results = []
     for cell, outcome in outcomes.items():
-        scenario, engine = cell.rstrip("]").split("[")
+        scenario, engine = CellId.parse(cell).scenario, CellId.parse(cell).engine
         results.append(Result(scenario=scenario, engine=engine, outcome=outcome,
                               reason="" if outcome == "pass" else f"{scenario}: {outcome} here"))
     write_results(path, results, meta or {})

@@ -8,6 +8,7 @@ import pytest
 
 from harness import mutate
 from harness.mutate import Mutant, _mutant, mark_equivalents, serve_switch
+from harness.model import CellId
 
 SOURCE = ["var a = 1;", "if (a === 1) { go(); }", "done();"]
 
@@ -63,7 +64,7 @@ def test_mutate_runs_as_users_run_it(run_cli, tmp_path):
     rep = json.loads((tmp_path / "m" / "mutation.json").read_text())
     assert len(rep["mutants"]) == 3 and sum(rep["counts"].values()) == 3
     assert set(rep["engines"]) | set(rep["engines_not_run"]) == {"chromium", "firefox", "webkit"}
-    ran = {c.split("[")[0] for c in [*rep["cells"], *rep["cells_failing_without_mutant"]]}
+    ran = {CellId.parse(c).scenario for c in [*rep["cells"], *rep["cells_failing_without_mutant"]]}
     files = {Path(sc.source.rsplit(":", 1)[0]).name for sc in load_all([paths.SCENARIO_DIR]) if sc.id in ran}
     assert files == {p.name for p in paths.SCENARIO_DIR.glob("*.yaml")}, "every scenario file took part"
     assert any(line.startswith("mutation score ") for line in out.stdout.splitlines())

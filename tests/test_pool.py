@@ -11,6 +11,7 @@ import pytest
 from harness import paths
 from harness.engines import get_engine
 from harness.engines.base import Situation
+from harness.model import CellId
 from harness.runner import Harness, RunOptions
 from harness.scenarios import load_all
 
@@ -22,11 +23,11 @@ def test_cells_are_collected_grouped_by_the_browser_that_serves_them():
     scenarios = {s.id: s for s in load_all([paths.SCENARIO_DIR])}
     keys = []
     for line in proc.stdout.splitlines():
-        if "::" not in line:
+        found = CellId.of_nodeid(line.strip())
+        if found is None:  # pytest's summary lines
             continue
-        name = line.split("::")[-1]
-        sc_id, engine = name[:-1].split("[")
-        keys.append(get_engine(engine).launch_key(scenarios[sc_id].situation(engine)))
+        cell = found[1]
+        keys.append(get_engine(cell.engine).launch_key(scenarios[cell.scenario].situation(cell.engine)))
     assert len(keys) == sum(len(s.engines) for s in scenarios.values())
     runs = [k for n, k in enumerate(keys) if n == 0 or keys[n - 1] != k]  # one entry per stretch
     assert len(runs) == len(set(keys)), f"a browser's cells come in more than one stretch: {runs}"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.profile import WidgetProfile
+from harness.model import CellId
 from harness.results import Result, write_results
 from harness.shard import ShardError, parse_shard, split
 
@@ -17,7 +18,7 @@ from harness.shard import ShardError, parse_shard, split
 def results_file(path: Path, outcomes: dict[str, str]) -> Path:
     results = []
     for cell, outcome in outcomes.items():
-        scenario, engine = cell.rstrip("]").split("[")
+        scenario, engine = CellId.parse(cell).scenario, CellId.parse(cell).engine
         results.append(Result(scenario=scenario, engine=engine, outcome=outcome,
                               reason="" if outcome == "pass" else f"{scenario} broke"))
     write_results(path, results, {})

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness import snapshot
+from harness.model import CellId
 from harness.results import Result
 
 # -- folding runs, judging by varying facts (no browser) ---------------------------------------------
@@ -38,8 +39,8 @@ def test_a_varying_fact_moves_only_to_a_value_never_seen():
 
 
 def _result(cell: str, facts: dict) -> Result:
-    scenario, engine = cell.rstrip("]").split("[")
-    return Result(scenario=scenario, engine=engine, outcome="pass", observed=facts)
+    cell_id = CellId.parse(cell)
+    return Result(scenario=cell_id.scenario, engine=cell_id.engine, outcome="pass", observed=facts)
 
 
 def test_take_with_several_runs_writes_varying_and_lists_the_races(tmp_path: Path):
