@@ -2,6 +2,8 @@
 and the node tree, and every problem as one line naming the file, the line and the field."""
 from __future__ import annotations
 
+import os
+import select
 from pathlib import Path
 from typing import Any, Union
 
@@ -82,14 +84,44 @@ MAX_DEPTH = 64
 MAX_NODES = 250_000  # the node count with every alias expanded (an "alias bomb" is a few lines)
 
 
+POLL_S = 0.2  # how long one wait for bytes lasts before Python looks at its signals again
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """At most `limit` bytes of a file, a pipe or a device, Ctrl-C honoured throughout.
+
+    A plain blocking read of a pipe that stalls can miss a SIGINT that arrives between the open
+    and the read (Python runs its handler only between bytecodes, and the read then blocks for
+    good). So the descriptor is non-blocking and each wait is a select() of POLL_S, after which
+    the interpreter runs any pending handler (KeyboardInterrupt)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO's open does not wait for its writer
+    try:
+        chunks: list[bytes] = []
+        total = 0
+        while total < limit:
+            ready, _, _ = select.select([fd], [], [], POLL_S)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, min(1 << 20, limit - total))
+            except BlockingIOError:
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """A YAML file's data and node tree (for line numbers), or a YamlFileError naming the line.
     One parse gives both: the node tree is composed once and the data constructed from it.
     Before any value is made the tree is checked (check_tree): depth, the node count as aliases
     expand, aliases that contain themselves, and keys given twice in one mapping."""
     try:
-        with path.open("rb") as f:  # read at most one byte past the bound: /dev/zero ends too
-            raw = f.read(MAX_BYTES + 1)
+        raw = read_bounded(path, MAX_BYTES + 1)  # one byte past the bound: /dev/zero ends too
         if len(raw) > MAX_BYTES:
             raise YamlFileError(f"{path}: too large (more than {MAX_BYTES:,} bytes)")
         text = raw.decode("utf-8")

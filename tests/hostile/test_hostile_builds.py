@@ -21,6 +21,7 @@ from harness.engines.playwright.tab import CALL_BOUND_S, LOAD_PROBE_BOUND_S, OWN
 from harness.engines.watchdog import ESCALATE_S
 from harness.runner import Harness, RunOptions
 from harness.scenarios import load_file
+from hostile_notes import note
 
 BUILDS = Path(__file__).parent / "builds"
 ENGINES = ("chromium", "firefox", "webkit")
@@ -78,6 +79,8 @@ def own_time(result) -> float:
 
 def assert_in_bound(result) -> None:
     assert own_time(result) <= CELL_BOUND_S + MARGIN_S, (result.phases, result.reason)
+    kept = ", ".join(f"{k}: {v:,} dropped" for k, v in sorted(result.dropped.items()))
+    note(f"{result.outcome}: {result.reason or '(no reason)'}" + (f" [{kept}]" if kept else ""), own_time(result))
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -108,15 +111,17 @@ def test_console_flood_is_capped_and_counted(engine, tmp_path):
     assert_in_bound(cell)
 
 
-def test_network_flood_is_capped_and_counted(tmp_path):
-    (cell,) = run_hostile("network-flood", "chromium", tmp_path)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_network_flood_is_capped_and_counted(engine, tmp_path):
+    (cell,) = run_hostile("network-flood", engine, tmp_path)
     assert len(cell.api_log) <= limits.API_LOG_ENTRIES
     assert cell.dropped.get("api_log", 0) > 0, cell.dropped
     assert_in_bound(cell)
 
 
-def test_getusermedia_flood_is_capped_in_what_is_probed(tmp_path):
-    (cell,) = run_hostile("gum-flood", "chromium", tmp_path)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_getusermedia_flood_is_capped_in_what_is_probed(engine, tmp_path):
+    (cell,) = run_hostile("gum-flood", engine, tmp_path)
     assert cell.dropped.get("gum", 0) > 0, cell.dropped
     assert all(len(v) <= limits.OBSERVED_ITEMS for v in cell.seen.values() if isinstance(v, list))
     assert_in_bound(cell)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness import paths
+from hostile_notes import note
 from harness.input_checks import WIDGET_MAX_BYTES
 
 CHECK_BOUND_S = 60.0  # the CLI's start (imports, node's --check) under a loaded machine, with room
@@ -90,6 +91,7 @@ def assert_one_line(done: subprocess.CompletedProcess, took: float, *words: str)
     for w in words:
         assert w in lines[0], lines[0]
     assert took <= CHECK_BOUND_S, took
+    note(f"exit 2: {lines[0]}", took)
     return lines[0]
 
 
@@ -247,3 +249,4 @@ def test_ctrl_c_while_a_file_is_loading_is_one_line(tmp_path):
     assert proc.returncode == 130, (out, err)
     assert err.strip().splitlines() == ["spelo-harness: interrupted"], err
     assert time.monotonic() - started <= CHECK_BOUND_S
+    note("exit 130: spelo-harness: interrupted", time.monotonic() - started)

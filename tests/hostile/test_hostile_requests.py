@@ -13,6 +13,7 @@ import time
 import pytest
 
 from harness.server import FixtureServer
+from hostile_notes import note
 
 BOUND_S = 10.0  # a refused request is answered at once; this is only the socket's deadline
 
@@ -81,6 +82,7 @@ def test_malformed_analytics_is_a_400_invalid_event(server, server_log, body):
     site = server.new_site()
     status, answer = post(server, f"/v1/{site.site_id}/analytics/event", body)
     assert (status, answer) == (400, {"success": False, "error": "invalid_event"})
+    note(f"{status} {answer['error']}")
     assert not [r for r in server_log if r.levelno >= logging.ERROR]
 
 
@@ -95,6 +97,7 @@ def test_a_signed_query_nested_deep_is_a_400_malformed_json(server, server_log, 
     status, answer = post(server, f"/v1/{site.site_id}/query", raw,
                           {"X-Spelo-Session": s["session_id"].encode(), "X-Spelo-Signature": sig.encode()})
     assert (status, answer) == (400, {"success": False, "error": "malformed_json"})
+    note(f"{status} {answer['error']}")
     assert not [r for r in server_log if r.levelno >= logging.ERROR]
 
 
@@ -105,6 +108,7 @@ def test_a_non_ascii_signature_is_a_401_invalid_signature(server, server_log, si
     status, answer = post(server, f"/v1/{site.site_id}/query", b"{}",
                           {"X-Spelo-Session": s["session_id"].encode(), "X-Spelo-Signature": signature})
     assert (status, answer) == (401, {"success": False, "error": "invalid_signature"})
+    note(f"{status} {answer['error']}")
     assert not [r for r in server_log if r.levelno >= logging.ERROR]
 
 
@@ -123,3 +127,4 @@ def test_not_http_is_a_400_and_one_log_line(server, server_log, data, why):
     assert "\n" not in lines[0] and lines[0].startswith("malformed request from 127.0.0.1: 400 "), lines
     assert why in lines[0], lines
     assert server_log[0].exc_info is None
+    note(f"{status}; log: {lines[0]}")
