@@ -35,8 +35,8 @@ import pytest
 
 from harness import paths, sandbox
 from harness.engines import ENGINE_NAMES, get_engine
-from harness.fixtures import (spelo_harness, spelo_new_tab, spelo_options, spelo_site,  # noqa: F401
-                              spelo_situation, spelo_tab)  # registered with this plugin module
+# The fixtures are registered with this plugin module: imported here, used by pytest only.
+from harness.fixtures import spelo_harness, spelo_new_tab, spelo_options, spelo_site, spelo_situation, spelo_tab  # noqa: F401
 from harness.matrix import REQUEST_OPTION
 from harness.model import Outcome, Stop
 from harness.plugin_state import STATE, SpeloState, selected_engines, spelo_state, tracing

@@ -58,7 +58,7 @@ def test_serve_prints_urls_that_answer(tmp_path):
             lines.append(line)
             if "Ctrl-C stops" in line:
                 break
-        localhost = next(l.split()[1] for l in lines if l.strip().startswith("localhost"))
+        localhost = next(line.split()[1] for line in lines if line.strip().startswith("localhost"))
         page = urllib.request.urlopen(localhost, timeout=10).read().decode()
         assert 'data-site-id="demoshop1"' in page
         # A malformed request: answered 400, and one line on stderr, not aiohttp's traceback.

@@ -72,7 +72,7 @@ def test_a_reworded_tooltip_moves_exactly_its_cells_and_approve_takes_it(recorde
     assert approved.returncode == 0, approved.stderr
     assert "1 moved" in approved.stdout
     before, after = recorded.read_text(encoding="utf-8").splitlines(), base.read_text(encoding="utf-8").splitlines()
-    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    changed = [(a, b) for a, b in zip(before, after, strict=False) if a != b]
     assert len(before) == len(after) and changed == [(f"    tooltip: {OLD_TIP}", f"    tooltip: {NEW_TIP}")]
 
     passed = run_cli(*run, "--output", str(tmp_path / "passed"))

@@ -37,7 +37,7 @@ def matrix_cells(job: dict) -> list[dict]:
     matrix = dict((job.get("strategy") or {}).get("matrix") or {})
     include, exclude = matrix.pop("include", []), matrix.pop("exclude", [])
     keys = list(matrix)
-    cells = [dict(zip(keys, values)) for values in itertools.product(*(matrix[k] for k in keys))]
+    cells = [dict(zip(keys, values, strict=True)) for values in itertools.product(*(matrix[k] for k in keys))]
     cells = [c for c in cells if not any(all(c.get(k) == v for k, v in e.items()) for e in exclude)]
     return (cells + list(include)) or [{}]
 
@@ -87,12 +87,27 @@ def test_matrix_triggers_and_jobs(matrix):
     on = triggers(matrix)
     assert {"push", "pull_request", "workflow_call"} <= set(on)
     assert on["push"] == {"branches": ["**"]}, "tag pushes belong to release.yml"
-    assert set(matrix["jobs"]) == {"playwright", "distro", "merge"}
+    assert set(matrix["jobs"]) == {"lint", "playwright", "distro", "merge"}
     job = matrix["jobs"]["playwright"]
     assert job["runs-on"] == "ubuntu-latest"
     assert job["strategy"]["matrix"] == {"engine": ["chromium", "firefox", "webkit"], "shard": [1, 2]}
     assert job["strategy"]["fail-fast"] is False
     assert set(matrix["jobs"]["merge"]["needs"]) == {"playwright", "distro"}
+
+
+def test_lint_job_runs_the_pre_commit_hooks_as_ci_does(matrix):
+    """The workflow and .ci/run run the same checks: .pre-commit-config.yaml, whose hooks are the
+    .venv's own tools (local, no network), so the job installs the harness into .venv first."""
+    script = "\n".join(s.get("run", "") for s in matrix["jobs"]["lint"]["steps"])
+    command = ".venv/bin/pre-commit run --all-files --show-diff-on-failure"
+    assert "python -m venv .venv && .venv/bin/pip install -e '.[test]'" in script
+    assert script.index(".venv/bin/pip install") < script.index(command)
+    assert command in (paths.ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    config = yaml.safe_load((paths.ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = [h for repo in config["repos"] for h in repo["hooks"]]
+    assert [r["repo"] for r in config["repos"]] == ["local"]
+    assert [h["id"] for h in hooks] == ["ruff", "ruff-format", "mypy"]
+    assert all(h["language"] == "system" and h["entry"].startswith(".venv/bin/") for h in hooks)
 
 
 def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix):
