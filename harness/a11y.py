@@ -1,5 +1,6 @@
 """Accessibility scans with axe-core (the copy shipped by the axe-playwright-python package),
 injected through the Tab interface so every engine, WebKitGTK included, runs the same scan."""
+
 from __future__ import annotations
 
 import json

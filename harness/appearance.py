@@ -2,6 +2,7 @@
 read from the browser's computed style and layout (the contract's appearance knobs and their
 defaults). A self-contained expectation row: `orb_look` in a scenario, read here, judged here.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,8 +34,7 @@ def look_expression(selector: str) -> str:
 
 def wants_look(scenario: Scenario) -> bool:
     """Whether any expectation of the scenario asks about the look (else it is never read)."""
-    expects = [scenario.expect, *(s.expect for s in scenario.steps if s.expect is not None),
-               *(q.expect for q in scenario.quirks.values())]
+    expects = [scenario.expect, *(s.expect for s in scenario.steps if s.expect is not None), *(q.expect for q in scenario.quirks.values())]
     return any(e.orb_look is not None for e in expects)
 
 

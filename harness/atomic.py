@@ -1,6 +1,7 @@
 """Files written whole or not at all: a reader (another worker, a report, a run killed mid-write)
 sees the old file or the new one, never half of one. Every file the harness replaces while
 someone may read it goes through here."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ runner calls them in order: before_step / after_step around each step, at_rest w
 was read at rest, at_end once with the Result while the page is still open (before the tab closes).
 An observer's own failure is logged and never changes the cell's verdict.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """spelo-harness: the command line. Only parses, dispatches to harness/commands/<name>.py and
 turns the one input-error family (UsageError) into a single line and exit code 2."""
+
 from __future__ import annotations
 
 import argparse

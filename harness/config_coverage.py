@@ -6,6 +6,7 @@ with the default, where ignoring it changes nothing.
 That a covering cell also checks the value's effect is proven by tests/test_config_coverage.py:
 a build that ignores the value fails one of its cells.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -24,10 +25,10 @@ class ConfigValue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    from_: str = Field(alias="from")   # where in the contract it is named
-    text: str                          # the contract's words for it
+    from_: str = Field(alias="from")  # where in the contract it is named
+    text: str  # the contract's words for it
     set: str = Field(pattern=r"^[a-z_]+(\.[a-z_-]+)*$")  # where a scenario sets it, in its `site`
-    default: Any = None                # the documented default (null: unset, none)
+    default: Any = None  # the documented default (null: unset, none)
 
 
 class ValuesFile(BaseModel):
@@ -81,15 +82,26 @@ def coverage(scenarios: list[Any], engines: list[str]) -> list[dict[str, Any]]:
                     continue
                 quirk = sc.quirks.get(e)
                 (limits if quirk is not None and quirk.kind == "limit" else cells)[e].append(sc.id)
-        rows.append({"id": v.id, "text": v.text, "set": v.set, "default": v.default, "cells": cells,
-                     "limits": {e: c for e, c in limits.items() if c}, "covered": any(cells.values())})
+        rows.append(
+            {
+                "id": v.id,
+                "text": v.text,
+                "set": v.set,
+                "default": v.default,
+                "cells": cells,
+                "limits": {e: c for e, c in limits.items() if c},
+                "covered": any(cells.values()),
+            }
+        )
     return rows
 
 
 def markdown(rows: list[dict[str, Any]], engines: list[str]) -> str:
     out = ["| configuration value (set by) | " + " | ".join(engines) + " |", "|---|" + "---|" * len(engines)]
     for r in rows:
-        cells = [", ".join(r["cells"][e]) or (f"*engine limit* ({', '.join(r['limits'][e])})" if r["limits"].get(e)
-                                              else "**none**") for e in engines]
+        cells = [
+            ", ".join(r["cells"][e]) or (f"*engine limit* ({', '.join(r['limits'][e])})" if r["limits"].get(e) else "**none**")
+            for e in engines
+        ]
         out.append(f"| `{r['id']}` (`{r['set']}`) | " + " | ".join(cells) + " |")
     return "\n".join(out)

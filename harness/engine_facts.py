@@ -1,6 +1,7 @@
 """The engine-facts table (contract/engine-facts.yaml): what an engine does, apart from what a build
 is expected to do. Every judge reads it through here; the reference's own per-engine outcomes stay
 in the scenarios' quirks, for the contract judge only."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -5,6 +5,7 @@ The runner judges a snapshot with `mismatches(expect, snap)`; the HTML cell show
 field beside the value read the same way. A Mismatch carries its field, so nothing downstream
 has to recognise a field by the wording of its text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,12 +22,12 @@ Judge = Callable[[Any, Any], list[str]]  # (expected, observed) -> the texts of 
 
 @dataclass(frozen=True)
 class Check:
-    field: str                                   # the Expect field
-    label: str                                   # how people call it; each text starts with it
-    read: Callable[[dict[str, Any]], Any]        # snapshot -> the observed value
-    judge: Judge | None = None                   # None: equal, or the miss "label: expected X, seen Y"
-    always: bool = False                         # judged even when the field is unset (state)
-    elsewhere: str | None = None                 # where the report shows the observed value, if not beside it
+    field: str  # the Expect field
+    label: str  # how people call it; each text starts with it
+    read: Callable[[dict[str, Any]], Any]  # snapshot -> the observed value
+    judge: Judge | None = None  # None: equal, or the miss "label: expected X, seen Y"
+    always: bool = False  # judged even when the field is unset (state)
+    elsewhere: str | None = None  # where the report shows the observed value, if not beside it
 
     def applies(self, want: Any) -> bool:
         return self.always or want is not None  # an empty list is a value (api_calls: [] = no call)
@@ -44,6 +45,7 @@ def in_order(wanted: list[str], seen: list[str]) -> bool:
 
 
 # -- how values are read from a snapshot ---------------------------------------------------------
+
 
 def _key(name: str) -> Callable[[dict[str, Any]], Any]:
     return lambda s: s.get(name)
@@ -66,6 +68,7 @@ def _peer(s: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- how values are judged ------------------------------------------------------------------------
+
 
 class Unmatched(str):
     """The state of a build whose profile's state rules all missed: the texts the visitor saw,
@@ -178,9 +181,11 @@ def _links(want: dict[str, str], seen: Any) -> list[str]:
 
 def _touch(want: bool, seen: Any) -> list[str]:
     t = seen if isinstance(seen, dict) else {}
-    facts = {"navigator.maxTouchPoints > 0": (t.get("max_touch_points") or 0) > 0,
-             "touch events ('ontouchstart' in window)": bool(t.get("touch_events")),
-             "(pointer: coarse)": bool(t.get("coarse_pointer"))}
+    facts = {
+        "navigator.maxTouchPoints > 0": (t.get("max_touch_points") or 0) > 0,
+        "touch events ('ontouchstart' in window)": bool(t.get("touch_events")),
+        "(pointer: coarse)": bool(t.get("coarse_pointer")),
+    }
     wrong = [name for name, ok in facts.items() if ok != want]
     if not wrong:
         return []
@@ -200,6 +205,7 @@ def _in_order(label: str) -> Judge:
         if isinstance(seen, Unmatched):  # no rule read a state, so there is no history of states
             return _unmatched(seen)
         return [] if in_order(want, seen) else [f"{label}: expected {want} in order, seen {seen}"]
+
     return judge
 
 
@@ -217,6 +223,7 @@ def _rms(bound: str) -> Judge:
         if bound == "max" and audio["rms"] > want:
             return [f"peer audio: RMS {audio['rms']:.4f} above {want}"]
         return []
+
     return judge
 
 
@@ -225,8 +232,7 @@ def _axe(want: int, violations: Any) -> list[str]:
         return ["axe: no axe step ran before this expectation"]
     if len(violations) <= want:
         return []
-    return ["axe: serious/critical violations: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {v['help']}" for v in violations)]
+    return ["axe: serious/critical violations: " + "; ".join(f"{v['id']} ({v['impact']}): {v['help']}" for v in violations)]
 
 
 def _vendor(field: str, key: str) -> Judge:
@@ -282,8 +288,7 @@ CHECKS: tuple[Check, ...] = (
     Check("orb_focused", "orb focused", _orb("focused")),
     Check("touch_device", "touch device", _key("touch"), _touch),
     Check("live_region", "live region", lambda s: (s.get("live_regions") or 0) > 0),
-    Check("axe_max_impact_violations", "axe", lambda s: (s.get("axe") or {}).get("violations")
-          if s.get("axe") is not None else None, _axe),
+    Check("axe_max_impact_violations", "axe", lambda s: (s.get("axe") or {}).get("violations") if s.get("axe") is not None else None, _axe),
     # What the vendor observed (harness/expect_vendor.py) and how the orb looks (appearance.py).
     Check("api_status", "API", _key("api_log"), _vendor("api_status", "api_log"), elsewhere=API_LOG),
     Check("api_absent", "API", _key("api_log"), _vendor("api_absent", "api_log"), elsewhere=API_LOG),

@@ -6,6 +6,7 @@ They exist because presence is not correctness: a build whose signed /query the 
 still sends the peer a "result", and a build that asks for a token before the visitor allowed
 the microphone still ends in the right visible state.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,6 +1,7 @@
 """The plugin's fixture ladder; a conftest may override any rung (see harness/plugin.py):
 spelo_options → spelo_harness → spelo_new_tab (a factory) → spelo_tab, beside spelo_engine,
 spelo_situation and spelo_site."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from harness.engines.base import Situation
 from harness.plugin_state import spelo_state
 from harness.runner import Harness, RunOptions
+
 
 @pytest.fixture(scope="session")
 def spelo_options(pytestconfig: pytest.Config) -> RunOptions:

@@ -24,6 +24,7 @@ its part came (a terms dialog on the first visit, which the scenario's next step
 `orb: [click: start, stop_at: notice, click: voice]`). A flow step naming a part the profile does not have is a load-time
 error (profile.py). No script in an embed clicks through a build.
 """
+
 from __future__ import annotations
 
 import time
@@ -42,12 +43,12 @@ KINDS = ("click", "wait", "gone", "key", "stop_at")
 class FlowStep(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    click: str | None = None   # a part: waited for, then clicked
-    wait: str | None = None    # a part: waited for until it shows
-    gone: str | None = None    # a part: waited for until it no longer shows
+    click: str | None = None  # a part: waited for, then clicked
+    wait: str | None = None  # a part: waited for until it shows
+    gone: str | None = None  # a part: waited for until it no longer shows
     key: Literal["Enter", "Space", "Tab", "Escape"] | None = None  # on whatever has focus
     stop_at: str | None = None  # a part: the flow ends here if it shows (before the next step's part does)
-    optional: bool = False     # click only: the part may not come (the next required step's part shows instead)
+    optional: bool = False  # click only: the part may not come (the next required step's part shows instead)
 
     @model_validator(mode="after")
     def _one(self) -> "FlowStep":
@@ -81,11 +82,11 @@ class FlowFailed(Exception):
 class FlowDriver:
     """What a flow needs of the cell: the runner gives its own waits and actions."""
 
-    selector: Callable[[str], str]       # a part's name -> its selector from the document
-    visible: Callable[[str], bool]       # selector -> shows now (as the runner's visibility wait)
+    selector: Callable[[str], str]  # a part's name -> its selector from the document
+    visible: Callable[[str], bool]  # selector -> shows now (as the runner's visibility wait)
     click: Callable[[str], None]
     key: Callable[[str], None]
-    settle: Callable[[], None]           # one poll interval, ended early by a change in the page
+    settle: Callable[[], None]  # one poll interval, ended early by a change in the page
     timeout_s: float
 
 
@@ -124,12 +125,14 @@ def driver_for(cell: FlowCell) -> FlowDriver:
             raise FlowFailed(f"the profile has no part {part!r}")
         return sel
 
-    return FlowDriver(selector=selector,
-                      visible=lambda sel: bool(cell.safe_eval(profile.visible_expression(sel))),
-                      click=lambda sel: cell.tab.click(sel, cell.frame),
-                      key=lambda key: cell.tab.press("", key, cell.frame),
-                      settle=lambda: cell.tab.settle(POLL_S, cell.frame),
-                      timeout_s=max(0.0, cell.deadline() - time.monotonic()))
+    return FlowDriver(
+        selector=selector,
+        visible=lambda sel: bool(cell.safe_eval(profile.visible_expression(sel))),
+        click=lambda sel: cell.tab.click(sel, cell.frame),
+        key=lambda key: cell.tab.press("", key, cell.frame),
+        settle=lambda: cell.tab.settle(POLL_S, cell.frame),
+        timeout_s=max(0.0, cell.deadline() - time.monotonic()),
+    )
 
 
 def run_flow(steps: list[FlowStep], d: FlowDriver) -> list[str]:
@@ -147,7 +150,7 @@ def run_flow(steps: list[FlowStep], d: FlowDriver) -> list[str]:
             done.append(f"{step.part} gone")
             continue
         if step.stop_at is not None or (step.click is not None and step.optional):
-            ahead = _ahead(steps[i + 1:])
+            ahead = _ahead(steps[i + 1 :])
             then = " or ".join(ahead) or "(nothing after it)"
             _until(d, [target, *(d.selector(p) for p in ahead)], True, f"neither {step.part} nor {then} showed")
             if step.stop_at is not None:

@@ -18,6 +18,7 @@ cell that failed in the baseline and passes now is reported as fixed. The output
 Markdown diff a release manager can paste into a release note.
 Exit codes: 0 the gate passes, 1 it fails, 2 bad input.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -53,9 +54,9 @@ def engines_not_run(path: Path) -> dict[str, str]:
 @dataclass
 class Baseline:
     failing: dict[str, str] = field(default_factory=dict)  # cell id -> why (a failure, or a known issue)
-    cells: set[str] = field(default_factory=set)     # every cell of the results baselines
-    ran: set[str] = field(default_factory=set)       # cells that ran (not skipped) in a results baseline
-    engines: set[str] = field(default_factory=set)   # engines that must run a cell now
+    cells: set[str] = field(default_factory=set)  # every cell of the results baselines
+    ran: set[str] = field(default_factory=set)  # cells that ran (not skipped) in a results baseline
+    engines: set[str] = field(default_factory=set)  # engines that must run a cell now
     may_skip: dict[str, str] = field(default_factory=dict)  # cell id or engine -> why it may be skipped
 
     def add(self, other: "Baseline") -> None:
@@ -71,8 +72,12 @@ def load_baseline(path: Path) -> Baseline:
         return _known_issues(path)
     results = load_results(path)
     ran = {c for c, r in results.items() if r.outcome.ran}
-    return Baseline(failing={c: r.reason for c, r in results.items() if r.outcome.failing},
-                    cells=set(results), ran=ran, engines={results[c].engine for c in ran})
+    return Baseline(
+        failing={c: r.reason for c, r in results.items() if r.outcome.failing},
+        cells=set(results),
+        ran=ran,
+        engines={results[c].engine for c in ran},
+    )
 
 
 def _known_issues(path: Path) -> Baseline:
@@ -121,8 +126,7 @@ def _cell(path: Path, where: str, text: str) -> str:
     return str(cell)
 
 
-def compare(current: dict[str, Result], baseline: Baseline,
-            not_run: dict[str, str] | None = None) -> tuple[int, str]:
+def compare(current: dict[str, Result], baseline: Baseline, not_run: dict[str, str] | None = None) -> tuple[int, str]:
     """(exit code, Markdown). not_run: engine -> why, as the current run recorded it."""
     if baseline.cells and not (set(current) & baseline.cells):
         raise GateError("the baseline has none of these cells: it is for another scenario set")
@@ -133,14 +137,17 @@ def compare(current: dict[str, Result], baseline: Baseline,
     ran_now = {r.engine for r in current.values() if r.outcome.ran}
     vanished = sorted(e for e in baseline.engines - ran_now if e not in baseline.may_skip)
     excused = sorted(e for e in baseline.engines - ran_now if e in baseline.may_skip)
-    skipped = {c: current[c] for c in sorted(baseline.ran) if c in current and not current[c].outcome.ran
-               and current[c].engine in ran_now}  # an engine that ran nothing is judged above, once
+    skipped = {
+        c: current[c] for c in sorted(baseline.ran) if c in current and not current[c].outcome.ran and current[c].engine in ran_now
+    }  # an engine that ran nothing is judged above, once
     newly_skipped = {c: r for c, r in skipped.items() if c not in baseline.may_skip and r.engine not in baseline.may_skip}
     failed = bool(new or vanished or newly_skipped)
-    lines = [f"## Release gate: {'FAILED' if failed else 'passed'}",
-             f"{len(current)} cells; {len(new)} new failure(s), {len(vanished)} engine(s) that ran no cell, "
-             f"{len(newly_skipped)} cell(s) skipped that ran before, {len(fixed)} fixed, "
-             f"{len(still)} known failure(s) remain."]
+    lines = [
+        f"## Release gate: {'FAILED' if failed else 'passed'}",
+        f"{len(current)} cells; {len(new)} new failure(s), {len(vanished)} engine(s) that ran no cell, "
+        f"{len(newly_skipped)} cell(s) skipped that ran before, {len(fixed)} fixed, "
+        f"{len(still)} known failure(s) remain.",
+    ]
 
     def section(title: str, rows: list[str]) -> None:
         if rows:
@@ -153,9 +160,10 @@ def compare(current: dict[str, Result], baseline: Baseline,
     section("Skipped now, ran in the baseline", [f"- `{c}`: {r.reason}" for c, r in newly_skipped.items()])
     section("Fixed", [f"- `{c}` (was: {w})" for c, w in sorted(fixed.items())])
     section("Still failing (known)", [f"- `{c}`: {baseline.failing[c]}" for c in sorted(still)])
-    section("Not run, as the baseline allows", [f"- `{e}`: {baseline.may_skip[e]}" for e in excused] +
-            [f"- `{c}`: {baseline.may_skip.get(c) or baseline.may_skip[r.engine]}"
-             for c, r in skipped.items() if c not in newly_skipped])
+    section(
+        "Not run, as the baseline allows",
+        [f"- `{e}`: {baseline.may_skip[e]}" for e in excused]
+        + [f"- `{c}`: {baseline.may_skip.get(c) or baseline.may_skip[r.engine]}" for c, r in skipped.items() if c not in newly_skipped],
+    )
     section("Not run this time", [f"- `{c}`" for c in gone])
     return (1 if failed else 0), "\n".join(lines) + "\n"
-

@@ -1,5 +1,6 @@
 """Checks of a run's inputs that are files rather than YAML: the output folder and the widget
 build. Each is made before any browser starts, and a bad one is a UsageError of one line."""
+
 from __future__ import annotations
 
 import shutil
@@ -70,8 +71,7 @@ def node_syntax_error(path: Path) -> str | None:
 
 def _node_check(node: str, path: Path) -> str | None:
     try:
-        done = subprocess.run([node, "--check", str(path)], capture_output=True, text=True,
-                              timeout=NODE_CHECK_TIMEOUT_S)
+        done = subprocess.run([node, "--check", str(path)], capture_output=True, text=True, timeout=NODE_CHECK_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode == 0:

@@ -11,6 +11,7 @@ build has no such part (`status: none`, `tooltip: none`, ...) or declares the ex
 not applicable to the build (`not_applicable_expect: {console: why}`): no build but the
 reference can pass the `[Spelo]` console lines, for one.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,8 +21,7 @@ from harness.profile import TextPattern, WidgetProfile
 from harness.results import Mismatch
 
 # An expectation about a part -> the profile's field for that part (None there: no such part).
-PART_OF: dict[str, str] = {"status": "status", "status_seen": "status", "tooltip": "tooltip",
-                           "notice": "notice", "fallback": "fallback"}
+PART_OF: dict[str, str] = {"status": "status", "status_seen": "status", "tooltip": "tooltip", "notice": "notice", "fallback": "fallback"}
 # Expectations whose values are the reference's words (a state, a text): these misses are
 # reworded with the build's side.
 WORDED = ("state", "status", "tooltip", "text_contains", "states_seen", "status_seen")
@@ -69,6 +69,7 @@ def judge(expect: Any, seen: dict[str, Any], profile: WidgetProfile) -> list[Mis
 
 # -- a miss with both sides -----------------------------------------------------------------------
 
+
 def _build_words(value: Any, profile: WidgetProfile, state: bool) -> Any:
     """A contract value as the profile says this build words it (a list item by item)."""
     if isinstance(value, list):
@@ -81,13 +82,18 @@ def _build_words(value: Any, profile: WidgetProfile, state: bool) -> Any:
     return f"/{mapped.regex}/" if isinstance(mapped, TextPattern) else mapped
 
 
-def _texts_missing(want: list[str], in_contract_words: dict[str, Any], seen: dict[str, Any],
-                   profile: WidgetProfile) -> list[Mismatch]:
+def _texts_missing(want: list[str], in_contract_words: dict[str, Any], seen: dict[str, Any], profile: WidgetProfile) -> list[Mismatch]:
     text, raw = in_contract_words.get("text") or "", seen.get("text") or ""
-    return [Mismatch(field="text_contains", expected=want, observed=raw,
-                     text=f"text: expected to contain {t!r}{_mapped_note(t, _build_words(t, profile, False), profile)},"
-                          f" seen {raw!r}")
-            for t in want if t not in text]
+    return [
+        Mismatch(
+            field="text_contains",
+            expected=want,
+            observed=raw,
+            text=f"text: expected to contain {t!r}{_mapped_note(t, _build_words(t, profile, False), profile)}, seen {raw!r}",
+        )
+        for t in want
+        if t not in text
+    ]
 
 
 def _both_sides(miss: Mismatch, seen: dict[str, Any], profile: WidgetProfile) -> Mismatch:
@@ -95,8 +101,7 @@ def _both_sides(miss: Mismatch, seen: dict[str, Any], profile: WidgetProfile) ->
     raw = check.read(seen)
     state = miss.field in ("state", "states_seen")
     if isinstance(raw, Unmatched):  # no rule read a state: the miss already shows the build's text
-        return Mismatch(field=miss.field, expected=miss.expected, observed=str(raw),
-                        text=check.problems(miss.expected, raw)[0])
+        return Mismatch(field=miss.field, expected=miss.expected, observed=str(raw), text=check.problems(miss.expected, raw)[0])
     if miss.field == "state" and miss.expected is None:  # "still loading": no value was asked for
         return Mismatch(field="state", expected=None, observed=raw, text=f"state: still {raw!r}")
     mapped = _build_words(miss.expected, profile, state)

@@ -7,6 +7,7 @@ key press with the page before it and at rest after it. One check per property r
 a Verdict that names the observation that decided it. An engine fact (contract/engine-facts.yaml)
 that excuses a property turns its failure into `limit`, with the fact.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,13 +27,16 @@ from harness.scenarios import Scenario
 TABLE_FILE = paths.CONTRACT_DIR / "universal.yaml"
 USER_ACTIONS = ("click", "press", "key")
 # Words of a raw browser error or of a JavaScript exception, where a visitor should read a sentence.
-RAW_WORDS = re.compile(r"\b(NotAllowedError|NotFoundError|NotReadableError|OverconstrainedError|SecurityError|"
-                       r"AbortError|TypeError|ReferenceError|DOMException|Uncaught|undefined|NaN)\b|\[object \w+\]|"
-                       r"Permission denied|Permission dismissed|Requested device not found|Invalid constraint|"
-                       r"not allowed by the user agent")
+RAW_WORDS = re.compile(
+    r"\b(NotAllowedError|NotFoundError|NotReadableError|OverconstrainedError|SecurityError|"
+    r"AbortError|TypeError|ReferenceError|DOMException|Uncaught|undefined|NaN)\b|\[object \w+\]|"
+    r"Permission denied|Permission dismissed|Requested device not found|Invalid constraint|"
+    r"not allowed by the user agent"
+)
 
 
 # -- the table -------------------------------------------------------------------------------------
+
 
 class Property(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -74,18 +78,21 @@ def table() -> tuple[Property, ...]:
 
 # -- what the cell observed -------------------------------------------------------------------------
 
+
 @dataclass
 class Page:
     """One document the cell opened (a reload or a followed link opens the next)."""
-    first: dict[str, Any] | None = None      # the first reading of it
+
+    first: dict[str, Any] | None = None  # the first reading of it
     on_load: list[dict[str, Any]] | None = None  # accesses before the visitor's first action here
-    last: dict[str, Any] | None = None       # the last reading of it
+    last: dict[str, Any] | None = None  # the last reading of it
     actions: int = 0
 
 
 @dataclass
 class Action:
     """A click or key press: the page before it and at rest after it."""
+
     index: int
     describe: str
     kind: str
@@ -114,21 +121,37 @@ class UniversalRecord:
     def situation(self) -> dict[str, Any]:
         sc = self.scenario
         press = next((s.press or s.key for s in sc.steps if (s.press or s.key) in ("Space", "Enter")), None)
-        return {"permission": sc.permission, "device": sc.device, "origin": sc.origin, "embedding": sc.embedding,
-                "steps_press": press}
+        return {"permission": sc.permission, "device": sc.device, "origin": sc.origin, "embedding": sc.embedding, "steps_press": press}
 
 
 def accesses(snap: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Every way the page reached the microphone in this reading, in order: getUserMedia (all its
     ways, named by api) and speech-recognition starts."""
     snap = snap or {}
-    out = [{"api": c.get("api") or "mediaDevices.getUserMedia", "outcome": c.get("outcome"),
-            "activation": c.get("activation"), "at": c.get("at") or 0, "message": c.get("message") or ""}
-           for c in snap.get("gum") or [] if isinstance(c, dict)]
-    out += [{"api": f"{c.get('api')}.start", "outcome": c.get("outcome"), "activation": c.get("activation"),
-             "at": c.get("at") or 0, "message": c.get("message") or "", "ended": c.get("ended"),
-             "stops": c.get("stops") or 0}
-            for c in snap.get("speech") or [] if isinstance(c, dict)]
+    out = [
+        {
+            "api": c.get("api") or "mediaDevices.getUserMedia",
+            "outcome": c.get("outcome"),
+            "activation": c.get("activation"),
+            "at": c.get("at") or 0,
+            "message": c.get("message") or "",
+        }
+        for c in snap.get("gum") or []
+        if isinstance(c, dict)
+    ]
+    out += [
+        {
+            "api": f"{c.get('api')}.start",
+            "outcome": c.get("outcome"),
+            "activation": c.get("activation"),
+            "at": c.get("at") or 0,
+            "message": c.get("message") or "",
+            "ended": c.get("ended"),
+            "stops": c.get("stops") or 0,
+        }
+        for c in snap.get("speech") or []
+        if isinstance(c, dict)
+    ]
     return sorted(out, key=lambda a: a["at"])
 
 
@@ -140,8 +163,12 @@ def said(a: dict[str, Any]) -> str:
 def visible(snap: dict[str, Any]) -> str:
     """What the visitor sees of the widget: its text, status and tooltip, and the orb's name."""
     orb = snap.get("orb") or {}
-    parts = [snap.get("text") or "", snap.get("status") or "", snap.get("tooltip") or "",
-             orb.get("name") or "" if isinstance(orb, dict) else ""]
+    parts = [
+        snap.get("text") or "",
+        snap.get("status") or "",
+        snap.get("tooltip") or "",
+        orb.get("name") or "" if isinstance(orb, dict) else "",
+    ]
     seen: list[str] = []
     for p in parts:
         if p and p not in " ".join(seen):
@@ -169,10 +196,17 @@ class UniversalObserver(CellObserver):
             if self.page.actions == 0:
                 self.page.on_load = accesses(snap)
             self.page.actions += 1
-            self.record.actions.append(Action(index=index, describe=f"step {index} ({action.kind} {action.value})",
-                                              kind=action.kind, value=action.value,
-                                              page=len(self.record.pages) - 1, before=snap,
-                                              leaves=action.leaves_page))
+            self.record.actions.append(
+                Action(
+                    index=index,
+                    describe=f"step {index} ({action.kind} {action.value})",
+                    kind=action.kind,
+                    value=action.value,
+                    page=len(self.record.pages) - 1,
+                    before=snap,
+                    leaves=action.leaves_page,
+                )
+            )
         if action.leaves_page:
             self.page.last = cell.observe()
 
@@ -196,12 +230,13 @@ class UniversalObserver(CellObserver):
 
 # -- verdicts ---------------------------------------------------------------------------------------
 
+
 @dataclass
 class Verdict:
     id: str
-    verdict: str                 # pass | fail | n/a | limit
-    observation: str             # what decided it
-    fact: str | None = None      # the engine fact behind a limit
+    verdict: str  # pass | fail | n/a | limit
+    observation: str  # what decided it
+    fact: str | None = None  # the engine fact behind a limit
     data: dict[str, Any] = field(default_factory=dict)  # what a run-level check reads
 
     def line(self) -> str:
@@ -214,8 +249,7 @@ def _na(pid: str, why: str) -> Verdict:
 
 def page_errors(rec: UniversalRecord) -> list[str]:
     """The page's uncaught errors, without the lines an engine fact names as the engine's own."""
-    return [t for level, t in rec.console
-            if level == "pageerror" and engine_facts.browser_error(rec.engine, rec.source, t) is None]
+    return [t for level, t in rec.console if level == "pageerror" and engine_facts.browser_error(rec.engine, rec.source, t) is None]
 
 
 def no_mic_on_load(rec: UniversalRecord) -> Verdict:
@@ -247,13 +281,12 @@ def no_reprompt_after_refusal(rec: UniversalRecord) -> Verdict:
     for i, act in enumerate(rec.actions):
         done = accesses(act.after)
         refusal = next((a for a in done if a["outcome"] in refused), None)
-        later = next((b for b in rec.actions[i + 1:] if b.page == act.page), None)
+        later = next((b for b in rec.actions[i + 1 :] if b.page == act.page), None)
         if refusal is None or later is None:
             continue
-        again = accesses(later.after)[len(done):]
+        again = accesses(later.after)[len(done) :]
         if again:
-            return Verdict(pid, "fail", f"after {said(refusal)} ({act.describe}), {later.describe} asked again: "
-                                        f"{said(again[0])}")
+            return Verdict(pid, "fail", f"after {said(refusal)} ({act.describe}), {later.describe} asked again: {said(again[0])}")
         return Verdict(pid, "pass", f"after {said(refusal)} ({act.describe}), {later.describe} made no access")
     return _na(pid, "no refusal followed by another click on the same page")
 
@@ -309,7 +342,7 @@ def failure_told(rec: UniversalRecord) -> Verdict:
 def framed_without_allow(rec: UniversalRecord) -> Verdict:
     pid = "framed-without-allow"
     if rec.scenario.embedding != "cross-origin-iframe":
-        return _na(pid, f"the widget is not in a cross-origin frame without allow=\"microphone\" ({rec.scenario.embedding})")
+        return _na(pid, f'the widget is not in a cross-origin frame without allow="microphone" ({rec.scenario.embedding})')
     errors = page_errors(rec)
     if errors:
         return Verdict(pid, "fail", f"uncaught error in the frame: {errors[0]!r}")
@@ -343,8 +376,9 @@ def no_page_error(rec: UniversalRecord) -> Verdict:
     own = [t for level, t in rec.console if level == "pageerror"]
     if own:
         fact = engine_facts.browser_error(rec.engine, rec.source, own[0])
-        return Verdict(pid, "pass", f"no uncaught error of the page; {len(own)} line(s) of the engine's own",
-                       fact=fact.line() if fact else None)
+        return Verdict(
+            pid, "pass", f"no uncaught error of the page; {len(own)} line(s) of the engine's own", fact=fact.line() if fact else None
+        )
     return Verdict(pid, "pass", "no uncaught error event in the cell's console")
 
 
@@ -357,19 +391,24 @@ def mic_released(rec: UniversalRecord) -> Verdict:
         speech = [a for a in accesses(act.after) if a["api"].endswith("Recognition.start") and a["outcome"] == "started"]
         if speech:
             ended = all(a.get("ended") or a.get("stops") for a in speech)
-            return Verdict(pid, "pass" if ended else "fail",
-                           f"after {act.describe}: speech recognition " + ("ended or stopped" if ended else "still running"))
+            return Verdict(
+                pid,
+                "pass" if ended else "fail",
+                f"after {act.describe}: speech recognition " + ("ended or stopped" if ended else "still running"),
+            )
         live = act.after.get("mic_live")
         if live is None:
             return _na(pid, "the track spy reported nothing in this page (no mic_live reading)")
-        return Verdict(pid, "pass" if live == 0 else "fail",
-                       f"after {act.describe} (the session's end): {live} microphone track(s) still live")
+        return Verdict(
+            pid, "pass" if live == 0 else "fail", f"after {act.describe} (the session's end): {live} microphone track(s) still live"
+        )
     for n, page in enumerate(rec.pages[1:], 2):
         left = (page.first or {}).get("mic_left_live")
         if isinstance(left, dict) and left.get("tracks"):
             live = left.get("live", 0)
-            return Verdict(pid, "pass" if live == 0 else "fail",
-                           f"leaving page {n - 1}: {live} microphone track(s) still live when it was left")
+            return Verdict(
+                pid, "pass" if live == 0 else "fail", f"leaving page {n - 1}: {live} microphone track(s) still live when it was left"
+            )
     return _na(pid, "the microphone was not live when the visitor clicked again or left the page")
 
 
@@ -415,11 +454,13 @@ def apply(result: Result, verdicts: list[Verdict]) -> None:
         result.outcome, result.reason = Outcome.LIMIT, "; ".join(v.fact or v.id for v in limits)
     else:
         result.outcome = Outcome.PASS
-        result.reason = f"universal: {sum(v.verdict == 'pass' for v in verdicts)} held, " \
-                        f"{sum(v.verdict == 'n/a' for v in verdicts)} not applicable"
+        result.reason = (
+            f"universal: {sum(v.verdict == 'pass' for v in verdicts)} held, {sum(v.verdict == 'n/a' for v in verdicts)} not applicable"
+        )
 
 
 # -- across the run ---------------------------------------------------------------------------------
+
 
 def failures_told_apart(results: list[Result]) -> list[dict[str, Any]]:
     """Per engine: the texts seen after a refusal, a missing device and an insecure page must not
@@ -437,8 +478,11 @@ def failures_told_apart(results: list[Result]) -> list[dict[str, Any]]:
         texts = {k: sorted(v) for k, v in kinds.items()}
         shared = set.intersection(*(set(v) for v in kinds.values()))
         verdict = "fail" if shared else "pass"
-        obs = (f"one text for {', '.join(sorted(kinds))}: {sorted(shared)[0]!r}" if shared
-               else "; ".join(f"{k}: {v[0]!r}" for k, v in sorted(texts.items())))
+        obs = (
+            f"one text for {', '.join(sorted(kinds))}: {sorted(shared)[0]!r}"
+            if shared
+            else "; ".join(f"{k}: {v[0]!r}" for k, v in sorted(texts.items()))
+        )
         out.append({"id": "failures-told-apart", "engine": engine, "verdict": verdict, "observation": obs})
     return out
 

@@ -4,14 +4,15 @@ A build that floods (200,000 console lines, thousands of API calls, a getUserMed
 frame) must not make a cell slow, a results file huge or a report unreadable. Past a cap the
 first entries are kept and the rest counted: a cell says how much it dropped, by kind, in its
 result's `dropped`, and the reports show it."""
+
 from __future__ import annotations
 
 from typing import Any
 
-CONSOLE_LINES = 1_000      # console lines (and page errors) kept per page
+CONSOLE_LINES = 1_000  # console lines (and page errors) kept per page
 CONSOLE_LINE_CHARS = 2_000  # one console line is cut to this many characters
-API_LOG_ENTRIES = 1_000    # the vendor API's log entries kept per site (one cell)
-OBSERVED_ITEMS = 200       # entries of any one list the probe reads from the page (calls, states)
+API_LOG_ENTRIES = 1_000  # the vendor API's log entries kept per site (one cell)
+OBSERVED_ITEMS = 200  # entries of any one list the probe reads from the page (calls, states)
 
 
 def cap_list(items: list[Any], limit: int) -> tuple[list[Any], int]:

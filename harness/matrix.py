@@ -3,6 +3,7 @@ checked before any browser starts, then pytest with the plugin in a child proces
 
 Callers build a RunRequest and call run_matrix(); nothing re-parses argv text to get here.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,26 +31,26 @@ class RunRequest:
 
     scenarios: list[Path] = field(default_factory=lambda: [paths.SCENARIO_DIR])
     browsers: list[str] = field(default_factory=list)  # empty: every usable engine
-    workers: str = "1"                                  # a number ≥ 1 or "auto"
+    workers: str = "1"  # a number ≥ 1 or "auto"
     output: Path = paths.DEFAULT_OUTPUT
-    keyword: str | None = None                          # pytest -k
-    widget: str | None = None                           # a path or an http(s) URL
+    keyword: str | None = None  # pytest -k
+    widget: str | None = None  # a path or an http(s) URL
     headed: bool = False
-    screenshots: str = "each"                           # one of SCREENSHOTS
+    screenshots: str = "each"  # one of SCREENSHOTS
     profile: Path | None = None
-    shard: str | None = None                            # "I/N"
+    shard: str | None = None  # "I/N"
     durations: Path | None = None
-    connect: str | None = None                          # a Playwright server's ws:// endpoint
-    listen: str | None = None                           # with connect: the fixture server's address
-    against: Path | None = None                         # a snapshot that judges each cell (snapshot.py)
-    observe: bool = False                               # record what each cell perceived at rest (record)
-    grid: str = "outcome"                               # the terminal grid: one of GRIDS
-    judge: str | None = None                            # one of JUDGES; None: the profile's (contract)
+    connect: str | None = None  # a Playwright server's ws:// endpoint
+    listen: str | None = None  # with connect: the fixture server's address
+    against: Path | None = None  # a snapshot that judges each cell (snapshot.py)
+    observe: bool = False  # record what each cell perceived at rest (record)
+    grid: str = "outcome"  # the terminal grid: one of GRIDS
+    judge: str | None = None  # one of JUDGES; None: the profile's (contract)
     # Besides the `run` command's: what a plain pytest run may also give (pytest-playwright's
     # --slowmo and --tracing, the plugin's --spelo-results), so one request carries every setting.
     slowmo_ms: int = 0
-    tracing: str = "off"                                # one of TRACING
-    results: Path | None = None                         # the results file (default: output/results.json)
+    tracing: str = "off"  # one of TRACING
+    results: Path | None = None  # the results file (default: output/results.json)
 
 
 REQUEST_OPTION = "--spelo-request"  # the plugin's option that carries the whole request (harness/settings.py)
@@ -74,8 +75,11 @@ def request_from_json(text: str) -> RunRequest:
         raise UsageError(f"{REQUEST_OPTION}: not JSON: {e}") from None
     known = {f.name for f in fields(RunRequest)}
     if not isinstance(data, dict) or set(data) - known:
-        raise UsageError(f"{REQUEST_OPTION}: not a run request (unknown: {', '.join(sorted(set(data) - known))})"
-                         if isinstance(data, dict) else f"{REQUEST_OPTION}: not a run request")
+        raise UsageError(
+            f"{REQUEST_OPTION}: not a run request (unknown: {', '.join(sorted(set(data) - known))})"
+            if isinstance(data, dict)
+            else f"{REQUEST_OPTION}: not a run request"
+        )
     data["scenarios"] = [Path(p) for p in data.get("scenarios", [])]
     for name in _PATHS:
         if data.get(name) is not None:
@@ -145,9 +149,23 @@ def pytest_args(checked: RunRequest) -> list[str]:
     collect, workers, -k), pytest-playwright's --browser and --output (its own fixtures read
     them), and every setting of the run, whole, in one option the plugin reads (settings.py)."""
     args = [str(p) for p in checked.scenarios] + [
-        "-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=", "-o", "console_output_style=classic",
-        "--rootdir", str(paths.ROOT), "--output", str(checked.output), "-W", "ignore::DeprecationWarning",
-        "--spelo-progress", REQUEST_OPTION, request_to_json(checked),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "-o",
+        "addopts=",
+        "-o",
+        "console_output_style=classic",
+        "--rootdir",
+        str(paths.ROOT),
+        "--output",
+        str(checked.output),
+        "-W",
+        "ignore::DeprecationWarning",
+        "--spelo-progress",
+        REQUEST_OPTION,
+        request_to_json(checked),
     ]
     for b in checked.browsers:
         args += ["--browser", b]
@@ -158,8 +176,7 @@ def pytest_args(checked: RunRequest) -> list[str]:
     return args
 
 
-def resolve_judge(asked: str | None, against: Path | None, default: str = "contract",
-                  profile: Path | None = None) -> str:
+def resolve_judge(asked: str | None, against: Path | None, default: str = "contract", profile: Path | None = None) -> str:
     """The run's judge: asked for (--judge), else the profile's default (its `judge`); a snapshot
     judge needs its baseline (--against), and a baseline judges by snapshot only. A UsageError
     otherwise."""

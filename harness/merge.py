@@ -8,6 +8,7 @@ up next to the file each result came from, so the merged report still shows them
 An engine a shard could not run and no shard ran a cell of stays named (meta engines_not_run).
 Exit codes: 0 merged, 2 bad input (one line naming the file and what is wrong).
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -18,6 +19,8 @@ from harness.errors import UsageError
 from harness.results import Result, ResultsError, StepRecord, read_results
 
 DEFAULT_OUTPUT = Path("test-results") / "merged"
+
+
 class MergeError(UsageError):
     """Bad input to merge; its line starts with "merge: "."""
 
@@ -45,8 +48,7 @@ def _found_here(r: Result, base: Path) -> Result:
 
     folder = locate_dir(r.artifacts, base)
     steps = [replace(s, screenshot=here(s.screenshot)) if isinstance(s, StepRecord) else s for s in r.steps]
-    return replace(r, screenshot=here(r.screenshot), steps=steps,
-                   artifacts=str(folder) if folder else r.artifacts)
+    return replace(r, screenshot=here(r.screenshot), steps=steps, artifacts=str(folder) if folder else r.artifacts)
 
 
 def merge(files: list[tuple[Path, list[Result], dict[str, Any]]]) -> tuple[list[Result], dict[str, Any], int]:
@@ -62,8 +64,10 @@ def merge(files: list[tuple[Path, list[Result], dict[str, Any]]]) -> tuple[list[
             if key in seen:
                 first_path, first = seen[key]
                 if first.outcome != r.outcome:
-                    raise MergeError(f"{r.cell_id} is in {first_path} ({first.outcome}) and in {path} "
-                                     f"({r.outcome}): different outcomes, refusing to pick one")
+                    raise MergeError(
+                        f"{r.cell_id} is in {first_path} ({first.outcome}) and in {path} "
+                        f"({r.outcome}): different outcomes, refusing to pick one"
+                    )
                 repeats += 1
                 continue
             seen[key] = (path, r)
@@ -75,6 +79,7 @@ def merge(files: list[tuple[Path, list[Result], dict[str, Any]]]) -> tuple[list[
 
 def merge_meta(files: list[tuple[Path, list[Result], dict[str, Any]]], results: list[Result]) -> dict[str, Any]:
     """The runs' meta side by side: launches per file and worker, every version and widget seen."""
+
     def joined(key: str) -> str:
         values = list(dict.fromkeys(str(m.get(key)) for _, _, m in files if m.get(key)))
         return values[0] if len(values) == 1 else " | ".join(values) if values else ""
@@ -89,11 +94,15 @@ def merge_meta(files: list[tuple[Path, list[Result], dict[str, Any]]], results: 
         for worker, per in (m.get("launches") or {}).items():
             if isinstance(per, dict):
                 launches[f"{i}:{worker}"] = per
-    return {"launches": launches, "versions": {e: " | ".join(v) for e, v in versions.items()},
-            "widget": joined("widget"), "seal": joined("seal"),
-            "exitstatus": 0 if all(r.ok for r in results) else 1,
-            "engines_not_run": engines_not_run(files, results),
-            "merged_from": [str(p) for p, _, _ in files]}
+    return {
+        "launches": launches,
+        "versions": {e: " | ".join(v) for e, v in versions.items()},
+        "widget": joined("widget"),
+        "seal": joined("seal"),
+        "exitstatus": 0 if all(r.ok for r in results) else 1,
+        "engines_not_run": engines_not_run(files, results),
+        "merged_from": [str(p) for p, _, _ in files],
+    }
 
 
 def engines_not_run(files: list[tuple[Path, list[Result], dict[str, Any]]], results: list[Result]) -> dict[str, str]:
@@ -104,9 +113,10 @@ def engines_not_run(files: list[tuple[Path, list[Result], dict[str, Any]]], resu
     why: dict[str, dict[str, list[str]]] = {}  # engine -> reason -> files
     for path, _, m in files:
         found = m.get("engines_not_run")
-        for engine, reason in (found.items() if isinstance(found, dict) else ()):
+        for engine, reason in found.items() if isinstance(found, dict) else ():
             if str(engine) not in ran:
                 why.setdefault(str(engine), {}).setdefault(str(reason), []).append(str(path))
-    return {e: next(iter(reasons)) if len(reasons) == 1
-            else " | ".join(f"{', '.join(paths)}: {reason}" for reason, paths in reasons.items())
-            for e, reasons in sorted(why.items())}
+    return {
+        e: next(iter(reasons)) if len(reasons) == 1 else " | ".join(f"{', '.join(paths)}: {reason}" for reason, paths in reasons.items())
+        for e, reasons in sorted(why.items())
+    }

@@ -5,6 +5,7 @@ a cell stopped before its end. The base of every schema the harness reads (Stric
 Outcome is a `str` enum: results.json, JUnit, snapshots and soak files keep the same words, and
 a comparison with the plain word (`r.outcome == "fail"`) still holds.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,12 +17,12 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Outcome(str, Enum):
-    PASS = "pass"                # as expected
-    QUIRK = "quirk"              # as the engine's recorded quirk expects
-    LIMIT = "limit"              # the engine cannot do it at all (e.g. no WebRTC), as its recorded limit says
+    PASS = "pass"  # as expected
+    QUIRK = "quirk"  # as the engine's recorded quirk expects
+    LIMIT = "limit"  # the engine cannot do it at all (e.g. no WebRTC), as its recorded limit says
     FAIL = "fail"
     STALE_QUIRK = "stale-quirk"  # the engine now behaves like the others, so its quirk must go
-    SKIPPED = "skipped"          # could not run here; the reason says why
+    SKIPPED = "skipped"  # could not run here; the reason says why
 
     def __str__(self) -> str:
         return self.value
@@ -55,9 +56,9 @@ class Stop(str, Enum):
     """Why a cell ended before its last step, where not a step's own failure: a typed field of the
     result (Result.stopped), so no reader matches the runner's wording."""
 
-    CRASH = "crash"                  # the browser or its driver died
+    CRASH = "crash"  # the browser or its driver died
     HARNESS_ERROR = "harness-error"  # a bug of the harness, with its traceback in the log
-    TIMEOUT = "timeout"              # past its time bound, the harness ended the page (or its browsers)
+    TIMEOUT = "timeout"  # past its time bound, the harness ended the page (or its browsers)
 
     def __str__(self) -> str:
         return self.value

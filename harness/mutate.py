@@ -14,6 +14,7 @@ Survivors reviewed as equivalent (no visitor or vendor could tell them from the 
 with the reason in contract/equivalent-mutants.yaml, matched by mutator, original text and
 replacement (and the whole source line, where `context` gives it).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,30 +42,36 @@ EQUIVALENTS = paths.CONTRACT_DIR / "equivalent-mutants.yaml"
 # without one, times a factor, plus a constant; never more than the scenario's own timeout.
 TIME_FACTOR, TIME_PLUS_S = 2.0, 1.5
 
+
 @dataclass
 class Mutant:
     id: str
     mutator: str
     replacement: str
-    line: int              # 1-based, where the mutated code starts
-    original: str          # the source the replacement takes the place of
-    context: str = ""      # the source line it starts on, stripped (tells equal originals apart)
+    line: int  # 1-based, where the mutated code starts
+    original: str  # the source the replacement takes the place of
+    context: str = ""  # the source line it starts on, stripped (tells equal originals apart)
     status: str = "not run (budget)"  # killed | survived | timed out | not covered | equivalent | not run (budget)
     killed_by: str | None = None
-    cells: list[str] = field(default_factory=list)      # the cells that reached it
-    promises: list[str] = field(default_factory=list)   # what those cells guard
-    equivalent: str | None = None                       # the reviewed reason, for an equivalent survivor
+    cells: list[str] = field(default_factory=list)  # the cells that reached it
+    promises: list[str] = field(default_factory=list)  # what those cells guard
+    equivalent: str | None = None  # the reviewed reason, for an equivalent survivor
     diff: str = ""
 
 
 # -- the instrumented build ----------------------------------------------------------------------
 
+
 def instrument(widget: Path, workdir: Path) -> tuple[str, list[Mutant]]:
     if not INSTRUMENTER.is_dir():
         raise UsageError(f"Stryker's instrumenter is not installed in {TOOLS}: run bash scripts/setup.sh")
     out, listing = workdir / "instrumented.js", workdir / "mutants.json"
-    proc = subprocess.run(["node", str(Path(__file__).with_name("mutate_instrument.mjs")), str(TOOLS),
-                           str(widget), str(out), str(listing)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        ["node", str(Path(__file__).with_name("mutate_instrument.mjs")), str(TOOLS), str(widget), str(out), str(listing)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise UsageError(f"--widget: Stryker's instrumenter could not read {widget}: {last}")
@@ -77,20 +84,37 @@ def _mutant(m: dict[str, Any], lines: list[str]) -> Mutant:
     start, end = m["location"]["start"], m["location"]["end"]  # line 1-based, column 0-based
     first, last = start["line"], end["line"]  # Stryker's locations: lines 0-based here
     if first == last:
-        original = lines[first][start["column"]:end["column"]]
+        original = lines[first][start["column"] : end["column"]]
     else:
-        original = "\n".join([lines[first][start["column"]:], *lines[first + 1:last], lines[last][:end["column"]]])
-    before, after = lines[first][:start["column"]], lines[last][end["column"]:]
+        original = "\n".join([lines[first][start["column"] :], *lines[first + 1 : last], lines[last][: end["column"]]])
+    before, after = lines[first][: start["column"]], lines[last][end["column"] :]
     mutated = (before + m["replacement"] + after).splitlines() or [""]
-    diff = "\n".join([f"- {line}" for line in lines[first:last + 1]][:6] + [f"+ {line}" for line in mutated][:6])
-    return Mutant(id=str(m["id"]), mutator=m["mutator"], replacement=m["replacement"], line=start["line"] + 1,
-                  original=original, context=lines[first].strip(), diff=diff)
+    diff = "\n".join([f"- {line}" for line in lines[first : last + 1]][:6] + [f"+ {line}" for line in mutated][:6])
+    return Mutant(
+        id=str(m["id"]),
+        mutator=m["mutator"],
+        replacement=m["replacement"],
+        line=start["line"] + 1,
+        original=original,
+        context=lines[first].strip(),
+        diff=diff,
+    )
 
 
 # -- the run -------------------------------------------------------------------------------------
 
-def run(scenarios: list[Any], engines: list[str], widget: Path, out: Path, budget_s: float,
-        only: set[str] | None, sample: int | None = None, workers: int = 2, say: Any = None) -> dict[str, Any]:
+
+def run(
+    scenarios: list[Any],
+    engines: list[str],
+    widget: Path,
+    out: Path,
+    budget_s: float,
+    only: set[str] | None,
+    sample: int | None = None,
+    workers: int = 2,
+    say: Any = None,
+) -> dict[str, Any]:
 
     say = say or (lambda line: print(line, flush=True))
     started = time.monotonic()
@@ -103,8 +127,10 @@ def run(scenarios: list[Any], engines: list[str], widget: Path, out: Path, budge
         mutants = [mutants[round(i * len(mutants) / sample)] for i in range(sample)]
     reviewed = load_equivalents()
     cover_tasks = [("cover", sc.id, e) for e in engines for sc in scenarios if e in sc.engines and e not in sc.skip]
-    say(f"{len(mutants)} mutants from Stryker's instrumenter; coverage pass: {len(cover_tasks)} cells in "
-        f"{', '.join(engines)}, {workers} worker(s)")
+    say(
+        f"{len(mutants)} mutants from Stryker's instrumenter; coverage pass: {len(cover_tasks)} cells in "
+        f"{', '.join(engines)}, {workers} worker(s)"
+    )
     costs: dict[str, CellCost] = {}
     broken: dict[str, str] = {}
     lost: dict[str, str] = {}
@@ -127,8 +153,11 @@ def run(scenarios: list[Any], engines: list[str], widget: Path, out: Path, budge
         m.status, m.killed_by = v.status, v.killed_by
         if v.killed_by:
             kills[v.killed_by] += 1
-        say(f"  #{m.id} {m.mutator} line {m.line}: {m.status}" + (f" by {m.killed_by}" if m.killed_by else "")
-            + f" ({v.tried} cell(s); {time.monotonic() - started:.0f} s)")
+        say(
+            f"  #{m.id} {m.mutator} line {m.line}: {m.status}"
+            + (f" by {m.killed_by}" if m.killed_by else "")
+            + f" ({v.tried} cell(s); {time.monotonic() - started:.0f} s)"
+        )
 
     def lost_task(task: tuple[Any, ...], why: str) -> None:
         if task[0] == "cover":
@@ -148,9 +177,14 @@ def run(scenarios: list[Any], engines: list[str], widget: Path, out: Path, budge
             # a mutant is bounded by its longest without one, times a factor, plus a constant (a
             # killed mutant otherwise costs the cell's whole timeout: it waits until then).
             order = sorted(m.cells, key=lambda c: (-kills[c], costs[c].seconds))
-            tries = [(costs[c].scenario, costs[c].engine,
-                      min(by_scenario[costs[c].scenario].timeout_s, costs[c].wait_s * TIME_FACTOR + TIME_PLUS_S))
-                     for c in order]
+            tries = [
+                (
+                    costs[c].scenario,
+                    costs[c].engine,
+                    min(by_scenario[costs[c].scenario].timeout_s, costs[c].wait_s * TIME_FACTOR + TIME_PLUS_S),
+                )
+                for c in order
+            ]
             yield ("mutant", m.id, tries, stop_at[0])
 
     by_scenario = {sc.id: sc for sc in scenarios}
@@ -162,22 +196,30 @@ def run(scenarios: list[Any], engines: list[str], widget: Path, out: Path, budge
             m.promises = sorted({p for c in m.cells for p in guards[costs[c].scenario]})
             if not m.cells:
                 m.status = "not covered"
-        say(f"coverage pass: {len(costs)} cells reach mutants, {len(broken)} fail with no mutant active "
-            f"({timings['coverage pass']:.0f} s)")
+        say(f"coverage pass: {len(costs)} cells reach mutants, {len(broken)} fail with no mutant active ({timings['coverage pass']:.0f} s)")
         stop_at[0] = time.time() + budget_s  # the budget is for the mutants
         pool.run(mutant_tasks(), judged, lost_task)
     timings["mutants"] = round(time.monotonic() - started - timings["coverage pass"], 1)
     mark_equivalents(mutants, reviewed)
     rep = report(mutants, broken, engines, widget, time.monotonic() - started, budget_s)
-    rep.update(workers=workers, timings=timings, lost=lost,
-               cells={c: {"seconds": v.seconds, "wait_s": round(v.wait_s, 3), "kills": kills[c],
-                          "reaches": len(v.covered)} for c, v in sorted(costs.items())})
+    rep.update(
+        workers=workers,
+        timings=timings,
+        lost=lost,
+        cells={
+            c: {"seconds": v.seconds, "wait_s": round(v.wait_s, 3), "kills": kills[c], "reaches": len(v.covered)}
+            for c, v in sorted(costs.items())
+        },
+    )
     return rep
 
 
 def is_reviewed(m: Mutant, reviewed: list[dict[str, str]]) -> bool:
-    return any((row["mutator"], row["original"], row["replacement"]) == (m.mutator, m.original, m.replacement)
-               and row.get("context", m.context) == m.context for row in reviewed)
+    return any(
+        (row["mutator"], row["original"], row["replacement"]) == (m.mutator, m.original, m.replacement)
+        and row.get("context", m.context) == m.context
+        for row in reviewed
+    )
 
 
 def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
@@ -200,14 +242,14 @@ def mark_equivalents(mutants: list[Mutant], reviewed: list[dict[str, str]]) -> N
         if m.status not in ("survived", "not covered", "not run (budget)"):
             continue
         for row in reviewed:
-            if ((row["mutator"], row["original"], row["replacement"]) == (m.mutator, m.original, m.replacement)
-                    and row.get("context", m.context) == m.context):
+            if (row["mutator"], row["original"], row["replacement"]) == (m.mutator, m.original, m.replacement) and row.get(
+                "context", m.context
+            ) == m.context:
                 m.equivalent = row["reason"] + ("" if m.status == "survived" else f" (this run: {m.status})")
                 m.status = "equivalent"
 
 
-def report(mutants: list[Mutant], broken: dict[str, str], engines: list[str], widget: Path, took: float,
-           budget_s: float) -> dict[str, Any]:
+def report(mutants: list[Mutant], broken: dict[str, str], engines: list[str], widget: Path, took: float, budget_s: float) -> dict[str, Any]:
     counts = Counter(m.status for m in mutants)
     detected = counts["killed"] + counts["timed out"]
     judged = detected + counts["survived"]
@@ -216,7 +258,10 @@ def report(mutants: list[Mutant], broken: dict[str, str], engines: list[str], wi
         for p in m.promises or ["(no promise)"]:
             per_promise.setdefault(p, Counter())[m.status] += 1
     return {
-        "engines": engines, "widget": str(widget), "seconds": round(took, 1), "budget_s": budget_s,
+        "engines": engines,
+        "widget": str(widget),
+        "seconds": round(took, 1),
+        "budget_s": budget_s,
         "counts": dict(counts),
         # Stryker's definition counts uncovered mutants as undetected; the covered score leaves them out.
         "score": round(100 * detected / (judged + counts["not covered"]), 1) if judged + counts["not covered"] else None,
@@ -229,10 +274,11 @@ def report(mutants: list[Mutant], broken: dict[str, str], engines: list[str], wi
 
 def print_report(rep: dict[str, Any]) -> None:
     c = rep["counts"]
-    print(f"mutation score {rep['score']}% (of covered mutants: {rep['score_covered']}%) in {', '.join(rep['engines'])}: "
-          + ", ".join(f"{c.get(k, 0)} {k}" for k in ("killed", "survived", "timed out", "not covered",
-                                                       "equivalent", "not run (budget)"))
-          + f"; {rep['seconds']:.0f} s of a {rep['budget_s']:.0f} s budget")
+    print(
+        f"mutation score {rep['score']}% (of covered mutants: {rep['score_covered']}%) in {', '.join(rep['engines'])}: "
+        + ", ".join(f"{c.get(k, 0)} {k}" for k in ("killed", "survived", "timed out", "not covered", "equivalent", "not run (budget)"))
+        + f"; {rep['seconds']:.0f} s of a {rep['budget_s']:.0f} s budget"
+    )
     for cid, why in rep["cells_failing_without_mutant"].items():
         print(f"  cell failing with no mutant active (left out): {cid}: {why}")
     print("per promise (mutants reached by the cells that guard it):")
@@ -253,15 +299,21 @@ def html_report(rep: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr class='{escape(m['status'].split()[0])}'><td>#{escape(m['id'])}</td><td>{escape(m['mutator'])}</td>"
         f"<td>{m['line']}</td><td>{escape(m['status'])}</td><td>{escape(m['killed_by'] or m['equivalent'] or '')}</td>"
-        f"<td><pre>{escape(m['diff'])}</pre></td></tr>" for m in rep["mutants"])
-    promises = "".join(f"<tr><td>{escape(p)}</td><td>{escape(', '.join(f'{n} {k}' for k, n in sorted(v.items())))}</td></tr>"
-                       for p, v in rep["per_promise"].items())
-    return ("<!doctype html><meta charset=utf-8><title>Spelo mutation score</title><style>"
-            "body{font:14px system-ui;margin:2em}td{border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top}"
-            "pre{margin:0}.survived td{background:#fde8e8}.killed td{background:#e8f6ea}</style>"
-            f"<h1>Mutation score {rep['score']}% <small>(covered: {rep['score_covered']}%)</small></h1>"
-            f"<p>{escape(', '.join(rep['engines']))}, {escape(rep['widget'])}: "
-            + escape(", ".join(f"{n} {k}" for k, n in sorted(c.items())))
-            + f"; {rep['seconds']:.0f} s of a {rep['budget_s']:.0f} s budget.</p>"
-            f"<h2>Per promise</h2><table>{promises}</table><h2>Mutants</h2>"
-            f"<table><tr><th>id</th><th>mutator</th><th>line</th><th>verdict</th><th>by / why</th><th>diff</th></tr>{rows}</table>")
+        f"<td><pre>{escape(m['diff'])}</pre></td></tr>"
+        for m in rep["mutants"]
+    )
+    promises = "".join(
+        f"<tr><td>{escape(p)}</td><td>{escape(', '.join(f'{n} {k}' for k, n in sorted(v.items())))}</td></tr>"
+        for p, v in rep["per_promise"].items()
+    )
+    return (
+        "<!doctype html><meta charset=utf-8><title>Spelo mutation score</title><style>"
+        "body{font:14px system-ui;margin:2em}td{border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top}"
+        "pre{margin:0}.survived td{background:#fde8e8}.killed td{background:#e8f6ea}</style>"
+        f"<h1>Mutation score {rep['score']}% <small>(covered: {rep['score_covered']}%)</small></h1>"
+        f"<p>{escape(', '.join(rep['engines']))}, {escape(rep['widget'])}: "
+        + escape(", ".join(f"{n} {k}" for k, n in sorted(c.items())))
+        + f"; {rep['seconds']:.0f} s of a {rep['budget_s']:.0f} s budget.</p>"
+        f"<h2>Per promise</h2><table>{promises}</table><h2>Mutants</h2>"
+        f"<table><tr><th>id</th><th>mutator</th><th>line</th><th>verdict</th><th>by / why</th><th>diff</th></tr>{rows}</table>"
+    )

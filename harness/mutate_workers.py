@@ -8,6 +8,7 @@ task of a worker that died.
 A worker is started with multiprocessing's "spawn" (a fresh interpreter, no Playwright state
 inherited) after the parent sealed the network: it inherits the namespace.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,21 +28,24 @@ from harness.steps import StepAction
 
 LOOPING = "Hit count limit reached"
 HIT_LIMIT = 200_000  # hits of the active mutant's code in one page: beyond, it is looping
-COVERAGE_JS = ("(function(){var c=(globalThis.__stryker__||{}).mutantCoverage;if(!c){return [];}"
-               "var ids=Object.keys(c.static||{});Object.keys(c.perTest||{}).forEach(function(t){"
-               "ids=ids.concat(Object.keys(c.perTest[t]));});return ids;})()")
+COVERAGE_JS = (
+    "(function(){var c=(globalThis.__stryker__||{}).mutantCoverage;if(!c){return [];}"
+    "var ids=Object.keys(c.static||{});Object.keys(c.perTest||{}).forEach(function(t){"
+    "ids=ids.concat(Object.keys(c.perTest[t]));});return ids;})()"
+)
 
 
 @dataclass
 class CellCost:
     """What the coverage pass learnt of one cell in one engine."""
+
     scenario: str
     engine: str
-    outcome: str           # a harness.model.Outcome's words
+    outcome: str  # a harness.model.Outcome's words
     reason: str = ""
     covered: set[str] = field(default_factory=set)
-    seconds: float = 0.0   # the whole cell, browser context to teardown
-    wait_s: float = 0.0    # its longest step or final expectation: what one wait of a mutant is bounded by
+    seconds: float = 0.0  # the whole cell, browser context to teardown
+    wait_s: float = 0.0  # its longest step or final expectation: what one wait of a mutant is bounded by
 
     @property
     def cell(self) -> str:
@@ -51,9 +55,9 @@ class CellCost:
 @dataclass
 class Verdict:
     mutant: str
-    status: str               # killed | survived | timed out | not run (budget) | not run (worker died)
+    status: str  # killed | survived | timed out | not run (budget) | not run (worker died)
     killed_by: str | None = None
-    tried: int = 0            # cells run against it
+    tried: int = 0  # cells run against it
 
 
 def serve_switch(served: Path, instrumented: str, active: str | None) -> None:
@@ -88,6 +92,7 @@ class Coverage(CellObserver):
 
 # -- inside a worker -----------------------------------------------------------------------------
 
+
 def _longest_wait(phases: dict[str, float]) -> float:
     """The longest of the cell's steps and its final expectation (each wait of a cell is bounded
     by the scenario's timeout_s on its own)."""
@@ -103,8 +108,9 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
     home.mkdir(parents=True, exist_ok=True)
     # The harness's own log lines (a browser relaunched, a page the server saw go away mid-request)
     # go to the worker's file, not between the parent's progress lines.
-    logging.basicConfig(filename=home / "worker.log", level=logging.WARNING, force=True,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        filename=home / "worker.log", level=logging.WARNING, force=True, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     served = home / "spelo-mutated.js"
     serve_switch(served, build, None)
     try:
@@ -118,8 +124,13 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
                     _, sid, engine = task
                     cov = Coverage()
                     r = h.run_cell(by_id[sid], engine, [cov])
-                    outbox.put(("cover", index, CellCost(sid, engine, str(r.outcome), r.reason or "", cov.covered,
-                                                         r.duration_s, _longest_wait(r.phases))))
+                    outbox.put(
+                        (
+                            "cover",
+                            index,
+                            CellCost(sid, engine, str(r.outcome), r.reason or "", cov.covered, r.duration_s, _longest_wait(r.phases)),
+                        )
+                    )
                 else:
                     _, mid, tries, stop_at = task
                     serve_switch(served, build, mid)
@@ -129,8 +140,7 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
         return
 
 
-def _try_mutant(h: Any, by_id: dict[str, Any], mid: str, tries: list[tuple[str, str, float]],
-                stop_at: float) -> Verdict:
+def _try_mutant(h: Any, by_id: dict[str, Any], mid: str, tries: list[tuple[str, str, float]], stop_at: float) -> Verdict:
     v = Verdict(mid, "survived")
     for sid, engine, timeout_s in tries:
         if time.time() > stop_at:  # out of time part-way: not judged
@@ -149,6 +159,7 @@ def _try_mutant(h: Any, by_id: dict[str, Any], mid: str, tries: list[tuple[str, 
 
 # -- the parent ----------------------------------------------------------------------------------
 
+
 class Workers:
     """N worker processes; `run(tasks, on_result)` keeps each busy with one task at a time."""
 
@@ -156,8 +167,15 @@ class Workers:
         ctx = mp.get_context("spawn")
         self.outbox = ctx.Queue()
         self.inboxes = [ctx.Queue() for _ in range(n)]
-        self.procs = [ctx.Process(target=worker_main, args=(i, instrumented, out, scenarios, self.inboxes[i], self.outbox),
-                                  name=f"spelo-mutate-{i}", daemon=True) for i in range(n)]
+        self.procs = [
+            ctx.Process(
+                target=worker_main,
+                args=(i, instrumented, out, scenarios, self.inboxes[i], self.outbox),
+                name=f"spelo-mutate-{i}",
+                daemon=True,
+            )
+            for i in range(n)
+        ]
 
     def __enter__(self) -> "Workers":
         for p in self.procs:
@@ -174,8 +192,12 @@ class Workers:
                 p.terminate()
                 p.join(timeout=10)
 
-    def run(self, tasks: Iterator[tuple[Any, ...]], on_result: Callable[[tuple[Any, ...]], None],
-            on_lost: Callable[[tuple[Any, ...], str], None]) -> None:
+    def run(
+        self,
+        tasks: Iterator[tuple[Any, ...]],
+        on_result: Callable[[tuple[Any, ...]], None],
+        on_lost: Callable[[tuple[Any, ...], str], None],
+    ) -> None:
         """Hand out `tasks` (an iterator: it may decide each next task from the results so far)
         to idle workers until it is exhausted and every worker is idle again."""
         idle = deque(i for i, p in enumerate(self.procs) if p.is_alive())

@@ -12,6 +12,7 @@ condition holds and never later than the scenario's own timeout.
 Nothing volatile goes into the facts: ports, site/session/call ids, temporary paths and times are
 replaced or left out, so an unchanged build gives the same facts run after run.
 """
+
 from __future__ import annotations
 
 import logging

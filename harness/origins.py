@@ -16,6 +16,7 @@ the other host reaches, and localhost / 127.0.0.1 in the browsers would name the
 itself, so they are mapped to that address too (the page's URL keeps its host, and with it its
 secure-context rule: a browser trusts http://localhost by name, not by where it connects).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -49,9 +50,7 @@ ORIGINS: dict[str, Origin] = {
 }
 
 # Hostnames that are not loopback by nature and must be mapped to 127.0.0.1 in every engine.
-MAPPED_HOSTS: tuple[str, ...] = tuple(
-    sorted({o.host for o in ORIGINS.values() if o.host not in ("localhost", LOOPBACK)})
-)
+MAPPED_HOSTS: tuple[str, ...] = tuple(sorted({o.host for o in ORIGINS.values() if o.host not in ("localhost", LOOPBACK)}))
 # Hosts that name the browser's own machine: mapped only when the browsers run on another host.
 LOCAL_HOSTS: tuple[str, ...] = ("localhost", LOOPBACK)
 # Names the TLS certificate must cover.
@@ -73,8 +72,9 @@ def check_listen_address(address: str) -> str:
     except ValueError:
         raise ValueError(f"--listen: expected an IP address of this machine, got {address!r}") from None
     if ip.is_unspecified or ip.is_multicast:
-        raise ValueError(f"--listen: {address} is not an address browsers can connect to; "
-                         "give the one the browser host reaches this machine at")
+        raise ValueError(
+            f"--listen: {address} is not an address browsers can connect to; give the one the browser host reaches this machine at"
+        )
     return str(ip)
 
 

@@ -5,6 +5,7 @@ All of it is package data under harness/data/, so an installed wheel works from 
 checkout harness/data/ holds links to the repository's fixtures_site/, scenarios/ and contract/
 (edited there). Nothing here looks outside the package.
 """
+
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent

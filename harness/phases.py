@@ -1,6 +1,7 @@
 """A cell's time by phase, so a slow cell says why: the browser (launched, or reused), the
 context, the navigation, each step, the final expectation, the teardown; and, inside those,
 the time spent probing the page, waiting for it to settle and taking screenshots."""
+
 from __future__ import annotations
 
 import time

@@ -24,6 +24,7 @@ Ours are --widget, --spelo-scenarios, --spelo-screenshots, --spelo-profile ... W
 come (these options, or `spelo-harness run`'s whole request in --spelo-request), the plugin reads
 the run's settings only from one RunRequest, made once per process (harness/settings.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -35,6 +36,7 @@ import pytest
 
 from harness import paths, sandbox
 from harness.engines import ENGINE_NAMES, get_engine
+
 # The fixtures are registered with this plugin module: imported here, used by pytest only.
 from harness.fixtures import spelo_harness, spelo_new_tab, spelo_options, spelo_site, spelo_situation, spelo_tab  # noqa: F401
 from harness.matrix import REQUEST_OPTION
@@ -47,44 +49,90 @@ from harness.shard import ShardError, parse_shard, pick_shard
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("spelo", "Spelo widget harness")
-    group.addoption("--widget", default=None, metavar="PATH",
-                    help="the widget build to test in place of fixtures_site/spelo.js")
-    group.addoption("--spelo-scenarios", action="append", default=None, metavar="DIR",
-                    help="folders whose *.yaml files are scenario matrices (default: scenarios/)")
-    group.addoption("--spelo-screenshots", default="each", choices=("each", "end", "failure"),
-                    help="screenshots after each step (default, for the report), at the end of each cell, or on failure "
-                         "only; a failed step always has its own")
-    group.addoption("--spelo-results", default=None, metavar="FILE",
-                    help="where to write the JSON results (default: OUTPUT/results.json)")
-    group.addoption("--spelo-profile", default=None, metavar="FILE",
-                    help="the widget profile (YAML) of the build under test (default: the reference's)")
-    group.addoption("--spelo-shard", default=None, metavar="I/N",
-                    help="run only shard I of N (cells split evenly by measured duration)")
-    group.addoption("--spelo-durations", default=None, metavar="FILE",
-                    help="a results.json whose cell durations balance the shards (default: OUTPUT/results.json if present)")
-    group.addoption("--spelo-progress", action="store_true", default=False,
-                    help="show cells done of total, failures so far and time left (a live line in a terminal, "
-                         "a line per cell elsewhere) in place of pytest's dots")
-    group.addoption("--spelo-no-seal", action="store_true", default=False,
-                    help="do not enter a network namespace with only lo (not recommended: WebRTC then "
-                         "also uses the machine's outside interface)")
-    group.addoption("--spelo-connect", default=None, metavar="WS_ENDPOINT",
-                    help="take Chromium and Firefox from this Playwright server (`playwright run-server "
-                         "--unsafe`) instead of launching them; implies --spelo-no-seal")
-    group.addoption("--spelo-listen", default=None, metavar="ADDRESS",
-                    help="with --spelo-connect to another host: the fixture server's address (default: derived)")
-    group.addoption("--spelo-against", default=None, metavar="SNAPSHOT",
-                    help="judge each cell by this snapshot (spelo-harness record) instead of the scenarios' expectations")
-    group.addoption("--spelo-grid", default="outcome", choices=("outcome", "detail"),
-                    help="the terminal grid: each cell's verdict, or with the state read and the visitor's text (detail)")
-    group.addoption("--spelo-judge", default=None, choices=("contract", "universal", "snapshot"),
-                    help="what decides each cell: contract (the scenarios' expectations), universal (the properties "
-                         "any microphone widget holds), snapshot (with --spelo-against); default: the profile's")
-    group.addoption("--spelo-observe", action="store_true", default=False,
-                    help="record what the visitor perceived at rest in each result (for spelo-harness record)")
-    group.addoption(REQUEST_OPTION, default=None, metavar="JSON",
-                    help="the whole run request, checked (spelo-harness run passes it; it replaces the --spelo-* "
-                         "options above and --browser, --output, --widget, --headed, --slowmo, --tracing)")
+    group.addoption("--widget", default=None, metavar="PATH", help="the widget build to test in place of fixtures_site/spelo.js")
+    group.addoption(
+        "--spelo-scenarios",
+        action="append",
+        default=None,
+        metavar="DIR",
+        help="folders whose *.yaml files are scenario matrices (default: scenarios/)",
+    )
+    group.addoption(
+        "--spelo-screenshots",
+        default="each",
+        choices=("each", "end", "failure"),
+        help="screenshots after each step (default, for the report), at the end of each cell, or on failure "
+        "only; a failed step always has its own",
+    )
+    group.addoption("--spelo-results", default=None, metavar="FILE", help="where to write the JSON results (default: OUTPUT/results.json)")
+    group.addoption(
+        "--spelo-profile", default=None, metavar="FILE", help="the widget profile (YAML) of the build under test (default: the reference's)"
+    )
+    group.addoption("--spelo-shard", default=None, metavar="I/N", help="run only shard I of N (cells split evenly by measured duration)")
+    group.addoption(
+        "--spelo-durations",
+        default=None,
+        metavar="FILE",
+        help="a results.json whose cell durations balance the shards (default: OUTPUT/results.json if present)",
+    )
+    group.addoption(
+        "--spelo-progress",
+        action="store_true",
+        default=False,
+        help="show cells done of total, failures so far and time left (a live line in a terminal, "
+        "a line per cell elsewhere) in place of pytest's dots",
+    )
+    group.addoption(
+        "--spelo-no-seal",
+        action="store_true",
+        default=False,
+        help="do not enter a network namespace with only lo (not recommended: WebRTC then also uses the machine's outside interface)",
+    )
+    group.addoption(
+        "--spelo-connect",
+        default=None,
+        metavar="WS_ENDPOINT",
+        help="take Chromium and Firefox from this Playwright server (`playwright run-server "
+        "--unsafe`) instead of launching them; implies --spelo-no-seal",
+    )
+    group.addoption(
+        "--spelo-listen",
+        default=None,
+        metavar="ADDRESS",
+        help="with --spelo-connect to another host: the fixture server's address (default: derived)",
+    )
+    group.addoption(
+        "--spelo-against",
+        default=None,
+        metavar="SNAPSHOT",
+        help="judge each cell by this snapshot (spelo-harness record) instead of the scenarios' expectations",
+    )
+    group.addoption(
+        "--spelo-grid",
+        default="outcome",
+        choices=("outcome", "detail"),
+        help="the terminal grid: each cell's verdict, or with the state read and the visitor's text (detail)",
+    )
+    group.addoption(
+        "--spelo-judge",
+        default=None,
+        choices=("contract", "universal", "snapshot"),
+        help="what decides each cell: contract (the scenarios' expectations), universal (the properties "
+        "any microphone widget holds), snapshot (with --spelo-against); default: the profile's",
+    )
+    group.addoption(
+        "--spelo-observe",
+        action="store_true",
+        default=False,
+        help="record what the visitor perceived at rest in each result (for spelo-harness record)",
+    )
+    group.addoption(
+        REQUEST_OPTION,
+        default=None,
+        metavar="JSON",
+        help="the whole run request, checked (spelo-harness run passes it; it replaces the --spelo-* "
+        "options above and --browser, --output, --widget, --headed, --slowmo, --tracing)",
+    )
     try:
         import pytest_playwright  # noqa: F401  (it owns --browser, --headed, --output ...)
     except ImportError:
@@ -140,6 +188,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 # -- collection: scenario files → items --------------------------------------------------------------
+
 
 def _scenario_dirs(config: pytest.Config) -> list[Path]:
     """Only these folders' YAML files are collected as cells: the request's scenario folders."""
@@ -215,9 +264,18 @@ class ScenarioItem(pytest.Item):
         if tracing(self.config) == "retain-on-failure" and result.ok:
             (Path(result.artifacts) / "trace.zip").unlink(missing_ok=True)  # pytest-playwright's meaning
         self.user_properties.append(("spelo_result", json.dumps(result.to_dict(), default=str)))
-        self.user_properties.append(("spelo_pool", json.dumps({
-            "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
-            "launches": harness.pool.launches, "versions": harness.pool.versions})))
+        self.user_properties.append(
+            (
+                "spelo_pool",
+                json.dumps(
+                    {
+                        "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+                        "launches": harness.pool.launches,
+                        "versions": harness.pool.versions,
+                    }
+                ),
+            )
+        )
         if not result.outcome.ran:
             pytest.skip(f"{self.name}: {result.reason}")
         if not result.ok:
@@ -243,10 +301,15 @@ def past_last_resort(harness, scenario: Scenario, engine: str, why: str) -> Resu
         harness.pool.close()
     except Exception:  # noqa: BLE001 (whatever is left is the process's exit's to end)
         pass
-    return Result(scenario=scenario.id, engine=engine, outcome=Outcome.FAIL, stopped=Stop.TIMEOUT,
-                  title=scenario.title, source=scenario.source,
-                  reason=f"the cell passed pytest-timeout's last-resort bound ({why.splitlines()[0]}); "
-                         "the harness ended every browser of its worker")
+    return Result(
+        scenario=scenario.id,
+        engine=engine,
+        outcome=Outcome.FAIL,
+        stopped=Stop.TIMEOUT,
+        title=scenario.title,
+        source=scenario.source,
+        reason=f"the cell passed pytest-timeout's last-resort bound ({why.splitlines()[0]}); the harness ended every browser of its worker",
+    )
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
@@ -264,8 +327,10 @@ def order_by_browser(items: list) -> dict[Hashable, int]:
     for n in slots:
         cell = items[n]
         cell.launch_key = get_engine(cell.engine).launch_key(cell.scenario.situation(cell.engine))
-    cells = sorted((items[n] for n in slots),  # stable: file order within a browser
-                   key=lambda c: (ENGINE_NAMES.index(c.engine), repr(c.launch_key)))
+    cells = sorted(
+        (items[n] for n in slots),  # stable: file order within a browser
+        key=lambda c: (ENGINE_NAMES.index(c.engine), repr(c.launch_key)),
+    )
     last: dict = {}
     for n, cell in zip(slots, cells, strict=True):
         items[n] = cell

@@ -1,5 +1,6 @@
 """The plugin's half of the live progress (harness/progress.py): counts cells as pytest (or
 xdist's controller) reports them, and hides pytest's dots, which would break the live line."""
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 with pytest's plugin manager as "spelo_state", as pytest-xdist registers its own. It holds the
 options computed once, the harness, the record of results and the browser-closing schedule;
 its hooks are its methods."""
+
 from __future__ import annotations
 
 import json
@@ -40,6 +41,7 @@ def engines_not_run(config: pytest.Config, request: RunRequest) -> dict[str, str
     if hasattr(config, "workerinput"):
         return dict(config.workerinput.get("spelo_engines_not_run", {}))
     from harness.engines.usable import engines_not_run as decide
+
     try:
         return decide(request.browsers, request.connect)
     except UsageError as e:
@@ -53,13 +55,20 @@ class RunRecord:
     results: list[Result] = field(default_factory=list)
     launches: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
-    path: Path | None = None                     # the results file, once written at the end
+    path: Path | None = None  # the results file, once written at the end
     reports: dict[str, Path] = field(default_factory=dict)
 
     def meta(self, widget: Path, not_run: dict[str, str], **more: Any) -> dict[str, Any]:
         judges = sorted({r.judge for r in self.results})
-        meta = {"launches": self.launches, "versions": self.versions, "widget": str(widget),
-                "seal": sandbox.seal_status(), "engines_not_run": not_run, "judge": ", ".join(judges), **more}
+        meta = {
+            "launches": self.launches,
+            "versions": self.versions,
+            "widget": str(widget),
+            "seal": sandbox.seal_status(),
+            "engines_not_run": not_run,
+            "judge": ", ".join(judges),
+            **more,
+        }
         if "universal" in judges:  # the properties judged across the run's cells
             from harness.judge_universal import failures_told_apart
 
@@ -72,9 +81,9 @@ class SpeloState:
 
     def __init__(self, config: pytest.Config, request: RunRequest):
         self.config = config
-        self.request = request                     # every setting of the run (harness/settings.py)
+        self.request = request  # every setting of the run (harness/settings.py)
         try:
-            self.options = run_options(request)    # once: the profile is read once per process
+            self.options = run_options(request)  # once: the profile is read once per process
         except UsageError as e:  # a profile changed since the parent checked it
             raise pytest.UsageError(str(e)) from None
         self.not_run = engines_not_run(config, request)  # engine -> why: an asked-for one stops the run here
@@ -145,8 +154,9 @@ class SpeloState:
         from harness.report.grid import render_grid
 
         terminalreporter.write_line("")
-        terminalreporter.write(render_grid(record.results, record.versions, record.launches, not_run=self.not_run,
-                                           detail=self.request.grid == "detail"))
+        terminalreporter.write(
+            render_grid(record.results, record.versions, record.launches, not_run=self.not_run, detail=self.request.grid == "detail")
+        )
         meta = record.meta(self.options.widget, self.not_run)
         for v in meta.get("universal_run") or []:  # judged across the run's cells, per engine
             terminalreporter.write_line(f"universal {v['id']} [{v['engine']}]: {v['verdict']} — {v['observation']}")
@@ -165,11 +175,18 @@ def spelo_state(config: pytest.Config) -> SpeloState:
 
 # -- a worker's died cell -------------------------------------------------------------------------
 
+
 def crashed_cell(report: pytest.TestReport) -> Result | None:
     """The failed Result of a cell whose worker process died while running it."""
     found = CellId.of_nodeid(report.nodeid)
     if found is None or found[1].engine not in ENGINE_NAMES:
         return None
     file, cell = found
-    return Result(scenario=cell.scenario, engine=cell.engine, outcome=Outcome.FAIL, source=file, stopped=Stop.CRASH,
-                  reason=f"no result: {str(report.longrepr).strip().splitlines()[0]}")
+    return Result(
+        scenario=cell.scenario,
+        engine=cell.engine,
+        outcome=Outcome.FAIL,
+        source=file,
+        stopped=Stop.CRASH,
+        reason=f"no result: {str(report.longrepr).strip().splitlines()[0]}",
+    )

@@ -10,6 +10,7 @@ step stands for (harness/flows.py), the `vendor` hosts a fake of ours answers
 own words: the map is used only by the contract judge (harness/judge_contract.py), to compare.
 Version 1 profiles (the reference's) are a subset and read unchanged.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -18,8 +19,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args
 
-from pydantic import (Discriminator, Field, Tag, ValidationError, field_validator,
-                      model_validator)
+from pydantic import Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from harness import paths
 from harness.engines.base import FIND_JS, find_expression
@@ -28,27 +28,49 @@ from harness.profile_rules import Resolver, StateRule, check_regex, check_select
 from harness.model import Strict
 from harness.vendor_fake import VendorSpec, load_fake
 
-__all__ = ["REFERENCE", "REFERENCE_STATES", "StateRule", "WidgetProfile", "check_regex", "check_selector",
-           "load_profile"]
+__all__ = ["REFERENCE", "REFERENCE_STATES", "StateRule", "WidgetProfile", "check_regex", "check_selector", "load_profile"]
 
 PROBE_JS = (Path(__file__).parent / "probe.js").read_text(encoding="utf-8")
 
 # What the reference host pages have always carried where the widget goes.
-DEFAULT_EMBED = ('<script src="{{WIDGET_SRC}}" data-site-id="{{SITE_ID}}" '
-                 'data-api-base="{{API_BASE}}" async></script>')
+DEFAULT_EMBED = '<script src="{{WIDGET_SRC}}" data-site-id="{{SITE_ID}}" data-api-base="{{API_BASE}}" async></script>'
 # Placeholders an embed may use; the fixture server fills them per cell (server/pages.py).
-EMBED_PLACEHOLDERS = ("WIDGET_SRC", "WIDGET_BASE", "SITE_ID", "API_BASE", "API_WS", "ORIGIN", "SITE_CONFIG_JSON",
-                      "SITE_CONFIG_JS")
+EMBED_PLACEHOLDERS = ("WIDGET_SRC", "WIDGET_BASE", "SITE_ID", "API_BASE", "API_WS", "ORIGIN", "SITE_CONFIG_JSON", "SITE_CONFIG_JS")
 PAGE_PREFIX = "page:"  # a part outside the widget's root (a dialog a build appends to <body>)
 NOT_THERE = ("none", "")  # a build without this part says `notice: none`
 # The reference widget's states (fixtures_site/spelo.js): a state rule names one of these, or a
 # build state the profile's `states` maps one to.
-REFERENCE_STATES = ("loading", "idle", "notice", "requesting", "connecting", "listening", "speaking", "denied",
-                    "blocked", "insecure", "no-device", "unreadable", "mic-error", "error", "network-error",
-                    "framed", "invalid", "unsupported")
+REFERENCE_STATES = (
+    "loading",
+    "idle",
+    "notice",
+    "requesting",
+    "connecting",
+    "listening",
+    "speaking",
+    "denied",
+    "blocked",
+    "insecure",
+    "no-device",
+    "unreadable",
+    "mic-error",
+    "error",
+    "network-error",
+    "framed",
+    "invalid",
+    "unsupported",
+)
 # The parts every profile has (a step's target, a rule's `part:`, a flow step), by their names.
-BUILTIN_PARTS = {"root": "root", "orb": "orb", "status": "status", "tooltip": "tooltip", "notice": "notice",
-                 "continue": "continue_button", "cancel": "cancel_button", "fallback": "fallback"}
+BUILTIN_PARTS = {
+    "root": "root",
+    "orb": "orb",
+    "status": "status",
+    "tooltip": "tooltip",
+    "notice": "notice",
+    "continue": "continue_button",
+    "cancel": "cancel_button",
+    "fallback": "fallback",
+}
 Target = Literal["orb", "continue", "cancel", "fallback"]
 
 
@@ -63,8 +85,10 @@ class TextPattern(Strict):
 
 
 # A text of the build: exact, or {regex: ...}; tagged so that an error names the branch meant.
-BuildText = Annotated[Union[Annotated[str, Tag("text")], Annotated[TextPattern, Tag("pattern")]],
-                      Discriminator(lambda v: "text" if isinstance(v, str) else "pattern")]
+BuildText = Annotated[
+    Union[Annotated[str, Tag("text")], Annotated[TextPattern, Tag("pattern")]],
+    Discriminator(lambda v: "text" if isinstance(v, str) else "pattern"),
+]
 
 
 class WidgetProfile(Strict):
@@ -101,8 +125,7 @@ class WidgetProfile(Strict):
     # the judge a run of this build uses unless --judge says otherwise (snapshot: with --against)
     judge: Literal["contract", "universal", "snapshot"] = "contract"
 
-    @field_validator("status", "tooltip", "notice", "continue_button", "cancel_button", "fallback",
-                     "state_attr", mode="before")
+    @field_validator("status", "tooltip", "notice", "continue_button", "cancel_button", "fallback", "state_attr", mode="before")
     @classmethod
     def _none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and v.strip().lower() in NOT_THERE else v
@@ -166,8 +189,9 @@ class WidgetProfile(Strict):
         known = sorted(self.part_names())
         for i, rule in enumerate(self.state_rules):
             if rule.state not in states:
-                return ("state_rules", i, "state"), (f"unknown state {rule.state!r} (the reference's: "
-                                                     f"{', '.join(REFERENCE_STATES)}; or map one in `states`)")
+                return ("state_rules", i, "state"), (
+                    f"unknown state {rule.state!r} (the reference's: {', '.join(REFERENCE_STATES)}; or map one in `states`)"
+                )
             for loc, name in rule.part_names():
                 if self.part_selector(name) is None:
                     return ("state_rules", i, *loc), _unknown_part(name, known)
@@ -197,13 +221,12 @@ class WidgetProfile(Strict):
     def path(self, selector: str) -> str:
         """A part's selector from the document: under the root unless it says `page:`."""
         if selector.startswith(PAGE_PREFIX):
-            return selector[len(PAGE_PREFIX):].strip()
+            return selector[len(PAGE_PREFIX) :].strip()
         return f"{self.root} >>> {selector}"
 
     def selector(self, target: str) -> str | None:
         """The document-level selector of a step's target; None: this build has no such part."""
-        sel = {"orb": self.orb, "continue": self.continue_button, "cancel": self.cancel_button,
-               "fallback": self.fallback}[target]
+        sel = {"orb": self.orb, "continue": self.continue_button, "cancel": self.cancel_button, "fallback": self.fallback}[target]
         if sel is None or (target in ("continue", "cancel") and self.notice is None):
             return None
         return self.path(sel)
@@ -216,22 +239,31 @@ class WidgetProfile(Strict):
 
     def probe_expression(self) -> str:
         """A JS expression whose value is a snapshot of the widget as a visitor perceives it."""
+
         def opt(sel: str | None) -> str | None:
             return None if sel is None else self.path(sel)
 
         resolve = _Parts(self)
-        rules = [{"state": r.state, "label": r.label(i), "cond": r.compiled(resolve)}
-                 for i, r in enumerate(self.state_rules)]
-        params = {"root": self.root, "state_attr": self.state_attr, "rules": rules, "orb": self.path(self.orb),
-                  "status": opt(self.status), "tooltip": opt(self.tooltip), "notice": opt(self.notice),
-                  "fallback": opt(self.fallback)}
+        rules = [{"state": r.state, "label": r.label(i), "cond": r.compiled(resolve)} for i, r in enumerate(self.state_rules)]
+        params = {
+            "root": self.root,
+            "state_attr": self.state_attr,
+            "rules": rules,
+            "orb": self.path(self.orb),
+            "status": opt(self.status),
+            "tooltip": opt(self.tooltip),
+            "notice": opt(self.notice),
+            "fallback": opt(self.fallback),
+        }
         return f"({PROBE_JS.strip().rstrip(';')})({json.dumps(params)}, {FIND_JS})"
 
     def visible_expression(self, selector: str) -> str:
         # As the probe's visible(): a faded-out (opacity 0) button is not there to click yet.
-        return (f"(() => {{ const e = {find_expression(selector)};"
-                f" return !!e && !e.hidden && e.getClientRects().length > 0 && (!e.checkVisibility"
-                f" || e.checkVisibility({{opacityProperty: true, visibilityProperty: true}})); }})()")
+        return (
+            f"(() => {{ const e = {find_expression(selector)};"
+            f" return !!e && !e.hidden && e.getClientRects().length > 0 && (!e.checkVisibility"
+            f" || e.checkVisibility({{opacityProperty: true, visibilityProperty: true}})); }})()"
+        )
 
     # -- reading back ------------------------------------------------------------------------
     def reference_state(self, state: Any) -> Any:
@@ -265,8 +297,7 @@ class WidgetProfile(Strict):
         for key in ("status", "tooltip", "text"):
             if isinstance(out.get(key), str):
                 out[key] = text(out[key])
-        out["history"] = [{"state": state_back.get(h["state"], h["state"]), "status": text(h["status"])}
-                          for h in snap.get("history") or []]
+        out["history"] = [{"state": state_back.get(h["state"], h["state"]), "status": text(h["status"])} for h in snap.get("history") or []]
         return out
 
 

@@ -19,6 +19,7 @@ error code such as `not-allowed`; a list: any of them), `all`, `any`, `not`.
 The probe (harness/probe.js) evaluates them in the page; a part name or a state the profile does
 not know is a load-time error (profile.py's reference checks).
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,17 @@ KINDS = LEAVES + COMBINERS
 # What the spy records as a call's outcome besides an error name (harness/engines/spy.js).
 MIC_WORDS = ("none", "pending", "ok")
 # Speech recognition's (spy.js): started, or the error event's code (the Web Speech API's list).
-SPEECH_WORDS = ("started", "no-speech", "aborted", "audio-capture", "network", "not-allowed", "service-not-allowed",
-                "language-not-supported", "bad-grammar")
+SPEECH_WORDS = (
+    "started",
+    "no-speech",
+    "aborted",
+    "audio-capture",
+    "network",
+    "not-allowed",
+    "service-not-allowed",
+    "language-not-supported",
+    "bad-grammar",
+)
 ERROR_NAME = re.compile(r"^[A-Z][A-Za-z]*(Error|Exception)$|^Error$")
 
 
@@ -73,16 +83,18 @@ def _mic(value: Any) -> Any:
     items = value if isinstance(value, list) else [value]
     for item in items:
         if not isinstance(item, str) or not (item in MIC_WORDS + SPEECH_WORDS or ERROR_NAME.match(item)):
-            raise ValueError(f"{item!r} is not an outcome of a microphone access ({', '.join(MIC_WORDS)}, an error "
-                             f"name such as NotAllowedError, or speech recognition's {', '.join(SPEECH_WORDS)})")
+            raise ValueError(
+                f"{item!r} is not an outcome of a microphone access ({', '.join(MIC_WORDS)}, an error "
+                f"name such as NotAllowedError, or speech recognition's {', '.join(SPEECH_WORDS)})"
+            )
     return items
 
 
 class Condition(Strict):
-    visible: str | None = None   # a selector under the root (page: for outside it) that is visible
-    part: str | None = None      # a part of the profile (orb, notice, ... or one of `parts`) that is visible
-    text: str | None = None      # the visible text contains this
-    regex: str | None = None     # the visible text matches this (JavaScript RegExp; keep to the common syntax)
+    visible: str | None = None  # a selector under the root (page: for outside it) that is visible
+    part: str | None = None  # a part of the profile (orb, notice, ... or one of `parts`) that is visible
+    text: str | None = None  # the visible text contains this
+    regex: str | None = None  # the visible text matches this (JavaScript RegExp; keep to the common syntax)
     in_: str | None = Field(None, alias="in")  # text/regex: of this part, not the whole widget
     attribute: AttributeIs | None = None
     mic: str | list[str] | None = None  # the last microphone access's outcome is (one of) this
@@ -144,8 +156,7 @@ class Condition(Strict):
             return {"visible": resolve.part(self.part)}
         if self.attribute is not None:
             a = self.attribute
-            return {"attribute": {"name": a.name, "value": a.value,
-                                  "selector": resolve.selector(a.selector) if a.selector else None}}
+            return {"attribute": {"name": a.name, "value": a.value, "selector": resolve.selector(a.selector) if a.selector else None}}
         if self.mic is not None:
             return {"mic": _listed(self.mic)}
         where = resolve.part(self.in_) if self.in_ else None

@@ -11,6 +11,7 @@ not have or reads otherwise (`(?P<x>…)` is a SyntaxError there; `\\A` is a pla
 pattern must be valid in both: Python compiles it, a scanner rejects the Python-only
 constructs, and where Node.js is installed, V8's own `new RegExp` has the last word.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,7 @@ def check_css_selector(value: str) -> str:
     """The selector, or ValueError saying which part is not CSS and why (one line)."""
     import soupsieve
 
-    body = value[len(PAGE_PREFIX):] if value.startswith(PAGE_PREFIX) else value
+    body = value[len(PAGE_PREFIX) :] if value.startswith(PAGE_PREFIX) else value
     if not body.strip():
         raise ValueError(f"{value!r}: an empty selector")
     for part in body.split(">>>"):
@@ -40,12 +41,12 @@ def check_css_selector(value: str) -> str:
             raise ValueError(f"{value!r}: 'page:' may only start a selector")
         m = HAS_TEXT.search(css)
         if m is not None:
-            css = css[:m.start()].strip() or "*"
+            css = css[: m.start()].strip() or "*"
         if ":has-text" in css:
-            raise ValueError(f"{value!r}: :has-text(\"words\") takes a quoted text and ends its part")
+            raise ValueError(f'{value!r}: :has-text("words") takes a quoted text and ends its part')
         bad = NOT_IN_BROWSERS.search(css)
         if bad is not None:
-            raise ValueError(f"{value!r}: {bad.group(0)}…) is not CSS that browsers know (use :has-text(\"…\"))")
+            raise ValueError(f'{value!r}: {bad.group(0)}…) is not CSS that browsers know (use :has-text("…"))')
         try:
             soupsieve.compile(css)
         except soupsieve.SelectorSyntaxError as e:
@@ -66,9 +67,11 @@ PYTHON_ONLY_GROUPS = (
     (re.compile(r"\("), "(?(…)…) (a conditional) is not JavaScript"),
     (re.compile(r"[aiLmsux-]+[:)]"), "inline flags such as (?i) are not JavaScript (not in every engine)"),
 )
-PYTHON_ONLY_ESCAPES = {"A": "\\A (start of text) is not JavaScript (it reads 'A'); use ^",
-                       "Z": "\\Z (end of text) is not JavaScript (it reads 'Z'); use $",
-                       "z": "\\z is not a pattern escape in either; use $"}
+PYTHON_ONLY_ESCAPES = {
+    "A": "\\A (start of text) is not JavaScript (it reads 'A'); use ^",
+    "Z": "\\Z (end of text) is not JavaScript (it reads 'Z'); use $",
+    "z": "\\z is not a pattern escape in either; use $",
+}
 
 
 def python_only(pattern: str) -> str | None:
@@ -78,7 +81,7 @@ def python_only(pattern: str) -> str | None:
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
-            nxt = pattern[i + 1:i + 2]
+            nxt = pattern[i + 1 : i + 2]
             if not in_class and nxt in PYTHON_ONLY_ESCAPES:
                 return PYTHON_ONLY_ESCAPES[nxt]
             i += 2
@@ -87,14 +90,14 @@ def python_only(pattern: str) -> str | None:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-            if pattern[i + 1:i + 2] == "]":  # "[]" opens a class holding ']' in Python only
+            if pattern[i + 1 : i + 2] == "]":  # "[]" opens a class holding ']' in Python only
                 return "a class starting with ']' ([]…]) is read differently by JavaScript; escape it: [\\]…]"
-        elif c == "(" and pattern[i + 1:i + 2] == "?":
-            rest = pattern[i + 2:]
+        elif c == "(" and pattern[i + 1 : i + 2] == "?":
+            rest = pattern[i + 2 :]
             for construct, why in PYTHON_ONLY_GROUPS:
                 if construct.match(rest):
                     return why
-        elif c in "*+?}" and pattern[i + 1:i + 2] == "+":
+        elif c in "*+?}" and pattern[i + 1 : i + 2] == "+":
             return f"the possessive quantifier {c}+ is not JavaScript"
         i += 1
     return None
@@ -114,8 +117,10 @@ def check_js_regex(value: str) -> str:
     return value
 
 
-NODE_CHECK = ("let p='';process.stdin.on('data',d=>p+=d).on('end',()=>{"
-              "try{new RegExp(JSON.parse(p));console.log('')}catch(e){console.log(e.message)}})")
+NODE_CHECK = (
+    "let p='';process.stdin.on('data',d=>p+=d).on('end',()=>{"
+    "try{new RegExp(JSON.parse(p));console.log('')}catch(e){console.log(e.message)}})"
+)
 
 
 @lru_cache(maxsize=256)
@@ -126,8 +131,7 @@ def node_says(pattern: str) -> str | None:
     if node is None:
         return None
     try:
-        done = subprocess.run([node, "-e", NODE_CHECK], input=json.dumps(pattern), capture_output=True,
-                              text=True, timeout=10)
+        done = subprocess.run([node, "-e", NODE_CHECK], input=json.dumps(pattern), capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return None
     said = done.stdout.strip()

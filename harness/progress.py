@@ -4,6 +4,7 @@ In a terminal it is one rich progress line that redraws itself; anywhere else (a
 pipe) it is one plain line per finished cell, so a log shows the same facts in order. The
 plugin feeds it (on the controller) when `spelo-harness run` asks for it (--spelo-progress).
 """
+
 from __future__ import annotations
 
 import sys
@@ -33,9 +34,17 @@ class RunProgress:
         self.live = console.is_terminal if live is None else live
         self._bar: Progress | None = None
         if self.live:
-            self._bar = Progress(TextColumn("[bold]cells"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[failed]} failed"), TextColumn("·"), TimeRemainingColumn(),
-                                 TextColumn("{task.fields[cell]}"), console=console, transient=True)
+            self._bar = Progress(
+                TextColumn("[bold]cells"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[failed]} failed"),
+                TextColumn("·"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[cell]}"),
+                console=console,
+                transient=True,
+            )
             self._task = self._bar.add_task("cells", total=total, failed=0, cell="")
             self._bar.start()
 
@@ -45,8 +54,12 @@ class RunProgress:
         if self._bar is not None:
             self._bar.update(self._task, advance=1, failed=self.failed, cell=cell)
             return
-        print(f"[{self.done}/{self.total}] {cell} {outcome} · {self.failed} failed · "
-              f"{left(time.monotonic() - self.started, self.done, self.total)} left", file=self.stream, flush=True)
+        print(
+            f"[{self.done}/{self.total}] {cell} {outcome} · {self.failed} failed · "
+            f"{left(time.monotonic() - self.started, self.done, self.total)} left",
+            file=self.stream,
+            flush=True,
+        )
 
     def close(self) -> None:
         if self._bar is not None:

@@ -4,6 +4,7 @@ cells that guard it per engine, and the promises no cell guards.
 A scenario names what it guards (`guards: [no-reprompt-after-block]`); an id that is not in the
 list is a usage error naming the scenario file, line and field, like any other bad field.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -22,9 +23,9 @@ class Promise(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    from_: str = Field(alias="from")      # where in the contract or the seed page it comes from
-    text: str                             # the contract's sentence
-    unguardable: str | None = None        # why no cell can guard it
+    from_: str = Field(alias="from")  # where in the contract or the seed page it comes from
+    text: str  # the contract's sentence
+    unguardable: str | None = None  # why no cell can guard it
 
 
 class PromiseFile(BaseModel):
@@ -59,8 +60,9 @@ def check_guards(path: Path, node: yaml.Node | None, index: int, guards: list[st
     for j, gid in enumerate(guards):
         if gid not in known:
             line = line_of(node, ("scenarios", index, "guards", j))
-            raise YamlFileError(f"{path}:{line}: scenarios[{index}].guards[{j}]: unknown promise {gid!r} "
-                                f"(the promises are listed in {PROMISES_FILE})")
+            raise YamlFileError(
+                f"{path}:{line}: scenarios[{index}].guards[{j}]: unknown promise {gid!r} (the promises are listed in {PROMISES_FILE})"
+            )
 
 
 def promise_map(scenarios: list[Any], engines: list[str]) -> list[dict[str, Any]]:
@@ -78,17 +80,33 @@ def promise_map(scenarios: list[Any], engines: list[str]) -> list[dict[str, Any]
                     continue
                 quirk = sc.quirks.get(e)
                 (limited if quirk is not None and quirk.kind == "limit" else per_engine)[e].append(sc.id)
-        rows.append({"id": p.id, "text": p.text, "from": p.from_, "unguardable": p.unguardable,
-                     "cells": per_engine, "limits": {e: v for e, v in limited.items() if v},
-                     "guarded": any(per_engine.values())})
+        rows.append(
+            {
+                "id": p.id,
+                "text": p.text,
+                "from": p.from_,
+                "unguardable": p.unguardable,
+                "cells": per_engine,
+                "limits": {e: v for e, v in limited.items() if v},
+                "guarded": any(per_engine.values()),
+            }
+        )
     return rows
 
 
 def markdown(rows: list[dict[str, Any]], engines: list[str]) -> str:
     out = ["| promise | " + " | ".join(engines) + " |", "|---|" + "---|" * len(engines)]
     for r in rows:
-        cells = [", ".join(r["cells"][e]) or ("*cannot be guarded*" if r["unguardable"] else
-                                              f"*engine limit* ({', '.join(r['limits'][e])})" if r["limits"].get(e) else "**none**")
-                 for e in engines]
+        cells = [
+            ", ".join(r["cells"][e])
+            or (
+                "*cannot be guarded*"
+                if r["unguardable"]
+                else f"*engine limit* ({', '.join(r['limits'][e])})"
+                if r["limits"].get(e)
+                else "**none**"
+            )
+            for e in engines
+        ]
         out.append(f"| `{r['id']}` | " + " | ".join(cells) + " |")
     return "\n".join(out)

@@ -8,6 +8,7 @@ environment variable SPELO_RUN_ID=<id> from the CLI; whatever still carries it o
 gone is ours to end. /proc/PID/environ is the environment a process was started with, which is
 exactly the inheritance we want.
 """
+
 from __future__ import annotations
 
 import os
@@ -106,6 +107,7 @@ def end_with_parent(parent: int) -> Callable[[], None]:
     """For the child, before it runs pytest: the kernel sends it SIGTERM (its interrupt: browsers
     closed, results written) if the CLI dies without a word (SIGKILL, an OOM kill), so no run
     outlives the command that started it. Linux only; elsewhere nothing changes."""
+
     def arm() -> None:
         try:
             import ctypes
@@ -116,6 +118,7 @@ def end_with_parent(parent: int) -> Callable[[], None]:
                 os._exit(1)
         except (OSError, AttributeError):
             pass
+
     return arm
 
 

@@ -1,6 +1,7 @@
 """What a cell produced, and the one writer and the one reader of results files: the grid, the
 JSON and JUnit writers, gate, merge, soak and shard all go through here. The outcomes and the
 cell's id are harness/model.py's."""
+
 from __future__ import annotations
 
 import json
@@ -39,10 +40,11 @@ class StepRecord:
 @dataclass
 class Mismatch:
     """One way what was seen differs from what was expected (made by harness/expect.py)."""
-    field: str          # the expectation's field, e.g. "tooltip"; "" in files of older runs
+
+    field: str  # the expectation's field, e.g. "tooltip"; "" in files of older runs
     expected: Any = None
     observed: Any = None
-    text: str = ""      # the line people read: "tooltip: expected 'X', seen 'Y'"
+    text: str = ""  # the line people read: "tooltip: expected 'X', seen 'Y'"
 
     @classmethod
     def of(cls, item: "Mismatch | dict[str, Any] | str") -> "Mismatch":
@@ -61,8 +63,8 @@ class Result:
     outcome: Outcome
     title: str = ""
     source: str = ""
-    reason: str = ""                    # skip reason, failure summary, or the quirk's reason
-    evidence: str = ""                  # the quirk's evidence
+    reason: str = ""  # skip reason, failure summary, or the quirk's reason
+    evidence: str = ""  # the quirk's evidence
     engine_version: str = ""
     engine_source: str = ""
     means: list[str] = field(default_factory=list)  # how the engine made the situation
@@ -74,7 +76,7 @@ class Result:
     # expectation field -> why it was not judged for this build (its profile: no such part, or
     # declared not applicable); shown as not applicable, never as passed
     not_applicable: dict[str, str] = field(default_factory=dict)
-    judge: str = "contract"             # contract | universal | snapshot: what decided the outcome
+    judge: str = "contract"  # contract | universal | snapshot: what decided the outcome
     # the universal judge's verdict per property (judge_universal.Verdict as a dict)
     verdicts: list[dict[str, Any]] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
@@ -134,8 +136,11 @@ class Result:
             lines.append("  console transcript:")
             lines += [f"    {c}" for c in self.console[-30:]]
         if self.api_log:
-            lines.append("  vendor API calls: " + ", ".join(f"{e['method']} {e['endpoint']}" for e in self.api_log[:50])
-                         + (f" … ({len(self.api_log) - 50} more)" if len(self.api_log) > 50 else ""))
+            lines.append(
+                "  vendor API calls: "
+                + ", ".join(f"{e['method']} {e['endpoint']}" for e in self.api_log[:50])
+                + (f" … ({len(self.api_log) - 50} more)" if len(self.api_log) > 50 else "")
+            )
         if any(self.dropped.values()):
             lines.append("  not kept: " + ", ".join(f"{k}: {n:,}" for k, n in sorted(self.dropped.items()) if n))
         if self.screenshot:
@@ -152,22 +157,32 @@ def write_results(path: Path, results: list[Result], meta: dict[str, Any]) -> No
 
 # -- reading -------------------------------------------------------------------------------------
 
+
 class ResultsError(UsageError):
     """A file that is not one of our results files, or a malformed one: one line naming it."""
 
 
 # Result fields by the JSON type they must have (null allowed where the field is optional).
 TYPES: dict[str, type | tuple[type, ...]] = {
-    **{k: str for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url",
-                        "screenshot", "artifacts", "judge")},
+    **{
+        k: str
+        for k in ("title", "source", "reason", "evidence", "engine_version", "engine_source", "url", "screenshot", "artifacts", "judge")
+    },
     **{k: list for k in ("means", "injected", "mismatches", "console", "api_log", "steps", "verdicts")},
-    **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts", "observed", "baseline",
-                         "not_applicable")},
-    "duration_s": (int, float), "browser_prompts": int, "stopped": str,
+    **{k: dict for k in ("expected", "seen", "peer", "phases", "phase_parts", "observed", "baseline", "not_applicable")},
+    "duration_s": (int, float),
+    "browser_prompts": int,
+    "stopped": str,
 }
 ITEM_TYPES: dict[str, type | tuple[type, ...]] = {
-    "means": str, "injected": str, "mismatches": (str, dict), "console": str, "api_log": dict, "steps": dict,
-    "verdicts": dict}
+    "means": str,
+    "injected": str,
+    "mismatches": (str, dict),
+    "console": str,
+    "api_log": dict,
+    "steps": dict,
+    "verdicts": dict,
+}
 
 
 @dataclass
@@ -192,11 +207,13 @@ def read_results(path: Path) -> ResultsFile:
         raise ResultsError(f"{path}: not JSON we read: nested too deeply") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else None
-        raise ResultsError(f"{path}: not a spelo-harness results file (expected \"format\": \"{FORMAT}\""
-                           + (f", found {found!r})" if found is not None else ")"))
+        raise ResultsError(
+            f'{path}: not a spelo-harness results file (expected "format": "{FORMAT}"'
+            + (f", found {found!r})" if found is not None else ")")
+        )
     items, meta = data.get("results"), data.get("meta", {})
     if not isinstance(items, list) or not isinstance(meta, dict):
-        raise ResultsError(f"{path}: malformed: \"results\" must be a list and \"meta\" an object")
+        raise ResultsError(f'{path}: malformed: "results" must be a list and "meta" an object')
     return ResultsFile(path, [_result(path, i, d) for i, d in enumerate(items)], meta)
 
 

@@ -4,6 +4,7 @@ The runner knows no engine: it asks the pool for a Tab set up for the cell's sit
 visitor's steps, and waits (on conditions, with a deadline) until what the visitor perceives
 matches the expectation, or the quirk's expectation, or the time is up.
 """
+
 from __future__ import annotations
 
 import json
@@ -94,14 +95,19 @@ class Harness:
         out = Path(self.options.output_dir)
         out.mkdir(parents=True, exist_ok=True)
         network = remote.network(self.options.connect, self.options.listen)
-        server = self._server = FixtureServer(widget=self.options.widget, network=network,
-                                              embed=self.options.profile.embed)
+        server = self._server = FixtureServer(widget=self.options.widget, network=network, embed=self.options.profile.embed)
         origins = server.start()
-        self._env = RunEnv(origins=origins, mapped_hosts=network.mapped_hosts(), ca_pem=server.ca.ca_pem,
-                           leaf_spki_sha256=server.ca.leaf_spki_sha256(), output_dir=out,
-                           headed=self.options.headed,
-                           slowmo_ms=self.options.slowmo_ms, trace=self.options.trace,
-                           connect=self.options.connect)
+        self._env = RunEnv(
+            origins=origins,
+            mapped_hosts=network.mapped_hosts(),
+            ca_pem=server.ca.ca_pem,
+            leaf_spki_sha256=server.ca.leaf_spki_sha256(),
+            output_dir=out,
+            headed=self.options.headed,
+            slowmo_ms=self.options.slowmo_ms,
+            trace=self.options.trace,
+            connect=self.options.connect,
+        )
         self._pool = EnginePool(self._env)
         return self
 
@@ -140,16 +146,16 @@ class CellRun:
     """One cell's way: situation → tab → steps (harness/steps.py) → the final expectation →
     evidence. Observers (RunOptions.observers and the cell's own) are told at each hook."""
 
-    def __init__(self, harness: Harness, scenario: Scenario, engine: str,
-                 observers: Iterable[CellObserver] = ()):
+    def __init__(self, harness: Harness, scenario: Scenario, engine: str, observers: Iterable[CellObserver] = ()):
         self.harness = harness
         self.scenario = scenario
         self.engine = engine
         self.profile = harness.options.profile
         self.frame = scenario.frame()
         self.dir = Path(harness.options.output_dir) / "cells" / cell_slug(scenario.id, engine)
-        self.result = Result(scenario=scenario.id, engine=engine, outcome=Outcome.FAIL, title=scenario.title,
-                             source=scenario.source, artifacts=str(self.dir))
+        self.result = Result(
+            scenario=scenario.id, engine=engine, outcome=Outcome.FAIL, title=scenario.title, source=scenario.source, artifacts=str(self.dir)
+        )
         self._tab: Tab | None = None  # the cell's page, once the browser gave one (see tab)
         self.site_id = ""
         self.axe: dict[str, Any] | None = None
@@ -206,8 +212,9 @@ class CellRun:
             with self.clock.phase("browser"):
                 browser = self.harness.pool.browser(self.engine, situation)
             # named for what it was: a launch, or a browser kept from an earlier cell
-            self.clock.phases["launch" if sum(self.harness.pool.launches.values()) > launches else "reuse"] = \
-                self.clock.phases.pop("browser")
+            self.clock.phases["launch" if sum(self.harness.pool.launches.values()) > launches else "reuse"] = self.clock.phases.pop(
+                "browser"
+            )
             with self.clock.phase("context"):
                 self._tab = eng.new_tab(browser, situation, env)  # what pool.new_tab does, timed apart
                 if self.profile.vendor is not None:  # the build's vendor hosts go to our fake (vendor_fake.py)
@@ -255,8 +262,9 @@ class CellRun:
 
     def _run_steps(self) -> None:
         site = self.scenario.site
-        registered = self.harness.server.new_site(config=dict(site.config), domains=site.domains,
-                                            faults=dict(site.faults), site_id=site.site_id)
+        registered = self.harness.server.new_site(
+            config=dict(site.config), domains=site.domains, faults=dict(site.faults), site_id=site.site_id
+        )
         self.site_id = registered.site_id
         if site.peer:
             try:
@@ -356,8 +364,9 @@ class CellRun:
             r.outcome, r.reason, r.evidence = Outcome(quirk.kind), quirk.reason, quirk.evidence
         else:
             r.outcome = Outcome.STALE_QUIRK
-            r.reason = (f"{self.engine} now behaves like the other engines; the quirk "
-                        f"'{quirk.reason}' no longer happens and should be removed")
+            r.reason = (
+                f"{self.engine} now behaves like the other engines; the quirk '{quirk.reason}' no longer happens and should be removed"
+            )
 
     def _final_universal(self, observer: UniversalObserver) -> None:
         """The cell at rest, judged by the universal properties (no contract, no quirk)."""
@@ -428,8 +437,10 @@ class CellRun:
                 return "alternative"
             if rest.at_rest(snap):
                 self._record(expect, snap, misses)
-                raise StepFailed(f"not as expected at rest ({time.monotonic() - started:.1f} s, nothing changed for "
-                                 f"{REST_S:g} s): " + "; ".join(m.text for m in misses))
+                raise StepFailed(
+                    f"not as expected at rest ({time.monotonic() - started:.1f} s, nothing changed for "
+                    f"{REST_S:g} s): " + "; ".join(m.text for m in misses)
+                )
             if time.monotonic() > end:
                 self._record(expect, snap, misses)
                 raise StepFailed(f"not as expected after {self.scenario.timeout_s:g} s: " + "; ".join(m.text for m in misses))
@@ -500,12 +511,14 @@ class RestWatch:
         if key != self.key:
             self.key, self.since = key, now
             return False
-        pending = [c for c in [*(snap.get("gum") or []), *(snap.get("speech") or []), *(snap.get("mic_queries") or [])]
-                   if isinstance(c, dict) and c.get("outcome") == "pending"]
+        pending = [
+            c
+            for c in [*(snap.get("gum") or []), *(snap.get("speech") or []), *(snap.get("mic_queries") or [])]
+            if isinstance(c, dict) and c.get("outcome") == "pending"
+        ]
         passing = self.profile.reference_state(snap.get("state")) in TRANSIENT_STATES
         # a widget not (yet) on the page may still be loading its script: only the deadline judges it
-        return (now - self.since >= REST_S and not pending and not snap.get("net_pending") and not passing
-                and bool(snap.get("present")))
+        return now - self.since >= REST_S and not pending and not snap.get("net_pending") and not passing and bool(snap.get("present"))
 
 
 def peer_summary(report: dict[str, Any]) -> dict[str, Any]:

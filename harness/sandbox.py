@@ -14,6 +14,7 @@ first thing at start-up, or re-execute a command sealed with `python -m harness.
 Children inherit the namespace; SPELO_SEALED=1 in the environment tells them (pytest-xdist
 workers, re-executed runners) not to try again.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -59,8 +60,10 @@ def seal_for(connect: str | None, network: Network | None = None) -> str:
     if not connect:
         return seal()
     if network is not None and not network.local:
-        _status = (f"{ANOTHER_HOST} ({', '.join(network.browser_hosts) or 'its address'}); test traffic "
-                   f"goes between this machine's {network.address} and that host's address")
+        _status = (
+            f"{ANOTHER_HOST} ({', '.join(network.browser_hosts) or 'its address'}); test traffic "
+            f"goes between this machine's {network.address} and that host's address"
+        )
     return seal_status()
 
 
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     exec CMD. --strict: refuse to run CMD unsealed."""
     args = list(sys.argv[1:] if argv is None else argv)
     strict = "--strict" in args[: args.index("--")] if "--" in args else False
-    cmd = args[args.index("--") + 1:] if "--" in args else args
+    cmd = args[args.index("--") + 1 :] if "--" in args else args
     if not cmd:
         print("usage: python -m harness.sandbox [--strict] -- CMD [ARGS...]", file=sys.stderr)
         return 2

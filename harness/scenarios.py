@@ -4,6 +4,7 @@ A scenario is a situation (origin, embedding, permission, device, site config) p
 visitor takes and what must then be true. A bad file becomes one ScenarioError naming the file,
 the line and the field; the loader never lets a traceback out.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,40 +30,40 @@ ScenarioError = YamlFileError
 class Expect(Strict):
     """What must be true after the steps. Unset fields are not checked."""
 
-    present: bool | None = None           # the widget is on the page at all
-    state: str | None = None              # the widget's state (data-state in the reference profile)
-    status: str | None = None             # the visible status text, exactly
-    tooltip: str | None = None            # the visible tooltip text, exactly; "" = no tooltip
-    notice: bool | None = None            # the privacy notice is visible
-    fallback: bool | None = None          # the text-chat fallback link is visible
-    links: dict[str, str] | None = None   # a visible link with this text leads here (a path, or a whole URL)
+    present: bool | None = None  # the widget is on the page at all
+    state: str | None = None  # the widget's state (data-state in the reference profile)
+    status: str | None = None  # the visible status text, exactly
+    tooltip: str | None = None  # the visible tooltip text, exactly; "" = no tooltip
+    notice: bool | None = None  # the privacy notice is visible
+    fallback: bool | None = None  # the text-chat fallback link is visible
+    links: dict[str, str] | None = None  # a visible link with this text leads here (a path, or a whole URL)
     text_contains: list[str] = Field(default_factory=list)  # visible anywhere in the widget
     console: list[str] = Field(default_factory=list)  # each line must appear (repeat = count)
     console_absent: list[str] = Field(default_factory=list)  # substrings no console line may have
-    gum_calls: int | None = None          # getUserMedia calls made by the page (pass-through spy)
-    gum_errors: list[str] | None = None   # error names of those calls, in order ("ok" for success)
+    gum_calls: int | None = None  # getUserMedia calls made by the page (pass-through spy)
+    gum_errors: list[str] | None = None  # error names of those calls, in order ("ok" for success)
     gum_needs_activation: bool | None = None  # every call happened during user activation
     # The microphone's release (the spy follows each track getUserMedia returned, engines/spy.js):
-    mic_live: int | None = None           # microphone tracks of this page still live
-    mic_left_live: int | None = None      # tracks the previous page of the tab still held when it was left
-    mic_released: bool | None = None      # a track was obtained (here or on the page left) and none is live
-    browser_prompts: int | None = None    # where the engine can count the browser's own prompts
-    api_calls: list[str] | None = None    # endpoints the widget called, in order ("config", ...)
-    url_path: str | None = None           # the path of the page the widget's frame shows
-    orb_name: str | None = None           # the orb's accessible name
-    orb_is_button: bool | None = None     # the orb is a real <button>
-    orb_focused: bool | None = None       # the orb has keyboard focus
-    touch_device: bool | None = None      # the page sees a touch device: maxTouchPoints > 0, touch events, (pointer: coarse)
-    live_region: bool | None = None       # the widget announces status changes (a live region)
+    mic_live: int | None = None  # microphone tracks of this page still live
+    mic_left_live: int | None = None  # tracks the previous page of the tab still held when it was left
+    mic_released: bool | None = None  # a track was obtained (here or on the page left) and none is live
+    browser_prompts: int | None = None  # where the engine can count the browser's own prompts
+    api_calls: list[str] | None = None  # endpoints the widget called, in order ("config", ...)
+    url_path: str | None = None  # the path of the page the widget's frame shows
+    orb_name: str | None = None  # the orb's accessible name
+    orb_is_button: bool | None = None  # the orb is a real <button>
+    orb_focused: bool | None = None  # the orb has keyboard focus
+    touch_device: bool | None = None  # the page sees a touch device: maxTouchPoints > 0, touch events, (pointer: coarse)
+    live_region: bool | None = None  # the widget announces status changes (a live region)
     axe_max_impact_violations: int | None = None  # serious + critical axe-core violations (after an axe step)
     states_seen: list[str] | None = None  # widget states seen over time, in this order (others between)
     status_seen: list[str] | None = None  # status texts seen over time, in this order
-    analytics: list[str] | None = None    # analytics events the widget sent, in order
+    analytics: list[str] | None = None  # analytics events the widget sent, in order
     # The realtime peer's side (the vendor's voice service stand-in):
     peer_audio_rms_min: float | None = None  # microphone energy measured at the peer, over ≥ 1 s
     peer_audio_rms_max: float | None = None
     peer_tool_result: bool | None = None  # the widget answered the peer's tool call
-    peer_offers: int | None = None        # SDP offers the peer received
+    peer_offers: int | None = None  # SDP offers the peer received
     # What the vendor's API answered (harness/expect_vendor.py): every call to the endpoint got
     # this status ({query: 200}: the signature was accepted); endpoints that must not be called.
     api_status: dict[str, int] | None = None
@@ -135,9 +136,9 @@ class SiteSpec(Strict):
     """The cell's site at the fake vendor API."""
 
     config: dict[str, Any] = Field(default_factory=dict)
-    domains: list[str] | None = None       # registered domains; None = every origin allowed
+    domains: list[str] | None = None  # registered domains; None = every origin allowed
     faults: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    site_id: str | None = None             # a fixed (e.g. malformed) site id instead of a fresh one
+    site_id: str | None = None  # a fixed (e.g. malformed) site id instead of a fresh one
     # The realtime peer for this site: {ice: none} makes ICE impossible (as a VPN or an inspecting
     # proxy does), reject_status, speak_ms, tone_hz, tool_call (null: none).
     peer: dict[str, Any] = Field(default_factory=dict)
@@ -178,8 +179,9 @@ class Scenario(Strict):
 
     def situation(self, engine: str) -> Situation:
         mobile = self.mobile.get(cast(EngineName, engine)) if isinstance(self.mobile, dict) else self.mobile
-        return Situation(permission=self.permission, prompt_answer=self.prompt_answer, device=self.device,
-                         mobile=mobile, policy_block=self.policy_block)
+        return Situation(
+            permission=self.permission, prompt_answer=self.prompt_answer, device=self.device, mobile=mobile, policy_block=self.policy_block
+        )
 
     def frame(self) -> str | None:
         """The frame the widget lives in: None at top level, else the iframe's name."""
@@ -210,6 +212,7 @@ class ScenarioFile(Strict):
 
 
 # -- loading -------------------------------------------------------------------------------------
+
 
 def load_file(path: Path) -> list[Scenario]:
     data, node = read_yaml(path)

@@ -5,6 +5,7 @@ file). Written into schemas/ by scripts/setup.sh, and printed by `spelo-harness 
 The models accept a little more than their plain schema says (a step written as a bare word,
 an origin checked by a validator); those are added here, so the editor and the loader agree.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,10 @@ def scenario_schema() -> dict[str, Any]:
     step = defs["Step"]
     step["minProperties"] = step["maxProperties"] = 1  # exactly one action or check per step
     flags = [name for name, f in Step.model_fields.items() if f.annotation in (bool, bool | None)]
-    defs["Step"] = {"anyOf": [step, {"enum": [*SHORTHAND_STEPS, *flags]}],
-                    "description": "one visitor action or check; a bare word for a flag (reload) or accept_notice"}
+    defs["Step"] = {
+        "anyOf": [step, {"enum": [*SHORTHAND_STEPS, *flags]}],
+        "description": "one visitor action or check; a bare word for a flag (reload) or accept_notice",
+    }
     defs["Scenario"]["properties"]["origin"]["enum"] = list(ORIGINS)
     schema["title"] = "Spelo harness scenario file"
     return schema

@@ -7,6 +7,7 @@ workers get the controller's request in their workerinput. Either way the plugin
 settings from that one request (SpeloState.request), and the runner's options are made from it by
 one function, run_options().
 """
+
 from __future__ import annotations
 
 from pathlib import Path

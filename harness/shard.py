@@ -5,6 +5,7 @@ longest-processing-time rule), using each cell's duration from an earlier result
 there is one and the median of the known durations where there is not. Every machine computes
 the same split from the same inputs, so the shards never overlap and never miss a cell.
 """
+
 from __future__ import annotations
 
 import re

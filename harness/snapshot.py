@@ -25,6 +25,7 @@ What the run could not observe is a fact too (`not_observed`, `limit`, `stopped`
 that stops running shows as moved, never as unchanged. Beside the file, FILE.shots/ keeps each
 cell's final screenshot for the report's before/after (evidence, not compared).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -48,9 +49,11 @@ from harness.results import Mismatch, Result
 FORMAT = "spelo-harness-snapshot/2"
 # Formats this harness reads: /1 is /2 without `varying` (a recording of one run), read unchanged.
 READS = ("spelo-harness-snapshot/1", FORMAT)
-HEADER = ("# What a visitor perceived in each cell (spelo-harness record). Review changes like code:\n"
-          "# `spelo-harness run --against FILE` fails every cell that moved, naming field, old and new value;\n"
-          "# `spelo-harness approve FILE` takes a run's new observations. Generated: edit only to delete cells.\n")
+HEADER = (
+    "# What a visitor perceived in each cell (spelo-harness record). Review changes like code:\n"
+    "# `spelo-harness run --against FILE` fails every cell that moved, naming field, old and new value;\n"
+    "# `spelo-harness approve FILE` takes a run's new observations. Generated: edit only to delete cells.\n"
+)
 ABSENT = object()
 # In a varying fact's values: the fact was not there in that run (a step that stopped in one run only).
 NOT_THERE = "(absent)"
@@ -61,6 +64,7 @@ class SnapshotError(UsageError):
 
 
 # -- the file's schema: a hand edit into nonsense is named by file, line and field ----------------
+
 
 class Peer(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -76,11 +80,11 @@ class Entry(BaseModel):
     """One cell's facts (observe.py makes them; entry() adds what could not be observed)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    not_observed: str | None = None   # skipped: why
-    limit: str | None = None          # the engine's recorded limit
-    stopped: str | None = None        # a step that could not be taken
-    unobservable: str | None = None   # the page could not be read (a crashed browser)
-    unsettled: str | None = None      # never at rest within the scenario's timeout
+    not_observed: str | None = None  # skipped: why
+    limit: str | None = None  # the engine's recorded limit
+    stopped: str | None = None  # a step that could not be taken
+    unobservable: str | None = None  # the page could not be read (a crashed browser)
+    unsettled: str | None = None  # never at rest within the scenario's timeout
     present: bool | None = None
     state: str | None = None
     states: str | None = None
@@ -94,11 +98,11 @@ class Entry(BaseModel):
     secure_context: bool | None = None
     live_regions: int | None = None
     getUserMedia: list[str] | None = None
-    speech: list[str] | None = None   # speech-recognition starts and their outcomes (spy.js)
+    speech: list[str] | None = None  # speech-recognition starts and their outcomes (spy.js)
     console: list[str] | None = None
     api: list[str] | None = None
     analytics: list[str] | None = None
-    vendor: list[str] | None = None   # exchanges with the build's vendor fake (profile `vendor`)
+    vendor: list[str] | None = None  # exchanges with the build's vendor fake (profile `vendor`)
     prompts: int | None = None
     axe: list[str] | None = None
     peer: Peer | None = None
@@ -152,13 +156,16 @@ def load(path: Path) -> Snapshot:
         line = _key_line(node, "format")
         if found is None:
             raise SnapshotError(f"{path}:{line}: format: missing; not a spelo-harness snapshot ({FORMAT})")
-        raise SnapshotError(f"{path}:{line}: format: {found!r} is another harness version's snapshot; this "
-                            f"harness reads {' and '.join(map(repr, READS))}: record the baseline again")
+        raise SnapshotError(
+            f"{path}:{line}: format: {found!r} is another harness version's snapshot; this "
+            f"harness reads {' and '.join(map(repr, READS))}: record the baseline again"
+        )
     cells_node = _value_node(node, "cells")
     for key_node, _ in cells_node.value if isinstance(cells_node, yaml.MappingNode) else []:
         if not re.match(CELL_ID, str(key_node.value)):
-            raise SnapshotError(f"{path}:{key_node.start_mark.line + 1}: cells: {key_node.value!r} is not a cell "
-                                "(scenario-id[chromium|firefox|webkit])")
+            raise SnapshotError(
+                f"{path}:{key_node.start_mark.line + 1}: cells: {key_node.value!r} is not a cell (scenario-id[chromium|firefox|webkit])"
+            )
     try:
         parsed = File.model_validate(data)
     except ValidationError as e:
@@ -184,8 +191,13 @@ def _key_line(node: yaml.Node | None, key: str) -> int:
 def dumps(profile: str, cells: dict[str, dict[str, Any]]) -> str:
     """The file's text: the same cells always give the same bytes."""
     head = yaml.safe_dump({"format": FORMAT, "profile": profile}, sort_keys=False, allow_unicode=True)
-    body = yaml.safe_dump({"cells": dict(sorted(cells.items()))}, sort_keys=True, allow_unicode=True,
-                          default_flow_style=False, width=1_000_000) if cells else "cells: {}\n"
+    body = (
+        yaml.safe_dump(
+            {"cells": dict(sorted(cells.items()))}, sort_keys=True, allow_unicode=True, default_flow_style=False, width=1_000_000
+        )
+        if cells
+        else "cells: {}\n"
+    )
     return HEADER + head + body
 
 
@@ -194,6 +206,7 @@ def write(path: Path, profile: str, cells: dict[str, dict[str, Any]]) -> None:
 
 
 # -- a cell's entry, and what moved ------------------------------------------------------------------
+
 
 class NoObservation(SnapshotError):
     pass
@@ -205,8 +218,9 @@ def entry(r: Result) -> dict[str, Any]:
     if r.outcome is Outcome.SKIPPED:
         return {"not_observed": norm(r.reason)}
     if not r.observed:
-        raise NoObservation(f"{r.cell_id}: no observation in its results (made by `run` without --against "
-                            "or `record`, or the cell never opened a page)")
+        raise NoObservation(
+            f"{r.cell_id}: no observation in its results (made by `run` without --against or `record`, or the cell never opened a page)"
+        )
     facts = dict(r.observed)
     if r.outcome is Outcome.LIMIT:
         facts["limit"] = norm(r.reason)
@@ -304,6 +318,7 @@ def show(v: Any) -> str:
 
 # -- judging a run by a snapshot -------------------------------------------------------------------
 
+
 @functools.cache
 def loaded(path: str) -> Snapshot:
     """The snapshot, read once per process (the controller and every xdist worker)."""
@@ -341,8 +356,10 @@ def judge(r: Result, snap: Snapshot) -> Result:
 
 # -- taking observations into a baseline (record, approve) -------------------------------------------
 
-def take(path: Path, results: list[Result], profile: str | None, replace: bool,
-         more_runs: list[list[Result]] | None = None) -> tuple[dict[str, list[Move]], int]:
+
+def take(
+    path: Path, results: list[Result], profile: str | None, replace: bool, more_runs: list[list[Result]] | None = None
+) -> tuple[dict[str, list[Move]], int]:
     """Write the results' observations into the baseline at path (all of it when replace, else
     cell by cell into what is there); copy each cell's final screenshot beside it. With
     `more_runs` (record --runs N), each cell's facts are those of every run folded (fold()).
@@ -385,6 +402,7 @@ def _take_shots(path: Path, results: list[Result], replace: bool) -> None:
 
 # -- the gate with a snapshot as its baseline ----------------------------------------------------------
 
+
 def gate(current: dict[str, Result], snap: Snapshot) -> tuple[int, str]:
     """Moved and new cells fail the gate; cells of the baseline this run did not have are listed."""
     if not set(current) & set(snap.cells):
@@ -401,8 +419,10 @@ def gate(current: dict[str, Result], snap: Snapshot) -> tuple[int, str]:
                 moved[cid] = moves
     gone = sorted(set(snap.cells) - set(current))
     failed = bool(moved or new_cells)
-    lines = [f"## Release gate: {'FAILED' if failed else 'passed'} (snapshot {snap.path})",
-             f"{len(current)} cells; {len(moved)} moved, {len(new_cells)} not in the snapshot, {len(gone)} not run."]
+    lines = [
+        f"## Release gate: {'FAILED' if failed else 'passed'} (snapshot {snap.path})",
+        f"{len(current)} cells; {len(moved)} moved, {len(new_cells)} not in the snapshot, {len(gone)} not run.",
+    ]
     if moved:
         lines.append("\n### Moved")
         for cid, moves in moved.items():
@@ -419,9 +439,11 @@ def gate(current: dict[str, Result], snap: Snapshot) -> tuple[int, str]:
 
 def races(snap_cells: dict[str, dict[str, Any]]) -> list[str]:
     """The facts recorded as varying, one line each: the build's races."""
-    return [f"{cid}: {key}: {' | '.join(show(v) for v in values)}"
-            for cid, facts in sorted(snap_cells.items())
-            for key, values in sorted((facts.get("varying") or {}).items())]
+    return [
+        f"{cid}: {key}: {' | '.join(show(v) for v in values)}"
+        for cid, facts in sorted(snap_cells.items())
+        for key, values in sorted((facts.get("varying") or {}).items())
+    ]
 
 
 def is_snapshot(path: Path) -> bool:

@@ -6,6 +6,7 @@ outcomes cell by cell. A cell that passed once and failed once is flaky: the soa
 shows, for each such cell, every run's outcome and the reason of each run that differed.
 A cell missing from a run (its worker died, the run was cut short) counts as a change.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -32,8 +33,7 @@ def compare(runs: list[dict[str, dict]]) -> list[str]:
 
 
 def render(summary: dict, runs: list[dict[str, dict]]) -> str:
-    lines = [f"soak: {summary['runs']} runs of {summary['cells']} cells; "
-             f"{len(summary['changed'])} changed outcome between runs"]
+    lines = [f"soak: {summary['runs']} runs of {summary['cells']} cells; {len(summary['changed'])} changed outcome between runs"]
     for cell, seen in summary["changed"].items():
         outcomes = [s["outcome"] for s in seen]
         usual = Counter(outcomes).most_common(1)[0][0]

@@ -4,6 +4,7 @@ A scenario's `Step` (harness/scenarios.py) is data with exactly one field set; `
 into the object that takes it on a cell. The runner knows no kind of step: it runs the action and
 tells the cell's observers before and after. A new kind of step is a class here and a row in KINDS.
 """
+
 from __future__ import annotations
 
 from typing import Any, ClassVar, Protocol
@@ -88,7 +89,6 @@ class Click(StepAction):
         cell.wait_visible(selector)
         cell.tab.click(selector, cell.frame)
 
-
     def _flow(self, cell: StepCell) -> None:
         from harness.flows import FlowFailed, driver_for, run_flow
 
@@ -151,7 +151,7 @@ class ClearStorage(StepAction):
 
 
 def clock_ms(text: str) -> int:
-    """"04:50" or "1:59:00" (a step's clock value) in milliseconds."""
+    """ "04:50" or "1:59:00" (a step's clock value) in milliseconds."""
     seconds = 0
     for part in text.split(":"):
         seconds = seconds * 60 + int(part)

@@ -29,6 +29,7 @@ stock WebKitGTK through its host proxy to a loopback server of the fake (vendor_
 cross-origin answers carry CORS headers for the page's origin, and preflights are answered.
 Each exchange is logged (`method path → status`, `ws path → message`) for the cell's report.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -55,7 +56,7 @@ class VendorSpec(Strict):
 
     hosts: list[str] = Field(min_length=1)
     responses: str | None = None  # a recorded file, relative to the profile
-    handler: str | None = None    # a Python module of ours, relative to the profile
+    handler: str | None = None  # a Python module of ours, relative to the profile
 
     @field_validator("hosts")
     @classmethod
@@ -114,8 +115,7 @@ class VendorFake:
         if self.module is not None:
             answer = self.module.http(method, path, body)
         elif self.recorded is not None:
-            hit = next((h for h in self.recorded.http if h.method.upper() == method.upper() and _matches(h.path, path)),
-                       None)
+            hit = next((h for h in self.recorded.http if h.method.upper() == method.upper() and _matches(h.path, path)), None)
             if hit is not None:
                 answer = (hit.status, hit.json_ if hit.body is None else hit.body)
         if answer is None:
@@ -171,9 +171,13 @@ class VendorFake:
     def _route(self, route: Any) -> None:
         request = route.request
         origin = request.headers.get("origin") or "*"
-        cors = {"access-control-allow-origin": origin, "access-control-allow-credentials": "true",
-                "access-control-allow-headers": request.headers.get("access-control-request-headers") or "*",
-                "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS", "vary": "Origin"}
+        cors = {
+            "access-control-allow-origin": origin,
+            "access-control-allow-credentials": "true",
+            "access-control-allow-headers": request.headers.get("access-control-request-headers") or "*",
+            "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+            "vary": "Origin",
+        }
         if request.method == "OPTIONS":  # the CORS preflight of a cross-origin POST
             route.fulfill(status=204, headers=cors)
             return
@@ -197,6 +201,7 @@ def _matches(pattern: str, path: str) -> bool:
 
 
 # -- loading (profile.load_profile calls this: a fake that cannot be loaded stops the run) -------------
+
 
 def load_fake(spec: VendorSpec, base: Path) -> VendorFake:
     """The fake a profile names, its files relative to `base`; ValueError (one line) otherwise."""

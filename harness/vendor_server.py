@@ -8,6 +8,7 @@ exactly those hosts (made by a CA of its own, for the vendor hosts only). HTTP r
 WebSocket messages go to the same VendorFake, so its answers and its log are those of every engine.
 It listens on 127.0.0.1 only, in a daemon thread; stop() ends it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -81,9 +82,13 @@ class VendorServer:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self._websocket(request, f"{scheme}://{request.host}{request.path_qs}")
         origin = request.headers.get("Origin") or "*"
-        cors = {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
-                "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers") or "*",
-                "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS", "Vary": "Origin"}
+        cors = {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Credentials": "true",
+            "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers") or "*",
+            "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+            "Vary": "Origin",
+        }
         if request.method == "OPTIONS":
             return web.Response(status=204, headers=cors)
         body = await request.read()

@@ -1,5 +1,6 @@
 """Where the widget build under test comes from: a file, an http(s) URL, or an npm package at an
 exact version, fetched before the run is sealed off the network. Used by run, serve and repro alike."""
+
 from __future__ import annotations
 
 import re

@@ -9,6 +9,7 @@ re-checked against the integrity recorded when it was fetched before each use.
 
 Whatever goes wrong is a UsageError saying what was tried: the run stops before any browser.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,7 +31,8 @@ from harness.errors import UsageError
 SPEC_RE = re.compile(
     r"^(?:npm:)?(?P<name>(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*)"
     r"@(?P<version>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)"
-    r"(?P<path>/[A-Za-z0-9_@+.,=~/-]+)?$")
+    r"(?P<path>/[A-Za-z0-9_@+.,=~/-]+)?$"
+)
 LOOKS_LIKE_SPEC_RE = re.compile(r"^(?:npm:|@[a-z0-9][^/]*/[^@/]+@|[a-z0-9][a-z0-9._~-]*@)")
 NPM_TIMEOUT_S = 120
 
@@ -48,7 +50,8 @@ class PackageSpec:
 
 def cache_dir() -> Path:
     base = os.environ.get("SPELO_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "spelo-harness")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "spelo-harness"
+    )
     return Path(base) / "npm"
 
 
@@ -60,8 +63,7 @@ def is_package_spec(widget: str) -> bool:
 def parse_spec(widget: str) -> PackageSpec:
     m = SPEC_RE.match(widget)
     if m is None:
-        raise UsageError(f"--widget: {widget!r} is not a package spec with an exact version "
-                         "(npm:NAME@X.Y.Z[/path/in/package])")
+        raise UsageError(f"--widget: {widget!r} is not a package spec with an exact version (npm:NAME@X.Y.Z[/path/in/package])")
     return PackageSpec(m["name"], m["version"], m["path"].lstrip("/") if m["path"] else None)
 
 
@@ -100,8 +102,10 @@ def entry_of(package_dir: Path, spec: PackageSpec) -> Path:
             raise UsageError(f"--widget {spec.exact}: no readable package.json ({e})") from None
         rel = next((meta[k] for k in ("browser", "unpkg", "jsdelivr", "main") if isinstance(meta.get(k), str)), None)
         if rel is None:
-            raise UsageError(f"--widget {spec.exact}: package.json names no file (browser, unpkg, jsdelivr, main); "
-                             f"add its path: {spec.exact}/dist/file.js")
+            raise UsageError(
+                f"--widget {spec.exact}: package.json names no file (browser, unpkg, jsdelivr, main); "
+                f"add its path: {spec.exact}/dist/file.js"
+            )
     path = (package_dir / rel).resolve()
     if not path.is_relative_to(package_dir.resolve()) or not path.is_file():
         raise UsageError(f"--widget {spec.exact}: no file {rel} in the package")
@@ -124,15 +128,24 @@ def _npm() -> list[str]:
 def _run_npm(args: list[str], cwd: Path, what: str) -> str:
     cmd = [*_npm(), *args]
     try:
-        out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=NPM_TIMEOUT_S,
-                             env={**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false"})
+        out = subprocess.run(
+            cmd,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT_S,
+            env={**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false"},
+        )
     except subprocess.TimeoutExpired:
         raise UsageError(f"--widget {what}: `npm {' '.join(args)}` did not finish in {NPM_TIMEOUT_S} s") from None
     except OSError as e:
         raise UsageError(f"--widget {what}: could not run npm: {e}") from None
     if out.returncode != 0:
-        errors = [ln.split(" ", 2)[2].strip() for ln in out.stderr.splitlines()
-                  if re.match(r"npm (ERR!|error) \S", ln) and "complete log" not in ln]
+        errors = [
+            ln.split(" ", 2)[2].strip()
+            for ln in out.stderr.splitlines()
+            if re.match(r"npm (ERR!|error) \S", ln) and "complete log" not in ln
+        ]
         code = next((e.split(" ", 1)[1] for e in errors if e.startswith("code ")), "")
         said = next((e for e in errors if not e.startswith(("code ", "syscall ", "errno "))), "")
         why = " ".join(x for x in (code, said) if x) or f"exit {out.returncode}"
@@ -156,8 +169,7 @@ def fetch_widget(widget: str) -> Path:
                 integrity = raw.strip()
             if not isinstance(integrity, str) or not integrity:
                 raise UsageError(f"--widget {spec.exact}: `npm view {spec.exact} dist.integrity` gave no integrity hash")
-            packed = json.loads(_run_npm(["pack", spec.exact, "--json", "--pack-destination", str(work)],
-                                         work, spec.exact) or "[]")
+            packed = json.loads(_run_npm(["pack", spec.exact, "--json", "--pack-destination", str(work)], work, spec.exact) or "[]")
             if not packed or not (work / packed[0]["filename"]).is_file():
                 raise UsageError(f"--widget {spec.exact}: `npm pack {spec.exact}` left no tarball")
             got = work / packed[0]["filename"]

@@ -3,6 +3,7 @@
 Xvfb picks a free display number itself and writes it to the file descriptor given with
 -displayfd once it accepts connections, so there is no guessing of numbers and no sleeping.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,10 +43,23 @@ class Xvfb:
         self._log = tempfile.TemporaryFile()  # Xvfb's chatter: a pipe nobody reads could fill up
         try:
             self.proc = subprocess.Popen(
-                [exe, "-displayfd", str(write_fd), "-screen", "0", self.size, "-nolisten", "tcp",
-                 "-terminate" if self.end_with_last_client else "-noreset"],
-                pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=self._log, start_new_session=True)  # own group: stop() ends it whole
+                [
+                    exe,
+                    "-displayfd",
+                    str(write_fd),
+                    "-screen",
+                    "0",
+                    self.size,
+                    "-nolisten",
+                    "tcp",
+                    "-terminate" if self.end_with_last_client else "-noreset",
+                ],
+                pass_fds=(write_fd,),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._log,
+                start_new_session=True,
+            )  # own group: stop() ends it whole
         finally:
             os.close(write_fd)
         try:

@@ -1,5 +1,6 @@
 """Reading our YAML files (scenarios, profiles, promises, snapshots): one parse that gives the data
 and the node tree, and every problem as one line naming the file, the line and the field."""
+
 from __future__ import annotations
 
 import os
@@ -73,8 +74,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             return super().construct_object(node, deep)
         except (ValueError, TypeError, AttributeError, LookupError, ArithmeticError) as e:
             why = str(e).split(";")[0] or type(e).__name__
-            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.tag.rpartition(':')[2]} value: {why}",
-                                                    node.start_mark) from None
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {node.tag.rpartition(':')[2]} value: {why}", node.start_mark
+            ) from None
 
 
 # Bounds on what one file may be: far above any file of ours (the largest, a full-matrix snapshot,
@@ -128,7 +130,7 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except OSError as e:
         raise YamlFileError(f"{path}: cannot read: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
-        raise YamlFileError(f"{path}: not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
+        raise YamlFileError(f"{path}: not UTF-8 text (byte {e.start}: {e.object[e.start : e.start + 1]!r})") from None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -149,9 +151,9 @@ def check_tree(path: Path, root: yaml.Node) -> None:
     """Walk the composed tree once, without recursion and without expanding aliases (an alias is
     the same node object met again): each node's depth below it and its expanded size are
     computed once and reused. Raises YamlFileError for the first bound passed."""
-    size: dict[int, int] = {}     # id(node) -> nodes in it with aliases expanded
-    depth: dict[int, int] = {}    # id(node) -> levels below it
-    open_: set[int] = set()       # on the current path: met again, it contains itself
+    size: dict[int, int] = {}  # id(node) -> nodes in it with aliases expanded
+    depth: dict[int, int] = {}  # id(node) -> levels below it
+    open_: set[int] = set()  # on the current path: met again, it contains itself
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -164,8 +166,9 @@ def check_tree(path: Path, root: yaml.Node) -> None:
             if depth[key] > MAX_DEPTH:
                 raise YamlFileError(f"{path}:{node.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels")
             if size[key] > MAX_NODES:
-                raise YamlFileError(f"{path}:{node.start_mark.line + 1}: its aliases expand to more than "
-                                    f"{MAX_NODES:,} values (an alias bomb?)")
+                raise YamlFileError(
+                    f"{path}:{node.start_mark.line + 1}: its aliases expand to more than {MAX_NODES:,} values (an alias bomb?)"
+                )
             continue
         if key in size:
             continue

@@ -1,4 +1,5 @@
 """spelo-harness doctor: which engines are usable here, with versions and set-up notes."""
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,10 @@ def main(args: argparse.Namespace) -> int:
                 print(f"{'':9} note: {note}")
     finally:
         stop_playwright()
-    print(f"{usable} of {len(ENGINE_NAMES)} engines usable. Set-up for the missing ones: "
-          "`python -m playwright install --with-deps chromium firefox webkit` (in a checkout: bash scripts/setup.sh)")
+    print(
+        f"{usable} of {len(ENGINE_NAMES)} engines usable. Set-up for the missing ones: "
+        "`python -m playwright install --with-deps chromium firefox webkit` (in a checkout: bash scripts/setup.sh)"
+    )
     return EXIT_OK if usable else EXIT_FAILED
 
 

@@ -5,6 +5,7 @@ folder whose cells run beside the seed catalog (`:seed`), a known-issues file fo
 JSON Schemas the two YAML files name, and a GitHub Actions workflow: Playwright's browsers, each
 engine in shards, one merged report, the gate. Nothing is overwritten without --force.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -149,10 +150,12 @@ jobs:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="set up a repository: profile, scenarios, known issues, CI workflow")
     p.add_argument("dir", nargs="?", type=Path, default=Path("."), help="the repository's folder (default: here)")
-    p.add_argument("--widget", default="dist/widget.js",
-                   help="the widget build the runs test, relative to DIR (default: dist/widget.js)")
-    p.add_argument("--harness-spec", default=f"spelo-harness=={__version__}",
-                   help="what the workflow gives pip to install the harness (default: this version)")
+    p.add_argument("--widget", default="dist/widget.js", help="the widget build the runs test, relative to DIR (default: dist/widget.js)")
+    p.add_argument(
+        "--harness-spec",
+        default=f"spelo-harness=={__version__}",
+        help="what the workflow gives pip to install the harness (default: this version)",
+    )
     p.add_argument("--force", action="store_true", help="replace files that exist")
     p.set_defaults(func=main)
 
@@ -161,9 +164,12 @@ def files(widget: str, harness_spec: str) -> dict[str, str]:
     """Relative path -> text, for every file but the schemas."""
     reference = paths.REFERENCE_PROFILE.read_text(encoding="utf-8").splitlines(keepends=True)
     body = "".join(line for line in reference if not line.startswith("#"))
-    return {PROFILE: PROFILE_HEAD + body.replace("name: reference", "name: my-widget", 1),
-            SCENARIO_FILE: SCENARIO_TEXT, KNOWN_ISSUES: KNOWN_ISSUES_TEXT,
-            WORKFLOW: workflow(widget, harness_spec)}
+    return {
+        PROFILE: PROFILE_HEAD + body.replace("name: reference", "name: my-widget", 1),
+        SCENARIO_FILE: SCENARIO_TEXT,
+        KNOWN_ISSUES: KNOWN_ISSUES_TEXT,
+        WORKFLOW: workflow(widget, harness_spec),
+    }
 
 
 def main(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
 """spelo-harness mutate: the catalog's mutation score against a build (the engine: harness/mutate.py)."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,20 +17,27 @@ from harness.mutate import html_report, load_equivalents, print_report, run
 
 def register(sub: Any) -> None:
     p = sub.add_parser("mutate", help="the catalog's mutation score against a build (Stryker's mutants)")
-    p.add_argument("scenarios", nargs="*", type=Path, default=[paths.SCENARIO_DIR],
-                   help="scenario files or folders (default: scenarios/)")
+    p.add_argument("scenarios", nargs="*", type=Path, default=[paths.SCENARIO_DIR], help="scenario files or folders (default: scenarios/)")
     p.add_argument("--widget", type=Path, default=paths.REFERENCE_WIDGET, help="the build to mutate (default: the reference)")
-    p.add_argument("--browser", action="append", choices=ENGINE_NAMES,
-                   help="an engine (repeat for more; default: every engine usable here)")
-    p.add_argument("--workers", type=int, default=2, metavar="N",
-                   help="worker processes, each with its own server and browsers (default: 2)")
-    p.add_argument("--budget", type=float, default=600.0, metavar="SECONDS",
-                   help="seconds for testing mutants, after the coverage pass; the rest are reported 'not run (budget)' (default: 600)")
+    p.add_argument(
+        "--browser", action="append", choices=ENGINE_NAMES, help="an engine (repeat for more; default: every engine usable here)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=2, metavar="N", help="worker processes, each with its own server and browsers (default: 2)"
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="seconds for testing mutants, after the coverage pass; the rest are reported 'not run (budget)' (default: 600)",
+    )
     p.add_argument("-k", dest="keyword", help="only scenarios whose id contains one of these comma-separated words")
     p.add_argument("--sample", type=int, metavar="N", help="test N mutants spread evenly over the build (the same N every run)")
     p.add_argument("--mutants", help="only these mutant ids (comma-separated), e.g. to re-check survivors")
-    p.add_argument("--fail-under", type=float, metavar="PERCENT",
-                   help="exit 1 when the mutation score (reviewed equivalents left out) is below this")
+    p.add_argument(
+        "--fail-under", type=float, metavar="PERCENT", help="exit 1 when the mutation score (reviewed equivalents left out) is below this"
+    )
     p.add_argument("--output", type=Path, default=paths.DEFAULT_OUTPUT / "mutate", help="where mutation.json and the cells go")
     p.set_defaults(func=main)
 
@@ -55,9 +63,11 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"--sample: expected a number ≥ 1, got {args.sample}")
     only = {m.strip() for m in args.mutants.split(",")} if args.mutants else None
     load_equivalents()  # a bad review file stops here, before any browser starts
+
     # SIGTERM ends it like Ctrl-C: the workers close their browsers and servers on the way out.
     def interrupted(*_: Any) -> None:
         raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, interrupted)
     # Sealed like `run` (WebRTC on loopback only) while this process has no other thread; the
     # workers inherit the namespace.
@@ -72,8 +82,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"NOT RUN: {name}: {why}", file=sys.stderr)
     scenarios = [sc for sc in scenarios if any(e in sc.engines and e not in sc.skip for e in engines)]
     if not scenarios or not engines:
-        raise UsageError(f"no scenario runs in {', '.join(engines) or 'any usable engine'}"
-                         + (f" with -k {args.keyword}" if args.keyword else ""))
+        raise UsageError(
+            f"no scenario runs in {', '.join(engines) or 'any usable engine'}" + (f" with -k {args.keyword}" if args.keyword else "")
+        )
     rep = run(scenarios, engines, args.widget.resolve(), args.output, args.budget, only, args.sample, args.workers)
     rep["engines_not_run"] = not_run
     path = args.output / "mutation.json"

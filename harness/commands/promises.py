@@ -1,6 +1,7 @@
 """spelo-harness promises: every promise of the contract with the cells that guard it, per engine
 (the map itself: harness/promises.py), and beside it every configuration value of the contract
 with the cells that set it otherwise than its default (harness/config_coverage.py)."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,7 @@ from harness.scenarios import load_all
 
 def register(sub: Any) -> None:
     p = sub.add_parser("promises", help="every promise of the contract with the cells that guard it, per engine")
-    p.add_argument("scenarios", nargs="*", type=Path, default=[paths.SCENARIO_DIR],
-                   help="scenario files or folders (default: scenarios/)")
+    p.add_argument("scenarios", nargs="*", type=Path, default=[paths.SCENARIO_DIR], help="scenario files or folders (default: scenarios/)")
     p.add_argument("--json", action="store_true", help="print the map as JSON")
     p.add_argument("--markdown", action="store_true", help="print the map as a Markdown table (the README's)")
     p.set_defaults(func=main)
@@ -51,8 +51,11 @@ def main(args: argparse.Namespace) -> int:
         if not r["guarded"] and r["unguardable"]:
             print(f"cannot be guarded: {r['id']}: {r['unguardable']}")
     unset = [v["id"] for v in values if not v["covered"]]
-    print(f"configuration values no cell sets: {', '.join(unset) or 'none'}"
-          f" ({sum(v['covered'] for v in values)} of {len(values)} set by a cell)")
-    print(f"unguarded: {', '.join(r['id'] for r in open_rows) or 'none'}"
-          f" ({sum(r['guarded'] for r in rows)} of {len(rows)} promises guarded)")
+    print(
+        f"configuration values no cell sets: {', '.join(unset) or 'none'}"
+        f" ({sum(v['covered'] for v in values)} of {len(values)} set by a cell)"
+    )
+    print(
+        f"unguarded: {', '.join(r['id'] for r in open_rows) or 'none'} ({sum(r['guarded'] for r in rows)} of {len(rows)} promises guarded)"
+    )
     return 1 if open_rows or unset else 0

@@ -9,6 +9,7 @@ with the observation at rest switched on; the baseline is then written from the 
 results.json. A sharded recording joins its shards with `approve BASELINE --replace --results R1 R2`.
 The baseline is read and checked before any browser starts: a bad one is one line, exit 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,23 +24,36 @@ from harness.matrix import run_matrix
 
 
 def register(sub) -> None:
-    rec = sub.add_parser("record", help="run the matrix and write what a visitor perceived in each cell to a baseline",
-                         description="Everything after BASELINE is passed to `spelo-harness run` "
-                                     "(scenarios, --browser, -k, --widget, --profile, --shard, --output ...).")
+    rec = sub.add_parser(
+        "record",
+        help="run the matrix and write what a visitor perceived in each cell to a baseline",
+        description="Everything after BASELINE is passed to `spelo-harness run` "
+        "(scenarios, --browser, -k, --widget, --profile, --shard, --output ...).",
+    )
     rec.add_argument("baseline", type=Path, help="the snapshot file to write (YAML), e.g. snapshots/mybuild.yaml")
-    rec.add_argument("--runs", type=_runs, default=1, metavar="N",
-                     help="run the matrix N times; a fact that differs between the runs is recorded as varying, "
-                          "with each value seen (the build's races), and a later run may show any of them")
+    rec.add_argument(
+        "--runs",
+        type=_runs,
+        default=1,
+        metavar="N",
+        help="run the matrix N times; a fact that differs between the runs is recorded as varying, "
+        "with each value seen (the build's races), and a later run may show any of them",
+    )
     rec.add_argument("run_args", nargs=argparse.REMAINDER, help="options of `spelo-harness run`")
     rec.set_defaults(func=main)
 
     app = sub.add_parser("approve", help="take a run's new observations into a baseline snapshot")
     app.add_argument("baseline", type=Path, help="the snapshot file to update (created when missing)")
-    app.add_argument("--results", type=Path, nargs="+", metavar="RESULTS.json",
-                     help=f"results of `record` or `run --against` runs, e.g. each shard's "
-                          f"(default: {paths.DEFAULT_OUTPUT}/results.json)")
-    app.add_argument("--replace", action="store_true",
-                     help="the baseline holds exactly these results' cells (e.g. joining a sharded recording)")
+    app.add_argument(
+        "--results",
+        type=Path,
+        nargs="+",
+        metavar="RESULTS.json",
+        help=f"results of `record` or `run --against` runs, e.g. each shard's (default: {paths.DEFAULT_OUTPUT}/results.json)",
+    )
+    app.add_argument(
+        "--replace", action="store_true", help="the baseline holds exactly these results' cells (e.g. joining a sharded recording)"
+    )
     app.set_defaults(func=approve)
 
 
@@ -70,8 +84,14 @@ def main(args: argparse.Namespace) -> int:
     from harness.profile import load_profile  # checked by run_matrix already
 
     profile = load_profile(request.profile).name if request.profile is not None else "reference"
-    return _take(args.baseline, [outputs[0] / "results.json"], replace=True, verb="recorded", profile=profile,
-                 more=[o / "results.json" for o in outputs[1:]])
+    return _take(
+        args.baseline,
+        [outputs[0] / "results.json"],
+        replace=True,
+        verb="recorded",
+        profile=profile,
+        more=[o / "results.json" for o in outputs[1:]],
+    )
 
 
 def approve(args: argparse.Namespace) -> int:
@@ -110,8 +130,7 @@ def _runs(value: str) -> int:
     return int(value)
 
 
-def _take(baseline: Path, files: list[Path], replace: bool, verb: str, profile: str | None = None,
-          more: list[Path] | None = None) -> int:
+def _take(baseline: Path, files: list[Path], replace: bool, verb: str, profile: str | None = None, more: list[Path] | None = None) -> int:
     from harness.merge import merge, read
     from harness.snapshot import load, races, take
 
@@ -122,17 +141,20 @@ def _take(baseline: Path, files: list[Path], replace: bool, verb: str, profile: 
     except OSError as e:
         raise UsageError(f"{baseline}: cannot write: {e.strerror or e}") from None
     observed = sum(r.outcome.ran for r in results)
-    print(f"{verb} {count} cells into {baseline} ({observed} observed, {count - observed} not observed)"
-          + (f"; {len(moved)} moved:" if moved else ""))
+    print(
+        f"{verb} {count} cells into {baseline} ({observed} observed, {count - observed} not observed)"
+        + (f"; {len(moved)} moved:" if moved else "")
+    )
     for cell, moves in sorted(moved.items()):
         print(f"  {cell}")
         for m in moves:
             print(f"    {m}")
     if more_runs:
         found = races(load(baseline).cells)
-        print(f"races: {len(found)} facts varied between the {len(more_runs) + 1} runs"
-              + (" (recorded as varying: a later run may show any value seen)" if found else ""))
+        print(
+            f"races: {len(found)} facts varied between the {len(more_runs) + 1} runs"
+            + (" (recorded as varying: a later run may show any value seen)" if found else "")
+        )
         for line in found:
             print(f"  {line}")
     return 0
-

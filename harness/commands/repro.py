@@ -4,6 +4,7 @@ Prints each step and the URLs as it goes, where the artifacts are, and the verdi
 expected vs seen. With --keep-server the fixture server (and the cell's site) stay up so the
 same page can be poked at by hand; Ctrl-C ends it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,12 @@ def register(sub) -> None:
     p.add_argument("--scenarios", type=Path, default=paths.SCENARIO_DIR, help="scenario file or folder")
     add_widget_option(p)
     p.add_argument("--profile", type=Path, help="the widget profile (YAML) of that build")
-    p.add_argument("--judge", choices=("contract", "universal"), default=None,
-                   help="what decides the cell (default: the profile's judge; a snapshot judge needs run --against)")
+    p.add_argument(
+        "--judge",
+        choices=("contract", "universal"),
+        default=None,
+        help="what decides the cell (default: the profile's judge; a snapshot judge needs run --against)",
+    )
     p.add_argument("--output", type=Path, default=paths.DEFAULT_OUTPUT / "repro")
     p.add_argument("--headed", action="store_true", help="show the browser")
     p.add_argument("--trace", action="store_true", help="record a Playwright trace (Playwright engines)")
@@ -62,10 +67,17 @@ def main(args: argparse.Namespace) -> int:
     widget = check_widget(args.widget, args.output) or paths.REFERENCE_WIDGET
 
     print(f"repro: {sandbox.seal()}")
-    options = RunOptions(output_dir=args.output, widget=widget, profile=profile, headed=args.headed,
-                         slowmo_ms=args.slowmo, trace=args.trace, on_event=lambda line: print(f"  {line}", flush=True),
-                         keep_sites=args.keep_server,
-                         judge=args.judge or (profile.judge if profile.judge != "snapshot" else "contract"))
+    options = RunOptions(
+        output_dir=args.output,
+        widget=widget,
+        profile=profile,
+        headed=args.headed,
+        slowmo_ms=args.slowmo,
+        trace=args.trace,
+        on_event=lambda line: print(f"  {line}", flush=True),
+        keep_sites=args.keep_server,
+        judge=args.judge or (profile.judge if profile.judge != "snapshot" else "contract"),
+    )
     with Harness(options) as harness:
         print(f"{cell_id(scenario.id, args.browser)}: {scenario.title}\n  from {scenario.source}")
         result = harness.run_cell(scenario, args.browser)
@@ -97,7 +109,9 @@ def keep_serving(harness, url: str) -> None:
     print(f"  {url}")
     print(f"Hostnames map to {LOOPBACK}; for Chromium:\n  {command_line(MAPPED_HOSTS, harness.server.ca.leaf_spki_sha256())}")
     if sandbox.seal_status() == sandbox.SEALED:
-        print(f"The run is sealed in its own network namespace; reach it from there, e.g.:\n"
-              f"  nsenter --net=/proc/{os.getpid()}/ns/net chromium {url}  (ports {om.http_port}, {om.https_port})")
+        print(
+            f"The run is sealed in its own network namespace; reach it from there, e.g.:\n"
+            f"  nsenter --net=/proc/{os.getpid()}/ns/net chromium {url}  (ports {om.http_port}, {om.https_port})"
+        )
     sys.stdout.flush()
     stop.wait()

@@ -1,4 +1,5 @@
 """spelo-harness schema: the JSON Schema of scenario or profile files, for editors and CI."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,12 @@ from harness.errors import EXIT_OK, UsageError
 def register(sub) -> None:
     p = sub.add_parser("schema", help="print the JSON Schema of scenario or profile files (or --write both)")
     p.add_argument("kind", nargs="?", choices=("scenarios", "profile"), default="scenarios")
-    p.add_argument("--write", type=Path, metavar="DIR",
-                   help="write scenarios.schema.json and profile.schema.json into DIR (the files name ../schemas/)")
+    p.add_argument(
+        "--write",
+        type=Path,
+        metavar="DIR",
+        help="write scenarios.schema.json and profile.schema.json into DIR (the files name ../schemas/)",
+    )
     p.set_defaults(func=main)
 
 

@@ -1,4 +1,5 @@
 """spelo-harness serve: the fixture server alone, with every origin's URLs, for a person."""
+
 from __future__ import annotations
 
 import argparse

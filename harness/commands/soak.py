@@ -1,5 +1,6 @@
 """spelo-harness soak: run the matrix N times and name every cell whose outcome changed
 (comparing and rendering: harness/soak.py)."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,17 +16,21 @@ from harness.soak import MISSING, compare, read_outcomes, render
 
 def register(sub) -> None:
     p = sub.add_parser("soak", help="run the matrix N times and report every cell whose outcome changed")
-    add_matrix_options(p, output=paths.DEFAULT_OUTPUT / "soak",
-                       output_help="folder for run-01, run-02 ... and soak.json (default: test-results/soak)",
-                       workers_help="parallel workers per run: a number or 'auto'")
+    add_matrix_options(
+        p,
+        output=paths.DEFAULT_OUTPUT / "soak",
+        output_help="folder for run-01, run-02 ... and soak.json (default: test-results/soak)",
+        workers_help="parallel workers per run: a number or 'auto'",
+    )
     p.add_argument("--runs", type=int, default=3, help="how many times to run the matrix (at least 2)")
     p.set_defaults(func=main)
 
 
 def run_request(args: argparse.Namespace, out: Path) -> RunRequest:
     """One run of the soak: `run`'s defaults, the soak's matrix options, its own folder."""
-    return RunRequest(scenarios=list(args.scenarios), browsers=list(args.browser or []), workers=args.workers,
-                      keyword=args.keyword, output=out)
+    return RunRequest(
+        scenarios=list(args.scenarios), browsers=list(args.browser or []), workers=args.workers, keyword=args.keyword, output=out
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -43,8 +48,12 @@ def main(args: argparse.Namespace) -> int:
         codes.append(code)
         runs.append(read_outcomes(out / "results.json"))
     changed = compare(runs)
-    summary = {"runs": args.runs, "exit_codes": codes, "cells": len(set().union(*runs)),
-               "changed": {cell: [r.get(cell, {"outcome": MISSING}) for r in runs] for cell in changed}}
+    summary = {
+        "runs": args.runs,
+        "exit_codes": codes,
+        "cells": len(set().union(*runs)),
+        "changed": {cell: [r.get(cell, {"outcome": MISSING}) for r in runs] for cell in changed},
+    }
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "soak.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     print(render(summary, runs))

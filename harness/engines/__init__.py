@@ -15,6 +15,7 @@ Playwright's build where `playwright install webkit` put it, as for Chromium and
 WebKitGTK; SPELO_WEBKIT (playwright or webkitgtk) forces one. `spelo-harness doctor` says which
 one and why.
 """
+
 from __future__ import annotations
 
 import functools
@@ -51,10 +52,10 @@ class EngineSpec:
 REGISTRY: tuple[EngineSpec, ...] = (
     EngineSpec("chromium", "", "harness.engines.playwright.chromium", "ChromiumEngine", "Chromium", remote=True),
     EngineSpec("firefox", "", "harness.engines.playwright.firefox", "FirefoxEngine", "Firefox", remote=True),
-    EngineSpec("webkit", "playwright", "harness.engines.playwright.webkit", "PlaywrightWebKitEngine",
-               "Playwright's WebKit build", remote=False),
-    EngineSpec("webkit", "webkitgtk", "harness.engines.webkitgtk.engine", "WebKitGTKEngine",
-               "stock WebKitGTK", remote=False),
+    EngineSpec(
+        "webkit", "playwright", "harness.engines.playwright.webkit", "PlaywrightWebKitEngine", "Playwright's WebKit build", remote=False
+    ),
+    EngineSpec("webkit", "webkitgtk", "harness.engines.webkitgtk.engine", "WebKitGTKEngine", "stock WebKitGTK", remote=False),
 )
 
 
@@ -65,7 +66,7 @@ def specs(name: str) -> tuple[EngineSpec, ...]:
 @dataclass(frozen=True)
 class Choice:
     build: str  # the EngineSpec.build chosen
-    why: str    # one line for doctor; "" where the name has one engine
+    why: str  # one line for doctor; "" where the name has one engine
 
 
 def choose(name: str) -> Choice:
@@ -85,8 +86,11 @@ def choose(name: str) -> Choice:
 
     try:
         if webkit.installed():
-            return Choice("playwright", f"{builds['playwright'].title}: it is installed, and preferred as for "
-                                        f"Chromium and Firefox ({WEBKIT_ENV}=webkitgtk would use stock WebKitGTK)")
+            return Choice(
+                "playwright",
+                f"{builds['playwright'].title}: it is installed, and preferred as for "
+                f"Chromium and Firefox ({WEBKIT_ENV}=webkitgtk would use stock WebKitGTK)",
+            )
         why = "no Playwright WebKit build is installed (`playwright install webkit`)"
     except PlaywrightError as e:  # the driver did not start: its builds cannot run either
         why = f"Playwright's driver did not start ({str(e).strip().splitlines()[0] if str(e).strip() else e!r})"

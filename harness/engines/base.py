@@ -5,6 +5,7 @@ browser state by the browser's own means, and hands the runner Tabs to drive. Ev
 engine-specific (flags, prefs, signals, how hostnames and the CA reach the browser) lives in
 that engine's module; the runner knows none of it.
 """
+
 from __future__ import annotations
 
 import abc

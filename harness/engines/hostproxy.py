@@ -14,6 +14,7 @@ to the fixture server there (`upstream`); the allowed hosts are still the only o
 
 It runs an asyncio loop in a daemon thread; start() returns the port, stop() ends everything.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,7 @@ class HostProxy:
         def run() -> None:
             self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self._loop)
-            self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._serve, self.listen, 0, limit=HEAD_LIMIT))
+            self._server = self._loop.run_until_complete(asyncio.start_server(self._serve, self.listen, 0, limit=HEAD_LIMIT))
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
             self._loop.run_forever()
@@ -101,8 +101,7 @@ class HostProxy:
                 # One request per connection: a kept-alive proxy connection could carry the next
                 # request for another host, which this simple relay would send to the wrong port.
                 kept = [h for h in lines[1:] if h and h.split(":", 1)[0].strip().lower() not in HOP_HEADERS]
-                upstream.write(("\r\n".join([f"{method} {path} {version}", *kept, "Connection: close"])
-                                + "\r\n\r\n").encode("latin-1"))
+                upstream.write(("\r\n".join([f"{method} {path} {version}", *kept, "Connection: close"]) + "\r\n\r\n").encode("latin-1"))
             # The exchange is over when the server side ends (it closes after its response).
             to_server = asyncio.ensure_future(_pipe(reader, upstream))
             await _pipe(up_reader, writer)

@@ -2,6 +2,7 @@
 served by a fresh context of it; relaunched only when it died. Closed at the end, or earlier
 when the caller knows no later cell needs it (close_finished: the plugin, which orders cells by
 browser). Measured: keeping every browser to the end held 8 per worker, 5 of them Firefox."""
+
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 cannot run stops the run with the reason (a usage error: exit 2), rather than skipping its
 cells into a green run; in a run of all engines the unusable ones are left out and named, with
 their reasons, in the grid and in results.json (meta "engines_not_run"), where the gate reads them."""
+
 from __future__ import annotations
 
 from harness.engines import ENGINE_NAMES, availability

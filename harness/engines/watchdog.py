@@ -14,6 +14,7 @@ calling thread while it waits; `call_soon_threadsafe` is how another thread may 
 it), so Playwright ends the call in its usual way. Killing the browser or the driver is done by
 process id, which needs no answer from anyone.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,7 +46,7 @@ class Escalation:
     """What the watchdog does, in order, to end a call that passed its bound. Each step runs in
     the watchdog's thread; the next one only if the call is still waiting ESCALATE_S later."""
 
-    verdict: str                                   # what was seen, for the cell's reason
+    verdict: str  # what was seen, for the cell's reason
     steps: list[tuple[str, Callable[[], None]]] = field(default_factory=list)  # (what, do it)
 
 
@@ -117,6 +118,7 @@ WATCHDOG = Watchdog()
 
 
 # -- processes ------------------------------------------------------------------------------------
+
 
 def _children(pid: int) -> list[int]:
     try:

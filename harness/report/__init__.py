@@ -1,5 +1,6 @@
 """Readers of Results: the terminal grid (grid.py), and the files a run leaves in its output
 folder next to results.json: the HTML report (html.py) and JUnit XML (junit.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,5 +15,4 @@ def write_reports(out_dir: Path, results: list[Result], meta: dict[str, Any]) ->
     from harness.report.junit import write_junit
 
     out_dir = Path(out_dir)
-    return {"html report": write_html(out_dir / "report.html", results, meta),
-            "junit": write_junit(out_dir / "junit.xml", results)}
+    return {"html report": write_html(out_dir / "report.html", results, meta), "junit": write_junit(out_dir / "junit.xml", results)}

@@ -9,6 +9,7 @@ A run repeats the same picture a lot (a full matrix: 426 files, 81 distinct), so
 image is embedded once and shared by all the <img> that show it; only when even that is over the
 budget are the step screenshots of passing cells linked relatively instead.
 """
+
 from __future__ import annotations
 
 import base64
@@ -62,9 +63,9 @@ def relative_href(path: Path, base: Path) -> str:
 
 @dataclass
 class Shot:
-    key: str            # the id the page's script looks the data: URI up by
+    key: str  # the id the page's script looks the data: URI up by
     path: Path
-    href: str           # relative link from the report's folder
+    href: str  # relative link from the report's folder
     width: int
     height: int
     embedded: bool = True
@@ -76,8 +77,8 @@ class ShotStore:
     def __init__(self, results: list[Result], base: Path, budget: int = EMBED_BUDGET):
         self.base = base
         self._by_path: dict[str, Shot] = {}
-        self._data: dict[str, bytes] = {}       # key -> PNG bytes
-        essential: set[str] = set()             # keys kept even over budget
+        self._data: dict[str, bytes] = {}  # key -> PNG bytes
+        essential: set[str] = set()  # keys kept even over budget
         by_digest: dict[str, str] = {}
         for r in results:
             named = [(s.screenshot, not r.ok) for s in r.steps] + [(r.screenshot, True)]
@@ -144,6 +145,8 @@ def figure(caption: str, recorded: str | None, shots: ShotStore, failed: bool = 
     size = f' width="{shot.width}" height="{shot.height}"' if shot.width else ""
     alt = re.sub(r"<[^>]+>", "", caption)
     src = f'data-shot="{shot.key}"' if shot.embedded else f'src="{escape(shot.href)}" loading="lazy"'
-    return (f'<figure{cls}><button type="button" class="zoom" aria-expanded="false" '
-            f'aria-label="enlarge: {escape(alt, quote=True)}"><img {src}{size} alt="Screenshot: {escape(alt, quote=True)}">'
-            f'</button><figcaption>{caption} · <a href="{escape(shot.href)}">file</a></figcaption></figure>')
+    return (
+        f'<figure{cls}><button type="button" class="zoom" aria-expanded="false" '
+        f'aria-label="enlarge: {escape(alt, quote=True)}"><img {src}{size} alt="Screenshot: {escape(alt, quote=True)}">'
+        f'</button><figcaption>{caption} · <a href="{escape(shot.href)}">file</a></figcaption></figure>'
+    )

@@ -2,6 +2,7 @@
 reasons as numbered notes under the table so the grid itself stays narrow. `detail` adds what the
 visitor perceived to each cell, as the README's ElevenLabs table: the state read and the text that
 showed, in the build's own words (`FAIL: denied “Permission denied”`)."""
+
 from __future__ import annotations
 
 import io
@@ -14,14 +15,32 @@ from harness.engines import ENGINE_NAMES
 from harness.model import Outcome
 from harness.results import Result
 
-STYLE = {Outcome.PASS: "green", Outcome.QUIRK: "cyan", Outcome.LIMIT: "yellow", Outcome.SKIPPED: "dim",
-         Outcome.FAIL: "bold red", Outcome.STALE_QUIRK: "bold red"}
-LABEL = {Outcome.PASS: "pass", Outcome.QUIRK: "quirk", Outcome.LIMIT: "limit", Outcome.SKIPPED: "skipped",
-         Outcome.FAIL: "FAIL", Outcome.STALE_QUIRK: "STALE QUIRK"}
+STYLE = {
+    Outcome.PASS: "green",
+    Outcome.QUIRK: "cyan",
+    Outcome.LIMIT: "yellow",
+    Outcome.SKIPPED: "dim",
+    Outcome.FAIL: "bold red",
+    Outcome.STALE_QUIRK: "bold red",
+}
+LABEL = {
+    Outcome.PASS: "pass",
+    Outcome.QUIRK: "quirk",
+    Outcome.LIMIT: "limit",
+    Outcome.SKIPPED: "skipped",
+    Outcome.FAIL: "FAIL",
+    Outcome.STALE_QUIRK: "STALE QUIRK",
+}
 
 
-def render_grid(results: list[Result], versions: dict[str, str], launches: dict[str, dict[str, int]],
-                width: int = 110, not_run: dict[str, str] | None = None, detail: bool = False) -> str:
+def render_grid(
+    results: list[Result],
+    versions: dict[str, str],
+    launches: dict[str, dict[str, int]],
+    width: int = 110,
+    not_run: dict[str, str] | None = None,
+    detail: bool = False,
+) -> str:
     engines = [e for e in ENGINE_NAMES if any(r.engine == e for r in results)]
     scenarios = list(dict.fromkeys(r.scenario for r in sorted(results, key=_source_order)))
     by_cell = {(r.scenario, r.engine): r for r in results}
@@ -64,8 +83,9 @@ def render_grid(results: list[Result], versions: dict[str, str], launches: dict[
     counts = {o: sum(1 for r in results if r.outcome == o) for o in LABEL}
     total_launches = sum(sum(per.values()) for per in launches.values())
     summary = ", ".join(f"{n} {LABEL[o].lower()}" for o, n in counts.items() if n)
-    console.print(f"{len(results)} cells: {summary}; browser launches: {total_launches}; "
-                  f"time: {sum(r.duration_s for r in results):.1f} s in cells")
+    console.print(
+        f"{len(results)} cells: {summary}; browser launches: {total_launches}; time: {sum(r.duration_s for r in results):.1f} s in cells"
+    )
     for engine, why in (not_run or {}).items():  # left out of this run: no column, so said here
         console.print(f"NOT RUN: {engine}: " + escape(why), soft_wrap=True)
     return buf.getvalue()
@@ -80,7 +100,7 @@ def perceived(r: Result, limit: int = 60) -> str:
     state = seen.get("state")
     words = str(seen.get("status") or seen.get("text") or "").strip()
     if len(words) > limit:
-        words = words[:limit - 1] + "…"
+        words = words[: limit - 1] + "…"
     return " ".join(p for p in (str(state) if state else "", f"“{words}”" if words else "") if p)
 
 

@@ -1,5 +1,6 @@
 """A cell judged by a snapshot (`run --against`), in the HTML report: what the visitor saw before
 (the baseline) and now, fact by fact, and the two final screenshots side by side."""
+
 from __future__ import annotations
 
 from html import escape
@@ -34,13 +35,13 @@ def render_against(r: Result, shots: ShotStore) -> str:
         was = _cell(before.get(key), key in before, show)
         now = _cell(after.get(key), key in after, show)
         cls = " class=miss" if key in changed else ""
-        rows.append(f'<tr{cls}><th scope="row">{escape(key)}</th><td class="val">{escape(was)}</td>'
-                    f'<td class="val">{escape(now)}</td></tr>')
-    out.append('<table class="kv"><thead><tr><th scope="col">fact</th><th scope="col">before (the baseline)</th>'
-               f'<th scope="col">now</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+        rows.append(f'<tr{cls}><th scope="row">{escape(key)}</th><td class="val">{escape(was)}</td><td class="val">{escape(now)}</td></tr>')
+    out.append(
+        '<table class="kv"><thead><tr><th scope="col">fact</th><th scope="col">before (the baseline)</th>'
+        f'<th scope="col">now</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
     if moved or not b.get("entry"):
-        figs = [figure("before (the baseline)", b.get("screenshot"), shots),
-                figure("now", r.screenshot, shots, failed=not r.ok)]
+        figs = [figure("before (the baseline)", b.get("screenshot"), shots), figure("now", r.screenshot, shots, failed=not r.ok)]
         out.append('<div class="shots before-after">' + "".join(figs) + "</div>")
     return "".join(out)
 

@@ -2,6 +2,7 @@
 
 A quirk or an engine limit counts as passed (as in the grid and the exit code), but says so in
 the testcase's properties and system-out, so a dashboard reader sees why the cell is green."""
+
 from __future__ import annotations
 
 import re
@@ -33,10 +34,16 @@ def build(results: list[Result]) -> ET.Element:
     engines += sorted({r.engine for r in results} - set(engines))
     for engine in engines:
         cells = [r for r in results if r.engine == engine]
-        suite = ET.SubElement(root, "testsuite", name=engine, tests=str(len(cells)),
-                              failures=str(sum(r.outcome.failing for r in cells)), errors="0",
-                              skipped=str(sum(not r.outcome.ran for r in cells)),
-                              time=f"{sum(r.duration_s for r in cells):.3f}")
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=engine,
+            tests=str(len(cells)),
+            failures=str(sum(r.outcome.failing for r in cells)),
+            errors="0",
+            skipped=str(sum(not r.outcome.ran for r in cells)),
+            time=f"{sum(r.duration_s for r in cells):.3f}",
+        )
         version = next((r.engine_version for r in cells if r.engine_version), "")
         if version:
             ET.SubElement(ET.SubElement(suite, "properties"), "property", name="engine_version", value=clean(version))
@@ -48,8 +55,7 @@ def build(results: list[Result]) -> ET.Element:
 
 
 def _testcase(suite: ET.Element, r: Result) -> None:
-    case = ET.SubElement(suite, "testcase", classname=clean(classname(r)), name=clean(r.cell_id),
-                         time=f"{r.duration_s:.3f}")
+    case = ET.SubElement(suite, "testcase", classname=clean(classname(r)), name=clean(r.cell_id), time=f"{r.duration_s:.3f}")
     if r.source:
         case.set("file", clean(r.source.rpartition(":")[0] or r.source))
     if r.outcome.failing:
@@ -63,8 +69,9 @@ def _testcase(suite: ET.Element, r: Result) -> None:
             if value:
                 ET.SubElement(props, "property", name=name, value=clean(value))
         out = ET.SubElement(case, "system-out")
-        out.text = clean(f"passed as a recorded {r.outcome} of {r.engine}: {r.reason}"
-                         + (f"\nevidence: {r.evidence}" if r.evidence else ""))
+        out.text = clean(
+            f"passed as a recorded {r.outcome} of {r.engine}: {r.reason}" + (f"\nevidence: {r.evidence}" if r.evidence else "")
+        )
     if r.injected:
         note = ET.SubElement(case, "system-err")
         note.text = clean("injected fault (no real means exists): " + ", ".join(r.injected))

@@ -4,6 +4,7 @@ one http port, one https port, both ephemeral), serving every origin of
 harness.origins. The sync side (runner, pytest, Playwright's sync API) talks to it through
 FixtureServer's methods; the asyncio side never blocks the caller.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -50,9 +51,14 @@ async def errors_as_json(request: web.Request, handler):
 
 
 class FixtureServer:
-    def __init__(self, site_dir: Path = paths.SITE_DIR, widget: Path = paths.REFERENCE_WIDGET,
-                 idle_timeout_s: float = IDLE_TIMEOUT_S, network: Network | None = None,
-                 embed: str | None = None):
+    def __init__(
+        self,
+        site_dir: Path = paths.SITE_DIR,
+        widget: Path = paths.REFERENCE_WIDGET,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+        network: Network | None = None,
+        embed: str | None = None,
+    ):
         self.network = network or Network()  # default: everything on loopback
         self.site_dir = Path(site_dir)
         self.embed = embed  # the profile's embed for the host pages (None: the reference's script tag)
@@ -115,8 +121,14 @@ class FixtureServer:
         app = web.Application(middlewares=[status_in_log, errors_as_json], client_max_size=MAX_BODY)
         from harness.widget_source import widget_root
 
-        pages = Pages(self.site_dir, self.widget, lambda: self.origins, widget_root=widget_root(self.widget),
-                      site_config=self._site_config, **({"embed": self.embed} if self.embed else {}))
+        pages = Pages(
+            self.site_dir,
+            self.widget,
+            lambda: self.origins,
+            widget_root=widget_root(self.widget),
+            site_config=self._site_config,
+            **({"embed": self.embed} if self.embed else {}),
+        )
         api = VendorApi(self.sites, self.sessions, self.limiter)
         app.add_routes(api.routes())
         for ext in self.extensions:
@@ -131,9 +143,13 @@ class FixtureServer:
 
     async def _start_sites(self) -> web.AppRunner:
         runner = web.AppRunner(
-            self.app(), access_log=None, handler_cancellation=True,
+            self.app(),
+            access_log=None,
+            handler_cancellation=True,
             # idle: no whole head in time; lingering: the unread rest of a body after the answer
-            keepalive_timeout=self.idle_timeout_s, lingering_time=self.idle_timeout_s)
+            keepalive_timeout=self.idle_timeout_s,
+            lingering_time=self.idle_timeout_s,
+        )
         await runner.setup()
         # A deep accept queue: with a busy CPU a burst of connections (many cells, or the hostile
         # test's 200 at once) outruns the accept loop, and past the default 128 the kernel drops

@@ -9,6 +9,7 @@ Endpoint names (the keys of Site.faults and of the log's "endpoint") are the pat
 A fault is {"error": name, "status": int (default: the documented one), "retry_after": s,
 "delay_ms": ms}; every documented /token error (ERROR_STATUS) can be forced that way.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -73,6 +74,7 @@ def http_error_as_json(request: web.Request, exc: web.HTTPException) -> web.Resp
 class Session:
     """One ephemeral session issued by /token: the peer checks the bearer against it,
     /query checks the signature with its signing secret."""
+
     site_id: str
     session_id: str
     client_secret: str
@@ -90,9 +92,13 @@ class Sessions:
         self._lock = threading.Lock()
 
     def issue(self, site_id: str) -> Session:
-        s = Session(site_id=site_id, session_id="sess_" + secrets.token_hex(12),
-                    client_secret="ek_" + secrets.token_hex(24), signing_secret=secrets.token_hex(32),
-                    expires_at=time.time() + TOKEN_TTL_S)
+        s = Session(
+            site_id=site_id,
+            session_id="sess_" + secrets.token_hex(12),
+            client_secret="ek_" + secrets.token_hex(24),
+            signing_secret=secrets.token_hex(32),
+            expires_at=time.time() + TOKEN_TTL_S,
+        )
         with self._lock:
             self._by_secret[s.client_secret] = s
             self._by_id[s.session_id] = s
@@ -109,8 +115,7 @@ class Sessions:
 
 
 class VendorApi:
-    def __init__(self, sites: SiteRegistry, sessions: Sessions | None = None,
-                 limiter: RateLimiter | None = None):
+    def __init__(self, sites: SiteRegistry, sessions: Sessions | None = None, limiter: RateLimiter | None = None):
         self.sites = sites
         self.sessions = sessions if sessions is not None else Sessions()
         self.limiter = limiter if limiter is not None else RateLimiter()
@@ -146,10 +151,15 @@ class VendorApi:
         The log entry is left in request[LOG_ENTRY]: a handler adds what it learns from the body."""
         site_id = request.match_info["site"]
         site = self.sites.get(site_id)
-        entry = self.sites.record(site_id, {
-            "method": request.method, "endpoint": endpoint,
-            "origin": request.headers.get("Origin"), "path": request.path,
-        })
+        entry = self.sites.record(
+            site_id,
+            {
+                "method": request.method,
+                "endpoint": endpoint,
+                "origin": request.headers.get("Origin"),
+                "path": request.path,
+            },
+        )
         # Left on the request before any check, so the answer's status reaches the log (status_in_log).
         request[LOG_ENTRY] = entry if entry is not None else {}
         headers = self.cors(request, site)
@@ -240,8 +250,7 @@ class VendorApi:
         return web.json_response({"success": True}, headers=headers)
 
 
-async def read_body(request: web.Request, limit: int = 64 * 1024,
-                    headers: dict[str, str] | None = None) -> bytes:
+async def read_body(request: web.Request, limit: int = 64 * 1024, headers: dict[str, str] | None = None) -> bytes:
     """The raw request body, or 413 with a JSON error when it is over the limit."""
     if request.content_length is not None and request.content_length > limit:
         raise json_error(413, "body_too_large", headers)
@@ -272,7 +281,6 @@ def parse_json(raw: bytes, headers: dict[str, str] | None = None) -> Any:
         raise json_error(400, "malformed_json", headers) from None
 
 
-async def read_json(request: web.Request, limit: int = 64 * 1024,
-                    headers: dict[str, str] | None = None) -> Any:
+async def read_json(request: web.Request, limit: int = 64 * 1024, headers: dict[str, str] | None = None) -> Any:
     """A request body as JSON, or a 4xx with a JSON error (never a 500)."""
     return parse_json(await read_body(request, limit, headers), headers)

@@ -5,6 +5,7 @@ traceback on "aiohttp.server" — and the first request of a connection that is 
 (an unknown method, TLS bytes on the http port) only at DEBUG, so by default nothing at all. For a
 person watching `serve`, each such request is one WARNING line: the peer and the parser's first
 line say all there is to say."""
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ element, a JS call), {{SITE_ID}}, {{API_BASE}}, {{WIDGET_SRC}} and, for the fram
 without a build step. The build is served at /widget/<its path> with the files next to it (the
 chunks and CSS a real build loads relative to itself), and at /spelo.js as ever.
 """
+
 from __future__ import annotations
 
 import html
@@ -25,8 +26,15 @@ PATH_RE = re.compile(r"^/[A-Za-z0-9_./-]*$")
 
 
 class Pages:
-    def __init__(self, site_dir: Path, widget: Path, origins_getter, embed: str = DEFAULT_EMBED,
-                 widget_root: Path | None = None, site_config: Callable[[str], dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        site_dir: Path,
+        widget: Path,
+        origins_getter,
+        embed: str = DEFAULT_EMBED,
+        widget_root: Path | None = None,
+        site_config: Callable[[str], dict[str, Any]] | None = None,
+    ):
         self.site_dir = site_dir.resolve()
         self.widget = widget
         self._origins = origins_getter  # callable: the OriginMap once ports are known
@@ -116,7 +124,8 @@ class Pages:
         text = self._file("framed.html").read_text(encoding="utf-8")
         return web.Response(
             text=self._fill(text, request, {"FRAME_SRC": src, "FRAME_ALLOW": allow}),
-            content_type="text/html", headers={"Cache-Control": "no-store"},
+            content_type="text/html",
+            headers={"Cache-Control": "no-store"},
         )
 
     async def static(self, request: web.Request) -> web.StreamResponse:

@@ -13,6 +13,7 @@ Per-site behaviour: configure(site_id, ice="none") answers with no candidates an
 so ICE can never succeed and the widget must give up on its own; reject_status=N answers the
 offer with HTTP N. Options live here, not in Site.config, because the widget never sees them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,16 +34,15 @@ from harness.server.api import ApiError, Sessions, json_error, read_body
 
 log = logging.getLogger("spelo.peer")
 
-DEFAULT_TOOL_CALL = {"type": "tool_call", "name": "query_database",
-                     "arguments": {"table": "products", "query": "price of the fixture mug"}}
+DEFAULT_TOOL_CALL = {"type": "tool_call", "name": "query_database", "arguments": {"table": "products", "query": "price of the fixture mug"}}
 KEEP = 100  # entries kept per list in a report: a long session must not grow without bound
 
 
 @dataclass
 class PeerOptions:
-    ice: str = "ok"                      # "ok" | "none" (no usable candidate: ICE cannot succeed)
-    reject_status: int | None = None     # answer the offer with this HTTP status instead
-    speak_ms: int = 1500                 # tone + started..stopped, from the data channel's open
+    ice: str = "ok"  # "ok" | "none" (no usable candidate: ICE cannot succeed)
+    reject_status: int | None = None  # answer the offer with this HTTP status instead
+    speak_ms: int = 1500  # tone + started..stopped, from the data channel's open
     tone_hz: float = 660.0
     tool_call: dict[str, Any] | None = field(default_factory=lambda: dict(DEFAULT_TOOL_CALL))
 
@@ -59,16 +59,24 @@ def sdp_candidates(sdp: str) -> list[str]:
 
 def without_candidates(sdp: str, addresses: set[str]) -> str:
     """The SDP without the a=candidate lines at these addresses."""
-    kept = [line for line in sdp.splitlines()
-            if not (line.startswith("a=candidate:") and sdp_candidates(line)[0] in addresses)]
+    kept = [line for line in sdp.splitlines() if not (line.startswith("a=candidate:") and sdp_candidates(line)[0] in addresses)]
     return "".join(line + "\r\n" for line in kept)
 
 
 def _blank_connection(session_id: str, model: str) -> dict[str, Any]:
-    return {"session_id": session_id, "model": model, "states": [], "state": "new",
-            "candidates": {"offer": [], "answer": []},
-            "audio": {"frames": 0, "seconds": 0.0, "rms": 0.0, "peak": 0.0, "sample_rate": 0, "channels": 0},
-            "speaking": [], "tool_call": None, "tool_result": None, "messages": [], "channel": None}
+    return {
+        "session_id": session_id,
+        "model": model,
+        "states": [],
+        "state": "new",
+        "candidates": {"offer": [], "answer": []},
+        "audio": {"frames": 0, "seconds": 0.0, "rms": 0.0, "peak": 0.0, "sample_rate": 0, "channels": 0},
+        "speaking": [],
+        "tool_call": None,
+        "tool_result": None,
+        "messages": [],
+        "channel": None,
+    }
 
 
 class RealtimePeer:
@@ -79,7 +87,7 @@ class RealtimePeer:
         self._sites: dict[str, dict[str, Any]] = {}  # site_id -> {"offers", "refused", "connections"}
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._live: set = set()          # RTCPeerConnections not yet closed
+        self._live: set = set()  # RTCPeerConnections not yet closed
         self._tasks: set[asyncio.Task] = set()
         self._media: ModuleType | None = None  # harness.server.peer_media, imported on the first offer
 
@@ -113,8 +121,7 @@ class RealtimePeer:
         site = self._sites.get(site_id) or {"offers": 0, "refused": [], "connections": []}
         latest = site["connections"][-1] if site["connections"] else _blank_connection("", "")
         # The latest connection's fields at top level: what a cell asserts on most of the time.
-        return copy.deepcopy({**latest, "offers": site["offers"], "refused": site["refused"],
-                              "connections": site["connections"]})
+        return copy.deepcopy({**latest, "offers": site["offers"], "refused": site["refused"], "connections": site["connections"]})
 
     def _site(self, site_id: str) -> dict[str, Any]:
         return self._sites.setdefault(site_id, {"offers": 0, "refused": [], "connections": []})
@@ -143,9 +150,12 @@ class RealtimePeer:
         origin = request.headers.get("Origin")
         if not origin:
             return {}
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-                "Access-Control-Allow-Headers": "Authorization, Content-Type",
-                "Access-Control-Allow-Methods": "POST, OPTIONS"}
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Vary": "Origin",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type",
+            "Access-Control-Allow-Methods": "POST, OPTIONS",
+        }
 
     async def preflight(self, request: web.Request) -> web.Response:
         return web.Response(status=204, headers={**self.cors(request), "Access-Control-Max-Age": "0"})
@@ -186,8 +196,7 @@ class RealtimePeer:
             # one we were told about: their candidates are left out, so no check goes there.
             sdp = without_candidates(sdp, set(outside))
             if len(outside) == len(offered):
-                refuse(400, "no_candidate_on_run_network",
-                       f"{', '.join(outside)} (browser host: {', '.join(self.network.browser_hosts)})")
+                refuse(400, "no_candidate_on_run_network", f"{', '.join(outside)} (browser host: {', '.join(self.network.browser_hosts)})")
         if opts.reject_status:
             refuse(opts.reject_status, "realtime_rejected", "configured")
         answer = await self._answer(record, session.session_id, request.query.get("model", ""), sdp, offered, opts)
@@ -196,11 +205,13 @@ class RealtimePeer:
         return web.Response(text=answer, content_type="application/sdp", headers=headers)
 
     # -- WebRTC ----------------------------------------------------------------------------
-    async def _answer(self, record: dict, session_id: str, model: str, sdp: str,
-                      offered: list[str], opts: PeerOptions) -> str | tuple[int, str, str]:
+    async def _answer(
+        self, record: dict, session_id: str, model: str, sdp: str, offered: list[str], opts: PeerOptions
+    ) -> str | tuple[int, str, str]:
         """The answer SDP, or (status, error, detail) to refuse with."""
         if self._media is None:
             from harness.server import peer_media  # aiortc: imported on the first offer only
+
             peer_media.ice_address = self.network.address
             self._media = peer_media
         from aiortc import RTCSessionDescription
@@ -218,6 +229,7 @@ class RealtimePeer:
             def apply():
                 conn["state"] = state
                 conn["states"].append({"state": state, "t": round(time.monotonic(), 3)})
+
             self._update(apply)
 
         @pc.on("connectionstatechange")
@@ -234,6 +246,7 @@ class RealtimePeer:
             def on_frame(frame) -> None:
                 meter.add(frame)
                 self._set(conn, "audio", meter.snapshot())
+
             self._spawn(media.consume(track, on_frame))
 
         @pc.on("datachannel")
@@ -267,6 +280,7 @@ class RealtimePeer:
 
     async def _converse(self, channel, tone, conn: dict, opts: PeerOptions) -> None:
         """What the model does once the data channel is open: speak for a while, call a tool."""
+
         def send(msg: dict) -> None:
             if channel.readyState == "open":
                 channel.send(json.dumps(msg))
@@ -294,6 +308,7 @@ class RealtimePeer:
                 conn["messages"].append(msg)
             if isinstance(msg, dict) and msg.get("type") == "tool_result":
                 conn["tool_result"] = msg
+
         self._update(apply)
 
     def _spawn(self, coro) -> None:

@@ -5,6 +5,7 @@ Kept apart from peer.py because importing aiortc and av costs about 0.2 s (measu
 server itself starts in under 10 ms): the peer imports this module on the first offer, so runs
 without a voice session never pay for it.
 """
+
 from __future__ import annotations
 
 import array
@@ -22,8 +23,8 @@ LOOPBACK_V4 = "127.0.0.1"
 # The one address every ICE agent of this process offers: loopback, or the run's address when
 # the browsers are on another host (set by the peer before its first connection).
 ice_address = LOOPBACK_V4
-RATE = 48000          # Opus in WebRTC runs at 48 kHz
-FRAME = 960           # 20 ms, the packet time browsers use
+RATE = 48000  # Opus in WebRTC runs at 48 kHz
+FRAME = 960  # 20 ms, the packet time browsers use
 
 
 def _loopback_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
@@ -58,8 +59,7 @@ class ToneTrack(MediaStreamTrack):
         super().__init__()
         self.playing = False
         hz = round(hz)  # whole cycles per second keep the loop seamless
-        self._table = array.array("h", (int(amplitude * 32767 * math.sin(2 * math.pi * hz * i / RATE))
-                                        for i in range(RATE)))
+        self._table = array.array("h", (int(amplitude * 32767 * math.sin(2 * math.pi * hz * i / RATE)) for i in range(RATE)))
         self._silence = bytes(FRAME * 2)
         self._start: float | None = None
         self._pts = 0
@@ -78,9 +78,9 @@ class ToneTrack(MediaStreamTrack):
         frame = av.AudioFrame(format="s16", layout="mono", samples=FRAME)
         if self.playing:
             i = self._pts % RATE
-            chunk = self._table[i:i + FRAME]
+            chunk = self._table[i : i + FRAME]
             if len(chunk) < FRAME:
-                chunk += self._table[:FRAME - len(chunk)]
+                chunk += self._table[: FRAME - len(chunk)]
             frame.planes[0].update(chunk.tobytes())
         else:
             frame.planes[0].update(self._silence)
@@ -95,7 +95,7 @@ class AudioMeter:
 
     def __init__(self) -> None:
         self.frames = 0
-        self.samples = 0          # per channel
+        self.samples = 0  # per channel
         self.sample_rate = 0
         self.channels = 0
         self._sum_sq = 0
@@ -122,9 +122,14 @@ class AudioMeter:
 
     def snapshot(self) -> dict[str, float]:
         rms = math.sqrt(self._sum_sq / self._values) / 32768 if self._values else 0.0
-        return {"frames": self.frames, "seconds": round(self.samples / self.sample_rate, 3) if self.sample_rate else 0.0,
-                "rms": round(rms, 5), "peak": round(self._peak / 32768, 5),
-                "sample_rate": self.sample_rate, "channels": self.channels}
+        return {
+            "frames": self.frames,
+            "seconds": round(self.samples / self.sample_rate, 3) if self.sample_rate else 0.0,
+            "rms": round(rms, 5),
+            "peak": round(self._peak / 32768, 5),
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+        }
 
 
 async def consume(track: MediaStreamTrack, on_frame) -> None:

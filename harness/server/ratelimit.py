@@ -9,6 +9,7 @@ run connects from 127.0.0.1, so a truly global per-IP bucket would let one cell 
 next; since each cell has its own site, scoping by site keeps cells independent while a single
 cell still sees every documented limit.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,9 +22,9 @@ from typing import Callable
 
 @dataclass(frozen=True)
 class Rule:
-    key: str        # which request attribute the bucket is keyed by: "ip" or "site"
-    limit: int      # requests allowed ...
-    window: float   # ... per this many seconds
+    key: str  # which request attribute the bucket is keyed by: "ip" or "site"
+    limit: int  # requests allowed ...
+    window: float  # ... per this many seconds
 
 
 # endpoint (as in Site.faults) -> rules; an endpoint not listed is not limited.
@@ -36,8 +37,7 @@ DEFAULT_RULES: dict[str, tuple[Rule, ...]] = {
 class RateLimiter:
     """Thread-safe (a test may read or reset it from its own thread)."""
 
-    def __init__(self, rules: dict[str, tuple[Rule, ...]] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, rules: dict[str, tuple[Rule, ...]] | None = None, clock: Callable[[], float] = time.monotonic):
         self.rules = DEFAULT_RULES if rules is None else rules
         self.clock = clock  # replaceable, so a test can run a minute in no time
         self._hits: dict[tuple, deque[float]] = {}

@@ -3,6 +3,7 @@
 Each cell gets a site id of its own, so its widget configuration, its registered domains and
 its request log never mix with another cell's, even when cells share a server.
 """
+
 from __future__ import annotations
 
 import fnmatch

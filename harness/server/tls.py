@@ -3,6 +3,7 @@
 The CA key and certificates live in a private (0700) temporary folder that is removed when the
 server stops; nothing is installed into the machine's trust stores.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -40,9 +41,7 @@ class RunCA:
         """base64 SHA-256 of the leaf's public key: what Chromium's
         --ignore-certificate-errors-spki-list takes to trust exactly this certificate."""
         cert = x509.load_pem_x509_certificate(self._leaf.cert_chain_pems[0].bytes())
-        spki = cert.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
     def remove(self) -> None:

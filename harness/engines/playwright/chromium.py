@@ -12,6 +12,7 @@ How each situation is made (all by Chromium's own means):
   to NOTFOUND (no lookups leave the machine).
 - TLS: --ignore-certificate-errors-spki-list trusts exactly the run's leaf key.
 """
+
 from __future__ import annotations
 
 import wave
@@ -47,8 +48,10 @@ def host_resolver_rules(mapped_hosts: tuple[str, ...], address: str = LOOPBACK) 
 def network_flags(mapped_hosts: tuple[str, ...], leaf_spki_sha256: str, address: str = LOOPBACK) -> list[str]:
     """The flags that put Chromium on the fixture server's origins: the cells' and the ones
     `serve` and `repro --keep-server` print for a person (the same rules, from here)."""
-    return [f"--host-resolver-rules={host_resolver_rules(mapped_hosts, address)}",
-            f"--ignore-certificate-errors-spki-list={leaf_spki_sha256}"]
+    return [
+        f"--host-resolver-rules={host_resolver_rules(mapped_hosts, address)}",
+        f"--ignore-certificate-errors-spki-list={leaf_spki_sha256}",
+    ]
 
 
 def command_line(mapped_hosts: tuple[str, ...], leaf_spki_sha256: str) -> str:
@@ -80,12 +83,15 @@ class ChromiumEngine(PlaywrightEngine):
 
     def _check(self, situation: Situation) -> None:
         if situation.permission == "prompt" and situation.prompt_answer == "ignore":
-            raise Unsupported("headless Chromium answers every microphone prompt at once "
-                              "(dismissed, or accepted with --use-fake-ui-for-media-stream); "
-                              "a prompt left unanswered cannot be made")
+            raise Unsupported(
+                "headless Chromium answers every microphone prompt at once "
+                "(dismissed, or accepted with --use-fake-ui-for-media-stream); "
+                "a prompt left unanswered cannot be made"
+            )
         if situation.policy_block:
-            raise Unsupported("Chromium reads managed policies only from /etc/chromium/policies, "
-                              "machine-wide state a test run must not change")
+            raise Unsupported(
+                "Chromium reads managed policies only from /etc/chromium/policies, machine-wide state a test run must not change"
+            )
 
     def launch(self, situation: Situation, env: RunEnv) -> Browser:
         self._check(situation)
@@ -97,9 +103,12 @@ class ChromiumEngine(PlaywrightEngine):
             args.append(f"--use-file-for-fake-audio-capture={silence_wav(env.output_dir)}")
         if situation.permission == "prompt" and situation.prompt_answer == "allow":
             args.append("--use-fake-ui-for-media-stream")
-        return self.start_browser(env, {"executable_path": path, "args": args, "headless": not env.headed},
-                                  verify=lambda b: self._args_arrived(b, args),
-                                  needs=self._wav_on_browser_host(situation, env))
+        return self.start_browser(
+            env,
+            {"executable_path": path, "args": args, "headless": not env.headed},
+            verify=lambda b: self._args_arrived(b, args),
+            needs=self._wav_on_browser_host(situation, env),
+        )
 
     @staticmethod
     def _args_arrived(browser: Browser, args: list[str]) -> bool:
@@ -129,11 +138,14 @@ class ChromiumEngine(PlaywrightEngine):
             try:
                 context.new_page().goto(wav.as_uri())
             except PlaywrightError:
-                return (f"the silent microphone's WAV {wav} does not exist on the browser host; "
-                        "Chromium reads it there: give both hosts that folder (--output on a shared path)")
+                return (
+                    f"the silent microphone's WAV {wav} does not exist on the browser host; "
+                    "Chromium reads it there: give both hosts that folder (--output on a shared path)"
+                )
             finally:
                 context.close()
             return None
+
         return check
 
     def new_tab(self, browser: Browser, situation: Situation, env: RunEnv) -> Tab:
@@ -154,20 +166,28 @@ class ChromiumEngine(PlaywrightEngine):
     def _deny(browser: Browser, tab: PlaywrightTab) -> None:
         # Browser.setPermission needs the context's id, or it lands in the default context.
         info = tab.context.new_cdp_session(tab.page).send("Target.getTargetInfo")
-        browser.new_browser_cdp_session().send("Browser.setPermission", {
-            "permission": {"name": "microphone"}, "setting": "denied",
-            "browserContextId": info["targetInfo"]["browserContextId"],
-        })
+        browser.new_browser_cdp_session().send(
+            "Browser.setPermission",
+            {
+                "permission": {"name": "microphone"},
+                "setting": "denied",
+                "browserContextId": info["targetInfo"]["browserContextId"],
+            },
+        )
 
     def describe(self, situation: Situation) -> list[str]:
         lines = {
             "granted": "permission granted with context.grant_permissions(['microphone'])",
             "denied": "permission denied with CDP Browser.setPermission for the cell's context",
-            "prompt": {"block": "permission left at prompt; headless Chromium dismisses the prompt (Block)",
-                       "allow": "permission left at prompt; --use-fake-ui-for-media-stream accepts it (Allow)",
-                       "ignore": "unsupported"}[situation.prompt_answer],
+            "prompt": {
+                "block": "permission left at prompt; headless Chromium dismisses the prompt (Block)",
+                "allow": "permission left at prompt; --use-fake-ui-for-media-stream accepts it (Allow)",
+                "ignore": "unsupported",
+            }[situation.prompt_answer],
         }
-        device = {"fake": "fake microphone (--use-fake-device-for-media-stream)",
-                  "silent": "fake microphone playing a WAV of zeros",
-                  "none": "no capture device"}[situation.device]
+        device = {
+            "fake": "fake microphone (--use-fake-device-for-media-stream)",
+            "silent": "fake microphone playing a WAV of zeros",
+            "none": "no capture device",
+        }[situation.device]
         return [lines[situation.permission], device]

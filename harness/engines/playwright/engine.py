@@ -1,6 +1,7 @@
 """What the engines Playwright drives (Chromium, Firefox, Playwright's WebKit) share: finding the
 browser (Playwright's own build where `playwright install` put it, else the distro's),
 availability, closing (with the hostname proxy an engine kept for that browser)."""
+
 from __future__ import annotations
 
 import re
@@ -57,8 +58,9 @@ class PlaywrightEngine(Engine):
     def _executable(self) -> tuple[str | None, str]:
         return find_executable(self.browser_type(), self.system_paths)
 
-    def start_browser(self, env: RunEnv, options: dict[str, Any], verify: Callable[[Browser], bool],
-                      needs: Callable[[Browser], str | None] | None = None) -> Browser:
+    def start_browser(
+        self, env: RunEnv, options: dict[str, Any], verify: Callable[[Browser], bool], needs: Callable[[Browser], str | None] | None = None
+    ) -> Browser:
         """The one place an engine's browser is started here or by the Playwright server at
         env.connect. `options` are BrowserType.launch's, in its Python names; `verify` and `needs`
         check a served browser (remote.launch); slow motion comes from env."""
@@ -77,8 +79,9 @@ class PlaywrightEngine(Engine):
             if gap:
                 self._availability = Availability(self.name, False, source=source, reason=gap)
             else:
-                self._availability = (Availability(self.name, True, source=source) if source else
-                                      Availability(self.name, False, reason=self.install_hint))
+                self._availability = (
+                    Availability(self.name, True, source=source) if source else Availability(self.name, False, reason=self.install_hint)
+                )
         return self._availability
 
     def driver_gap(self, executable: str | None) -> str:

@@ -38,6 +38,7 @@ with prefs, which are per launch: the pool keeps one browser per distinct set of
   a run naming --browser firefox stops with it (exit 2), a run of every engine names it as not run.
   Playwright's own Firefox (Juggler) is not affected. 1.62 to 1.64 drive ESR 153.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -106,9 +107,11 @@ def bidi_gap(executable: str) -> str:
     except PlaywrightError as e:
         missing = re.search(r"Protocol error \(([\w.]+)\): unknown command", str(e))
         if missing:
-            return (f"Playwright {version} opens every context with the WebDriver BiDi command {missing[1]}, which "
-                    f"this Firefox ({browser.version}, {executable}) does not know: use Playwright's own Firefox "
-                    "(`python -m playwright install firefox`), or playwright<1.65 with this one")
+            return (
+                f"Playwright {version} opens every context with the WebDriver BiDi command {missing[1]}, which "
+                f"this Firefox ({browser.version}, {executable}) does not know: use Playwright's own Firefox "
+                "(`python -m playwright install firefox`), or playwright<1.65 with this one"
+            )
         return ""
     finally:
         browser.close()
@@ -163,8 +166,13 @@ class FirefoxEngine(PlaywrightEngine):
             raise Unsupported("Firefox's fake microphone always plays a tone; no pref makes it silent")
 
     def launch_key(self, situation: Situation) -> Hashable:
-        return (self.name, situation.device, situation.permission,
-                situation.prompt_answer if situation.permission == "prompt" else None, situation.policy_block)
+        return (
+            self.name,
+            situation.device,
+            situation.permission,
+            situation.prompt_answer if situation.permission == "prompt" else None,
+            situation.policy_block,
+        )
 
     def launch(self, situation: Situation, env: RunEnv) -> Browser:
         self._check(situation)
@@ -177,8 +185,9 @@ class FirefoxEngine(PlaywrightEngine):
         proxy = None  # with a server on another host: our proxy to the fixture hosts
         if env.connect:
             if situation.policy_block:
-                raise Unsupported("with --connect the server launches Firefox; the private install "
-                                  "that holds the policy would be made on this machine")
+                raise Unsupported(
+                    "with --connect the server launches Firefox; the private install that holds the policy would be made on this machine"
+                )
             prefs[CANARY_PREF] = CANARY
             if not is_loopback(env.origins.address):
                 proxy = self._proxy_prefs(prefs, env)
@@ -214,9 +223,17 @@ class FirefoxEngine(PlaywrightEngine):
         address = env.origins.address
         proxy = HostProxy(env.mapped_hosts, listen=address, upstream=address)
         port = proxy.start()
-        prefs.update({"network.proxy.type": 1, "network.proxy.http": address, "network.proxy.http_port": port,
-                      "network.proxy.ssl": address, "network.proxy.ssl_port": port,
-                      "network.proxy.no_proxies_on": "", "network.proxy.allow_hijacking_localhost": True})
+        prefs.update(
+            {
+                "network.proxy.type": 1,
+                "network.proxy.http": address,
+                "network.proxy.http_port": port,
+                "network.proxy.ssl": address,
+                "network.proxy.ssl_port": port,
+                "network.proxy.no_proxies_on": "",
+                "network.proxy.allow_hijacking_localhost": True,
+            }
+        )
         return proxy
 
     @staticmethod
@@ -253,12 +270,17 @@ class FirefoxEngine(PlaywrightEngine):
 
     def describe(self, situation: Situation) -> list[str]:
         prefs = self.prefs(situation)
-        keys = ("media.navigator.streams.fake", "permissions.default.microphone",
-                "media.navigator.permission.disabled", "media.getusermedia.microphone.deny")
+        keys = (
+            "media.navigator.streams.fake",
+            "permissions.default.microphone",
+            "media.navigator.permission.disabled",
+            "media.getusermedia.microphone.deny",
+        )
         shown = [f"{k}={prefs[k]}" for k in keys if k in prefs]
         lines = ["prefs: " + (", ".join(shown) or "none set (microphone prompt, no device)")]
         if situation.policy_block:
-            lines.append("policies.json blocking the microphone: " + (
-                "in a private copy of the install" if self._executable()[0] else "PLAYWRIGHT_FIREFOX_POLICIES_JSON"))
+            lines.append(
+                "policies.json blocking the microphone: "
+                + ("in a private copy of the install" if self._executable()[0] else "PLAYWRIGHT_FIREFOX_POLICIES_JSON")
+            )
         return lines
-

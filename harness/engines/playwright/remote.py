@@ -17,6 +17,7 @@ What Playwright 1.64 does, read in playwright-core's remote/playwrightServer.ts 
   message, so check_endpoint() can make the handshake itself and report a bad endpoint in one
   line before any cell runs.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,8 +44,10 @@ class RemoteError(Exception):
 
 
 def dropped_reason(endpoint: str) -> str:
-    return (f"the Playwright server at {endpoint} does not apply the launch options this cell needs "
-            "(args / firefoxUserPrefs / executablePath); start it with `playwright run-server --unsafe`")
+    return (
+        f"the Playwright server at {endpoint} does not apply the launch options this cell needs "
+        "(args / firefoxUserPrefs / executablePath); start it with `playwright run-server --unsafe`"
+    )
 
 
 def availability(engine: str, endpoint: str, served: bool) -> Availability:
@@ -53,22 +56,30 @@ def availability(engine: str, endpoint: str, served: bool) -> Availability:
     server can serve."""
     if served:
         return Availability(engine, True, source=f"remote {endpoint}")
-    return Availability(engine, False, reason="--connect drives Chromium and Firefox only; WebKit here "
-                                              "is WebKitGTK, driven on this machine")
+    return Availability(
+        engine, False, reason="--connect drives Chromium and Firefox only; WebKit here is WebKitGTK, driven on this machine"
+    )
 
 
 def wire_options(options: dict[str, Any]) -> dict[str, Any]:
     """Launch options as BrowserType.launch takes them in Python (executable_path,
     firefox_user_prefs) in the names the server reads from the header (executablePath,
     firefoxUserPrefs); unset ones left out."""
+
     def camel(name: str) -> str:
         head, *rest = name.split("_")
         return head + "".join(part.title() for part in rest)
+
     return {camel(k): v for k, v in options.items() if v is not None}
 
 
-def launch(browser_type: BrowserType, env: RunEnv, options: dict[str, Any], verify: Callable[[Browser], bool],
-           needs: Callable[[Browser], str | None] | None = None) -> Browser:
+def launch(
+    browser_type: BrowserType,
+    env: RunEnv,
+    options: dict[str, Any],
+    verify: Callable[[Browser], bool],
+    needs: Callable[[Browser], str | None] | None = None,
+) -> Browser:
     """A browser from the server at env.connect, launched with `options` (Playwright's launch
     options as BrowserType.launch names them in Python). `verify` tells whether the options reached
     the browser; `needs`, if given, checks what else the cell needs of the browser host and
@@ -120,8 +131,9 @@ def launch(browser_type: BrowserType, env: RunEnv, options: dict[str, Any], veri
 
 
 def _connect(browser_type: BrowserType, endpoint: str, env: RunEnv, options: dict[str, Any]) -> Browser:
-    return browser_type.connect(endpoint, timeout=CONNECT_TIMEOUT_MS, slow_mo=env.slowmo_ms or None,
-                                headers={"x-playwright-launch-options": json.dumps(options)})
+    return browser_type.connect(
+        endpoint, timeout=CONNECT_TIMEOUT_MS, slow_mo=env.slowmo_ms or None, headers={"x-playwright-launch-options": json.dumps(options)}
+    )
 
 
 def _failed(engine: str, endpoint: str, error: Exception) -> str:
@@ -137,6 +149,7 @@ def _close(browser: Browser) -> None:
 
 
 # -- where the browsers meet the fixture server ---------------------------------------------------
+
 
 def network(endpoint: str | None, listen: str | None = None) -> Network:
     """The run's Network for browsers from `endpoint` (None: browsers on this machine).
@@ -172,6 +185,7 @@ def _route_source(address: str) -> str:
 
 # -- the early check, before any cell -------------------------------------------------------------
 
+
 def check_endpoint(endpoint: str, timeout: float = 5.0) -> None:
     """Raise ValueError (one line) unless `endpoint` is a Playwright server that accepts this
     client: reachable, the right path, the same Playwright minor version."""
@@ -184,13 +198,14 @@ def check_endpoint(endpoint: str, timeout: float = 5.0) -> None:
         raise ValueError(f"--connect: bad port in {endpoint!r}") from None
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     ours = importlib.metadata.version("playwright")
-    request = (f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
-               f"User-Agent: Playwright/{ours} (spelo-harness endpoint check)\r\n\r\n")
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
+        f"User-Agent: Playwright/{ours} (spelo-harness endpoint check)\r\n\r\n"
+    )
     try:
         with socket.create_connection((parts.hostname, port), timeout=timeout) as raw:
-            sock = (ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname)
-                    if parts.scheme == "wss" else raw)
+            sock = ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname) if parts.scheme == "wss" else raw
             sock.sendall(request.encode())
             answer = _read_head(sock)
     except (OSError, ssl.SSLError) as e:
@@ -202,12 +217,15 @@ def check_endpoint(endpoint: str, timeout: float = 5.0) -> None:
     text = answer.decode("utf-8", "replace")
     if status == [b"428"]:
         server = re.search(r"server version: v([\d.]+)", text)
-        raise ValueError(f"--connect: the server at {endpoint} runs Playwright "
-                         f"{server.group(1) if server else 'of another version'}, this harness {ours}; "
-                         "their major.minor versions must match")
+        raise ValueError(
+            f"--connect: the server at {endpoint} runs Playwright "
+            f"{server.group(1) if server else 'of another version'}, this harness {ours}; "
+            "their major.minor versions must match"
+        )
     first = text.splitlines()[0] if text else "no HTTP answer"
-    raise ValueError(f"--connect: {endpoint} is not a Playwright server endpoint (it answered {first!r}; "
-                     "check the path `playwright run-server` printed)")
+    raise ValueError(
+        f"--connect: {endpoint} is not a Playwright server endpoint (it answered {first!r}; check the path `playwright run-server` printed)"
+    )
 
 
 def _read_head(sock) -> bytes:

@@ -1,4 +1,5 @@
 """The Tab for every engine that Playwright drives (Chromium, Firefox, Playwright's WebKit)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -88,7 +89,7 @@ class PlaywrightTab(Tab):
         if len(self._console) >= limits.CONSOLE_LINES:
             self.console_dropped += 1
             return
-        line.text = line.text[:limits.CONSOLE_LINE_CHARS]
+        line.text = line.text[: limits.CONSOLE_LINE_CHARS]
         self._console.append(line)
 
     def _frame(self, frame: str | None) -> Frame | Page:
@@ -126,17 +127,18 @@ class PlaywrightTab(Tab):
     def _verdict(self, fired: list[str], fired_at: float) -> str:
         after, at = self._last_action
         waited = fired_at - at
-        ended = {1: "the harness closed the page and replaces its browser",
-                 2: "the browser did not answer either: the harness killed it and replaces it",
-                 3: "Playwright's driver did not answer either: the harness killed it and starts a new one"}
+        ended = {
+            1: "the harness closed the page and replaces its browser",
+            2: "the browser did not answer either: the harness killed it and replaces it",
+            3: "Playwright's driver did not answer either: the harness killed it and starts a new one",
+        }
         who = "the page's script did not yield" if len(fired) == 1 else "the page and its browser did not answer"
         if len(fired) >= 3:
             who = "the browser's driver did not answer"
         verdict = f"{who} for {waited:.0f} s {after} ({ended[min(len(fired), 3)]})"
         if self.console_dropped:  # what kept it busy, where it shows
             total = len(self._console) + self.console_dropped
-            verdict = (f"console flood: {total:,} lines by then, the first {len(self._console):,} kept; "
-                       + verdict)
+            verdict = f"console flood: {total:,} lines by then, the first {len(self._console):,} kept; " + verdict
         return verdict
 
     def _escalation_steps(self) -> list[tuple[str, Callable[[], None]]]:
@@ -149,8 +151,10 @@ class PlaywrightTab(Tab):
                     await close()
                 except Exception:  # noqa: BLE001 (already gone; the caller is told by its own call)
                     pass
+
             def schedule() -> None:
                 loop.call_soon_threadsafe(lambda: asyncio.ensure_future(quietly(), loop=loop))
+
             return schedule
 
         def kill_browsers() -> None:
@@ -168,9 +172,12 @@ class PlaywrightTab(Tab):
             if pid is not None:
                 kill(pid)
 
-        return [("closed the page", on_loop(context._impl_obj.close)),
-                ("killed the browser", kill_browsers),
-                ("killed Playwright's driver", kill_driver)]
+        return [
+            ("closed the page", on_loop(context._impl_obj.close)),
+            ("killed the browser", kill_browsers),
+            ("killed Playwright's driver", kill_driver),
+        ]
+
     def goto(self, url: str) -> None:
         self._last_action = (f"while loading {url}", time.monotonic())
         self._load(lambda: self.page.goto(url, wait_until="load"))
@@ -237,8 +244,10 @@ class PlaywrightTab(Tab):
     def screenshot(self, path: Path) -> None:
         # Bounded: a capture during a navigation must not hold the cell. (A raw CDP
         # Page.captureScreenshot was faster, but hung for good once after a link was followed.)
-        self._guard(lambda: self.page.screenshot(path=str(path), timeout=SCREENSHOT_TIMEOUT_MS),
-                    bound_s=SCREENSHOT_TIMEOUT_MS / 1000 + OWN_TIMEOUT_MARGIN_S)
+        self._guard(
+            lambda: self.page.screenshot(path=str(path), timeout=SCREENSHOT_TIMEOUT_MS),
+            bound_s=SCREENSHOT_TIMEOUT_MS / 1000 + OWN_TIMEOUT_MARGIN_S,
+        )
 
     def close(self) -> None:
         try:

@@ -8,6 +8,7 @@ Playwright's WebKit is patched for automation: grant_permissions(["microphone"])
 devices work, and a context proxy reaches the fixture hostnames (WebKit has no host-resolver
 rule). What it cannot make here is refused as Unsupported rather than guessed.
 """
+
 from __future__ import annotations
 
 from typing import Hashable
@@ -37,10 +38,10 @@ class PlaywrightWebKitEngine(PlaywrightEngine):
         return (self.name, self.build)  # everything is set per context
 
     def _check(self, situation: Situation) -> None:
-        if situation.permission != "granted" and not (situation.permission == "prompt"
-                                                     and situation.prompt_answer == "block"):
-            raise Unsupported("Playwright's WebKit can grant the microphone but not deny it persistently "
-                              "or answer its prompt otherwise than Block")
+        if situation.permission != "granted" and not (situation.permission == "prompt" and situation.prompt_answer == "block"):
+            raise Unsupported(
+                "Playwright's WebKit can grant the microphone but not deny it persistently or answer its prompt otherwise than Block"
+            )
         if situation.device != "fake" or situation.policy_block:
             raise Unsupported("Playwright's WebKit always has its mock microphone and no policy mechanism")
 
@@ -49,8 +50,9 @@ class PlaywrightWebKitEngine(PlaywrightEngine):
         proxy = HostProxy(env.mapped_hosts)
         port = proxy.start()
         try:
-            browser = playwright().webkit.launch(headless=not env.headed, slow_mo=env.slowmo_ms or None,
-                                                 proxy={"server": f"http://{LOOPBACK}:{port}"})
+            browser = playwright().webkit.launch(
+                headless=not env.headed, slow_mo=env.slowmo_ms or None, proxy={"server": f"http://{LOOPBACK}:{port}"}
+            )
         except PlaywrightError as e:
             proxy.stop()
             # The chosen build is there but does not start: every cell fails with this, never a skip.
@@ -77,7 +79,8 @@ class PlaywrightWebKitEngine(PlaywrightEngine):
         return f"Playwright WebKit {browser.version}"
 
     def describe(self, situation: Situation) -> list[str]:
-        return ["Playwright's WebKit build; " + ("grant_permissions(['microphone'])" if situation.permission == "granted"
-                                                  else "no grant: Playwright denies the request"),
-                "hostnames through a loopback-only proxy; TLS errors ignored (ignore_https_errors)"]
-
+        return [
+            "Playwright's WebKit build; "
+            + ("grant_permissions(['microphone'])" if situation.permission == "granted" else "no grant: Playwright denies the request"),
+            "hostnames through a loopback-only proxy; TLS errors ignored (ignore_https_errors)",
+        ]

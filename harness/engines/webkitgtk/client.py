@@ -3,6 +3,7 @@ PyGObject) with an X display and the host proxy, and makes synchronous calls ove
 protocol (see driver/main.py). Every call has a timeout; a driver that died or stopped
 answering raises base.EngineCrashed with the cause, and close() leaves nothing running.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -50,8 +51,9 @@ class DriverError(RuntimeError):
 
 
 class WebKitGTKClient:
-    def __init__(self, mapped_hosts: tuple[str, ...] = (), display: str | None = None,
-                 python: str = SYSTEM_PYTHON, start_timeout: float = 30.0):
+    def __init__(
+        self, mapped_hosts: tuple[str, ...] = (), display: str | None = None, python: str = SYSTEM_PYTHON, start_timeout: float = 30.0
+    ):
         self.mapped_hosts = tuple(mapped_hosts)
         self.display = display  # None: a private Xvfb
         self.python = python
@@ -78,8 +80,14 @@ class WebKitGTKClient:
             env = dict(os.environ, DISPLAY=self.display)
             # -E: no PYTHONPATH / PYTHONHOME of the harness's venv (it may be another Python's)
             self.proc = subprocess.Popen(
-                [self.python, "-E", str(DRIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=env, cwd=str(DRIVER.parent), start_new_session=True)
+                [self.python, "-E", str(DRIVER)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=str(DRIVER.parent),
+                start_new_session=True,
+            )
         except (OSError, RuntimeError) as e:
             self.close()
             raise EngineCrashed(f"could not start the WebKitGTK driver: {e}") from None
@@ -201,7 +209,12 @@ class WebKitGTKClient:
                 code = self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 pass
-        how = (f"killed by {signal.Signals(-code).name}" if code is not None and code < 0
-               else f"exit code {code}" if code is not None else "still running")
+        how = (
+            f"killed by {signal.Signals(-code).name}"
+            if code is not None and code < 0
+            else f"exit code {code}"
+            if code is not None
+            else "still running"
+        )
         tail = " | ".join(list(self._stderr)[-3:])
         return f"WebKitGTK driver gone ({self._dead}; {how})" + (f": {tail}" if tail else "")

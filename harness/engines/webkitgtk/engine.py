@@ -13,6 +13,7 @@ How each situation is made on WebKitGTK (all by WebKitGTK's own means, per conte
   hostnames with webkit_web_context_allow_tls_certificate_for_host (no errors policy IGNORE).
 - storage: an ephemeral WebsiteDataManager and its own WebContext per tab.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,7 @@ from pathlib import Path
 from typing import Any, Hashable, NoReturn
 
 from harness import limits
-from harness.engines.base import (Availability, ConsoleLine, Engine, EngineCrashed, RunEnv,
-                                  Situation, Tab, Unsupported)
+from harness.engines.base import Availability, ConsoleLine, Engine, EngineCrashed, RunEnv, Situation, Tab, Unsupported
 from harness.engines.watchdog import PageHung
 from harness.engines.webkitgtk.client import SYSTEM_PYTHON, DriverError, WebKitGTKClient
 from harness.origins import LOOPBACK, TLS_HOSTS
@@ -45,16 +45,25 @@ PAGE_OPS = frozenset({"eval", "click", "press", "screenshot"})
 # agent are its settings, touch is engines/touch.js before the page's scripts (TOUCH_MEANS says what
 # that gives and what it lacks), and there is no device scale.
 MOBILE = {
-    "iPhone 13": (390, 664, "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 "
-                            "(KHTML, like Gecko) Version/27.2 Mobile/15E148 Safari/604.1"),
-    "Pixel 7": (412, 839, "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
-                          "Chrome/156.0.8078.4 Mobile Safari/537.36"),
+    "iPhone 13": (
+        390,
+        664,
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/27.2 Mobile/15E148 Safari/604.1",
+    ),
+    "Pixel 7": (
+        412,
+        839,
+        "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.8078.4 Mobile Safari/537.36",
+    ),
 }
 
-TOUCH_MEANS = ("touch emulated before the page's scripts (engines/touch.js): navigator.maxTouchPoints 5, "
-               "touch event handler attributes, matchMedia (pointer: coarse) and (hover: none); it lacks: "
-               "taps arrive as mouse clicks (no touch events fired), stylesheets' @media (pointer: coarse) "
-               "rules do not apply, no device scale")
+TOUCH_MEANS = (
+    "touch emulated before the page's scripts (engines/touch.js): navigator.maxTouchPoints 5, "
+    "touch event handler attributes, matchMedia (pointer: coarse) and (hover: none); it lacks: "
+    "taps arrive as mouse clicks (no touch events fired), stylesheets' @media (pointer: coarse) "
+    "rules do not apply, no device scale"
+)
 
 PROBE = """import json
 try:
@@ -70,6 +79,7 @@ except (ImportError, ValueError) as e:
 @dataclass
 class GtkBrowser:
     """One driver process and what its tabs share."""
+
     client: WebKitGTKClient
     leaf_pem: str
 
@@ -115,14 +125,21 @@ class WebKitGTKEngine(Engine):
         if self._availability is None:
             if not Xvfb.available() and not os.environ.get("DISPLAY"):
                 self._availability = Availability(
-                    self.name, False, source="webkitgtk",
-                    reason="WebKitGTK needs an X display: install Xvfb (Debian: apt-get install xvfb)")
+                    self.name, False, source="webkitgtk", reason="WebKitGTK needs an X display: install Xvfb (Debian: apt-get install xvfb)"
+                )
             else:
                 version, why = probe_webkitgtk()
                 self._availability = (
-                    Availability(self.name, True, source="webkitgtk", version=f"WebKitGTK {version}",
-                                 notes=["Debian's WebKitGTK has no WebRTC: sessions end in 'unsupported'"])
-                    if version else Availability(self.name, False, source="webkitgtk", reason=why))
+                    Availability(
+                        self.name,
+                        True,
+                        source="webkitgtk",
+                        version=f"WebKitGTK {version}",
+                        notes=["Debian's WebKitGTK has no WebRTC: sessions end in 'unsupported'"],
+                    )
+                    if version
+                    else Availability(self.name, False, source="webkitgtk", reason=why)
+                )
         return self._availability
 
     def launch_key(self, situation: Situation) -> Hashable:
@@ -131,8 +148,10 @@ class WebKitGTKEngine(Engine):
 
     def _check(self, situation: Situation) -> None:
         if situation.device == "silent":
-            raise Unsupported("WebKitGTK's only fake microphone is its mock capture device, which always "
-                              "sends a tone; there is no means to make it silent")
+            raise Unsupported(
+                "WebKitGTK's only fake microphone is its mock capture device, which always "
+                "sends a tone; there is no means to make it silent"
+            )
         if situation.policy_block:
             raise Unsupported("WebKitGTK has no enterprise policy mechanism")
         if situation.mobile and situation.mobile not in MOBILE:
@@ -154,13 +173,20 @@ class WebKitGTKEngine(Engine):
         self._check(situation)
         width, height, agent = MOBILE.get(situation.mobile or "", (1280, 720, ""))
         options = {
-            "permission": situation.permission, "prompt_answer": situation.prompt_answer,
-            "device": situation.device, "width": width, "height": height, "user_agent": agent,
+            "permission": situation.permission,
+            "prompt_answer": situation.prompt_answer,
+            "device": situation.device,
+            "width": width,
+            "height": height,
+            "user_agent": agent,
             "touch": bool(situation.mobile),
             "proxy": browser.client.proxy_url,
             "trust": {"pem": browser.leaf_pem, "hosts": list(TLS_HOSTS)},
-            "limits": {"console_lines": limits.CONSOLE_LINES, "console_line_chars": limits.CONSOLE_LINE_CHARS,
-                       "observed_items": limits.OBSERVED_ITEMS},
+            "limits": {
+                "console_lines": limits.CONSOLE_LINES,
+                "console_line_chars": limits.CONSOLE_LINE_CHARS,
+                "observed_items": limits.OBSERVED_ITEMS,
+            },
         }
         try:
             page = browser.client.call("open", options=options)
@@ -181,16 +207,24 @@ class WebKitGTKEngine(Engine):
         permission = {
             "granted": "query-permission-state → GRANTED; permission-request → allow",
             "denied": "query-permission-state → DENIED; permission-request → deny "
-                      "(quirk: the page reads 'prompt' until a request was denied)",
-            "prompt": "query-permission-state → PROMPT; permission-request → " + {
+            "(quirk: the page reads 'prompt' until a request was denied)",
+            "prompt": "query-permission-state → PROMPT; permission-request → "
+            + {
                 "block": "deny, then DENIED remembered for the origin",
                 "allow": "allow, then GRANTED remembered for the origin",
-                "ignore": "left unanswered (the visitor ignores the prompt)"}[situation.prompt_answer],
+                "ignore": "left unanswered (the visitor ignores the prompt)",
+            }[situation.prompt_answer],
         }[situation.permission]
-        device = {"fake": "mock capture device (enable-mock-capture-devices)",
-                  "none": "no capture device (mock devices off)", "silent": "unsupported"}[situation.device]
-        lines = [permission, device, "hostnames through a loopback-only proxy; the run CA's leaf "
-                 "allowed with allow_tls_certificate_for_host"]
+        device = {
+            "fake": "mock capture device (enable-mock-capture-devices)",
+            "none": "no capture device (mock devices off)",
+            "silent": "unsupported",
+        }[situation.device]
+        lines = [
+            permission,
+            device,
+            "hostnames through a loopback-only proxy; the run CA's leaf allowed with allow_tls_certificate_for_host",
+        ]
         if situation.mobile:
             lines.append(f"{situation.mobile}: viewport size and user agent; {TOUCH_MEANS}")
         return lines
@@ -231,10 +265,8 @@ class WebKitGTKTab(Tab):
         self.client.close()
         flood = ""
         if self.console_dropped:
-            flood = (f"console flood: {len(self._ended) + self.console_dropped:,} lines by then, "
-                     f"the first {len(self._ended):,} kept; ")
-        raise PageHung(f"{flood}the page's script did not yield for {waited:.0f} s {after} "
-                       "(the harness ended its browser and replaces it)")
+            flood = f"console flood: {len(self._ended) + self.console_dropped:,} lines by then, the first {len(self._ended):,} kept; "
+        raise PageHung(f"{flood}the page's script did not yield for {waited:.0f} s {after} (the harness ended its browser and replaces it)")
 
     def goto(self, url: str) -> None:
         self._last_action = (f"while loading {url}", time.monotonic())
@@ -306,4 +338,3 @@ class WebKitGTKTab(Tab):
 def _headed_display(env: RunEnv) -> str | None:
     """The user's own display for a headed run; otherwise the client starts a private Xvfb."""
     return os.environ.get("DISPLAY") if env.headed and os.environ.get("DISPLAY") else None
-

@@ -15,6 +15,7 @@ Ops: open {options} -> page id; close {page}; goto {page, url, timeout}; reload 
 eval {page, expr, frame, timeout}; click / press {page, selector, [key], frame, timeout};
 screenshot {page, path}; state {page} -> console, prompts, requests, crashed, url; quit.
 """
+
 from __future__ import annotations
 
 import json
@@ -126,8 +127,7 @@ class Driver:
         self.page(req).click(str(req["selector"]), req.get("frame"), float(req.get("timeout", DEFAULT_TIMEOUT)), done)
 
     def op_press(self, req, done) -> None:
-        self.page(req).press(str(req["selector"]), str(req["key"]), req.get("frame"),
-                             float(req.get("timeout", DEFAULT_TIMEOUT)), done)
+        self.page(req).press(str(req["selector"]), str(req["key"]), req.get("frame"), float(req.get("timeout", DEFAULT_TIMEOUT)), done)
 
     def op_screenshot(self, req, done) -> None:
         self.page(req).screenshot(str(req["path"]), done)
@@ -144,8 +144,9 @@ class Driver:
         self.loop.quit()
 
     def run(self) -> None:
-        GLib.unix_fd_add_full(GLib.PRIORITY_DEFAULT, sys.stdin.fileno(),
-                              GLib.IOCondition.IN | GLib.IOCondition.HUP | GLib.IOCondition.ERR, self.on_stdin)
+        GLib.unix_fd_add_full(
+            GLib.PRIORITY_DEFAULT, sys.stdin.fileno(), GLib.IOCondition.IN | GLib.IOCondition.HUP | GLib.IOCondition.ERR, self.on_stdin
+        )
         version = f"{WebKit2.get_major_version()}.{WebKit2.get_minor_version()}.{WebKit2.get_micro_version()}"
         self.send({"id": 0, "ok": True, "value": {"webkitgtk": version, "pid": os.getpid()}})
         self.loop.run()
@@ -156,8 +157,10 @@ class Driver:
 def main() -> int:
     ok, _ = Gtk.init_check(sys.argv)
     if not ok:
-        _PROTO.write(json.dumps({"id": 0, "ok": False, "kind": "internal",
-                                 "error": f"GTK could not open the display {os.environ.get('DISPLAY')!r}"}) + "\n")
+        _PROTO.write(
+            json.dumps({"id": 0, "ok": False, "kind": "internal", "error": f"GTK could not open the display {os.environ.get('DISPLAY')!r}"})
+            + "\n"
+        )
         return 1
     Driver().run()
     return 0

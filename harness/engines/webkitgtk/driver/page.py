@@ -5,6 +5,7 @@ Runs inside the driver process (system Python, stdlib + gi only). Every method t
 a `done(value=None, error=None, kind=None)` callback and returns at once: the GTK main loop must
 keep running while pages load.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,10 +29,8 @@ HERE = Path(__file__).resolve().parent
 AGENT_JS = (HERE / "agent.js").read_text(encoding="utf-8")
 SPY_JS = (js.ENGINES_DIR / "spy.js").read_text(encoding="utf-8")  # every engine's spy
 TOUCH_JS = (js.ENGINES_DIR / "touch.js").read_text(encoding="utf-8")  # a mobile row's touch device
-GRANTED, DENIED, PROMPT = (WebKit2.PermissionState.GRANTED, WebKit2.PermissionState.DENIED,
-                           WebKit2.PermissionState.PROMPT)
-KEYS = {"Enter": Gdk.KEY_Return, "Space": Gdk.KEY_space, " ": Gdk.KEY_space, "Tab": Gdk.KEY_Tab,
-        "Escape": Gdk.KEY_Escape}
+GRANTED, DENIED, PROMPT = (WebKit2.PermissionState.GRANTED, WebKit2.PermissionState.DENIED, WebKit2.PermissionState.PROMPT)
+KEYS = {"Enter": Gdk.KEY_Return, "Space": Gdk.KEY_space, " ": Gdk.KEY_space, "Tab": Gdk.KEY_Tab, "Escape": Gdk.KEY_Escape}
 
 
 def origin_of(url: str | None) -> str:
@@ -88,9 +87,11 @@ class Page:
         ucm.connect("script-message-received::speloHarness", self._on_message)
         scripts = [AGENT_JS.replace("__NONCE__", self.nonce), SPY_JS] + ([TOUCH_JS] if opts.get("touch") else [])
         for source in scripts:
-            ucm.add_script(WebKit2.UserScript.new(
-                source, WebKit2.UserContentInjectedFrames.ALL_FRAMES,
-                WebKit2.UserScriptInjectionTime.START, None, None))
+            ucm.add_script(
+                WebKit2.UserScript.new(
+                    source, WebKit2.UserContentInjectedFrames.ALL_FRAMES, WebKit2.UserScriptInjectionTime.START, None, None
+                )
+            )
         self.view = WebKit2.WebView(web_context=self.context, user_content_manager=ucm)
         s = self.view.get_settings()
         s.set_enable_media_stream(True)
@@ -138,8 +139,7 @@ class Page:
         if isinstance(req, WebKit2.DeviceInfoPermissionRequest):  # enumerateDevices() labels
             req.allow() if state == "granted" else req.deny()
             return True
-        if not (isinstance(req, WebKit2.UserMediaPermissionRequest)
-                and WebKit2.user_media_permission_is_for_audio_device(req)):
+        if not (isinstance(req, WebKit2.UserMediaPermissionRequest) and WebKit2.user_media_permission_is_for_audio_device(req)):
             req.deny()  # nothing else (camera, notifications, geolocation) is part of a cell
             return True
         record = {"origin": origin, "state": state}
@@ -168,8 +168,13 @@ class Page:
             if len(self.console) >= self.console_lines:  # a flood: counted, not kept (harness/limits.py)
                 self.console_dropped += 1
                 return
-            self.console.append({"level": str(msg.get("level", "log")), "text": str(msg.get("text", ""))[:self.console_line_chars],
-                                 "frame_url": str(msg.get("url", ""))})
+            self.console.append(
+                {
+                    "level": str(msg.get("level", "log")),
+                    "text": str(msg.get("text", ""))[: self.console_line_chars],
+                    "frame_url": str(msg.get("url", "")),
+                }
+            )
 
     # -- navigation ------------------------------------------------------------------------------
     def navigate(self, url: str | None, timeout: float, done) -> None:
@@ -262,6 +267,7 @@ class Page:
             if late is not None:
                 late(error=f"no answer from the page in {timeout:g} s", kind="timeout")
             return False
+
         timer = GLib.timeout_add(int(timeout * 1000), expired)
 
         def finished(view, res) -> None:
@@ -287,8 +293,7 @@ class Page:
         if key not in KEYS:
             return done(error=f"unsupported key {key!r} (known: {', '.join(KEYS)})", kind="bad-request")
         # An empty selector: the key goes to whatever has focus (e.g. the notice's Continue).
-        self._input(js.FOCUS if selector else js.ARM_KEY, selector, frame, timeout, done,
-                    lambda x, y: self._send_key(KEYS[key]))
+        self._input(js.FOCUS if selector else js.ARM_KEY, selector, frame, timeout, done, lambda x, y: self._send_key(KEYS[key]))
 
     def _input(self, fn: str, selector: str, frame, timeout: float, done, send) -> None:
         """Find the element (waiting for it), offset by its iframe, send the events, then wait
@@ -302,9 +307,12 @@ class Page:
                 return done(error=error, kind=kind)
             if frame is None:
                 return sent(value, {"x": 0, "y": 0})
-            self.evaluate(js.call(js.FRAME_OFFSET, frame), None, timeout,
-                          lambda value=None, error=None, kind=None, p=value:
-                          done(error=error, kind=kind) if error else sent(p, value))
+            self.evaluate(
+                js.call(js.FRAME_OFFSET, frame),
+                None,
+                timeout,
+                lambda value=None, error=None, kind=None, p=value: done(error=error, kind=kind) if error else sent(p, value),
+            )
 
         def sent(point, offset):
             uri_before[0] = self.view.get_uri()
@@ -326,12 +334,12 @@ class Page:
                     return done(error=error, kind=kind)
                 if value:
                     if value.get("type") == "click" and not value.get("hit"):
-                        return done(error=f"the click landed on {value.get('target')}, not {selector}",
-                                    kind="not-hit")
+                        return done(error=f"the click landed on {value.get('target')}, not {selector}", kind="not-hit")
                     return done(value=value)
                 if GLib.get_monotonic_time() > deadline:
                     return done(error=f"the page never received the input for {selector}", kind="timeout")
                 GLib.timeout_add(20, lambda: poll() and False)
+
             self.evaluate(js.call(js.INPUT_SEEN, seq), frame, timeout, seen)
 
         self.evaluate(js.call(fn, selector, int(timeout * 1000), seq), frame, timeout + 1, got_point)
@@ -396,8 +404,16 @@ class Page:
                 done(value=path)
             except GLib.Error as e:
                 done(error=e.message, kind="screenshot")
+
         self.view.get_snapshot(WebKit2.SnapshotRegion.VISIBLE, WebKit2.SnapshotOptions.NONE, None, finished)
 
     def state(self) -> dict:
-        return {"console": self.console, "console_dropped": self.console_dropped, "prompts": self.prompts, "requests": self.requests,
-                "crashed": self.crashed, "crashes": self.crashes, "url": self.view.get_uri()}
+        return {
+            "console": self.console,
+            "console_dropped": self.console_dropped,
+            "prompts": self.prompts,
+            "requests": self.requests,
+            "crashed": self.crashed,
+            "crashes": self.crashes,
+            "url": self.view.get_uri(),
+        }

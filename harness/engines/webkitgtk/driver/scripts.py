@@ -5,6 +5,7 @@ frame, or hands that text to the frame agent (agent.js) through RELAY for an ifr
 They wait on page conditions in a poll loop with a deadline, as Playwright's actions do, so the
 harness never sleeps for a fixed time.
 """
+
 import json
 from pathlib import Path
 
@@ -131,7 +132,9 @@ def call(fn: str, *args) -> str:
 def top_body(expr: str) -> str:
     """A body for call_async_javascript_function: evaluates `expr` without eval (so a page's CSP
     cannot refuse it), calls it if it is a function (as Playwright does), awaits it, returns JSON."""
-    return ("var v = (\n" + expr + "\n);\n"
-            "if (typeof v === 'function') { v = v(); }\n"
-            "v = await v;\n"
-            "return v === undefined ? 'null' : JSON.stringify(v);")
+    return (
+        "var v = (\n" + expr + "\n);\n"
+        "if (typeof v === 'function') { v = v(); }\n"
+        "v = await v;\n"
+        "return v === undefined ? 'null' : JSON.stringify(v);"
+    )
