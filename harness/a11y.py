@@ -35,7 +35,7 @@ def run_axe(tab: Tab, frame: str | None, root_selector: str, deadline: float) ->
     while True:
         raw = tab.evaluate("window.__speloAxe", frame)
         if raw:
-            result = json.loads(raw)
+            result: dict[str, Any] = json.loads(raw)
             if "error" in result:
                 raise RuntimeError(f"axe-core failed: {result['error']}")
             result["violations"] = [v for v in result["violations"] if v["impact"] in SERIOUS]

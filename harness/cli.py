@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from types import ModuleType
 
 from harness import __version__
 from harness.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
@@ -12,7 +13,7 @@ from harness.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 
-def commands() -> tuple:
+def commands() -> tuple[ModuleType, ...]:
     """Every command's module, in the order --help lists them (imported here, not at the module's
     import, so that a Ctrl-C while they load is the one 'interrupted' line too)."""
     from harness.commands import doctor, gate, init, merge, mutate, promises, record, repro, run, schema, serve, soak

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Hashable
+from typing import TYPE_CHECKING, Any, Hashable, Iterator
 
 import pytest
 
@@ -45,6 +45,11 @@ from harness.plugin_state import STATE, SpeloState, selected_engines, spelo_stat
 from harness.results import Result, cell_id
 from harness.scenarios import Scenario, ScenarioError, load_file
 from harness.shard import ShardError, parse_shard, pick_shard
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr, TracebackStyle
+
+    from harness.runner import Harness
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -195,7 +200,7 @@ def _scenario_dirs(config: pytest.Config) -> list[Path]:
     return [(p if p.is_dir() else p.parent).resolve() for p in spelo_state(config).request.scenarios]
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
     if file_path.suffix not in (".yaml", ".yml"):
         return None
     named = any(Path(a.split("::")[0]).resolve() == file_path for a in parent.config.args)
@@ -209,7 +214,7 @@ class ScenarioLoadError(Exception):
 
 
 class ScenarioFile(pytest.File):
-    def collect(self):
+    def collect(self) -> Iterator[ScenarioItem]:
         try:
             scenarios = load_file(self.path)
         except ScenarioError as e:
@@ -220,7 +225,9 @@ class ScenarioFile(pytest.File):
                 if engine in sc.engines:
                     yield ScenarioItem.from_parent(self, name=cell_id(sc.id, engine), scenario=sc, engine=engine)
 
-    def repr_failure(self, excinfo):
+    def repr_failure(  # style as Node's (pytest's Collector drops it), so both signatures hold
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
+    ) -> str | TerminalRepr:
         if excinfo.errisinstance(ScenarioLoadError):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
@@ -233,7 +240,7 @@ class CellFailed(Exception):
 
 
 class ScenarioItem(pytest.Item):
-    def __init__(self, *, scenario: Scenario, engine: str, **kwargs):
+    def __init__(self, *, scenario: Scenario, engine: str, **kwargs: Any):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.engine = engine
@@ -281,17 +288,17 @@ class ScenarioItem(pytest.Item):
         if not result.ok:
             raise CellFailed(result)
 
-    def repr_failure(self, excinfo, style=None):
-        if excinfo.errisinstance(CellFailed):
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None) -> str | TerminalRepr:
+        if isinstance(excinfo.value, CellFailed):
             return excinfo.value.result.explain()
         return super().repr_failure(excinfo, style=style)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, int, str]:
         line = int(self.scenario.source.rsplit(":", 1)[-1]) - 1 if ":" in self.scenario.source else 0
         return self.path, line, self.name
 
 
-def past_last_resort(harness, scenario: Scenario, engine: str, why: str) -> Result:
+def past_last_resort(harness: Harness, scenario: Scenario, engine: str, why: str) -> Result:
     """The cell that ran into pytest-timeout (the harness's own bounds should have ended it
     first): every browser of this worker is ended and the cell is still written, failed."""
     from harness.engines.playwright.tab import abandon_driver
@@ -312,33 +319,33 @@ def past_last_resort(harness, scenario: Scenario, engine: str, why: str) -> Resu
     )
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     shard(config, items)
     spelo_state(config).last_of_browser = order_by_browser(items)
 
 
-def order_by_browser(items: list) -> dict[Hashable, int]:
+def order_by_browser(items: list[pytest.Item]) -> dict[Hashable, int]:
     """Cells grouped by the browser that serves them (engine, then launch key), in file order
     within a group; other tests keep their places. The schedule is each browser's last cell
     position. xdist's load scheduling hands each worker its cells in this order,
     so once a worker has run a cell past that position it will never need that browser again,
     and SpeloState.after_cell lets the pool close it. Returns browser → its last position."""
     slots = [n for n, item in enumerate(items) if isinstance(item, ScenarioItem)]
-    for n in slots:
-        cell = items[n]
+    found = [item for item in items if isinstance(item, ScenarioItem)]
+    for cell in found:
         cell.launch_key = get_engine(cell.engine).launch_key(cell.scenario.situation(cell.engine))
     cells = sorted(
-        (items[n] for n in slots),  # stable: file order within a browser
+        found,  # stable: file order within a browser
         key=lambda c: (ENGINE_NAMES.index(c.engine), repr(c.launch_key)),
     )
-    last: dict = {}
+    last: dict[Hashable, int] = {}
     for n, cell in zip(slots, cells, strict=True):
         items[n] = cell
         cell.position, last[cell.launch_key] = n, n
     return last
 
 
-def shard(config: pytest.Config, items: list) -> None:
+def shard(config: pytest.Config, items: list[pytest.Item]) -> None:
     request = spelo_state(config).request
     spec = request.shard
     if not spec:

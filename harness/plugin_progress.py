@@ -24,10 +24,10 @@ class ProgressReporter:
             self._start(len(session.items))
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
         self._start(len(ids))  # every worker collects the same cells; the first says how many
 
-    def pytest_report_teststatus(self, report: pytest.TestReport):
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
         if report.when == "call" or report.outcome != "passed":
             # the outcome's usual word, with no dot: the progress line says it instead
             return report.outcome, "", report.outcome.upper()
@@ -40,7 +40,7 @@ class ProgressReporter:
         elif report.when == "call" or report.skipped:
             self.outcomes.setdefault(report.nodeid, json.loads(str(cell))["outcome"] if cell else report.outcome)
 
-    def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         if self.progress is not None:
             outcome = self.outcomes.pop(nodeid, "passed")
             self.progress.cell_done(nodeid.rpartition("::")[2], outcome)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Hashable
+from typing import Any, Hashable, Protocol
 
 import pytest
 
@@ -20,6 +20,13 @@ from harness.model import CellId, Outcome, Stop
 from harness.results import Result, write_results
 from harness.runner import Harness
 from harness.settings import WORKER_KEY, results_path, run_options
+
+
+class WorkerNode(Protocol):
+    """pytest-xdist's WorkerController (untyped), as far as pytest_configure_node uses it."""
+
+    workerinput: dict[str, Any]
+
 
 STATE = "spelo_state"  # the name SpeloState is registered under
 
@@ -109,7 +116,7 @@ class SpeloState:
 
     # -- hooks ----------------------------------------------------------------------------------
     @pytest.hookimpl(optionalhook=True)
-    def pytest_configure_node(self, node) -> None:  # xdist, on the controller: what each worker starts with
+    def pytest_configure_node(self, node: WorkerNode) -> None:  # xdist, on the controller: what each worker starts with
         node.workerinput["spelo_engines_not_run"] = self.not_run
         node.workerinput[WORKER_KEY] = request_to_json(self.request)  # checked here: not again there
 
@@ -121,7 +128,8 @@ class SpeloState:
             pool = json.loads(str(props["spelo_pool"]))
             record.launches[pool["worker"]] = pool["launches"]
             record.versions.update(pool["versions"])
-        elif report.when == "???" and report.failed and (lost := crashed_cell(report)) is not None:
+        # xdist reports the cell of a worker that died with when "???" (outside pytest's Literal).
+        elif str(report.when) == "???" and report.failed and (lost := crashed_cell(report)) is not None:
             record.results.append(lost)  # xdist: the worker running this cell died
         else:
             return
@@ -145,7 +153,7 @@ class SpeloState:
 
             record.reports = write_reports(path.parent, record.results, meta)
 
-    def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
         record = self.record
         if not record.results:
             for engine, why in self.not_run.items():  # no grid to say it

@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Callable
 
 MARKER = "SPELO_RUN_ID"
@@ -30,7 +31,7 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C (pytest's own cleanup runs), but remembered as SIGTERM."""
 
 
-def raise_terminated(signum, frame) -> None:
+def raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
@@ -82,7 +83,7 @@ def kill_marked(run_id: str, marker: str = MARKER, timeout: float = 10.0) -> lis
     return sorted(set(killed))
 
 
-def stop_group(proc: subprocess.Popen, sig: int, grace: float = GRACE_S) -> None:
+def stop_group(proc: subprocess.Popen[bytes], sig: int, grace: float = GRACE_S) -> None:
     """Give the group the signal (pytest turns SIGINT and SIGTERM into its interrupt and closes
     its browsers), then SIGKILL the group after the grace period or a second interrupt."""
     try:

@@ -129,7 +129,7 @@ class Harness:
     def __enter__(self) -> "Harness":
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def run_cell(self, scenario: Scenario, engine: str, observers: Iterable[CellObserver] = ()) -> Result:

@@ -184,7 +184,7 @@ def _key_line(node: yaml.Node | None, key: str) -> int:
     if isinstance(node, yaml.MappingNode):
         for k, _ in node.value:
             if k.value == key:
-                return k.start_mark.line + 1
+                return int(k.start_mark.line) + 1
     return 1
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from harness.results import ResultsError, read_results
 
 MISSING = "missing"
 
 
-def read_outcomes(path: Path) -> dict[str, dict]:
+def read_outcomes(path: Path) -> dict[str, dict[str, str]]:
     """cell id -> {outcome, reason} of one run; empty when the run wrote no (valid) results."""
     try:
         results = read_results(path).results
@@ -26,13 +27,13 @@ def read_outcomes(path: Path) -> dict[str, dict]:
     return {r.cell_id: {"outcome": r.outcome, "reason": r.reason} for r in results}
 
 
-def compare(runs: list[dict[str, dict]]) -> list[str]:
+def compare(runs: list[dict[str, dict[str, str]]]) -> list[str]:
     """Cells whose outcome is not the same in every run (missing counts as an outcome)."""
     cells = sorted(set().union(*runs))
     return [c for c in cells if len({r.get(c, {"outcome": MISSING})["outcome"] for r in runs}) > 1]
 
 
-def render(summary: dict, runs: list[dict[str, dict]]) -> str:
+def render(summary: dict[str, Any], runs: list[dict[str, dict[str, str]]]) -> str:
     lines = [f"soak: {summary['runs']} runs of {summary['cells']} cells; {len(summary['changed'])} changed outcome between runs"]
     for cell, seen in summary["changed"].items():
         outcomes = [s["outcome"] for s in seen]

@@ -28,7 +28,7 @@ class Xvfb:
         self.end_with_last_client = end_with_last_client
         self.timeout = timeout
         self.display = ""  # ":N" once started
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
     @staticmethod
@@ -111,5 +111,5 @@ class Xvfb:
         self.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -9,7 +9,7 @@ from harness.engines import ENGINE_NAMES
 from harness.errors import EXIT_FAILED, EXIT_OK
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("doctor", help="which engines are usable here, with versions")
     p.set_defaults(func=main)
 

@@ -10,7 +10,7 @@ from harness.errors import UsageError
 from harness.gate import Baseline, compare, engines_not_run, load_baseline, load_results
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("gate", help="compare a results file with a baseline; fail on new failures")
     p.add_argument("results", type=Path, help="the results.json of the release candidate")
     p.add_argument(

@@ -147,7 +147,7 @@ jobs:
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("init", help="set up a repository: profile, scenarios, known issues, CI workflow")
     p.add_argument("dir", nargs="?", type=Path, default=Path("."), help="the repository's folder (default: here)")
     p.add_argument("--widget", default="dist/widget.js", help="the widget build the runs test, relative to DIR (default: dist/widget.js)")

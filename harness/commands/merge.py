@@ -11,7 +11,7 @@ from harness.model import Outcome
 from harness.results import write_results
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("merge", help="join results files (e.g. from shards) into one results.json and reports")
     p.add_argument("files", nargs="*", type=Path, metavar="RESULTS.json", help="results files of runs")
     p.add_argument(

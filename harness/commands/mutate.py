@@ -15,7 +15,7 @@ from harness.errors import UsageError
 from harness.mutate import html_report, load_equivalents, print_report, run
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("mutate", help="the catalog's mutation score against a build (Stryker's mutants)")
     p.add_argument("scenarios", nargs="*", type=Path, default=[paths.SCENARIO_DIR], help="scenario files or folders (default: scenarios/)")
     p.add_argument("--widget", type=Path, default=paths.REFERENCE_WIDGET, help="the build to mutate (default: the reference)")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 from harness import config_coverage, paths
 from harness.engines import ENGINE_NAMES
@@ -15,7 +14,7 @@ from harness.promises import markdown, promise_map
 from harness.scenarios import load_all
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("promises", help="every promise of the contract with the cells that guard it, per engine")
     p.add_argument("scenarios", nargs="*", type=Path, default=[paths.SCENARIO_DIR], help="scenario files or folders (default: scenarios/)")
     p.add_argument("--json", action="store_true", help="print the map as JSON")

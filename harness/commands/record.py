@@ -23,7 +23,7 @@ from harness.errors import EXIT_USAGE, UsageError
 from harness.matrix import run_matrix
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rec = sub.add_parser(
         "record",
         help="run the matrix and write what a visitor perceived in each cell to a baseline",

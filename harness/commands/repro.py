@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import paths, sandbox
 from harness.commands.options import add_widget_option
@@ -23,8 +24,11 @@ from harness.model import Outcome
 from harness.results import cell_id
 from harness.widget_build import check_widget
 
+if TYPE_CHECKING:
+    from harness.runner import Harness
 
-def register(sub) -> None:
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("repro", help="run one cell step by step and show its evidence")
     p.add_argument("scenario", help="the scenario id, e.g. blocked-prompt")
     p.add_argument("--browser", required=True, choices=ENGINE_NAMES)
@@ -95,7 +99,7 @@ def main(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def keep_serving(harness, url: str) -> None:
+def keep_serving(harness: Harness, url: str) -> None:
     from harness.engines.playwright.chromium import command_line
     from harness.origins import LOOPBACK, MAPPED_HOSTS
 

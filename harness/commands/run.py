@@ -10,7 +10,7 @@ from harness.commands.options import add_matrix_options, add_widget_option
 from harness.matrix import GRIDS, JUDGES, SCREENSHOTS, RunRequest, run_matrix
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run the matrix (scenario × engine) and print the grid")
     add_arguments(p)
     p.add_argument(

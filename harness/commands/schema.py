@@ -10,7 +10,7 @@ from pathlib import Path
 from harness.errors import EXIT_OK, UsageError
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("schema", help="print the JSON Schema of scenario or profile files (or --write both)")
     p.add_argument("kind", nargs="?", choices=("scenarios", "profile"), default="scenarios")
     p.add_argument(

@@ -13,7 +13,7 @@ from harness.errors import EXIT_OK
 from harness.widget_build import check_widget
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="start the fixture server and print every origin's URLs")
     add_widget_option(p)
     p.set_defaults(func=main)

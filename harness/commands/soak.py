@@ -14,7 +14,7 @@ from harness.matrix import RunRequest, run_matrix
 from harness.soak import MISSING, compare, read_outcomes, render
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("soak", help="run the matrix N times and report every cell whose outcome changed")
     add_matrix_options(
         p,
@@ -36,7 +36,7 @@ def run_request(args: argparse.Namespace, out: Path) -> RunRequest:
 def main(args: argparse.Namespace) -> int:
     if args.runs < 2:
         raise UsageError(f"--runs: at least 2 runs are needed to compare outcomes, got {args.runs}")
-    runs: list[dict[str, dict]] = []  # per run: cell id -> {outcome, reason}
+    runs: list[dict[str, dict[str, str]]] = []  # per run: cell id -> {outcome, reason}
     codes: list[int] = []
     for i in range(1, args.runs + 1):
         out = args.output / f"run-{i:02d}"

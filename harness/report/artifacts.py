@@ -20,6 +20,7 @@ import struct
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Callable
 
 from harness.results import Result
 
@@ -36,7 +37,7 @@ def _candidates(recorded: str, base: Path) -> list[Path]:
     return found
 
 
-def _first(recorded: str | None, base: Path, test) -> Path | None:
+def _first(recorded: str | None, base: Path, test: Callable[[Path], bool]) -> Path | None:
     for c in _candidates(recorded, base) if recorded else []:
         try:
             if test(c):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import Any, Callable
 
 from harness.report.artifacts import ShotStore, figure
 from harness.results import Result
@@ -46,7 +46,7 @@ def render_against(r: Result, shots: ShotStore) -> str:
     return "".join(out)
 
 
-def _cell(value: Any, present: bool, show) -> str:
+def _cell(value: Any, present: bool, show: Callable[[Any], str]) -> str:
     if not present:
         return "(absent)"
     if isinstance(value, list):

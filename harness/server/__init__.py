@@ -11,9 +11,10 @@ import asyncio
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Coroutine, TypeVar
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from harness import paths
 from harness.origins import TLS_HOSTS, Network, OriginMap
@@ -25,6 +26,7 @@ from harness.server.sites import Site, SiteRegistry, new_site_id
 from harness.server.tls import RunCA
 
 log = logging.getLogger("spelo.server")
+T = TypeVar("T")
 
 MAX_BODY = 256 * 1024
 BACKLOG = 1024
@@ -35,7 +37,7 @@ IDLE_TIMEOUT_S = 15.0
 
 
 @web.middleware
-async def errors_as_json(request: web.Request, handler):
+async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as e:
@@ -117,6 +119,12 @@ class FixtureServer:
             raise RuntimeError(f"fixture server did not start: {failure[0] if failure else 'timeout'}")
         return self.origins
 
+    def _origins_now(self) -> OriginMap:
+        """The origins, for a page's request (served only once start() has made them)."""
+        if self.origins is None:
+            raise RuntimeError("the fixture server is not started")
+        return self.origins
+
     def app(self) -> web.Application:
         app = web.Application(middlewares=[status_in_log, errors_as_json], client_max_size=MAX_BODY)
         from harness.widget_source import widget_root
@@ -124,7 +132,7 @@ class FixtureServer:
         pages = Pages(
             self.site_dir,
             self.widget,
-            lambda: self.origins,
+            self._origins_now,
             widget_root=widget_root(self.widget),
             site_config=self._site_config,
             **({"embed": self.embed} if self.embed else {}),
@@ -182,7 +190,7 @@ class FixtureServer:
         self.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     # -- what cells ask of it ----------------------------------------------------------------
@@ -192,7 +200,7 @@ class FixtureServer:
     def request_log(self, site_id: str) -> list[dict[str, Any]]:
         return self.sites.log(site_id)
 
-    def submit(self, coro) -> Any:
+    def submit(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the server's loop and wait for its result (for the peer)."""
         if self._loop is None:
             raise RuntimeError("the fixture server is not started")
@@ -203,4 +211,4 @@ def _port(site: web.TCPSite) -> int:
     server = site._server  # aiohttp's listening server, there once the site started
     if not isinstance(server, asyncio.Server):
         raise RuntimeError(f"{site.name} is not listening")
-    return server.sockets[0].getsockname()[1]  # the ephemeral port the OS chose
+    return int(server.sockets[0].getsockname()[1])  # the ephemeral port the OS chose

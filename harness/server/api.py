@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from harness.server.api_terms import ANALYTICS_EVENTS, DEFAULT_CONFIG, ENDPOINTS, ERROR_STATUS, SITE_ID_RE
 from harness.server.ratelimit import RateLimiter
@@ -38,7 +39,7 @@ HTTP_ERROR_NAMES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_
 
 
 @web.middleware
-async def status_in_log(request: web.Request, handler: Any) -> web.StreamResponse:
+async def status_in_log(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The status the API answered, in the call's log entry: a scenario can then tell an
     accepted signed /query (200) from a refused one (401) the widget passed on as a "result"."""
     response = await handler(request)

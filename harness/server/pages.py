@@ -30,7 +30,7 @@ class Pages:
         self,
         site_dir: Path,
         widget: Path,
-        origins_getter,
+        origins_getter: Callable[[], OriginMap],
         embed: str = DEFAULT_EMBED,
         widget_root: Path | None = None,
         site_config: Callable[[str], dict[str, Any]] | None = None,

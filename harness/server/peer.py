@@ -24,13 +24,19 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field, fields
-from types import ModuleType
-from typing import Any, Callable, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, NoReturn
 
 from aiohttp import web
 
 from harness.origins import Network, is_loopback
 from harness.server.api import ApiError, Sessions, json_error, read_body
+
+if TYPE_CHECKING:  # aiortc costs 0.2 s to import: at run time only on the first offer (peer_media.py)
+    from aiortc import MediaStreamTrack, RTCDataChannel, RTCPeerConnection
+
+    import av
+
+    from harness.server.peer_media import ToneTrack
 
 log = logging.getLogger("spelo.peer")
 
@@ -87,9 +93,9 @@ class RealtimePeer:
         self._sites: dict[str, dict[str, Any]] = {}  # site_id -> {"offers", "refused", "connections"}
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._live: set = set()  # RTCPeerConnections not yet closed
-        self._tasks: set[asyncio.Task] = set()
-        self._media: ModuleType | None = None  # harness.server.peer_media, imported on the first offer
+        self._live: set[RTCPeerConnection] = set()  # not yet closed
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._media_ready = False  # harness.server.peer_media imported and set up, on the first offer
 
     def routes(self) -> list[web.RouteDef]:
         return [web.options("/v1/realtime", self.preflight), web.post("/v1/realtime", self.offer)]
@@ -110,7 +116,7 @@ class RealtimePeer:
         with self._lock:
             return self._report_locked(site_id)
 
-    def wait_for(self, site_id: str, predicate: Callable[[dict], bool], timeout: float = 10.0) -> dict[str, Any]:
+    def wait_for(self, site_id: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0) -> dict[str, Any]:
         """Block until predicate(report) holds; TimeoutError with the last report otherwise."""
         with self._changed:
             if self._changed.wait_for(lambda: predicate(self._report_locked(site_id)), timeout):
@@ -132,10 +138,10 @@ class RealtimePeer:
             fn()
             self._changed.notify_all()
 
-    def _set(self, record: dict, key: str, value: Any) -> None:
+    def _set(self, record: dict[str, Any], key: str, value: Any) -> None:
         self._update(lambda: record.__setitem__(key, value))
 
-    def _append(self, record: dict, key: str, value: Any) -> None:
+    def _append(self, record: dict[str, Any], key: str, value: Any) -> None:
         self._update(lambda: record[key].append(value))
 
     def active(self) -> int:
@@ -206,17 +212,16 @@ class RealtimePeer:
 
     # -- WebRTC ----------------------------------------------------------------------------
     async def _answer(
-        self, record: dict, session_id: str, model: str, sdp: str, offered: list[str], opts: PeerOptions
+        self, record: dict[str, Any], session_id: str, model: str, sdp: str, offered: list[str], opts: PeerOptions
     ) -> str | tuple[int, str, str]:
         """The answer SDP, or (status, error, detail) to refuse with."""
-        if self._media is None:
-            from harness.server import peer_media  # aiortc: imported on the first offer only
-
-            peer_media.ice_address = self.network.address
-            self._media = peer_media
         from aiortc import RTCSessionDescription
 
-        media = self._media
+        from harness.server import peer_media as media  # aiortc: imported on the first offer only
+
+        if not self._media_ready:
+            media.ice_address = self.network.address
+            self._media_ready = True
         conn = _blank_connection(session_id, model)
         conn["candidates"]["offer"] = offered
         self._append(record, "connections", conn)
@@ -226,7 +231,7 @@ class RealtimePeer:
         meter = media.AudioMeter()
 
         def set_state(state: str) -> None:
-            def apply():
+            def apply() -> None:
                 conn["state"] = state
                 conn["states"].append({"state": state, "t": round(time.monotonic(), 3)})
 
@@ -239,18 +244,18 @@ class RealtimePeer:
                 await self._close_pc(pc)  # the browser went away: free ports and tasks now
 
         @pc.on("track")
-        def on_track(track) -> None:
+        def on_track(track: MediaStreamTrack) -> None:
             if track.kind != "audio":
                 return
 
-            def on_frame(frame) -> None:
+            def on_frame(frame: av.AudioFrame) -> None:
                 meter.add(frame)
                 self._set(conn, "audio", meter.snapshot())
 
             self._spawn(media.consume(track, on_frame))
 
         @pc.on("datachannel")
-        def on_channel(channel) -> None:
+        def on_channel(channel: RTCDataChannel) -> None:
             self._set(conn, "channel", channel.label)
             channel.on("message", lambda raw: self._on_message(conn, raw))
             self._spawn(self._converse(channel, tone, conn, opts))
@@ -278,10 +283,10 @@ class RealtimePeer:
             self._set(conn["candidates"], "answer", [])
         return answer
 
-    async def _converse(self, channel, tone, conn: dict, opts: PeerOptions) -> None:
+    async def _converse(self, channel: RTCDataChannel, tone: ToneTrack, conn: dict[str, Any], opts: PeerOptions) -> None:
         """What the model does once the data channel is open: speak for a while, call a tool."""
 
-        def send(msg: dict) -> None:
+        def send(msg: dict[str, Any]) -> None:
             if channel.readyState == "open":
                 channel.send(json.dumps(msg))
 
@@ -297,13 +302,13 @@ class RealtimePeer:
         send({"type": "output_audio_buffer.stopped"})
         self._append(conn, "speaking", "output_audio_buffer.stopped")
 
-    def _on_message(self, conn: dict, raw: Any) -> None:
+    def _on_message(self, conn: dict[str, Any], raw: Any) -> None:
         try:
             msg = json.loads(raw)
         except (TypeError, ValueError):
             msg = {"unparsed": str(raw)[:200]}
 
-        def apply():
+        def apply() -> None:
             if len(conn["messages"]) < KEEP:
                 conn["messages"].append(msg)
             if isinstance(msg, dict) and msg.get("type") == "tool_result":
@@ -311,12 +316,12 @@ class RealtimePeer:
 
         self._update(apply)
 
-    def _spawn(self, coro) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _close_pc(self, pc) -> None:
+    async def _close_pc(self, pc: RTCPeerConnection) -> None:
         if pc in self._live:
             self._live.discard(pc)
             await pc.close()

@@ -13,6 +13,7 @@ import asyncio
 import fractions
 import math
 import time
+from typing import Callable
 
 import aioice.ice
 import av
@@ -132,10 +133,12 @@ class AudioMeter:
         }
 
 
-async def consume(track: MediaStreamTrack, on_frame) -> None:
-    """Read a remote track until it ends, handing each frame to on_frame."""
+async def consume(track: MediaStreamTrack, on_frame: Callable[[av.AudioFrame], None]) -> None:
+    """Read a remote audio track until it ends, handing each frame to on_frame."""
     try:
         while True:
-            on_frame(await track.recv())
+            frame = await track.recv()
+            if isinstance(frame, av.AudioFrame):  # an audio track's frames are (typed Frame | Packet)
+                on_frame(frame)
     except MediaStreamError:
         return

@@ -40,7 +40,8 @@ class RateLimiter:
     def __init__(self, rules: dict[str, tuple[Rule, ...]] | None = None, clock: Callable[[], float] = time.monotonic):
         self.rules = DEFAULT_RULES if rules is None else rules
         self.clock = clock  # replaceable, so a test can run a minute in no time
-        self._hits: dict[tuple, deque[float]] = {}
+        # (endpoint, rule key, window, site, the key's value) -> the times of its hits
+        self._hits: dict[tuple[str, str, float, str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
     def check(self, endpoint: str, site: str, ip: str) -> int | None:

@@ -53,7 +53,8 @@ class PlaywrightEngine(Engine):
         self._proxies: dict[int, HostProxy] = {}
 
     def browser_type(self) -> BrowserType:
-        return getattr(playwright(), self.name)
+        driver = playwright()
+        return {"chromium": driver.chromium, "firefox": driver.firefox, "webkit": driver.webkit}[self.name]
 
     def _executable(self) -> tuple[str | None, str]:
         return find_executable(self.browser_type(), self.system_paths)

@@ -121,7 +121,7 @@ def bidi_gap(executable: str) -> str:
 def _prefs_arrived(browser: Browser) -> bool:
     context = browser.new_context()
     try:
-        return context.new_page().evaluate("navigator.oscpu") == CANARY
+        return bool(context.new_page().evaluate("navigator.oscpu") == CANARY)
     finally:
         context.close()
 

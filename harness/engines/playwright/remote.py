@@ -228,7 +228,7 @@ def check_endpoint(endpoint: str, timeout: float = 5.0) -> None:
     )
 
 
-def _read_head(sock) -> bytes:
+def _read_head(sock: socket.socket) -> bytes:
     """The answer's head; for a refusal also its body (the server explains there, then closes)."""
     data = b""
     while len(data) < 65536:

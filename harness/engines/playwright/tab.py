@@ -7,11 +7,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from playwright.sync_api import BrowserContext, Error as PlaywrightError, Frame, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, ElementHandle, Frame, Page, Playwright
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from harness import limits
-from harness.engines.base import FIND_JS, SPY_JS, ConsoleLine, EngineCrashed, Tab, find_expression
+from harness.engines.base import FIND_JS, SPY_JS, ConsoleLine, EngineCrashed, Situation, Tab, find_expression
 from harness.engines.watchdog import WATCHDOG, Escalation, PageHung, kill, kill_children_groups
 
 T = TypeVar("T")
@@ -78,7 +79,7 @@ class PlaywrightTab(Tab):
     def fast_forward(self, ms: int) -> None:
         self._guard(self.page.clock.fast_forward, ms)
 
-    def _on_console(self, msg) -> None:
+    def _on_console(self, msg: ConsoleMessage) -> None:
         if len(self._console) >= limits.CONSOLE_LINES:  # a flood: counted, without reading it
             self.console_dropped += 1
             return
@@ -105,7 +106,7 @@ class PlaywrightTab(Tab):
             raise RuntimeError(f"no frame named {frame!r}")
         return found
 
-    def _guard(self, fn, *args, bound_s: float = CALL_BOUND_S):
+    def _guard(self, fn: Callable[..., T], *args: Any, bound_s: float = CALL_BOUND_S) -> T:
         """Run one Playwright call under the harness's bound (watchdog.py): a call that passes it
         is ended (the page closed, then the browser killed, then the driver) and raises PageHung."""
         escalation = Escalation(f"the page did not answer {self._last_action[0]}", self._escalation_steps())
@@ -198,7 +199,7 @@ class PlaywrightTab(Tab):
     def click(self, selector: str, frame: str | None = None) -> None:
         self._last_action = (f"after the click on {selector}", time.monotonic())
 
-        def go():
+        def go() -> None:
             # Measured (bench/benchmark.py): locator.click costs 30 ms a click in Chromium and
             # 170 ms in Firefox over BiDi, a mouse click at a known point 3 ms and 50 ms. The
             # runner has already waited for the element to be visible; when it is on top at its
@@ -220,14 +221,14 @@ class PlaywrightTab(Tab):
         self._last_action = (f"after the key press {key}", time.monotonic())
         key = " " if key == "Space" else key
 
-        def go():
+        def go() -> None:
             if selector:
                 self._element(selector, frame).focus()
             self.page.keyboard.press(key)
 
         self._guard(go)
 
-    def _element(self, selector: str, frame: str | None):
+    def _element(self, selector: str, frame: str | None) -> ElementHandle:
         """The element the profile's selector finds, through the shared resolver (not
         Playwright's own selector engine, so that every engine reads a selector alike)."""
         handle = self._frame(frame).evaluate_handle(find_expression(selector)).as_element()
@@ -258,7 +259,7 @@ class PlaywrightTab(Tab):
             pass  # the browser went away first (or was ended by the watchdog): nothing left to close
 
 
-_playwright = None
+_playwright: Playwright | None = None
 _driver_dead = False  # the watchdog killed the driver: the next playwright() starts a new one
 
 
@@ -281,7 +282,7 @@ def driver_pid() -> int | None:
         return None
 
 
-def playwright():
+def playwright() -> Playwright:
     """The process's one Playwright driver, started on first use (sync API: one per thread)."""
     global _playwright, _driver_dead
     if _driver_dead:  # killed by the watchdog: its objects are dead; a new driver for what follows
@@ -298,7 +299,7 @@ def playwright():
     return _playwright
 
 
-def ask_playwright(question: Callable[[Any], T]) -> T:
+def ask_playwright(question: Callable[[Playwright], T]) -> T:
     """A question for Playwright's driver (where are its builds?) that leaves it as it found it:
     started only for the question when nothing had started it. A started sync driver marks this
     thread's asyncio loop as running, so leaving it up after collection broke every later
@@ -320,9 +321,9 @@ def stop_playwright() -> None:
             _playwright = None
 
 
-def context_options(situation, extra: dict | None = None) -> dict:
+def context_options(situation: Situation, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """new_context() options shared by the Playwright engines: the mobile profile, if any."""
-    opts: dict = dict(extra or {})
+    opts: dict[str, Any] = dict(extra or {})
     if situation.mobile:
         descriptor = dict(playwright().devices[situation.mobile])
         descriptor.pop("default_browser_type", None)

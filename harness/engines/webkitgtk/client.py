@@ -15,6 +15,7 @@ import signal
 import subprocess
 import threading
 import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,6 +51,14 @@ class DriverError(RuntimeError):
         self.kind = kind
 
 
+@dataclass
+class _Slot:
+    """Where one request's reply arrives: set once it does, or once the driver is gone."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    reply: dict[str, Any] | None = None
+
+
 class WebKitGTKClient:
     def __init__(
         self, mapped_hosts: tuple[str, ...] = (), display: str | None = None, python: str = SYSTEM_PYTHON, start_timeout: float = 30.0
@@ -64,7 +73,7 @@ class WebKitGTKClient:
         self._xvfb: Xvfb | None = None
         self._proxy: HostProxy | None = None
         self._lock = threading.Lock()
-        self._pending: dict[int, list] = {}  # id -> [threading.Event, reply or None]
+        self._pending: dict[int, _Slot] = {}  # request id -> where its reply arrives
         self._next_id = 0
         self._dead = ""  # why the driver is gone, once it is
         self._stderr: collections.deque[str] = collections.deque(maxlen=40)
@@ -92,7 +101,7 @@ class WebKitGTKClient:
             self.close()
             raise EngineCrashed(f"could not start the WebKitGTK driver: {e}") from None
         _started.add(self)
-        self._pending[0] = [threading.Event(), None]  # the greeting
+        self._pending[0] = _Slot()  # the greeting
         proc = self.proc
         threading.Thread(target=self._read_replies, args=(proc.stdout,), name="webkitgtk-replies", daemon=True).start()
         threading.Thread(target=self._read_stderr, args=(proc.stderr,), name="webkitgtk-stderr", daemon=True).start()
@@ -149,7 +158,7 @@ class WebKitGTKClient:
                 raise EngineCrashed(f"the WebKitGTK driver is not running ({self._dead or 'not started'})")
             self._next_id += 1
             rid = self._next_id
-            self._pending[rid] = [threading.Event(), None]
+            self._pending[rid] = _Slot()
             args.setdefault("timeout", timeout)
             try:
                 self.proc.stdin.write((json.dumps({"id": rid, "op": op, **args}) + "\n").encode())
@@ -160,9 +169,8 @@ class WebKitGTKClient:
         return self._wait(rid, op, timeout + MARGIN)
 
     def _wait(self, rid: int, op: str, timeout: float) -> Any:
-        event, _ = self._pending[rid]
-        answered = event.wait(timeout)
-        reply = self._pending.pop(rid)[1]
+        answered = self._pending[rid].event.wait(timeout)
+        reply = self._pending.pop(rid).reply
         if reply is None:
             if not answered:  # hung: a driver that misses its own deadlines is of no use any more
                 self._dead = f"the driver did not answer {op!r} in {timeout:g} s"
@@ -182,12 +190,12 @@ class WebKitGTKClient:
                 continue
             slot = self._pending.get(reply.get("id"))
             if slot is not None:
-                slot[1] = reply
-                slot[0].set()
+                slot.reply = reply
+                slot.event.set()
         # End of stdout: the driver is gone. Wake every waiter; they raise EngineCrashed.
         self._dead = self._dead or "exited"
-        for event, _ in list(self._pending.values()):
-            event.set()
+        for slot in list(self._pending.values()):
+            slot.event.set()
 
     def _read_stderr(self, stderr: IO[bytes]) -> None:
         for raw in stderr:

@@ -307,7 +307,7 @@ class WebKitGTKTab(Tab):
     def browser_prompts(self) -> int | None:
         if self._ended is not None:
             return None
-        return self._call("state", ACTION_TIMEOUT)["prompts"]
+        return int(self._call("state", ACTION_TIMEOUT)["prompts"])
 
     def screenshot(self, path: Path) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import sys
+from typing import Any
 
 # Stdout is the protocol channel. GTK, WebKit and the web processes it spawns may print, so the
 # protocol gets a private copy of fd 1 and fd 1 itself goes to stderr, before anything loads.
@@ -35,10 +36,10 @@ gi.require_version("WebKit2", "4.1")
 from gi.repository import GLib, Gtk, WebKit2  # noqa: E402
 
 if __package__:
-    from harness.engines.webkitgtk.driver.page import Page
+    from harness.engines.webkitgtk.driver.page import Done, Page
 else:  # run by file path, as the client runs it: only this folder on the path, no harness
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from page import Page  # type: ignore[no-redef]
+    from page import Done, Page  # type: ignore[no-redef]
 
 DEFAULT_TIMEOUT = 15.0
 
@@ -51,20 +52,20 @@ class Driver:
         self._buf = b""
         self._next_page = 0
 
-    def send(self, msg: dict) -> None:
+    def send(self, msg: dict[str, Any]) -> None:
         try:
             _PROTO.write(json.dumps(msg) + "\n")
         except (BrokenPipeError, OSError):
             self.loop.quit()  # nobody is listening any more
 
-    def reply(self, rid, value=None, error=None, kind=None) -> None:
+    def reply(self, rid: Any, value: Any = None, error: str | None = None, kind: str | None = None) -> None:
         if error is None:
             self.send({"id": rid, "ok": True, "value": value})
         else:
             self.send({"id": rid, "ok": False, "kind": kind or "internal", "error": str(error)})
 
     # -- input ---------------------------------------------------------------------------------
-    def on_stdin(self, fd, _cond) -> bool:
+    def on_stdin(self, fd: int, _cond: Any) -> bool:
         chunk = os.read(fd, 65536)
         if not chunk:
             self.loop.quit()  # the client went away: end with it
@@ -87,7 +88,10 @@ class Driver:
         op = getattr(self, "op_" + str(req.get("op")), None)
         if op is None:
             return self.reply(rid, error=f"unknown op {req.get('op')!r}", kind="bad-request")
-        done = lambda value=None, error=None, kind=None: self.reply(rid, value, error, kind)  # noqa: E731
+
+        def done(value: Any = None, error: str | None = None, kind: str | None = None) -> None:
+            self.reply(rid, value, error, kind)
+
         try:
             op(req, done)
         except (KeyError, TypeError, ValueError) as e:
@@ -95,51 +99,51 @@ class Driver:
         except Exception as e:  # noqa: BLE001 (a driver bug must not kill the other pages; the client sees it)
             done(error=f"{type(e).__name__}: {e}", kind="internal")
 
-    def page(self, req: dict) -> Page:
+    def page(self, req: dict[str, Any]) -> Page:
         page = self.pages.get(str(req.get("page")))
         if page is None:
             raise KeyError(f"no page {req.get('page')!r}")
         return page
 
     # -- ops -----------------------------------------------------------------------------------
-    def op_open(self, req, done) -> None:
+    def op_open(self, req: dict[str, Any], done: Done) -> None:
         self._next_page += 1
         pid = f"p{self._next_page}"
         self.pages[pid] = Page(pid, dict(req.get("options") or {}), self.nonce)
         done(value=pid)
 
-    def op_close(self, req, done) -> None:
+    def op_close(self, req: dict[str, Any], done: Done) -> None:
         page = self.pages.pop(str(req.get("page")), None)
         if page is not None:
             page.close()
         done(value=True)
 
-    def op_goto(self, req, done) -> None:
+    def op_goto(self, req: dict[str, Any], done: Done) -> None:
         self.page(req).navigate(str(req["url"]), float(req.get("timeout", DEFAULT_TIMEOUT)), done)
 
-    def op_reload(self, req, done) -> None:
+    def op_reload(self, req: dict[str, Any], done: Done) -> None:
         self.page(req).navigate(None, float(req.get("timeout", DEFAULT_TIMEOUT)), done)
 
-    def op_eval(self, req, done) -> None:
+    def op_eval(self, req: dict[str, Any], done: Done) -> None:
         self.page(req).evaluate(str(req["expr"]), req.get("frame"), float(req.get("timeout", DEFAULT_TIMEOUT)), done)
 
-    def op_click(self, req, done) -> None:
+    def op_click(self, req: dict[str, Any], done: Done) -> None:
         self.page(req).click(str(req["selector"]), req.get("frame"), float(req.get("timeout", DEFAULT_TIMEOUT)), done)
 
-    def op_press(self, req, done) -> None:
+    def op_press(self, req: dict[str, Any], done: Done) -> None:
         self.page(req).press(str(req["selector"]), str(req["key"]), req.get("frame"), float(req.get("timeout", DEFAULT_TIMEOUT)), done)
 
-    def op_screenshot(self, req, done) -> None:
+    def op_screenshot(self, req: dict[str, Any], done: Done) -> None:
         self.page(req).screenshot(str(req["path"]), done)
 
-    def op_trust(self, req, done) -> None:
+    def op_trust(self, req: dict[str, Any], done: Done) -> None:
         self.page(req).trust(str(req["pem"]), list(req["hosts"]))
         done(value=True)
 
-    def op_state(self, req, done) -> None:
+    def op_state(self, req: dict[str, Any], done: Done) -> None:
         done(value=self.page(req).state())
 
-    def op_quit(self, req, done) -> None:
+    def op_quit(self, req: dict[str, Any], done: Done) -> None:
         done(value=True)
         self.loop.quit()
 

@@ -9,8 +9,9 @@ keep running while pages load.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
 import gi
@@ -33,22 +34,39 @@ GRANTED, DENIED, PROMPT = (WebKit2.PermissionState.GRANTED, WebKit2.PermissionSt
 KEYS = {"Enter": Gdk.KEY_Return, "Space": Gdk.KEY_space, " ": Gdk.KEY_space, "Tab": Gdk.KEY_Tab, "Escape": Gdk.KEY_Escape}
 
 
+class Done(Protocol):
+    """How an op answers, once: a value, or an error of a kind (main.py makes the reply of it).
+    GTK's own objects are typed Any here: PyGObject has no type information."""
+
+    def __call__(self, value: Any = None, error: str | None = None, kind: str | None = None) -> None: ...
+
+
+@dataclass
+class Navigation:
+    """The load in progress: whom to tell, its deadline's GLib source, and whether this load's
+    own STARTED was seen (events before it belong to the previous load)."""
+
+    done: Done
+    timer: int
+    started: bool = False
+
+
 def origin_of(url: str | None) -> str:
     parts = urlsplit(url or "")
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
 
 
 class Page:
-    def __init__(self, pid: str, opts: dict, nonce: str):
+    def __init__(self, pid: str, opts: dict[str, Any], nonce: str) -> None:
         self.pid = pid
         self.nonce = nonce
-        self.permission = opts.get("permission", "prompt")  # the profile's state for every origin
-        self.answer = opts.get("prompt_answer", "block")  # the visitor's answer to a prompt
+        self.permission = str(opts.get("permission", "prompt"))  # the profile's state for every origin
+        self.answer = str(opts.get("prompt_answer", "block"))  # the visitor's answer to a prompt
         self.remembered: dict[str, str] = {}  # origin -> state the visitor's answer left behind
         self.prompts = 0  # prompts the visitor saw (requests while the state was 'prompt')
-        self.requests: list[dict] = []  # every microphone request and how it was answered
-        self.unanswered: list = []  # requests the visitor ignores: kept alive, never answered
-        self.console: list[dict] = []
+        self.requests: list[dict[str, str]] = []  # every microphone request and how it was answered
+        self.unanswered: list[Any] = []  # WebKit requests the visitor ignores: kept alive, never answered
+        self.console: list[dict[str, str]] = []
         self.console_dropped = 0
         # What a page keeps (harness/limits.py, sent by the engine with each page's options).
         limits = opts.get("limits") or {}
@@ -57,17 +75,17 @@ class Page:
         self.observed_items = int(limits.get("observed_items", 200))
         self.crashed = ""  # why the web process ended, until the next navigation
         self.crashes = 0
-        self.waiters: dict[int, Callable[..., None]] = {}  # callbacks to fail if the web process dies
+        self.waiters: dict[int, Done] = {}  # callbacks to fail if the web process dies
         # The document each pending eval was sent to (counted by main-frame commits): WebKit
         # never answers an eval whose document was replaced, so those are failed at the commit.
         self.documents = 0
         self.sent_to: dict[int, int] = {}
-        self._nav: list[Any] | None = None  # [done, timer id, started] of the load in progress
+        self._nav: Navigation | None = None
         self._seq = 0
         self._build(opts)
 
     # -- construction --------------------------------------------------------------------------
-    def _build(self, opts: dict) -> None:
+    def _build(self, opts: dict[str, Any]) -> None:
         manager = WebKit2.WebsiteDataManager.new_ephemeral()  # nothing shared with other contexts
         proxy = opts.get("proxy")
         if proxy:
@@ -110,7 +128,7 @@ class Page:
         self.window.add(self.view)
         self.window.show_all()
 
-    def trust(self, pem: str, hosts: list) -> None:
+    def trust(self, pem: str, hosts: list[str]) -> None:
         """Trust this certificate for these hosts in this page's context (a vendor fake's)."""
         cert = Gio.TlsCertificate.new_from_pem(pem, -1)
         for host in hosts:
@@ -126,14 +144,14 @@ class Page:
     def state_for(self, origin: str) -> str:
         return self.remembered.get(origin, self.permission)
 
-    def _on_query(self, _view, query) -> bool:
+    def _on_query(self, _view: Any, query: Any) -> bool:
         if query.get_name() != "microphone":
             return False
         state = self.state_for(query.get_security_origin().to_string())
         query.finish({"granted": GRANTED, "denied": DENIED}.get(state, PROMPT))
         return True
 
-    def _on_permission(self, _view, req) -> bool:
+    def _on_permission(self, _view: Any, req: Any) -> bool:
         origin = origin_of(self.view.get_uri())
         state = self.state_for(origin)
         if isinstance(req, WebKit2.DeviceInfoPermissionRequest):  # enumerateDevices() labels
@@ -158,7 +176,7 @@ class Page:
         return True
 
     # -- console ---------------------------------------------------------------------------------
-    def _on_message(self, _ucm, result) -> None:
+    def _on_message(self, _ucm: Any, result: Any) -> None:
         value = result.get_js_value() if hasattr(result, "get_js_value") else result
         try:
             msg = json.loads(value.to_json(0) or "null")
@@ -177,55 +195,52 @@ class Page:
             )
 
     # -- navigation ------------------------------------------------------------------------------
-    def navigate(self, url: str | None, timeout: float, done) -> None:
+    def navigate(self, url: str | None, timeout: float, done: Done) -> None:
         """Load url (None: reload) and call done when it finished, failed or timed out."""
         if self._nav:
             self._finish_nav(error="superseded by a new navigation", kind="load-failed")
         self.crashed = ""  # a new load starts a new web process after a crash
         timer = GLib.timeout_add(int(timeout * 1000), self._nav_timeout, timeout)
-        self._nav = [done, timer, False]  # False until this load's STARTED is seen
+        self._nav = Navigation(done, timer)
         self.view.reload() if url is None else self.view.load_uri(url)
 
-    def _finish_nav(self, value=None, error=None, kind=None) -> None:
-        if not self._nav:
-            return
-        done, timer, _ = self._nav
-        self._nav = None
-        GLib.source_remove(timer)
-        done(value=value, error=error, kind=kind)
+    def _finish_nav(self, value: Any = None, error: str | None = None, kind: str | None = None) -> None:
+        nav, self._nav = self._nav, None
+        if nav is not None:
+            GLib.source_remove(nav.timer)
+            nav.done(value=value, error=error, kind=kind)
 
     def _nav_timeout(self, timeout: float) -> bool:
-        if self._nav:
-            done = self._nav[0]
-            self._nav = None
+        nav, self._nav = self._nav, None
+        if nav is not None:
             self.view.stop_loading()
-            done(error=f"{self.view.get_uri()} did not finish loading in {timeout:g} s", kind="timeout")
+            nav.done(error=f"{self.view.get_uri()} did not finish loading in {timeout:g} s", kind="timeout")
         return False
 
-    def _on_load_changed(self, view, event) -> None:
+    def _on_load_changed(self, view: Any, event: Any) -> None:
         if event == WebKit2.LoadEvent.COMMITTED:
             self._document_replaced()
         # A failed load still emits FINISHED after load-failed; only events after our own
         # STARTED count, so a late one from the previous load cannot end this navigation.
         if self._nav and event == WebKit2.LoadEvent.STARTED:
-            self._nav[2] = True
-        elif self._nav and self._nav[2] and event == WebKit2.LoadEvent.FINISHED:
+            self._nav.started = True
+        elif self._nav and self._nav.started and event == WebKit2.LoadEvent.FINISHED:
             self._finish_nav(value=view.get_uri())
 
-    def _on_load_failed(self, _view, _event, uri, error) -> bool:
+    def _on_load_failed(self, _view: Any, _event: Any, uri: str, error: Any) -> bool:
         if error.matches(WebKit2.network_error_quark(), WebKit2.NetworkError.CANCELLED):
             return False  # a newer load replaced this one; wait for that one
-        if self._nav and self._nav[2]:
+        if self._nav and self._nav.started:
             self._finish_nav(error=f"{uri}: {error.message}", kind="load-failed")
         return True  # handled: no error page, whose own load would emit more events
 
-    def _on_tls_failed(self, _view, uri, _cert, errors) -> bool:
-        if self._nav and self._nav[2]:
+    def _on_tls_failed(self, _view: Any, uri: str, _cert: Any, errors: Any) -> bool:
+        if self._nav and self._nav.started:
             why = ", ".join(n for n in errors.value_nicks if n != "no-flags")
             self._finish_nav(error=f"{uri}: TLS certificate not trusted ({why})", kind="load-failed")
         return True
 
-    def _on_terminated(self, _view, reason) -> None:
+    def _on_terminated(self, _view: Any, reason: Any) -> None:
         self.crashed = f"web process terminated: {reason.value_nick}"
         self.crashes += 1
         if self._nav:
@@ -247,7 +262,7 @@ class Page:
                 done(error="the document was replaced before it answered", kind="navigated")
 
     # -- JavaScript ------------------------------------------------------------------------------
-    def evaluate(self, expr: str, frame: str | None, timeout: float, done) -> None:
+    def evaluate(self, expr: str, frame: str | None, timeout: float, done: Done) -> None:
         """Evaluate in the main world of the top frame, or of the iframe named `frame` through
         the agents' relay; done(value) gets the JSON-decoded result."""
         if self.crashed:
@@ -270,7 +285,7 @@ class Page:
 
         timer = GLib.timeout_add(int(timeout * 1000), expired)
 
-        def finished(view, res) -> None:
+        def finished(view: Any, res: Any) -> None:
             self.sent_to.pop(key, None)
             if self.waiters.pop(key, None) is None:
                 return  # already failed by a crash, a new document or the deadline
@@ -286,48 +301,50 @@ class Page:
         self.view.call_async_javascript_function(js.top_body(expr), -1, None, None, None, None, finished)
 
     # -- input -----------------------------------------------------------------------------------
-    def click(self, selector: str, frame: str | None, timeout: float, done) -> None:
+    def click(self, selector: str, frame: str | None, timeout: float, done: Done) -> None:
         self._input(js.POINT, selector, frame, timeout, done, self._send_click)
 
-    def press(self, selector: str, key: str, frame: str | None, timeout: float, done) -> None:
+    def press(self, selector: str, key: str, frame: str | None, timeout: float, done: Done) -> None:
         if key not in KEYS:
             return done(error=f"unsupported key {key!r} (known: {', '.join(KEYS)})", kind="bad-request")
         # An empty selector: the key goes to whatever has focus (e.g. the notice's Continue).
         self._input(js.FOCUS if selector else js.ARM_KEY, selector, frame, timeout, done, lambda x, y: self._send_key(KEYS[key]))
 
-    def _input(self, fn: str, selector: str, frame, timeout: float, done, send) -> None:
+    def _input(self, fn: str, selector: str, frame: str | None, timeout: float, done: Done, send: Callable[[float, float], None]) -> None:
         """Find the element (waiting for it), offset by its iframe, send the events, then wait
         until the page's own listener saw them arrive."""
         self._seq += 1
         seq = self._seq
         deadline = GLib.get_monotonic_time() + int(timeout * 1e6)
 
-        def got_point(value=None, error=None, kind=None):
+        def got_point(value: Any = None, error: str | None = None, kind: str | None = None) -> None:
             if error:
                 return done(error=error, kind=kind)
+            point = value
             if frame is None:
-                return sent(value, {"x": 0, "y": 0})
-            self.evaluate(
-                js.call(js.FRAME_OFFSET, frame),
-                None,
-                timeout,
-                lambda value=None, error=None, kind=None, p=value: done(error=error, kind=kind) if error else sent(p, value),
-            )
+                return sent(point, {"x": 0, "y": 0})
 
-        def sent(point, offset):
+            def got_offset(value: Any = None, error: str | None = None, kind: str | None = None) -> None:
+                if error:
+                    return done(error=error, kind=kind)
+                sent(point, value)
+
+            self.evaluate(js.call(js.FRAME_OFFSET, frame), None, timeout, got_offset)
+
+        def sent(point: dict[str, float], offset: dict[str, float]) -> None:
             uri_before[0] = self.view.get_uri()
             send(point["x"] + offset["x"], point["y"] + offset["y"])
             poll()
 
-        uri_before = [None]
+        uri_before: list[str | None] = [None]
 
-        def poll():
+        def poll() -> None:
             if frame is None and self.view.get_uri() != uri_before[0]:
                 # The input followed a link: the document that armed the listener is gone, and
                 # the navigation itself shows the input arrived.
                 return done(value={"type": "navigation", "to": self.view.get_uri()})
 
-            def seen(value=None, error=None, kind=None):
+            def seen(value: Any = None, error: str | None = None, kind: str | None = None) -> None:
                 if kind == "navigated":  # the input followed a link before its listener could answer
                     return done(value={"type": "navigation", "to": self.view.get_uri()})
                 if error:
@@ -338,9 +355,13 @@ class Page:
                     return done(value=value)
                 if GLib.get_monotonic_time() > deadline:
                     return done(error=f"the page never received the input for {selector}", kind="timeout")
-                GLib.timeout_add(20, lambda: poll() and False)
+                GLib.timeout_add(20, poll_once)
 
             self.evaluate(js.call(js.INPUT_SEEN, seq), frame, timeout, seen)
+
+        def poll_once() -> bool:
+            poll()
+            return False  # a GLib source that runs once: poll schedules the next one itself
 
         self.evaluate(js.call(fn, selector, int(timeout * 1000), seq), frame, timeout + 1, got_point)
 
@@ -385,7 +406,7 @@ class Page:
             Gtk.main_do_event(ev)
 
     # -- screenshots -----------------------------------------------------------------------------
-    def screenshot(self, path: str, done) -> None:
+    def screenshot(self, path: str, done: Done) -> None:
         """The visible viewport as PNG. WebView.get_snapshot hands back a cairo surface, which
         needs python3-gi-cairo; without it the view's X window is read into a pixbuf."""
         try:
@@ -398,7 +419,7 @@ class Page:
             pixbuf.savev(path, "png", [], [])
             return done(value=path)
 
-        def finished(view, res):
+        def finished(view: Any, res: Any) -> None:
             try:
                 view.get_snapshot_finish(res).write_to_png(path)
                 done(value=path)
@@ -407,7 +428,7 @@ class Page:
 
         self.view.get_snapshot(WebKit2.SnapshotRegion.VISIBLE, WebKit2.SnapshotOptions.NONE, None, finished)
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         return {
             "console": self.console,
             "console_dropped": self.console_dropped,

@@ -124,7 +124,7 @@ RELAY = r"""(async function (name, expr, nonce, timeoutMs) {
 })""".replace("FIND", _FIND_FRAME)
 
 
-def call(fn: str, *args) -> str:
+def call(fn: str, *args: object) -> str:
     """The expression that calls a function expression with JSON arguments."""
     return f"({fn})({', '.join(json.dumps(a) for a in args)})"
 
