@@ -4,6 +4,7 @@ availability, closing (with the hostname proxy an engine kept for that browser).
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from pathlib import Path
@@ -15,6 +16,8 @@ from harness.engines.base import Availability, Engine, RunEnv
 from harness.engines.hostproxy import HostProxy
 from harness.engines.playwright import remote
 from harness.engines.playwright.tab import playwright
+
+log = logging.getLogger("spelo.engines")
 
 
 def find_executable(browser_type: BrowserType, system_paths: tuple[str, ...]) -> tuple[str | None, str]:
@@ -93,8 +96,8 @@ class PlaywrightEngine(Engine):
     def close_browser(self, browser: Browser) -> None:
         try:
             browser.close()
-        except PlaywrightError:
-            pass  # already gone: nothing left to close
+        except Exception as e:  # noqa: BLE001 (already gone: a killed driver raises a plain Exception, "Connection closed")
+            log.info("closing %s: %s (already gone: nothing left to close)", self.name, e)
         finally:
             proxy = self._proxies.pop(id(browser), None)
             if proxy is not None:
