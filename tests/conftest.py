@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -12,11 +13,20 @@ from harness import paths
 pytest_plugins = ("pytester",)  # tests/test_plugin.py tests the plugin with pytest's own tool
 
 
+# The fixtures' types, for the tests' annotations (imported there for type checking only).
+class RunCli(Protocol):
+    def __call__(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]: ...
+
+
+class ScenarioFileMaker(Protocol):
+    def __call__(self, text: str, name: str = "cells.yaml") -> Path: ...
+
+
 @pytest.fixture
-def run_cli(tmp_path: Path):
+def run_cli(tmp_path: Path) -> RunCli:
     """Run `spelo-harness ARGS` in a child process; returns the CompletedProcess."""
 
-    def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
                               timeout=timeout, cwd=tmp_path)
 
@@ -24,7 +34,7 @@ def run_cli(tmp_path: Path):
 
 
 @pytest.fixture
-def scenario_file(tmp_path: Path):
+def scenario_file(tmp_path: Path) -> ScenarioFileMaker:
     """Write a scenario YAML file and return its path."""
 
     def write(text: str, name: str = "cells.yaml") -> Path:

@@ -69,7 +69,7 @@ OPERATIONS = [(path, method.upper()) for path, item in description()["paths"].it
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 @pytest.mark.parametrize("path, method", OPERATIONS)
-def test_api_answers_only_as_described(api_schema, server, server_errors, path, method, mode):
+def test_api_answers_only_as_described(api_schema, server, server_errors, path, method, mode) -> None:
     """Valid and invalid requests (schemathesis' two generation modes) to one operation."""
     operation = api_schema[path][method]
     base_url = f"http://127.0.0.1:{server.origins.http_port}"
@@ -121,7 +121,7 @@ def _post(server, path: str, raw: bytes, headers: dict[str, str]) -> tuple[int, 
 
 
 @pytest.mark.parametrize("endpoint", ["token", "query", "analytics/event"])
-def test_any_json_body_reaches_the_handler_and_is_answered_as_described(api_schema, server, server_errors, endpoint):
+def test_any_json_body_reaches_the_handler_and_is_answered_as_described(api_schema, server, server_errors, endpoint) -> None:
     """Bodies of any JSON (and JSON nested up to 30,000 deep), signed where the endpoint wants a
     signature, so that the handler reads them: a documented status, and JSON of the documented
     shape (the success's or the Error's)."""

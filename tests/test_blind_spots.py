@@ -6,11 +6,16 @@ pass vacuously), run with `--widget` on one engine and one cell.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 import pytest
 
 from harness import paths
+
+if TYPE_CHECKING:
+    from conftest import RunCli
 
 # (test id, engine, -k, the reference's text, the broken text, what the failing cell must say)
 BROKEN = [
@@ -59,7 +64,7 @@ def broken_build(tmp_path: Path, reference: str, broken: str) -> Path:
 
 
 @pytest.mark.parametrize("engine,keyword,reference,broken,says", [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
-def test_broken_build_fails_its_cell(run_cli, tmp_path, engine, keyword, reference, broken, says):
+def test_broken_build_fails_its_cell(run_cli: RunCli, tmp_path: Path, engine, keyword, reference, broken, says) -> None:
     widget = broken_build(tmp_path, reference, broken)
     out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
                   "--output", str(tmp_path / "out"))

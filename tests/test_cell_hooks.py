@@ -14,7 +14,7 @@ from harness.scenarios import Step, load_all
 from harness.steps import KINDS, Click, ExpectNow, Reload, action_for
 
 
-def test_every_kind_of_step_has_its_object():
+def test_every_kind_of_step_has_its_object() -> None:
     fields = [f for f in Step.model_fields]
     assert sorted(KINDS) == sorted(fields), "a Step field with no StepAction (or the reverse)"
     assert isinstance(action_for(Step.model_validate("reload")), Reload)
@@ -28,26 +28,26 @@ class Recorder(CellObserver):
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
 
-    def before_step(self, cell, index, action):
+    def before_step(self, cell, index, action) -> None:
         self.calls.append(("before", index, action.kind, cell.has_tab))
 
-    def after_step(self, cell, index, action, record):
+    def after_step(self, cell, index, action, record) -> None:
         self.calls.append(("after", index, action.kind, record.error))
 
-    def at_rest(self, cell, facts):
+    def at_rest(self, cell, facts) -> None:
         self.calls.append(("rest", facts.get("state")))
 
-    def at_end(self, cell, result):
+    def at_end(self, cell, result) -> None:
         self.calls.append(("end", result.outcome, cell.has_tab and cell.tab is not None))
 
 
 class Broken(CellObserver):
-    def before_step(self, cell, index, action):
+    def before_step(self, cell, index, action) -> None:
         raise RuntimeError("an observer's own bug")
 
 
 @pytest.mark.parametrize("observe", [False, True])
-def test_a_cell_tells_its_observers_each_step_its_rest_and_its_end(tmp_path: Path, observe: bool):
+def test_a_cell_tells_its_observers_each_step_its_rest_and_its_end(tmp_path: Path, observe: bool) -> None:
     sc = next(s for s in load_all([paths.SCENARIO_DIR / "persistence.yaml"]) if s.id == "granted-persists-reload")
     run_wide, own = Recorder(), Recorder()
     with Harness(RunOptions(output_dir=tmp_path, screenshots="failure", observe=observe,
@@ -64,7 +64,7 @@ def test_a_cell_tells_its_observers_each_step_its_rest_and_its_end(tmp_path: Pat
     assert bool(rests) == observe  # read at rest only where the run reads the page at rest
 
 
-def test_a_skipped_cell_still_ends_with_its_observers(tmp_path: Path):
+def test_a_skipped_cell_still_ends_with_its_observers(tmp_path: Path) -> None:
     sc = next(s for s in load_all([paths.SCENARIO_DIR / "microphone.yaml"]) if s.id == "allow")
     rec = Recorder()
     with Harness(RunOptions(output_dir=tmp_path, screenshots="failure")) as h:

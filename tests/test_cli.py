@@ -2,6 +2,9 @@
 visible text in the widget makes the matching cell fail showing expected and seen text."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import signal
 import socket
 import subprocess
@@ -10,10 +13,13 @@ import urllib.request
 
 from harness import paths
 
+if TYPE_CHECKING:
+    from conftest import RunCli, ScenarioFileMaker
+
 TOOLTIP = "Mic access is blocked — click the lock icon to re-enable."
 
 
-def test_bad_scenario_is_one_line_and_exit_2(run_cli, scenario_file):
+def test_bad_scenario_is_one_line_and_exit_2(run_cli: RunCli, scenario_file: ScenarioFileMaker) -> None:
     bad = scenario_file("scenarios:\n  - id: x\n    title: t\n    origin: moon\n    steps: [reload]\n    expect: {}\n")
     out = run_cli("run", str(bad))
     assert out.returncode == 2
@@ -23,7 +29,7 @@ def test_bad_scenario_is_one_line_and_exit_2(run_cli, scenario_file):
     assert out.stdout == ""  # pytest, and so any browser, never started
 
 
-def test_bad_options_exit_2(run_cli, tmp_path):
+def test_bad_options_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
     assert run_cli("run", "--widget", str(tmp_path / "nope.js")).returncode == 2
     out = run_cli("run", "--workers", "lots")
     assert out.returncode == 2 and "--workers" in out.stderr
@@ -31,7 +37,7 @@ def test_bad_options_exit_2(run_cli, tmp_path):
     assert out.returncode == 2 and "no such file" in out.stderr
 
 
-def test_changed_tooltip_fails_the_matching_cell(run_cli, tmp_path):
+def test_changed_tooltip_fails_the_matching_cell(run_cli: RunCli, tmp_path: Path) -> None:
     widget = tmp_path / "spelo.js"
     widget.write_text(paths.REFERENCE_WIDGET.read_text(encoding="utf-8").replace("click the lock icon to re-enable.", "use the padlock."),
                       encoding="utf-8")
@@ -43,13 +49,13 @@ def test_changed_tooltip_fails_the_matching_cell(run_cli, tmp_path):
     assert (tmp_path / "out" / "results.json").is_file()
 
 
-def test_reference_widget_passes_the_same_cell(run_cli, tmp_path):
+def test_reference_widget_passes_the_same_cell(run_cli: RunCli, tmp_path: Path) -> None:
     out = run_cli("run", "--browser", "chromium", "-k", "blocked-before", "--output", str(tmp_path / "out"))
     assert out.returncode == 0, out.stdout[-2000:]
     assert "blocked-before" in out.stdout and "pass" in out.stdout
 
 
-def test_serve_prints_urls_that_answer(tmp_path):
+def test_serve_prints_urls_that_answer(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
@@ -74,14 +80,14 @@ def test_serve_prints_urls_that_answer(tmp_path):
     assert "Traceback" not in err and err.count("malformed request") == 1
 
 
-def test_doctor_lists_engines(run_cli):
+def test_doctor_lists_engines(run_cli: RunCli) -> None:
     out = run_cli("doctor")
     assert out.returncode == 0
     for engine in ("chromium", "firefox", "webkit"):
         assert engine in out.stdout
 
 
-def test_an_unnamed_orb_fails_the_axe_cell(run_cli, tmp_path):
+def test_an_unnamed_orb_fails_the_axe_cell(run_cli: RunCli, tmp_path: Path) -> None:
     widget = tmp_path / "spelo.js"
     source = paths.REFERENCE_WIDGET.read_text(encoding="utf-8")
     broken = source.replace('"aria-label": TEXTS.label,', "").replace(

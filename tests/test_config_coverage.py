@@ -3,12 +3,18 @@ default by a cell, and the cells that set it check its effect: a copy of the ref
 ignores the value (made here, in a temporary folder) fails one of them."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import json
 
 import pytest
 
 from harness import config_coverage, paths
 from harness.scenarios import load_all
+
+if TYPE_CHECKING:
+    from conftest import RunCli, ScenarioFileMaker
 
 MERGE = "if (body.data[k] !== null && body.data[k] !== undefined) { config[k] = body.data[k]; }"
 
@@ -31,11 +37,11 @@ IGNORED = {
 }
 
 
-def test_every_value_has_a_way_to_be_ignored():
+def test_every_value_has_a_way_to_be_ignored() -> None:
     assert set(IGNORED) == {v.id for v in config_coverage.load_values()}
 
 
-def test_every_contract_value_is_set_by_a_cell_in_every_engine_that_can():
+def test_every_contract_value_is_set_by_a_cell_in_every_engine_that_can() -> None:
     rows = config_coverage.coverage(load_all([paths.SCENARIO_DIR]), ["chromium", "firefox", "webkit"])
     unset = [r["id"] for r in rows if not r["covered"]]
     assert not unset, f"no cell sets these configuration values otherwise than their default: {unset}"
@@ -43,7 +49,7 @@ def test_every_contract_value_is_set_by_a_cell_in_every_engine_that_can():
         assert all(r["cells"][e] or r["limits"].get(e) for e in r["cells"]), r
 
 
-def test_promises_fails_when_a_value_has_no_cell(run_cli, scenario_file):
+def test_promises_fails_when_a_value_has_no_cell(run_cli: RunCli, scenario_file: ScenarioFileMaker) -> None:
     path = scenario_file("scenarios:\n  - id: one\n    title: one\n    guards: [page-rules]\n"
                          "    site: {config: {color: '#123456'}}\n    steps: [reload]\n    expect: {}\n")
     out = run_cli("promises", "--json", str(path.parent))
@@ -59,7 +65,7 @@ def _cells_setting(value_id: str) -> list[str]:
 
 
 @pytest.mark.parametrize("value_id", sorted(IGNORED))
-def test_a_build_that_ignores_the_value_fails_a_cell_that_sets_it(run_cli, tmp_path, value_id):
+def test_a_build_that_ignores_the_value_fails_a_cell_that_sets_it(run_cli: RunCli, tmp_path: Path, value_id) -> None:
     reference, broken = IGNORED[value_id]
     text = paths.REFERENCE_WIDGET.read_text(encoding="utf-8")
     assert text.count(reference) == 1, f"the reference build no longer has {reference!r}"

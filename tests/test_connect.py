@@ -7,6 +7,8 @@ server in two namespaces joined by a veth pair (tests/two_hosts.py), as on two m
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import os
 import re
@@ -23,6 +25,9 @@ from pathlib import Path
 import pytest
 
 from harness.engines.playwright.remote import check_endpoint
+
+if TYPE_CHECKING:
+    from conftest import RunCli
 
 START_TIMEOUT_S = 60
 
@@ -86,7 +91,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_cells_pass_in_served_browsers(served, run_cli, tmp_path):
+def test_cells_pass_in_served_browsers(served, run_cli: RunCli, tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = run_cli("run", "--browser", "chromium", "--browser", "firefox", "--connect", served["unsafe"],
                    "-k", "blocked-before", "--output", str(out), "--screenshots", "end")
@@ -98,7 +103,7 @@ def test_cells_pass_in_served_browsers(served, run_cli, tmp_path):
         assert cell["engine_source"] == f"remote {served['unsafe']}"
 
 
-def test_a_server_that_drops_launch_options_skips_with_the_reason(served, run_cli, tmp_path):
+def test_a_server_that_drops_launch_options_skips_with_the_reason(served, run_cli: RunCli, tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = run_cli("run", "--browser", "chromium", "--browser", "firefox", "--connect", served["safe"],
                    "-k", "blocked-before", "--output", str(out))
@@ -108,7 +113,7 @@ def test_a_server_that_drops_launch_options_skips_with_the_reason(served, run_cl
         assert "does not apply the launch options" in cell["reason"] and "--unsafe" in cell["reason"]
 
 
-def test_unreachable_endpoint_is_one_line_before_any_cell(run_cli):
+def test_unreachable_endpoint_is_one_line_before_any_cell(run_cli: RunCli) -> None:
     endpoint = f"ws://127.0.0.1:{free_port()}/"
     started = time.monotonic()
     done = run_cli("run", "--connect", endpoint, "-k", "blocked-before", timeout=60)
@@ -122,29 +127,29 @@ def test_unreachable_endpoint_is_one_line_before_any_cell(run_cli):
     ("http://127.0.0.1:9/", "expected ws://HOST:PORT/PATH"),
     ("ws://127.0.0.1:99999/", "bad port"),
 ])
-def test_malformed_endpoint(run_cli, endpoint, says):
+def test_malformed_endpoint(run_cli: RunCli, endpoint, says) -> None:
     done = run_cli("run", "--connect", endpoint, timeout=60)
     assert done.returncode == 2 and says in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
-def test_a_bad_listen_address_stops_the_run_in_one_line(served, run_cli):
+def test_a_bad_listen_address_stops_the_run_in_one_line(served, run_cli: RunCli) -> None:
     done = run_cli("run", "--connect", served["unsafe"], "--listen", "shop.test", "-k", "blocked-before", timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == "spelo-harness: --listen: expected an IP address of this machine, got 'shop.test'"
 
 
-def test_wrong_path_is_named(served):
+def test_wrong_path_is_named(served) -> None:
     with pytest.raises(ValueError, match="is not a Playwright server endpoint .*400 Bad Request"):
         check_endpoint(served["safe"] + "elsewhere")
 
 
-def test_another_playwright_version_is_named():
+def test_another_playwright_version_is_named() -> None:
     """A server of another minor version refuses the handshake with 428 and a message box
     (measured with run-server 1.64.1 and a client claiming 1.50.0); made here by a stand-in."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
-    def answer():
+    def answer() -> None:
         conn, _ = listener.accept()
         with conn:
             while b"\r\n\r\n" not in conn.recv(4096):
@@ -162,7 +167,7 @@ def test_another_playwright_version_is_named():
         listener.close()
 
 
-def test_pytest_option_checks_the_endpoint_too(tmp_path):
+def test_pytest_option_checks_the_endpoint_too(tmp_path: Path) -> None:
     endpoint = f"ws://127.0.0.1:{free_port()}/"
     done = subprocess.run([sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q",
                            "--spelo-connect", endpoint, "-k", "blocked-before", "--output", str(tmp_path)],
@@ -215,7 +220,7 @@ def run_across(harness_host, browser_host, out: Path, *args: str) -> tuple[subpr
     return done, endpoint
 
 
-def test_cells_pass_with_the_browsers_on_another_host(tmp_path):
+def test_cells_pass_with_the_browsers_on_another_host(tmp_path: Path) -> None:
     """The run on one host, `playwright run-server --unsafe` on another: the hostnames, the
     run's key, the WAV and WebRTC all cross the veth pair, and nothing else exists to cross."""
     from two_hosts import BROWSER_ADDRESS, HARNESS_ADDRESS
@@ -254,7 +259,7 @@ def test_cells_pass_with_the_browsers_on_another_host(tmp_path):
         assert peer["state"] == "connected" and peer["audio"]["rms"] > 0.01, peer
 
 
-def test_a_wav_the_browser_host_cannot_see_skips_the_silent_cell_with_why(tmp_path):
+def test_a_wav_the_browser_host_cannot_see_skips_the_silent_cell_with_why(tmp_path: Path) -> None:
     """On two real machines the run's folder is not on the browser host: Chromium would read no
     silence from the path it is given, so the launch checks it there and says what to do."""
     here_only = tmp_path / "here-only"

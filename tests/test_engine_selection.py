@@ -5,6 +5,8 @@ run before any cell with one line and exit 2 (pytest: a usage error); a run of a
 the unusable ones out and names them in the grid and in results.json. repro --browser does as run."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import subprocess
@@ -23,7 +25,7 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
                           env=BROKEN_WEBKIT)
 
 
-def test_run_stops_when_a_named_engine_cannot_run(tmp_path):
+def test_run_stops_when_a_named_engine_cannot_run(tmp_path: Path) -> None:
     out = run(tmp_path, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR), "--browser", "webkit",
               "-k", "blocked", "--output", str(tmp_path / "out"))
     assert out.returncode == 2, out.stdout[-2000:] + out.stderr[-2000:]
@@ -32,7 +34,7 @@ def test_run_stops_when_a_named_engine_cannot_run(tmp_path):
     assert not (tmp_path / "out" / "results.json").exists()  # no cell ran
 
 
-def test_repro_stops_when_its_engine_cannot_run(tmp_path):
+def test_repro_stops_when_its_engine_cannot_run(tmp_path: Path) -> None:
     out = run(tmp_path, "-m", "harness.cli", "repro", "blocked-prompt", "--browser", "webkit",
               "--output", str(tmp_path / "out"))
     assert out.returncode == 2, out.stdout[-2000:] + out.stderr[-2000:]
@@ -40,7 +42,7 @@ def test_repro_stops_when_its_engine_cannot_run(tmp_path):
     assert out.stdout == "" and not (tmp_path / "out").exists()  # stopped before the harness started
 
 
-def test_pytest_plugin_says_it_as_a_usage_error(tmp_path):
+def test_pytest_plugin_says_it_as_a_usage_error(tmp_path: Path) -> None:
     out = run(paths.ROOT, "-m", "pytest", str(paths.SCENARIO_DIR), "-p", "no:cacheprovider", "--browser", "chromium",
               "--browser", "webkit", "-k", "blocked", "--output", str(tmp_path / "out"))
     assert out.returncode == 4, out.stdout[-2000:] + out.stderr[-2000:]  # pytest's exit code for usage errors
@@ -48,7 +50,7 @@ def test_pytest_plugin_says_it_as_a_usage_error(tmp_path):
     assert not (tmp_path / "out" / "results.json").exists()
 
 
-def test_a_run_of_all_engines_names_the_ones_that_did_not_run(tmp_path):
+def test_a_run_of_all_engines_names_the_ones_that_did_not_run(tmp_path: Path) -> None:
     out = run(tmp_path, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR), "-k", "blocked-prompt and chromium",
               "--output", str(tmp_path / "out"), "--screenshots", "failure")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
@@ -58,7 +60,7 @@ def test_a_run_of_all_engines_names_the_ones_that_did_not_run(tmp_path):
     assert [r["engine"] for r in data["results"]] == ["chromium"]
 
 
-def test_choosing_the_webkit_engine_leaves_no_driver_running(monkeypatch):
+def test_choosing_the_webkit_engine_leaves_no_driver_running(monkeypatch: pytest.MonkeyPatch) -> None:
     """The choice asks Playwright where its WebKit build is; a sync driver left up after that
     (it happens at collection, for every cell's launch key) holds this thread's asyncio loop as
     running, and every later asyncio.run() or sync_playwright() in the process fails."""

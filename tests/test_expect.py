@@ -97,26 +97,26 @@ CASES = [
 
 
 @pytest.mark.parametrize(("fields", "snap", "want"), CASES, ids=[f"{i}-{','.join(c[0]) or 'none'}" for i, c in enumerate(CASES)])
-def test_each_row_judges(fields, snap, want):
+def test_each_row_judges(fields, snap, want) -> None:
     got = mismatches(Expect(**fields), snap)
     assert [(m.field, m.text) for m in got] == want
     for m in got:  # structure, not only text: what was expected and what was read
         assert m.expected == getattr(Expect(**fields), m.field)
 
 
-def test_every_expect_field_has_a_row_and_a_case():
+def test_every_expect_field_has_a_row_and_a_case() -> None:
     assert set(BY_FIELD) == set(Expect.model_fields), "a field without a row is never judged"
     judged_by_a_case = {f for fields, _, _ in CASES for f in fields} | {"state"}
     assert judged_by_a_case == set(Expect.model_fields)
     assert len(BY_FIELD) == len(CHECKS)
 
 
-def test_a_miss_keeps_field_expected_and_observed():
+def test_a_miss_keeps_field_expected_and_observed() -> None:
     [m] = mismatches(Expect(tooltip="Mic access is blocked"), {"tooltip": "use the padlock"})
     assert (m.field, m.expected, m.observed) == ("tooltip", "Mic access is blocked", "use the padlock")
 
 
-def test_results_files_keep_the_structure_and_read_older_texts():
+def test_results_files_keep_the_structure_and_read_older_texts() -> None:
     r = Result(scenario="s", engine="chromium", outcome="fail",
                mismatches=[Mismatch("status", "Ready", "Busy", "status: expected 'Ready', seen 'Busy'")])
     back = Result.from_dict(r.to_dict())

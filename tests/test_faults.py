@@ -54,7 +54,7 @@ scenarios:
 class Run:
     """`spelo-harness run` (or pytest) in its own session, marked, with its output in files."""
 
-    def __init__(self, tmp: Path, argv: list[str], cells: str):
+    def __init__(self, tmp: Path, argv: list[str], cells: str) -> None:
         self.tmp = tmp
         self.mark = uuid.uuid4().hex
         self.out = tmp / "out"
@@ -173,7 +173,7 @@ def _group_members(pgid: int) -> list[int]:
 
 
 @pytest.fixture
-def start(tmp_path):
+def start(tmp_path: Path):
     runs: list[Run] = []
 
     def go(*args: str, timeout_s: float = 60, workers: str = "1", cli: bool = True, cells: str = CELLS) -> Run:
@@ -203,7 +203,7 @@ def in_await(run: Run, cell: str = "never-chromium") -> bool:
 # -- signals -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_to_the_cli_during_a_run(start, sig):
+def test_signal_to_the_cli_during_a_run(start, sig) -> None:
     run = start()
     run.wait_for("the 'never' cell waiting", lambda: in_await(run))
     if sig == signal.SIGINT:
@@ -218,7 +218,7 @@ def test_signal_to_the_cli_during_a_run(start, sig):
     assert [r.scenario for r in results][0] == "quick" and results[0].outcome == "pass"
 
 
-def test_the_cli_killed_outright_takes_its_run_with_it(start):
+def test_the_cli_killed_outright_takes_its_run_with_it(start) -> None:
     # SIGKILL leaves the CLI no say: the kernel tells its pytest child (PR_SET_PDEATHSIG, SIGTERM),
     # which closes its browsers and writes what it has instead of running on for the cell's 60 s.
     run = start()
@@ -235,7 +235,7 @@ def test_the_cli_killed_outright_takes_its_run_with_it(start):
     assert results[0].scenario == "quick"
 
 
-def test_sigterm_to_pytest_itself(start):
+def test_sigterm_to_pytest_itself(start) -> None:
     # Without the CLI: the plugin turns SIGTERM into pytest's interrupt, so the session still
     # closes its browsers and the Playwright driver, and writes what it has.
     run = start(cli=False)
@@ -254,7 +254,7 @@ def test_sigterm_to_pytest_itself(start):
 
 # -- a cell that times out -------------------------------------------------------------------------------
 
-def test_a_cell_that_times_out_fails_and_the_run_goes_on(start):
+def test_a_cell_that_times_out_fails_and_the_run_goes_on(start) -> None:
     run = start(timeout_s=0.5)
     code = run.finish()
     assert code == 1, run.text()[-2000:]
@@ -268,7 +268,7 @@ def test_a_cell_that_times_out_fails_and_the_run_goes_on(start):
 
 # -- a browser that crashes --------------------------------------------------------------------------------
 
-def test_a_browser_crash_fails_its_cell_and_the_next_relaunches(start):
+def test_a_browser_crash_fails_its_cell_and_the_next_relaunches(start) -> None:
     run = start(timeout_s=60)
     run.wait_for("the 'never' cell waiting", lambda: in_await(run))
     browsers = run.browsers()
@@ -297,7 +297,7 @@ WORKER_CELLS = "scenarios:\n" + "".join(f"""
 """ for i in range(1, 5))
 
 
-def test_a_dead_worker_fails_its_cell_and_leaves_nothing(start):
+def test_a_dead_worker_fails_its_cell_and_leaves_nothing(start) -> None:
     run = start(timeout_s=6, workers="2", cells=WORKER_CELLS)
     run.wait_for("both workers in a cell", lambda: sum(in_await(run, f"never-{i}-chromium") for i in range(1, 5)) >= 2)
     controller = run.wait_for("pytest", lambda: [p for p, c in run.cmdlines().items() if "-m pytest" in c])[0]
@@ -324,7 +324,7 @@ def _parent(pid: int) -> int:
 
 # -- the fixture server on its own ------------------------------------------------------------------------------
 
-def test_serve_stopped_by_sigterm_removes_its_ca(tmp_path):
+def test_serve_stopped_by_sigterm_removes_its_ca(tmp_path: Path) -> None:
     mark = uuid.uuid4().hex
     tmpdir = Path(tempfile.mkdtemp(prefix="sf-", dir="/tmp"))
     env = dict(os.environ, **{FAULT_MARK: mark, "TMPDIR": str(tmpdir)})

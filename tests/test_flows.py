@@ -9,7 +9,7 @@ from harness.flows import FlowDriver, FlowFailed, FlowStep, run_flow
 class Page:
     """Parts that show; a click runs the part's handler (which shows others)."""
 
-    def __init__(self, showing: set[str], on_click: dict[str, set[str]]):
+    def __init__(self, showing: set[str], on_click: dict[str, set[str]]) -> None:
         self.showing, self.on_click, self.clicks, self.settles = set(showing), on_click, [], 0
 
     def driver(self) -> FlowDriver:
@@ -30,13 +30,13 @@ FLOW = [FlowStep(click="start", optional=True), FlowStep(stop_at="notice"), Flow
 CLICKS = {"start": {"notice"}, "agree": {"voice"}, "voice": {"call"}, "call": {"live"}}
 
 
-def test_first_visit_stops_at_the_notice():
+def test_first_visit_stops_at_the_notice() -> None:
     page = Page({"start"}, CLICKS)
     assert run_flow(FLOW, page.driver()) == ["click start", "notice shown: the flow ends here"]
     assert page.clicks == ["start"] and page.settles == 0
 
 
-def test_a_returning_visitor_goes_through_and_a_skipped_part_is_not_waited_out():
+def test_a_returning_visitor_goes_through_and_a_skipped_part_is_not_waited_out() -> None:
     page = Page({"start"}, {**CLICKS, "start": {"voice"}})
     assert run_flow(FLOW, page.driver()) == ["click start", "click voice", "click call"]
     page = Page({"call"}, CLICKS)  # after a refusal: Start call again at once
@@ -44,7 +44,7 @@ def test_a_returning_visitor_goes_through_and_a_skipped_part_is_not_waited_out()
     assert page.settles == 0
 
 
-def test_a_part_that_never_shows_fails_naming_it():
+def test_a_part_that_never_shows_fails_naming_it() -> None:
     page = Page({"start"}, {"start": set()})
     with pytest.raises(FlowFailed, match=r"neither notice nor voice or call showed within 0.2 s"):
         run_flow(FLOW, page.driver())
@@ -52,7 +52,7 @@ def test_a_part_that_never_shows_fails_naming_it():
         run_flow([FlowStep(click="call")], Page(set(), {}).driver())
 
 
-def test_wait_gone_and_key():
+def test_wait_gone_and_key() -> None:
     page = Page({"spinner"}, {})
     page.settle = lambda: page.showing.discard("spinner")  # type: ignore[method-assign]
     steps = [FlowStep(gone="spinner"), FlowStep(key="Enter")]

@@ -3,10 +3,15 @@ no cell, or a cell that ran in the baseline and is skipped now, fails it unless 
 known_skips lists it (harness/gate.py)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 from harness.results import Result, write_results
 from harness.model import CellId
+
+if TYPE_CHECKING:
+    from conftest import RunCli
 
 
 def results_file(path: Path, outcomes: dict[str, str], meta: dict | None = None) -> Path:
@@ -22,14 +27,14 @@ def results_file(path: Path, outcomes: dict[str, str], meta: dict | None = None)
 ALL = {"a[chromium]": "pass", "a[firefox]": "pass", "a[webkit]": "pass", "b[webkit]": "pass"}
 
 
-def gate(run_cli, results: Path, *baselines: Path):
+def gate(run_cli: RunCli, results: Path, *baselines: Path):
     args = ["gate", str(results)]
     for b in baselines:
         args += ["--baseline", str(b)]
     return run_cli(*args)
 
 
-def test_an_engine_that_vanished_fails_the_gate_with_the_runs_reason(run_cli, tmp_path):
+def test_an_engine_that_vanished_fails_the_gate_with_the_runs_reason(run_cli: RunCli, tmp_path: Path) -> None:
     base = results_file(tmp_path / "base.json", ALL)
     now = results_file(tmp_path / "now.json", {**ALL, "a[webkit]": "skipped", "b[webkit]": "skipped"},
                        {"engines_not_run": {"webkit": "WebKitGTK: /nonexistent not found"}})
@@ -41,7 +46,7 @@ def test_an_engine_that_vanished_fails_the_gate_with_the_runs_reason(run_cli, tm
     assert "Skipped now" not in out.stdout
 
 
-def test_an_engine_absent_from_the_results_fails_a_known_issues_gate(run_cli, tmp_path):
+def test_an_engine_absent_from_the_results_fails_a_known_issues_gate(run_cli: RunCli, tmp_path: Path) -> None:
     now = results_file(tmp_path / "now.json", {"a[chromium]": "pass", "a[firefox]": "pass"})
     known = tmp_path / "known-issues.yaml"
     known.write_text("known_issues: []\n")  # no `engines`: every engine must run
@@ -51,7 +56,7 @@ def test_an_engine_absent_from_the_results_fails_a_known_issues_gate(run_cli, tm
     assert gate(run_cli, now, known).returncode == 0
 
 
-def test_a_cell_that_ran_before_and_is_skipped_now_fails_unless_listed(run_cli, tmp_path):
+def test_a_cell_that_ran_before_and_is_skipped_now_fails_unless_listed(run_cli: RunCli, tmp_path: Path) -> None:
     base = results_file(tmp_path / "base.json", ALL)
     now = results_file(tmp_path / "now.json", {**ALL, "b[webkit]": "skipped"})
     out = gate(run_cli, now, base)
@@ -64,7 +69,7 @@ def test_a_cell_that_ran_before_and_is_skipped_now_fails_unless_listed(run_cli, 
     assert "### Not run, as the baseline allows\n- `b[webkit]`: ticket 7" in out.stdout
 
 
-def test_known_skips_can_excuse_a_whole_engine(run_cli, tmp_path):
+def test_known_skips_can_excuse_a_whole_engine(run_cli: RunCli, tmp_path: Path) -> None:
     base = results_file(tmp_path / "base.json", ALL)
     now = results_file(tmp_path / "now.json", {"a[chromium]": "pass", "a[firefox]": "pass"})
     known = tmp_path / "known-issues.yaml"
@@ -74,7 +79,7 @@ def test_known_skips_can_excuse_a_whole_engine(run_cli, tmp_path):
     assert "- `webkit`: no runner has it" in out.stdout
 
 
-def test_bad_known_skips_is_one_line_and_exit_2(run_cli, tmp_path):
+def test_bad_known_skips_is_one_line_and_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
     now = results_file(tmp_path / "now.json", ALL)
     known = tmp_path / "known-issues.yaml"
     known.write_text("known_issues: []\nknown_skips:\n  - engine: safari\n    reason: x\n")

@@ -24,7 +24,7 @@ RESULTS = [
 ]
 
 
-def test_detail_shows_state_and_the_builds_own_words():
+def test_detail_shows_state_and_the_builds_own_words() -> None:
     assert perceived(RESULTS[0]) == "denied “An error occurred Permission denied”"
     assert perceived(RESULTS[1]) == "denied “Check your microphone settings.”"
     assert perceived(RESULTS[2]) == "“" + "x" * 59 + "…”"
@@ -34,12 +34,12 @@ def test_detail_shows_state_and_the_builds_own_words():
     assert "pass: denied “Check your microphone settings.”" in grid
 
 
-def test_the_default_grid_is_unchanged():
+def test_the_default_grid_is_unchanged() -> None:
     grid = render_grid(RESULTS, {}, {}, width=200)
     assert "Permission denied" not in grid and "FAIL (2)" in grid
 
 
-def test_run_refuses_an_unknown_grid_with_exit_2():
+def test_run_refuses_an_unknown_grid_with_exit_2() -> None:
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR / "policy.yaml"),
                            "--grid", "fancy"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--grid" in proc.stderr and "Traceback" not in proc.stderr

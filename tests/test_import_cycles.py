@@ -83,11 +83,11 @@ def import_graph() -> dict[str, set[str]]:
     return {name: imports_of(name, path, modules) for name, path in modules.items()}
 
 
-def test_no_import_circle():
+def test_no_import_circle() -> None:
     assert cycles(import_graph()) == []
 
 
-def test_the_checker_sees_a_lazy_circle(tmp_path):
+def test_the_checker_sees_a_lazy_circle(tmp_path: Path) -> None:
     """The check can fail: a circle closed by an import inside a function is found."""
     pkg = tmp_path / "harness"
     (pkg / "commands").mkdir(parents=True)
@@ -102,6 +102,6 @@ def test_the_checker_sees_a_lazy_circle(tmp_path):
     assert cycles(graph) == [["harness.cli", "harness.commands.soak"]]
 
 
-def test_commands_never_import_the_dispatcher():
+def test_commands_never_import_the_dispatcher() -> None:
     graph = import_graph()
     assert [m for m, deps in graph.items() if m.startswith("harness.commands") and "harness.cli" in deps] == []

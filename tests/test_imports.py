@@ -34,7 +34,7 @@ ALL = modules()
 GI_ONLY = sorted(name for name, path in ALL if GI_IMPORT.search(path.read_text(encoding="utf-8")))
 
 
-def test_the_walk_finds_the_package():
+def test_the_walk_finds_the_package() -> None:
     names = {name for name, _ in ALL}
     assert len(names) > 30
     assert {"harness.cli", "harness.engines.playwright.chromium", "harness.engines.playwright.webkit",
@@ -49,20 +49,20 @@ def _import(python: str, name: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("name", [name for name, _ in ALL if name not in GI_ONLY])
-def test_module_imports(name):
+def test_module_imports(name) -> None:
     out = _import(sys.executable, name)
     assert out.returncode == 0, f"import {name} failed:\n{out.stderr[-2000:]}"
 
 
 @pytest.mark.parametrize("name", GI_ONLY)
-def test_gi_module_imports_under_the_system_python(name):
+def test_gi_module_imports_under_the_system_python(name) -> None:
     if not Path(SYSTEM_PYTHON).exists():
         pytest.skip(f"{SYSTEM_PYTHON} not found: the WebKitGTK driver cannot run here")
     out = _import(SYSTEM_PYTHON, name)
     assert out.returncode == 0, f"{SYSTEM_PYTHON}: import {name} failed:\n{out.stderr[-2000:]}"
 
 
-def test_the_driver_folder_stands_alone_under_the_system_python():
+def test_the_driver_folder_stands_alone_under_the_system_python() -> None:
     """The client runs the driver by file path with -E: its folder must import with nothing of the
     harness (or this venv) on the path, as from an installed wheel."""
     if not Path(SYSTEM_PYTHON).exists():

@@ -4,6 +4,8 @@ workflow's commands parse and (where actionlint is at hand) lint; nothing is ove
 --force."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import shlex
 import shutil
@@ -20,11 +22,14 @@ from harness.gate import load_baseline
 from harness.profile import load_profile
 from harness.scenarios import load_file
 
+if TYPE_CHECKING:
+    from conftest import RunCli
+
 LINT = Path("/work/shared/tools/lint-workflows.sh")
 
 
 @pytest.fixture
-def repo(tmp_path: Path, run_cli) -> tuple[Path, subprocess.CompletedProcess]:
+def repo(tmp_path: Path, run_cli: RunCli) -> tuple[Path, subprocess.CompletedProcess]:
     (tmp_path / "dist").mkdir()
     shutil.copy(paths.REFERENCE_WIDGET, tmp_path / "dist" / "widget.js")  # the sample widget
     out = run_cli("init")
@@ -67,7 +72,7 @@ def test_the_workflow_runs_the_harness_commands_that_parse(repo: tuple[Path, sub
         assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
-def test_init_refuses_to_overwrite_without_force(repo: tuple[Path, subprocess.CompletedProcess], run_cli) -> None:
+def test_init_refuses_to_overwrite_without_force(repo: tuple[Path, subprocess.CompletedProcess], run_cli: RunCli) -> None:
     root, _ = repo
     (root / init.KNOWN_ISSUES).write_text("engines: [chromium]\nknown_issues: []\n", encoding="utf-8")
     again = run_cli("init")
@@ -79,7 +84,7 @@ def test_init_refuses_to_overwrite_without_force(repo: tuple[Path, subprocess.Co
     assert (root / init.KNOWN_ISSUES).read_text(encoding="utf-8") == init.KNOWN_ISSUES_TEXT
 
 
-def test_the_set_ups_command_runs_its_own_cell(repo: tuple[Path, subprocess.CompletedProcess], run_cli) -> None:
+def test_the_set_ups_command_runs_its_own_cell(repo: tuple[Path, subprocess.CompletedProcess], run_cli: RunCli) -> None:
     root, out = repo
     command = out.stdout.strip().splitlines()[-1].split(": ", 2)[-1]
     assert command == init.run_command("dist/widget.js"), out.stdout

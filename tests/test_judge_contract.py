@@ -21,21 +21,21 @@ SEEN = {"present": True, "state": "mic-off", "status": "Mic needed", "tooltip": 
         "gum": [{"outcome": "NotAllowedError"}, {"outcome": "NotAllowedError"}], "console": []}
 
 
-def test_the_reference_is_judged_as_ever():
+def test_the_reference_is_judged_as_ever() -> None:
     exp = Expect(state="denied", status="Microphone access needed", gum_calls=1)
     seen = {**SEEN, "state": "idle", "status": "x"}
     assert judge(exp, seen, REFERENCE) == mismatches(exp, seen)
     assert not_applicable(exp, REFERENCE) == {}
 
 
-def test_the_builds_words_hold_the_contracts_through_the_map():
+def test_the_builds_words_hold_the_contracts_through_the_map() -> None:
     exp = Expect(state="denied", status="Microphone access needed", text_contains=["Microphone access needed"],
                  states_seen=["idle", "denied"], status_seen=["Microphone access needed"])
     assert judge(exp, SEEN, ACME) == []
     assert SEEN["status"] == "Mic needed" and SEEN["state"] == "mic-off"  # nothing rewritten in place
 
 
-def test_a_miss_shows_both_sides_and_the_build_own_text_as_seen():
+def test_a_miss_shows_both_sides_and_the_build_own_text_as_seen() -> None:
     seen = {**SEEN, "state": "idle", "status": "Mic off, sorry", "text": "Mic off, sorry",
             "history": [{"state": "idle", "status": "Mic off, sorry"}]}
     exp = Expect(state="denied", status="Microphone access needed", text_contains=["Microphone access needed"],
@@ -53,7 +53,7 @@ def test_a_miss_shows_both_sides_and_the_build_own_text_as_seen():
         assert "seen 'Microphone" not in m.text and m.observed != "Microphone access needed"
 
 
-def test_a_part_marked_none_and_a_declared_expectation_are_not_applicable_never_judged():
+def test_a_part_marked_none_and_a_declared_expectation_are_not_applicable_never_judged() -> None:
     exp = Expect(state="denied", tooltip="Microphone blocked", console=["[Spelo] denied"], gum_calls=1)
     assert judge(exp, SEEN, ACME) == []  # a wrong tooltip, no console line, two calls: none judged
     assert not_applicable(exp, ACME) == {
@@ -68,7 +68,7 @@ def test_a_part_marked_none_and_a_declared_expectation_are_not_applicable_never_
     ("not_applicable_expect: {consle: typo}\n", "not_applicable_expect"),
     ("not_applicable_expect: {state: always}\n", "not_applicable_expect"),
 ])
-def test_a_profile_names_only_expectations_that_exist(tmp_path: Path, body: str, field: str):
+def test_a_profile_names_only_expectations_that_exist(tmp_path: Path, body: str, field: str) -> None:
     p = tmp_path / "p.yaml"
     p.write_text("name: x\n" + body, encoding="utf-8")
     with pytest.raises(YamlFileError) as e:

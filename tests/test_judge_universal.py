@@ -45,7 +45,7 @@ def verdicts(rec: UniversalRecord) -> dict[str, Any]:
     return {v.id: v for v in judge(rec)}
 
 
-def test_the_table_and_the_checks_are_one_to_one(tmp_path: Path):
+def test_the_table_and_the_checks_are_one_to_one(tmp_path: Path) -> None:
     ids = [p.id for p in load_table()]
     assert {"no-mic-on-load", "access-needs-activation", "no-reprompt-after-refusal", "failure-told",
             "failures-told-apart", "framed-without-allow", "click-settles", "no-page-error", "mic-released"} <= set(ids)
@@ -56,7 +56,7 @@ def test_the_table_and_the_checks_are_one_to_one(tmp_path: Path):
     assert engine_facts.load()  # the facts table reads
 
 
-def test_a_build_that_holds_every_property_passes_naming_what_decided():
+def test_a_build_that_holds_every_property_passes_naming_what_decided() -> None:
     refused = snap("Microphone blocked: allow it in the address bar", [call("NotAllowedError")])
     rec = record(snap("Talk to us"), refused, refused)
     v = verdicts(rec)
@@ -79,7 +79,7 @@ def test_a_build_that_holds_every_property_passes_naming_what_decided():
     ("silent", "failure-told", "as before it"),
     ("page error", "no-page-error", "TypeError: x is undefined"),
 ])
-def test_each_broken_property_fails_with_its_observation(broken: str, prop: str, words: str):
+def test_each_broken_property_fails_with_its_observation(broken: str, prop: str, words: str) -> None:
     denied = [call("NotAllowedError")]
     ok_before = snap("Talk to us")
     after = snap("Microphone blocked", denied)
@@ -107,7 +107,7 @@ def test_each_broken_property_fails_with_its_observation(broken: str, prop: str,
     assert any(m.field == prop and words in m.text for m in result.mismatches)
 
 
-def test_an_engine_fact_makes_a_failure_a_limit_and_names_the_fact():
+def test_an_engine_fact_makes_a_failure_a_limit_and_names_the_fact() -> None:
     no_activation = snap("Listening", [call("ok", activation=False)])
     rec = record(snap("Talk"), no_activation, engine="webkit", source="webkitgtk", steps=[{"press": "Space"}])
     v = verdicts(rec)["access-needs-activation"]
@@ -116,13 +116,13 @@ def test_an_engine_fact_makes_a_failure_a_limit_and_names_the_fact():
     assert verdicts(chromium)["access-needs-activation"].verdict == "fail"  # the fact is WebKitGTK's only
 
 
-def test_the_engines_own_error_lines_are_not_the_pages():
+def test_the_engines_own_error_lines_are_not_the_pages() -> None:
     line = ("pageerror", "ICE failed, add a STUN server and see about:webrtc for more details")
     assert verdicts(record(snap("Talk"), snap("Talk"), engine="firefox", console=[line]))["no-page-error"].verdict == "pass"
     assert verdicts(record(snap("Talk"), snap("Talk"), engine="chromium", console=[line]))["no-page-error"].verdict == "fail"
 
 
-def test_a_missing_device_reads_by_the_engines_own_error():
+def test_a_missing_device_reads_by_the_engines_own_error() -> None:
     after = snap("No microphone found", [call("OverconstrainedError")])
     webkit = verdicts(record(snap("Talk"), after, engine="webkit", source="webkitgtk"))["failure-told"]
     assert webkit.verdict == "pass" and webkit.data["failure"] == "missing device"
@@ -141,7 +141,7 @@ def test_one_text_for_every_failure_fails_across_the_run():
     assert [v["verdict"] for v in apart] == ["pass"]  # firefox had one kind only: not judged
 
 
-def test_a_click_that_leaves_the_page_need_not_leave_the_widget_visible():
+def test_a_click_that_leaves_the_page_need_not_leave_the_widget_visible() -> None:
     gone = {"present": False, "text": "", "orb": None, "gum": [], "speech": [], "secure_context": True}
     rec = record(snap("Use text chat instead"), gone)
     assert verdicts(rec)["click-settles"].verdict == "fail"

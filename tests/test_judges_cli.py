@@ -2,11 +2,16 @@
 one line with exit 2 before any browser starts; the judge shown in the grid and results meta."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from pathlib import Path
 
+if TYPE_CHECKING:
+    from conftest import RunCli
 
-def test_a_snapshot_judge_needs_its_baseline_and_a_baseline_judges_by_snapshot(run_cli, tmp_path: Path):
+
+def test_a_snapshot_judge_needs_its_baseline_and_a_baseline_judges_by_snapshot(run_cli: RunCli, tmp_path: Path) -> None:
     out = run_cli("run", "--judge", "snapshot", "-k", "allow", "--output", str(tmp_path / "o"))
     assert out.returncode == 2
     assert out.stderr.strip().splitlines()[-1].endswith(
@@ -21,7 +26,7 @@ def test_a_snapshot_judge_needs_its_baseline_and_a_baseline_judges_by_snapshot(r
     assert "Traceback" not in out.stderr
 
 
-def test_the_universal_judge_runs_from_the_cli_and_is_shown(run_cli, tmp_path: Path):
+def test_the_universal_judge_runs_from_the_cli_and_is_shown(run_cli: RunCli, tmp_path: Path) -> None:
     out = run_cli("run", "--judge", "universal", "--browser", "chromium", "-k", "blocked-prompt", "--output",
                   str(tmp_path / "o"), timeout=300)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]

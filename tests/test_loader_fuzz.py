@@ -39,7 +39,7 @@ def check_file(content: bytes) -> None:
 
 @FUZZ
 @given(st.binary(max_size=3000))
-def test_any_bytes(content):
+def test_any_bytes(content) -> None:
     check_file(content)
 
 
@@ -53,7 +53,7 @@ data = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.dict
 
 @FUZZ
 @given(data, st.booleans())
-def test_any_yaml_data(value, flow):
+def test_any_yaml_data(value, flow) -> None:
     check_file(yaml.dump(value, default_flow_style=flow, allow_unicode=True).encode("utf-8"))
 
 
@@ -67,7 +67,7 @@ PIECES = ["&a ", "*a", "&b [*a, *a, *a, *a]\n", "!!python/object:os.system ", "!
 
 @FUZZ
 @given(st.lists(st.sampled_from(PIECES), max_size=40))
-def test_yaml_made_of_its_syntax(pieces):
+def test_yaml_made_of_its_syntax(pieces) -> None:
     check_file("".join(pieces).encode("utf-8", "surrogatepass"))
 
 
@@ -79,11 +79,11 @@ fields = st.fixed_dictionaries({}, optional={
 
 @FUZZ
 @given(st.lists(fields, max_size=3))
-def test_near_scenarios(rows):
+def test_near_scenarios(rows) -> None:
     check_file(yaml.safe_dump({"scenarios": rows}, allow_unicode=True).encode("utf-8"))
 
 
 @FUZZ
 @given(st.text(max_size=400))
-def test_any_text(text):
+def test_any_text(text) -> None:
     check_file(text.encode("utf-8", "surrogatepass"))

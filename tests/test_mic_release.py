@@ -4,11 +4,17 @@ token error. The spy (harness/engines/spy.js) only follows the tracks; these bui
 each keep one live, and the cell that guards that moment must fail, saying so."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pytest
 
 from harness.expect import mismatches
 from harness.scenarios import Expect
 from test_blind_spots import broken_build
+
+if TYPE_CHECKING:
+    from conftest import RunCli
 
 KEEP = "s.stream = new MediaStream(); "  # endSession then stops nothing: the real track stays live
 
@@ -41,7 +47,7 @@ BROKEN = [
 
 @pytest.mark.parametrize("engine,keyword,reference,broken,says", [b[1:] for b in BROKEN],
                          ids=[f"{b[0]}-{b[1]}" for b in BROKEN])
-def test_a_build_that_keeps_the_microphone_fails_its_cell(run_cli, tmp_path, engine, keyword, reference, broken, says):
+def test_a_build_that_keeps_the_microphone_fails_its_cell(run_cli: RunCli, tmp_path: Path, engine, keyword, reference, broken, says) -> None:
     widget = broken_build(tmp_path, reference, broken)
     out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
                   "--output", str(tmp_path / "out"))
@@ -54,7 +60,7 @@ def _snap(live: int = 0, tracks: int = 0, left: int | None = None) -> dict:
             "mic_tracks": [{"label": "mic", "state": "live" if i < live else "ended"} for i in range(tracks)]}
 
 
-def test_released_needs_a_track_and_none_live():
+def test_released_needs_a_track_and_none_live() -> None:
     want = Expect(mic_released=True)
     assert not mismatches(want, _snap(tracks=1))
     assert not mismatches(want, _snap(left=0))  # the page that had it was left with it ended

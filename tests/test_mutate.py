@@ -1,6 +1,8 @@
 """spelo-harness mutate: Stryker's mutants, the harness's switch, the review of equivalents."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from pathlib import Path
 
@@ -10,17 +12,20 @@ from harness import mutate
 from harness.mutate import Mutant, _mutant, mark_equivalents, serve_switch
 from harness.model import CellId
 
+if TYPE_CHECKING:
+    from conftest import RunCli
+
 SOURCE = ["var a = 1;", "if (a === 1) { go(); }", "done();"]
 
 
-def test_a_mutant_carries_its_line_and_diff():
+def test_a_mutant_carries_its_line_and_diff() -> None:
     m = _mutant({"id": "7", "mutator": "EqualityOperator", "replacement": "a !== 1",
                  "location": {"start": {"line": 1, "column": 4}, "end": {"line": 1, "column": 11}}}, SOURCE)
     assert (m.line, m.original) == (2, "a === 1")
     assert m.diff == "- if (a === 1) { go(); }\n+ if (a !== 1) { go(); }"
 
 
-def test_the_served_build_sets_the_active_mutant_before_the_widget(tmp_path):
+def test_the_served_build_sets_the_active_mutant_before_the_widget(tmp_path: Path) -> None:
     served = tmp_path / "w.js"
     serve_switch(served, "widget();", "12")
     first, rest = served.read_text().split("\n", 1)
@@ -29,7 +34,7 @@ def test_the_served_build_sets_the_active_mutant_before_the_widget(tmp_path):
     assert "activeMutant" not in served.read_text()
 
 
-def test_only_reviewed_survivors_become_equivalent():
+def test_only_reviewed_survivors_become_equivalent() -> None:
     survivor = Mutant(id="1", mutator="StringLiteral", replacement='""', line=3, original='"x"', status="survived")
     killed = Mutant(id="2", mutator="StringLiteral", replacement='""', line=3, original='"x"', status="killed")
     other = Mutant(id="3", mutator="StringLiteral", replacement='""', line=4, original='"y"', status="survived")
@@ -44,14 +49,14 @@ def test_only_reviewed_survivors_become_equivalent():
     assert elsewhere.status == "survived"  # the same text on another line was not reviewed
 
 
-def test_the_reviewed_equivalents_file_is_well_formed():
+def test_the_reviewed_equivalents_file_is_well_formed() -> None:
     for row in mutate.load_equivalents():
         assert row["reason"].strip()
 
 
 @pytest.mark.skipif(not mutate.INSTRUMENTER.is_dir(), reason="Stryker's instrumenter not installed (bash scripts/setup.sh)")
 @pytest.mark.timeout(2700)  # the coverage pass is every cell of the catalog in every engine
-def test_mutate_runs_as_users_run_it(run_cli, tmp_path):
+def test_mutate_runs_as_users_run_it(run_cli: RunCli, tmp_path: Path) -> None:
     """From the CLI, every scenario file, every engine usable here, a small sample: skipped cells,
     cells that leave their page and cells that fail without a mutant all pass through it."""
     from harness import paths
@@ -72,7 +77,7 @@ def test_mutate_runs_as_users_run_it(run_cli, tmp_path):
     assert "Mutation score" in (tmp_path / "m" / "mutation.html").read_text()
 
 
-def test_bad_input_is_a_usage_error(run_cli, tmp_path):
+def test_bad_input_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
     assert run_cli("mutate", "--budget", "0").returncode == 2
     out = run_cli("mutate", "--fail-under", "150")
     assert out.returncode == 2 and "--fail-under: expected a percentage" in out.stderr

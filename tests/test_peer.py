@@ -96,7 +96,7 @@ OFFER_OUTSIDE = (b"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 
     ("aiortc rejects", 400, "invalid_sdp"),
     ("rejected", 503, "realtime_rejected"),
 ])
-def test_offer_refusals(server, case, status, error):
+def test_offer_refusals(server, case, status, error) -> None:
     site_id, secret = bearer(server)
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/sdp"}
     body = OFFER_OUTSIDE
@@ -129,7 +129,7 @@ def test_offer_refusals(server, case, status, error):
         assert report["refused"][-1]["detail"] == "192.0.2.2, 3f2a.local"
 
 
-def test_configure_rejects_unknown_options(server):
+def test_configure_rejects_unknown_options(server) -> None:
     with pytest.raises(TypeError):
         server.peer.configure("anysite00", icee="none")
     with pytest.raises(ValueError):
@@ -154,14 +154,14 @@ async def python_widget(server, site_id: str) -> dict:
     channel = pc.createDataChannel("oai-events")
 
     @channel.on("message")
-    def on_message(raw):
+    def on_message(raw) -> None:
         msg = json.loads(raw)
         got["events"].append(msg["type"])
         if msg["type"] == "tool_call":
             channel.send(json.dumps({"type": "tool_result", "call_id": msg["call_id"], "output": {"ok": 1}}))
 
     @pc.on("track")
-    def on_track(track):
+    def on_track(track) -> None:
         asyncio.ensure_future(peer_media.consume(track, heard.add))
 
     await pc.setLocalDescription(await pc.createOffer())
@@ -182,7 +182,7 @@ async def python_widget(server, site_id: str) -> dict:
     return got
 
 
-def test_python_widget_session(server):
+def test_python_widget_session(server) -> None:
     site = server.new_site()
     server.peer.configure(site.site_id, speak_ms=300)
     got = asyncio.run(python_widget(server, site.site_id))
@@ -200,7 +200,7 @@ def test_python_widget_session(server):
 
 # -- the seal wrapper --------------------------------------------------------------------------
 @pytest.mark.skipif(SEALED, reason="already inside the seal: the browser tests run directly")
-def test_browser_tests_in_the_seal():
+def test_browser_tests_in_the_seal() -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("no network namespaces on this platform")
     cmd = sandbox.sealed_argv([sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
@@ -264,7 +264,7 @@ def run_session(browser, server, site) -> dict:
 
 
 @in_seal
-def test_browser_chromium_session(server, chromium):
+def test_browser_chromium_session(server, chromium) -> None:
     site = server.new_site()
     report = run_session(chromium, server, site)
     print(f"\nRMS chromium fake device: {report['audio']}")
@@ -284,7 +284,7 @@ def test_browser_chromium_session(server, chromium):
 
 
 @in_seal
-def test_browser_chromium_silent_device(server, playwright, tmp_path):
+def test_browser_chromium_silent_device(server, playwright, tmp_path: Path) -> None:
     silence = tmp_path / "silence.wav"
     with wave.open(str(silence), "wb") as w:
         w.setnchannels(1)
@@ -302,7 +302,7 @@ def test_browser_chromium_silent_device(server, playwright, tmp_path):
 
 
 @in_seal
-def test_browser_peer_frees_when_the_browser_goes_or_the_server_stops(chromium):
+def test_browser_peer_frees_when_the_browser_goes_or_the_server_stops(chromium) -> None:
     with FixtureServer() as server:
         gone, live = server.new_site(), server.new_site()
         context, page = open_widget(chromium, server, gone)
@@ -320,7 +320,7 @@ def test_browser_peer_frees_when_the_browser_goes_or_the_server_stops(chromium):
 
 
 @in_seal
-def test_browser_ice_impossible_gives_network_error(server, chromium):
+def test_browser_ice_impossible_gives_network_error(server, chromium) -> None:
     bound_ms = 2000
     site = server.new_site(config={"connect_timeout_ms": bound_ms})
     server.peer.configure(site.site_id, ice="none")
@@ -338,7 +338,7 @@ def test_browser_ice_impossible_gives_network_error(server, chromium):
 
 
 @in_seal
-def test_browser_token_fault_shows_failed_to_get_token(server, chromium):
+def test_browser_token_fault_shows_failed_to_get_token(server, chromium) -> None:
     site = server.new_site(faults={"token": {"error": "openai_error"}})
     context, page = open_widget(chromium, server, site)
     try:
@@ -350,7 +350,7 @@ def test_browser_token_fault_shows_failed_to_get_token(server, chromium):
 
 
 @in_seal
-def test_browser_firefox_session(server, playwright):
+def test_browser_firefox_session(server, playwright) -> None:
     if not Path(FIREFOX).exists():
         pytest.skip(f"{FIREFOX} is not installed")
     from harness.origins import MAPPED_HOSTS
@@ -372,7 +372,7 @@ def test_browser_firefox_session(server, playwright):
 
 
 
-def test_meter_reads_a_frame_that_is_not_s16():
+def test_meter_reads_a_frame_that_is_not_s16() -> None:
     """A float frame (what a decoder other than aiortc's Opus gives) is converted, not an error:
     PyAV's AudioFrame has no reformat, so the meter goes through an AudioResampler."""
     import array

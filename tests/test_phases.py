@@ -1,12 +1,14 @@
 """A cell's time by phase: accumulated in order, written with the result, shown in the report."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from harness.phases import PhaseClock
 from harness.report.html_cell import _facts
 from harness.results import Result
 
 
-def test_phases_keep_their_order_and_add_up():
+def test_phases_keep_their_order_and_add_up() -> None:
     clock = PhaseClock()
     clock.add("launch", 1.0)
     clock.add("step 1: click orb", 0.25)
@@ -21,7 +23,7 @@ def test_phases_keep_their_order_and_add_up():
     assert list(clock.phases)[-1] == "teardown"
 
 
-def test_the_report_says_where_the_time_went(tmp_path):
+def test_the_report_says_where_the_time_went(tmp_path: Path) -> None:
     r = Result(scenario="a", engine="chromium", outcome="pass", duration_s=2.0,
                phases={"launch": 1.25, "navigation": 0.5}, phase_parts={"screenshots": 0.3})
     html = _facts(r, tmp_path)

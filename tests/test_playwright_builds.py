@@ -74,7 +74,7 @@ def engine_line(out: str, engine: str) -> str:
     return next(line for line in out.splitlines() if line.startswith(f"{engine} "))
 
 
-def test_playwright_agrees_with_the_layout(browsers):
+def test_playwright_agrees_with_the_layout(browsers) -> None:
     """The layout is where Playwright itself looks (so a Playwright upgrade that moves it fails here)."""
     made, env, _ = browsers
     code = ("from playwright.sync_api import sync_playwright\n"
@@ -83,7 +83,7 @@ def test_playwright_agrees_with_the_layout(browsers):
     assert out.stdout.split() == [str(made["chromium"]), str(made["webkit"])], out.stderr
 
 
-def test_doctor_names_playwrights_builds_and_the_webkit_choice(browsers, tmp_path):
+def test_doctor_names_playwrights_builds_and_the_webkit_choice(browsers, tmp_path: Path) -> None:
     _, env, _ = browsers
     out = harness(env, tmp_path, "doctor")
     assert out.returncode == 0, out.stderr
@@ -98,7 +98,7 @@ def test_doctor_names_playwrights_builds_and_the_webkit_choice(browsers, tmp_pat
     assert "engine: stock WebKitGTK, as SPELO_WEBKIT=webkitgtk says" in forced.stdout
 
 
-def test_firefox_layout_is_reported_as_playwrights(tmp_path):
+def test_firefox_layout_is_reported_as_playwrights(tmp_path: Path) -> None:
     """Playwright's Firefox (Juggler) cannot be stood in for by the distro's, so only its choice
     is shown here: with its folder present the source is `playwright`."""
     lay_out(tmp_path / "ms-playwright", ("firefox",), tmp_path / "starts.log")
@@ -107,7 +107,7 @@ def test_firefox_layout_is_reported_as_playwrights(tmp_path):
     assert engine_line(out.stdout, "firefox").endswith("source: playwright"), out.stdout
 
 
-def test_cells_run_on_playwrights_chromium(browsers, tmp_path):
+def test_cells_run_on_playwrights_chromium(browsers, tmp_path: Path) -> None:
     _, env, starts = browsers
     out = harness(env, tmp_path, "run", str(paths.SCENARIO_DIR), "--browser", "chromium", "-k", "blocked",
                   "--output", str(tmp_path / "out"), "--screenshots", "failure")
@@ -120,7 +120,7 @@ def test_cells_run_on_playwrights_chromium(browsers, tmp_path):
     assert starts.read_text().split() and set(starts.read_text().split()) == {"chromium-headless-shell"}
 
 
-def test_webkit_chooses_playwrights_build_and_fails_when_it_does_not_start(browsers, tmp_path):
+def test_webkit_chooses_playwrights_build_and_fails_when_it_does_not_start(browsers, tmp_path: Path) -> None:
     _, env, _ = browsers
     out = harness(env, tmp_path, "run", str(paths.SCENARIO_DIR), "--browser", "webkit", "-k", "blocked-prompt",
                   "--output", str(tmp_path / "out"))

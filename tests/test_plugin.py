@@ -15,7 +15,7 @@ EXAMPLE = paths.ROOT / "examples" / "test_user_example.py"
 ARGS = ("-p", "no:cacheprovider", "-o", "addopts=", "-p", "xdist", "-n", "0")
 
 
-def test_state_is_one_registered_object_and_the_ladder_reads_it(pytester: pytest.Pytester):
+def test_state_is_one_registered_object_and_the_ladder_reads_it(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_state="""
         from harness.plugin_state import STATE, SpeloState
 
@@ -31,7 +31,7 @@ def test_state_is_one_registered_object_and_the_ladder_reads_it(pytester: pytest
     result.assert_outcomes(passed=1)
 
 
-def test_a_conftest_overrides_spelo_options_and_spelo_harness_uses_them(pytester: pytest.Pytester):
+def test_a_conftest_overrides_spelo_options_and_spelo_harness_uses_them(pytester: pytest.Pytester) -> None:
     pytester.makeconftest("""
         import dataclasses
         import pytest
@@ -53,7 +53,7 @@ def test_a_conftest_overrides_spelo_options_and_spelo_harness_uses_them(pytester
     result.assert_outcomes(passed=1)
 
 
-def test_spelo_engine_follows_browser_as_pytest_playwright_does(pytester: pytest.Pytester):
+def test_spelo_engine_follows_browser_as_pytest_playwright_does(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_engines="""
         def test_engine(spelo_engine):
             pass
@@ -64,7 +64,7 @@ def test_spelo_engine_follows_browser_as_pytest_playwright_does(pytester: pytest
     result.stdout.fnmatch_lines(["*test_engine[[]firefox[]]*", "*test_engine[[]webkit[]]*"])
 
 
-def test_the_user_example_runs_and_can_fail(pytester: pytest.Pytester):
+def test_the_user_example_runs_and_can_fail(pytester: pytest.Pytester) -> None:
     """examples/test_user_example.py in real Chromium; a wrong expectation in it fails."""
     shutil.copy(EXAMPLE, pytester.path / "test_example.py")
     result = pytester.runpytest_subprocess(*ARGS, "--browser", "chromium", "--output", str(pytester.path / "out"))
@@ -93,7 +93,7 @@ scenarios:
 """
 
 
-def test_tracing_retain_on_failure_keeps_failed_cells_traces_only(pytester: pytest.Pytester):
+def test_tracing_retain_on_failure_keeps_failed_cells_traces_only(pytester: pytest.Pytester) -> None:
     cells = pytester.path / "cells.yaml"
     cells.write_text(CELLS, encoding="utf-8")
     out = pytester.path / "out"

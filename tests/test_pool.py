@@ -16,7 +16,7 @@ from harness.runner import Harness, RunOptions
 from harness.scenarios import load_all
 
 
-def test_cells_are_collected_grouped_by_the_browser_that_serves_them():
+def test_cells_are_collected_grouped_by_the_browser_that_serves_them() -> None:
     proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
                            str(paths.SCENARIO_DIR)], cwd=paths.ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -39,7 +39,7 @@ def harness(tmp_path: Path):
         yield h
 
 
-def test_a_finished_idle_browser_is_closed_and_the_others_kept(harness):
+def test_a_finished_idle_browser_is_closed_and_the_others_kept(harness) -> None:
     pool = harness.pool
     fake, none = Situation(device="fake"), Situation(device="none")
     fake_key = get_engine("chromium").launch_key(fake)
@@ -54,7 +54,7 @@ def test_a_finished_idle_browser_is_closed_and_the_others_kept(harness):
     assert pool.launches["chromium"] == 2
 
 
-def test_a_browser_with_an_open_tab_is_kept_even_when_finished(harness):
+def test_a_browser_with_an_open_tab_is_kept_even_when_finished(harness) -> None:
     pool = harness.pool
     held = pool.new_tab("chromium", Situation(device="fake"))
     try:

@@ -17,13 +17,13 @@ SHADOW_PROFILE = paths.SITE_DIR / "spelo-shadow.profile.yaml"
 ELEVENLABS_PROFILE = paths.ROOT / "profiles" / "elevenlabs-convai.profile.yaml"
 
 
-def test_the_reference_profile_reads_as_before():
+def test_the_reference_profile_reads_as_before() -> None:
     assert load_profile(REFERENCE_PROFILE_FILE) == REFERENCE
     assert REFERENCE.selector("orb") == ".spelo-root >>> .spelo-orb"
     assert REFERENCE.state_attr == "data-state" and REFERENCE.state_rules == []
 
 
-def test_the_repository_profiles_load():
+def test_the_repository_profiles_load() -> None:
     shadow = load_profile(SHADOW_PROFILE)
     assert shadow.root == "spelo-voice >>> spelo-panel >>> .spelo-root"
     eleven = load_profile(ELEVENLABS_PROFILE)
@@ -42,7 +42,7 @@ def test_the_repository_profiles_load():
     ("texts:\n  Listening:\n    regex: '['\n", "p.yaml:3: texts.Listening.pattern.regex: not a valid pattern"),
     ("name: x\nstate_colour: red\n", "p.yaml:2: state_colour: unknown field"),
 ])
-def test_a_bad_profile_is_one_line_naming_file_line_and_field(tmp_path: Path, text: str, where: str):
+def test_a_bad_profile_is_one_line_naming_file_line_and_field(tmp_path: Path, text: str, where: str) -> None:
     p = tmp_path / "p.yaml"
     p.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError) as e:
@@ -51,7 +51,7 @@ def test_a_bad_profile_is_one_line_naming_file_line_and_field(tmp_path: Path, te
     assert "\n" not in str(e.value)
 
 
-def test_a_bad_profile_stops_the_run_with_exit_2_before_any_browser(tmp_path: Path):
+def test_a_bad_profile_stops_the_run_with_exit_2_before_any_browser(tmp_path: Path) -> None:
     p = tmp_path / "bad.profile.yaml"
     p.write_text("name: x\nstate_rules:\n  - {state: idle}\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR / "policy.yaml"),
@@ -62,7 +62,7 @@ def test_a_bad_profile_stops_the_run_with_exit_2_before_any_browser(tmp_path: Pa
     assert "sealed" not in proc.stderr and proc.stdout == ""
 
 
-def test_notice_none_makes_the_notice_steps_not_applicable(tmp_path: Path):
+def test_notice_none_makes_the_notice_steps_not_applicable(tmp_path: Path) -> None:
     p = tmp_path / "p.yaml"
     p.write_text("notice: none\nfallback: none\n", encoding="utf-8")
     prof = load_profile(p)
@@ -71,7 +71,7 @@ def test_notice_none_makes_the_notice_steps_not_applicable(tmp_path: Path):
     assert REFERENCE.selector("continue") == ".spelo-root >>> .spelo-continue"
 
 
-def test_page_parts_are_looked_up_from_the_document(tmp_path: Path):
+def test_page_parts_are_looked_up_from_the_document(tmp_path: Path) -> None:
     p = tmp_path / "p.yaml"
     p.write_text("root: acme-voice\nnotice: 'page: .consent >>> dialog'\n", encoding="utf-8")
     prof = load_profile(p)
@@ -79,7 +79,7 @@ def test_page_parts_are_looked_up_from_the_document(tmp_path: Path):
     assert prof.path(prof.orb) == "acme-voice >>> .spelo-orb"
 
 
-def test_an_unmatched_state_is_reported_with_the_texts_seen_never_passed():
+def test_an_unmatched_state_is_reported_with_the_texts_seen_never_passed() -> None:
     snap = {"present": True, "state": None, "state_unknown": True, "text": "An error occurred Copy ID Close"}
     misses = [m.text for m in mismatches(Expect(state="denied"), snap)]
     assert misses == ["state: no state rule of the profile matched; the visitor saw 'An error occurred Copy ID Close'"]
@@ -87,7 +87,7 @@ def test_an_unmatched_state_is_reported_with_the_texts_seen_never_passed():
     assert mismatches(Expect(state="denied"), {**snap, "state": "denied", "state_unknown": False}) == []
 
 
-def test_texts_map_back_exactly_or_by_pattern(tmp_path: Path):
+def test_texts_map_back_exactly_or_by_pattern(tmp_path: Path) -> None:
     p = tmp_path / "p.yaml"
     p.write_text("texts:\n  Listening: Listening now\n  Connecting…:\n    regex: 'Connecting( \\.\\.\\.)?'\n",
                  encoding="utf-8")
@@ -98,7 +98,7 @@ def test_texts_map_back_exactly_or_by_pattern(tmp_path: Path):
     assert back["history"] == [{"state": "x", "status": "Connecting…"}]
 
 
-def test_the_host_pages_carry_the_profiles_embed_and_the_builds_folder_is_served():
+def test_the_host_pages_carry_the_profiles_embed_and_the_builds_folder_is_served() -> None:
     import urllib.error
     import urllib.request
 
@@ -137,7 +137,7 @@ def test_the_host_pages_carry_the_profiles_embed_and_the_builds_folder_is_served
                 f'data-api-base="{srv.origins.origin("api")}" async></script>') in page
 
 
-def test_a_profile_marks_scenarios_not_applicable_and_the_cell_says_so(tmp_path: Path):
+def test_a_profile_marks_scenarios_not_applicable_and_the_cell_says_so(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
     from harness.runner import CellRun, RunOptions
@@ -176,7 +176,7 @@ flows:
 """
 
 
-def test_compound_rules_and_flows_load_and_name_their_rules(tmp_path: Path):
+def test_compound_rules_and_flows_load_and_name_their_rules(tmp_path: Path) -> None:
     p = tmp_path / "p.yaml"
     p.write_text(COMPOUND, encoding="utf-8")
     prof = load_profile(p)
@@ -200,7 +200,7 @@ def test_compound_rules_and_flows_load_and_name_their_rules(tmp_path: Path):
     (("  orb:\n", "  ball:\n"), "p.yaml:17: flows: 'ball' is not a step a flow can stand for (orb, continue, cancel, fallback)"),
     (("  start: .start", "  orb: .start"), "p.yaml:7: parts: 'orb' is a part every profile has"),
 ])
-def test_a_rule_or_flow_naming_what_the_profile_lacks_is_one_line(tmp_path: Path, edit: tuple[str, str], where: str):
+def test_a_rule_or_flow_naming_what_the_profile_lacks_is_one_line(tmp_path: Path, edit: tuple[str, str], where: str) -> None:
     p = tmp_path / "p.yaml"
     p.write_text(COMPOUND.replace(*edit, 1), encoding="utf-8")
     with pytest.raises(ScenarioError) as e:
@@ -209,7 +209,7 @@ def test_a_rule_or_flow_naming_what_the_profile_lacks_is_one_line(tmp_path: Path
     assert "\n" not in str(e.value)
 
 
-def test_a_flow_naming_an_unknown_part_stops_the_run_with_exit_2_before_any_browser(tmp_path: Path):
+def test_a_flow_naming_an_unknown_part_stops_the_run_with_exit_2_before_any_browser(tmp_path: Path) -> None:
     p = tmp_path / "bad.profile.yaml"
     p.write_text(COMPOUND.replace("- click: start", "- click: strat"), encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR / "policy.yaml"),
@@ -221,7 +221,7 @@ def test_a_flow_naming_an_unknown_part_stops_the_run_with_exit_2_before_any_brow
     assert proc.stdout == ""
 
 
-def test_a_state_mismatch_names_the_rule_that_read_the_state():
+def test_a_state_mismatch_names_the_rule_that_read_the_state() -> None:
     seen = {"present": True, "state": "requesting", "state_rule": "asking"}
     assert [m.text for m in mismatches(Expect(state="denied"), seen)] == [
         "state: expected 'denied', seen 'requesting' (read by the profile's rule 'asking')"]

@@ -7,14 +7,14 @@ import io
 from harness.progress import RunProgress, left
 
 
-def test_time_left_is_the_pace_so_far():
+def test_time_left_is_the_pace_so_far() -> None:
     assert left(10.0, 0, 4) == "?"
     assert left(10.0, 2, 4) == "10 s"
     assert left(60.0, 1, 3) == "2 min"
     assert left(5.0, 5, 5) == "0 s"
 
 
-def test_plain_lines_when_not_a_terminal():
+def test_plain_lines_when_not_a_terminal() -> None:
     out = io.StringIO()
     p = RunProgress(3, stream=out)
     assert not p.live
@@ -28,7 +28,7 @@ def test_plain_lines_when_not_a_terminal():
     assert lines[-1].endswith("0 s left")
 
 
-def test_a_live_line_in_a_terminal():
+def test_a_live_line_in_a_terminal() -> None:
     out = io.StringIO()
     p = RunProgress(2, stream=out, live=True)
     p.cell_done("a[chromium]", "stale-quirk")

@@ -1,9 +1,14 @@
 """The promise → cells map: ids are checked, the command names guarded and unguarded promises."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 
 from harness.promises import load_promises
+
+if TYPE_CHECKING:
+    from conftest import RunCli, ScenarioFileMaker
 
 CELL = """scenarios:
   - id: one
@@ -14,7 +19,7 @@ CELL = """scenarios:
 """
 
 
-def test_an_unknown_promise_is_a_usage_error_naming_file_line_field(run_cli, scenario_file):
+def test_an_unknown_promise_is_a_usage_error_naming_file_line_field(run_cli: RunCli, scenario_file: ScenarioFileMaker) -> None:
     path = scenario_file(CELL.format(guard="no-such-promise"))
     for command in ("promises", "run"):
         out = run_cli(command, str(path.parent))
@@ -23,7 +28,7 @@ def test_an_unknown_promise_is_a_usage_error_naming_file_line_field(run_cli, sce
         assert "Traceback" not in out.stderr
 
 
-def test_the_map_names_the_promises_no_cell_guards(run_cli, scenario_file):
+def test_the_map_names_the_promises_no_cell_guards(run_cli: RunCli, scenario_file: ScenarioFileMaker) -> None:
     path = scenario_file(CELL.format(guard="site-id-checked"))
     out = run_cli("promises", "--json", str(path.parent))
     assert out.returncode == 1  # promises are left unguarded by this one cell
@@ -34,7 +39,7 @@ def test_the_map_names_the_promises_no_cell_guards(run_cli, scenario_file):
     assert "unguarded: " in out.stdout and "notice-cancel-closes" in out.stdout.splitlines()[-1]
 
 
-def test_the_catalog_guards_every_promise_that_can_be(run_cli):
+def test_the_catalog_guards_every_promise_that_can_be(run_cli: RunCli) -> None:
     out = run_cli("promises")
     assert out.returncode == 0, out.stdout[-1500:]
     assert out.stdout.splitlines()[-1].startswith("unguarded: none")
@@ -43,7 +48,7 @@ def test_the_catalog_guards_every_promise_that_can_be(run_cli):
     assert "cannot be guarded" not in out.stdout
 
 
-def test_the_readme_shows_the_current_map(run_cli):
+def test_the_readme_shows_the_current_map(run_cli: RunCli) -> None:
     from harness import paths
 
     out = run_cli("promises", "--markdown")

@@ -1,6 +1,8 @@
 """The release manager's and the quirk hunter's doors: gate, repro, shard, widget profiles."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import signal
 import subprocess
 import sys
@@ -14,6 +16,9 @@ from harness.model import CellId
 from harness.results import Result, write_results
 from harness.shard import ShardError, parse_shard, split
 
+if TYPE_CHECKING:
+    from conftest import RunCli
+
 
 def results_file(path: Path, outcomes: dict[str, str]) -> Path:
     results = []
@@ -25,11 +30,11 @@ def results_file(path: Path, outcomes: dict[str, str]) -> Path:
     return path
 
 
-def gate(run_cli, *args):
+def gate(run_cli: RunCli, *args):
     return run_cli("gate", *map(str, args))
 
 
-def test_gate_new_failure_fails_and_fixed_is_reported(run_cli, tmp_path):
+def test_gate_new_failure_fails_and_fixed_is_reported(run_cli: RunCli, tmp_path: Path) -> None:
     base = results_file(tmp_path / "base.json", {"a[chromium]": "pass", "b[chromium]": "fail", "c[firefox]": "pass"})
     now = results_file(tmp_path / "now.json", {"a[chromium]": "fail", "b[chromium]": "pass", "c[firefox]": "quirk"})
     out = gate(run_cli, now, "--baseline", base)
@@ -39,7 +44,7 @@ def test_gate_new_failure_fails_and_fixed_is_reported(run_cli, tmp_path):
     assert "### Fixed\n- `b[chromium]`" in out.stdout
 
 
-def test_gate_passes_with_known_issues_file(run_cli, tmp_path):
+def test_gate_passes_with_known_issues_file(run_cli: RunCli, tmp_path: Path) -> None:
     now = results_file(tmp_path / "now.json", {"a[chromium]": "fail", "b[webkit]": "pass"})
     known = tmp_path / "known-issues.yaml"
     known.write_text('engines: [chromium, webkit]\nknown_issues:\n  - cell: "a[chromium]"\n    reason: "ticket 12"\n')
@@ -52,7 +57,7 @@ def test_gate_passes_with_known_issues_file(run_cli, tmp_path):
     (lambda p: p.write_text("{\"results\": []}"), "not a spelo-harness results file"),
     (lambda p: p.write_text("not json"), "not JSON"),
 ])
-def test_gate_refuses_files_that_are_not_ours(run_cli, tmp_path, make_bad, message):
+def test_gate_refuses_files_that_are_not_ours(run_cli: RunCli, tmp_path: Path, make_bad, message) -> None:
     bad = tmp_path / "bad.json"
     make_bad(bad)
     base = results_file(tmp_path / "base.json", {"a[chromium]": "pass"})
@@ -60,14 +65,14 @@ def test_gate_refuses_files_that_are_not_ours(run_cli, tmp_path, make_bad, messa
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
 
 
-def test_gate_refuses_a_baseline_for_another_scenario_set(run_cli, tmp_path):
+def test_gate_refuses_a_baseline_for_another_scenario_set(run_cli: RunCli, tmp_path: Path) -> None:
     base = results_file(tmp_path / "base.json", {"x[chromium]": "pass"})
     now = results_file(tmp_path / "now.json", {"a[chromium]": "pass"})
     out = gate(run_cli, now, "--baseline", base)
     assert out.returncode == 2 and "another scenario set" in out.stderr
 
 
-def test_shard_spec_and_split_are_even_and_complete():
+def test_shard_spec_and_split_are_even_and_complete() -> None:
     assert parse_shard("2/3") == (2, 3)
     for bad in ("3/2", "0/2", "a/b", "1/0", ""):
         with pytest.raises(ShardError):
@@ -81,7 +86,7 @@ def test_shard_spec_and_split_are_even_and_complete():
     assert split(cells, 3, durations) == shards  # deterministic
 
 
-def test_profile_translates_a_builds_words_back():
+def test_profile_translates_a_builds_words_back() -> None:
     profile = WidgetProfile(states={"denied": "mic-blocked"}, texts={"Microphone access needed": "Mic needed"})
     snap = profile.to_reference({"state": "mic-blocked", "status": "Mic needed", "tooltip": "", "text": "Mic needed now",
                                  "history": [{"state": "mic-blocked", "status": "Mic needed"}]})
@@ -90,7 +95,7 @@ def test_profile_translates_a_builds_words_back():
     assert snap["history"] == [{"state": "denied", "status": "Microphone access needed"}]
 
 
-def test_a_build_with_other_words_passes_with_its_profile(run_cli, tmp_path):
+def test_a_build_with_other_words_passes_with_its_profile(run_cli: RunCli, tmp_path: Path) -> None:
     from harness import paths
 
     build = tmp_path / "build.js"
@@ -104,7 +109,7 @@ def test_a_build_with_other_words_passes_with_its_profile(run_cli, tmp_path):
     assert out.returncode == 0, out.stdout[-1500:]
 
 
-def test_repro_prints_steps_urls_and_artifacts(run_cli, tmp_path):
+def test_repro_prints_steps_urls_and_artifacts(run_cli: RunCli, tmp_path: Path) -> None:
     out = run_cli("repro", "blocked-before", "--browser", "chromium", "--output", str(tmp_path / "r"))
     assert out.returncode == 0, out.stdout + out.stderr
     for text in ("open http://localhost:", "step 1: click orb", "step 2: click continue", "artifacts: ",
@@ -113,7 +118,7 @@ def test_repro_prints_steps_urls_and_artifacts(run_cli, tmp_path):
     assert run_cli("repro", "nope", "--browser", "chromium").returncode == 2
 
 
-def test_repro_keep_server_serves_the_cells_page_until_interrupted(tmp_path):
+def test_repro_keep_server_serves_the_cells_page_until_interrupted(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "repro", "notice-cancel", "--browser", "chromium",
                              "--keep-server", "--output", str(tmp_path / "r")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -3,6 +3,8 @@
 Chromium from a file:// URL. The results are made here, with tiny PNGs, so the tests are fast."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import struct
 import xml.etree.ElementTree as ET
@@ -16,6 +18,9 @@ from harness.report.artifacts import ShotStore
 from harness.report.html import write_html
 from harness.report.junit import write_junit
 from harness.results import FORMAT, Mismatch, Result, StepRecord, write_results
+
+if TYPE_CHECKING:
+    from conftest import RunCli
 
 CHROMIUM = "/usr/bin/chromium"
 MISMATCH = "tooltip: expected 'Mic access is blocked', seen 'use the padlock'"
@@ -69,7 +74,7 @@ def make_results(out: Path, machine: str | None = None) -> list[Result]:
 
 # -- JUnit ------------------------------------------------------------------------------------------
 
-def test_junit_one_suite_per_engine_and_counts_per_outcome(tmp_path: Path):
+def test_junit_one_suite_per_engine_and_counts_per_outcome(tmp_path: Path) -> None:
     results = make_results(tmp_path)
     root = ET.parse(write_junit(tmp_path / "junit.xml", results)).getroot()
     suites = {s.get("name"): s for s in root.iter("testsuite")}
@@ -92,7 +97,7 @@ def test_junit_one_suite_per_engine_and_counts_per_outcome(tmp_path: Path):
     assert cases["allow[chromium]"].find("system-out") is None
 
 
-def test_write_reports_writes_both_files(tmp_path: Path):
+def test_write_reports_writes_both_files(tmp_path: Path) -> None:
     results = make_results(tmp_path)
     (tmp_path / "cells" / "blocked-chromium" / "trace.zip").write_bytes(b"PK")
     paths = write_reports(tmp_path, results, {"seal": "sealed"})
@@ -104,7 +109,7 @@ def test_write_reports_writes_both_files(tmp_path: Path):
     ET.parse(paths["junit"])  # control characters of a console line do not break the XML
 
 
-def test_over_budget_embeds_finals_and_failing_steps_and_links_the_rest(tmp_path: Path):
+def test_over_budget_embeds_finals_and_failing_steps_and_links_the_rest(tmp_path: Path) -> None:
     results = make_results(tmp_path)
     shots = ShotStore(results, tmp_path, budget=1)
     passing, failing = results[0], results[2]
@@ -125,7 +130,7 @@ def shard(tmp_path: Path, name: str, results: list[Result], meta: dict | None = 
     return path
 
 
-def test_merge_joins_shards_and_finds_their_screenshots(run_cli, tmp_path: Path):
+def test_merge_joins_shards_and_finds_their_screenshots(run_cli: RunCli, tmp_path: Path) -> None:
     # Two machines' outputs, copied here: their results name folders that do not exist here.
     every = {r.cell_id: r for r in make_results(tmp_path / "a", machine="/ci/one")}
     make_results(tmp_path / "b", machine="/ci/two")
@@ -142,7 +147,7 @@ def test_merge_joins_shards_and_finds_their_screenshots(run_cli, tmp_path: Path)
     assert ET.parse(tmp_path / "merged" / "junit.xml").getroot().get("tests") == "7"
 
 
-def test_merge_keeps_an_engine_no_shard_ran_named_with_its_reasons(tmp_path: Path):
+def test_merge_keeps_an_engine_no_shard_ran_named_with_its_reasons(tmp_path: Path) -> None:
     from harness.merge import merge, read
 
     every = make_results(tmp_path / "a")
@@ -188,7 +193,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
 
 @pytest.mark.parametrize("case", ["no files", "missing", "malformed JSON", "not ours", "other format",
                                   "bad outcome", "bad type", "no cells", "duplicate"])
-def test_merge_refuses_bad_input_in_one_line(run_cli, tmp_path: Path, case: str):
+def test_merge_refuses_bad_input_in_one_line(run_cli: RunCli, tmp_path: Path, case: str) -> None:
     files, expected = _bad_inputs(tmp_path)[case]
     out = run_cli("merge", *files, "--output", str(tmp_path / "merged"), timeout=60)
     assert out.returncode == 2, out.stdout + out.stderr
@@ -215,7 +220,7 @@ def chromium_page():
             browser.close()
 
 
-def test_html_report_grid_detail_screenshot_and_filter(chromium_page, tmp_path: Path):
+def test_html_report_grid_detail_screenshot_and_filter(chromium_page, tmp_path: Path) -> None:
     results = make_results(tmp_path)
     report = write_html(tmp_path / "report.html", results, {"seal": "sealed: network namespace with only lo"})
     page = chromium_page
@@ -247,7 +252,7 @@ def test_html_report_grid_detail_screenshot_and_filter(chromium_page, tmp_path: 
     assert errors == []
 
 
-def test_html_report_names_the_engines_that_did_not_run_and_why(chromium_page, tmp_path: Path):
+def test_html_report_names_the_engines_that_did_not_run_and_why(chromium_page, tmp_path: Path) -> None:
     results = [r for r in make_results(tmp_path) if r.engine != "webkit"]
     why = "PyGObject (gi) is not importable by /usr/bin/python3"
     report = write_html(tmp_path / "report.html", results, {"seal": "sealed", "engines_not_run": {"webkit": why}})

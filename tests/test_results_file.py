@@ -12,7 +12,7 @@ from harness.errors import UsageError
 from harness.results import FORMAT, Result, ResultsError, cell_id, cell_slug, read_results, write_results
 
 
-def test_cell_id_and_slug():
+def test_cell_id_and_slug() -> None:
     assert cell_id("blocked-prompt", "firefox") == "blocked-prompt[firefox]"
     assert Result(scenario="a", engine="webkit", outcome="pass").cell_id == "a[webkit]"
     assert cell_slug("a b/c", "webkit") == "a_b_c-webkit"
@@ -38,7 +38,7 @@ def write(path: Path, content) -> Path:
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_every_reader_refuses_or_ignores_a_bad_file_alike(tmp_path, case):
+def test_every_reader_refuses_or_ignores_a_bad_file_alike(tmp_path: Path, case) -> None:
     content, message = BAD[case]
     path = write(tmp_path / f"{case}.json", content)
     with pytest.raises(ResultsError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
@@ -51,7 +51,7 @@ def test_every_reader_refuses_or_ignores_a_bad_file_alike(tmp_path, case):
     assert soak.read_outcomes(path) == {} and shard.known_durations(path) == {}  # no run, no durations
 
 
-def test_every_reader_reads_a_good_file_alike(tmp_path):
+def test_every_reader_reads_a_good_file_alike(tmp_path: Path) -> None:
     path = tmp_path / "results.json"
     write_results(path, [Result(scenario="a", engine="chromium", outcome="fail", reason="r", duration_s=2.5)], {"k": 1})
     f = read_results(path)

@@ -63,7 +63,7 @@ def sealed() -> dict:
     return result
 
 
-def test_inside_the_seal_only_lo_and_no_way_out(sealed):
+def test_inside_the_seal_only_lo_and_no_way_out(sealed) -> None:
     assert sealed["interfaces"] == ["lo"] and sealed["marker"] == "1"
     assert sealed["outside_v4"] == "OSError:101"  # ENETUNREACH: no route, nothing sent anywhere
     assert sealed["outside_v6"] == "OSError:101"
@@ -71,11 +71,11 @@ def test_inside_the_seal_only_lo_and_no_way_out(sealed):
 
 
 @outside_only
-def test_the_seal_is_a_new_namespace(sealed):
+def test_the_seal_is_a_new_namespace(sealed) -> None:
     assert sealed["netns"] != os.readlink("/proc/self/ns/net")
 
 
-def test_command_line_wrapper_execs_sealed_and_children_inherit():
+def test_command_line_wrapper_execs_sealed_and_children_inherit() -> None:
     result = probe(prefix=sandbox.sealed_argv([])[:-1] + ["--strict", "--"])
     if result["interfaces"] != ["lo"]:
         pytest.skip(f"cannot seal on this machine: {result['stderr']}")
@@ -84,7 +84,7 @@ def test_command_line_wrapper_execs_sealed_and_children_inherit():
     assert result["status"] == sandbox.SEALED and result["marker"] == "1"
 
 
-def test_marker_stops_a_second_seal(sealed):
+def test_marker_stops_a_second_seal(sealed) -> None:
     # A sealed process's child that calls seal() again stays in its parent's namespace.
     code = ("import os, subprocess, sys; from harness import sandbox; sandbox.seal(); "
             "print(os.readlink('/proc/self/ns/net')); sys.stdout.flush(); "
@@ -96,7 +96,7 @@ def test_marker_stops_a_second_seal(sealed):
 
 
 @outside_only
-def test_refuses_once_threads_run():
+def test_refuses_once_threads_run() -> None:
     code = ("import threading; from harness import sandbox; e = threading.Event(); "
             "t = threading.Thread(target=e.wait); t.start(); print(sandbox.seal()); "
             "print(sandbox.interfaces()); e.set()")
@@ -105,17 +105,17 @@ def test_refuses_once_threads_run():
     assert "NOT sealed (2 threads already running" in out and "'lo'" in out
 
 
-def test_usage_without_a_command():
+def test_usage_without_a_command() -> None:
     proc = subprocess.run([sys.executable, "-m", "harness.sandbox"], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2 and "usage" in proc.stderr
 
 
-def test_status_line_outside():
+def test_status_line_outside() -> None:
     status = sandbox.seal_status()
     assert status == sandbox.SEALED or status.startswith("NOT sealed")
 
 
-def test_with_browsers_on_another_host_the_status_says_so_without_the_local_warning(monkeypatch):
+def test_with_browsers_on_another_host_the_status_says_so_without_the_local_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     """--connect to a server elsewhere: not sealed, and the reason is the other host (where the
     peer here sends only), not this machine's outside interface."""
     from harness.origins import Network

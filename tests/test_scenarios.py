@@ -18,7 +18,7 @@ scenarios:
 """
 
 
-def test_repo_scenarios_load():
+def test_repo_scenarios_load() -> None:
     scenarios = load_all([paths.SCENARIO_DIR])
     assert len(scenarios) >= 6
     assert {"allow", "blocked-prompt", "blocked-before", "insecure-origin"} <= {s.id for s in scenarios}
@@ -38,7 +38,7 @@ def test_repo_scenarios_load():
     ("scenarios:\n  - id: x\n   title: [\n", ":3: not valid YAML"),
     ("- just a list\n", ":1: (top): expected a mapping"),
 ])
-def test_bad_file_names_file_line_and_field(tmp_path: Path, text: str, where: str):
+def test_bad_file_names_file_line_and_field(tmp_path: Path, text: str, where: str) -> None:
     p = tmp_path / "bad.yaml"
     p.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError) as e:
@@ -49,14 +49,14 @@ def test_bad_file_names_file_line_and_field(tmp_path: Path, text: str, where: st
     assert "\n" not in message
 
 
-def test_duplicate_ids_are_refused(tmp_path: Path):
+def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(GOOD)
     (tmp_path / "b.yaml").write_text(GOOD)
     with pytest.raises(ScenarioError, match="'ok' is already used at"):
         load_all([tmp_path])
 
 
-def test_quirk_overrides_only_its_fields(tmp_path: Path):
+def test_quirk_overrides_only_its_fields(tmp_path: Path) -> None:
     p = tmp_path / "q.yaml"
     p.write_text(GOOD.replace("expect: {state: idle}", """expect: {state: idle, status: Ready}
     quirks:

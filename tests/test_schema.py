@@ -2,6 +2,8 @@
 names it for editors, and what the loader refuses the schema refuses too."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 
 import jsonschema
@@ -21,13 +23,13 @@ def validator(schema: dict) -> jsonschema.Draft202012Validator:
 
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
-def test_each_scenario_file_passes_and_names_the_schema(path):
+def test_each_scenario_file_passes_and_names_the_schema(path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../schemas/scenarios.schema.json\n")
     assert list(validator(scenario_schema()).iter_errors(yaml.safe_load(text))) == []
 
 
-def test_the_profile_file_passes_and_names_the_schema():
+def test_the_profile_file_passes_and_names_the_schema() -> None:
     text = REFERENCE_PROFILE_FILE.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../schemas/profile.schema.json\n")
     assert list(validator(profile_schema()).iter_errors(yaml.safe_load(text))) == []
@@ -43,7 +45,7 @@ EXPECT = {"state": "idle"}
     {"scenarios": [{"id": "a", "title": "t", "steps": GOOD_STEPS, "expect": EXPECT, "colour": "red"}]},       # unknown field
     {"scenarios": [{"id": "a", "title": "t", "steps": GOOD_STEPS, "expect": EXPECT, "origin": "mars"}]},      # no such origin
 ])
-def test_what_the_loader_refuses_the_schema_refuses(bad, tmp_path):
+def test_what_the_loader_refuses_the_schema_refuses(bad, tmp_path: Path) -> None:
     assert list(validator(scenario_schema()).iter_errors(bad)) != []
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(bad), encoding="utf-8")
@@ -53,12 +55,12 @@ def test_what_the_loader_refuses_the_schema_refuses(bad, tmp_path):
         load_file(path)
 
 
-def test_good_steps_pass():
+def test_good_steps_pass() -> None:
     good = {"scenarios": [{"id": "a", "title": "t", "steps": GOOD_STEPS, "expect": EXPECT}]}
     assert list(validator(scenario_schema()).iter_errors(good)) == []
 
 
-def test_the_command_prints_and_writes_them(tmp_path, capsys):
+def test_the_command_prints_and_writes_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["schema", "profile"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Spelo harness widget profile"
     assert cli.main(["schema", "--write", str(tmp_path)]) == 0

@@ -5,6 +5,8 @@ bounded, every wait with a deadline.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import os
 import socket
 import ssl
@@ -115,7 +117,7 @@ TRAVERSALS = [
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
-def test_traversal_never_leaves_fixtures_site(server, tls):
+def test_traversal_never_leaves_fixtures_site(server, tls) -> None:
     for target in TRAVERSALS:
         assert_refused_safely(exchange(server, get(target, "shop.test"), tls), allow_ok=True)
     # Absolute-form and authority-less targets, as a proxy would be asked.
@@ -124,7 +126,7 @@ def test_traversal_never_leaves_fixtures_site(server, tls):
     assert_healthy(server)
 
 
-def test_a_200_is_always_a_fixtures_site_file(server):
+def test_a_200_is_always_a_fixtures_site_file(server) -> None:
     # Where a traversal-looking path is normalised to a fixture page, the page is ours.
     site_files = {p.read_bytes()[:200] for p in paths.SITE_DIR.iterdir() if p.is_file()}
     for target in ("/../site.css", "/./site.css", "/%2e/site.css"):
@@ -136,7 +138,7 @@ def test_a_200_is_always_a_fixtures_site_file(server):
 
 # -- oversized -----------------------------------------------------------------------------------------
 
-def test_oversized_request_line_and_headers(server):
+def test_oversized_request_line_and_headers(server) -> None:
     cases = [
         f"GET /{'a' * 100_000} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode(),
         f"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {'b' * 100_000}\r\n\r\n".encode(),
@@ -149,7 +151,7 @@ def test_oversized_request_line_and_headers(server):
     assert_healthy(server)
 
 
-def test_oversized_bodies(server):
+def test_oversized_bodies(server) -> None:
     big = b"x" * (2 << 20)
     declared = (b"POST /v1/hostile1/token HTTP/1.1\r\nHost: api.spelo.test\r\nContent-Type: application/json\r\n"
                 b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(big)) + big
@@ -194,7 +196,7 @@ MALFORMED = [
 ]
 
 
-def test_malformed_requests(server):
+def test_malformed_requests(server) -> None:
     for raw in MALFORMED:
         answer = exchange(server, raw)
         assert_refused_safely(answer, allow_ok=True)  # a lenient parse may answer the page
@@ -207,7 +209,7 @@ def test_malformed_requests(server):
 
 # -- slow clients ----------------------------------------------------------------------------------------
 
-def test_a_stalled_request_blocks_no_one_and_is_closed(server):
+def test_a_stalled_request_blocks_no_one_and_is_closed(server) -> None:
     stalled = [connect(server) for _ in range(5)]
     try:
         stalled[0].sendall(b"GET /index.html HTTP/1.1\r\nHost: local")  # a head that never ends
@@ -247,7 +249,7 @@ def test_a_stalled_request_blocks_no_one_and_is_closed(server):
     assert_healthy(server)
 
 
-def test_a_stalled_tls_handshake_blocks_no_one(server):
+def test_a_stalled_tls_handshake_blocks_no_one(server) -> None:
     with socket.create_connection(("127.0.0.1", server.origins.https_port), timeout=10) as silent:
         with connect(server, tls=True) as sock:
             sock.sendall(get("/site.css", "shop.test"))
@@ -257,7 +259,7 @@ def test_a_stalled_tls_handshake_blocks_no_one(server):
 
 # -- many connections -------------------------------------------------------------------------------------
 
-def test_many_connections_at_once(server):
+def test_many_connections_at_once(server) -> None:
     socks = []
     try:
         for _ in range(200):
@@ -282,7 +284,7 @@ def test_many_connections_at_once(server):
 
 # -- the run's CA ----------------------------------------------------------------------------------------
 
-def test_ca_lives_in_a_private_folder_removed_at_stop(tmp_path, monkeypatch):
+def test_ca_lives_in_a_private_folder_removed_at_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
 
@@ -304,7 +306,7 @@ def test_ca_lives_in_a_private_folder_removed_at_stop(tmp_path, monkeypatch):
     assert not list(tmp_path.glob("spelo-ca-*"))
 
 
-def test_ca_folder_removed_when_start_fails(tmp_path, monkeypatch):
+def test_ca_folder_removed_when_start_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
 

@@ -3,12 +3,18 @@ clock: Playwright's page.clock is installed before the page's scripts and the ce
 forward. Builds of our own that break a limit each fail the cell that guards it."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pytest
 from pydantic import ValidationError
 
 from harness.scenarios import Step
 from harness.steps import clock_ms
 from test_blind_spots import broken_build
+
+if TYPE_CHECKING:
+    from conftest import RunCli
 
 # (test id, engine, -k, the reference's text, the broken text, what the failing cell must say)
 BROKEN = [
@@ -30,7 +36,7 @@ BROKEN = [
 
 
 @pytest.mark.parametrize("engine,keyword,reference,broken,says", [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
-def test_a_build_that_breaks_a_limit_fails_its_cell(run_cli, tmp_path, engine, keyword, reference, broken, says):
+def test_a_build_that_breaks_a_limit_fails_its_cell(run_cli: RunCli, tmp_path: Path, engine, keyword, reference, broken, says) -> None:
     widget = broken_build(tmp_path, reference, broken)
     out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
                   "--output", str(tmp_path / "out"))
@@ -38,7 +44,7 @@ def test_a_build_that_breaks_a_limit_fails_its_cell(run_cli, tmp_path, engine, k
     assert says in out.stdout, out.stdout[-3000:]
 
 
-def test_a_clock_step_is_minutes_and_seconds_or_hours_too():
+def test_a_clock_step_is_minutes_and_seconds_or_hours_too() -> None:
     assert clock_ms("04:50") == 290_000 and clock_ms("1:59:00") == 7_140_000
     assert Step.model_validate({"clock": "00:15"}).describe() == "clock 00:15"
     for bad in ("5 minutes", "4:70", "300"):

@@ -75,7 +75,7 @@ def run_cells(tmp_path: Path, cells: str, profile: WidgetProfile, widget: Path, 
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
-def test_selectors_reach_into_nested_shadow_roots(tmp_path: Path, engine: str):
+def test_selectors_reach_into_nested_shadow_roots(tmp_path: Path, engine: str) -> None:
     r = run_cells(tmp_path, SHADOW_CELLS, load_profile(SHADOW_PROFILE), SHADOW_WIDGET, engine)["shadow-notice"]
     if r.outcome == "skipped" and "not usable" in r.reason:
         pytest.skip(r.reason)
@@ -97,7 +97,7 @@ def acme(tmp_path: Path, rules: str) -> tuple[WidgetProfile, Path]:
     ('state_rules:\n  - {state: listening, regex: "Rea.y"}\n  - {state: error, text: "Oops"}\n'
      '  - {state: idle, visible: .start}\n', "listening"),
 ])
-def test_state_rules_first_match_wins_and_notice_none_is_not_applicable(tmp_path: Path, rules: str, state: str):
+def test_state_rules_first_match_wins_and_notice_none_is_not_applicable(tmp_path: Path, rules: str, state: str) -> None:
     profile, widget = acme(tmp_path, rules)
     results = run_cells(tmp_path, ACME_CELLS.replace("STATE", state), profile, widget, "chromium")
     r = results["rules"]
@@ -109,7 +109,7 @@ def test_state_rules_first_match_wins_and_notice_none_is_not_applicable(tmp_path
     assert skipped.outcome == "skipped" and skipped.reason.startswith("not applicable to acme:"), skipped.reason
 
 
-def test_no_matching_rule_fails_the_cell_with_the_texts_seen(tmp_path: Path):
+def test_no_matching_rule_fails_the_cell_with_the_texts_seen(tmp_path: Path) -> None:
     profile, widget = acme(tmp_path, 'state_rules:\n  - {state: idle, visible: .start:has-text("Nope")}\n'
                                      '  - {state: listening, text: "Nope"}\n')
     r = run_cells(tmp_path, ACME_CELLS.replace("STATE", "error"), profile, widget, "chromium")["rules"]
@@ -117,7 +117,7 @@ def test_no_matching_rule_fails_the_cell_with_the_texts_seen(tmp_path: Path):
     assert "no state rule of the profile matched; the visitor saw 'Talk'" in r.reason
 
 
-def test_a_selector_that_matches_nothing_fails_the_cell_naming_selector_and_step(tmp_path: Path):
+def test_a_selector_that_matches_nothing_fails_the_cell_naming_selector_and_step(tmp_path: Path) -> None:
     profile, widget = acme(tmp_path, 'state_rules:\n  - {state: idle, visible: .start}\n')
     profile = profile.model_copy(update={"orb": ".talk-button"})
     cells = ACME_CELLS.replace("STATE", "error").replace("      - expect: {state: idle}\n", "")
@@ -146,7 +146,7 @@ scenarios:
 """
 
 
-def test_the_spy_sees_getusermedia_through_a_builds_own_shim(tmp_path: Path):
+def test_the_spy_sees_getusermedia_through_a_builds_own_shim(tmp_path: Path) -> None:
     profile, widget = acme(tmp_path, 'state_rules:\n  - {state: listening, text: "Ready"}\n'
                                      '  - {state: error, text: "Oops"}\n  - {state: idle, visible: .start}\n')
     widget.write_text(SHIM_JS, encoding="utf-8")
@@ -154,7 +154,7 @@ def test_the_spy_sees_getusermedia_through_a_builds_own_shim(tmp_path: Path):
     assert r.outcome == "pass", r.reason
 
 
-def test_a_cell_reports_the_builds_own_words_and_never_judges_a_part_marked_none(tmp_path: Path):
+def test_a_cell_reports_the_builds_own_words_and_never_judges_a_part_marked_none(tmp_path: Path) -> None:
     widget = tmp_path / "acme.js"
     widget.write_text(ACME_JS, encoding="utf-8")
     profile = WidgetProfile.model_validate({

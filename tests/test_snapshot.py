@@ -3,6 +3,8 @@ it, naming field, old and new value; approve takes it; a bad baseline is one lin
 before any browser starts; what could not be observed moves like any other fact."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 import shutil
 from pathlib import Path
@@ -13,6 +15,9 @@ from harness import paths, snapshot
 from harness.observe import Normaliser
 from harness.results import Result, StepRecord
 
+if TYPE_CHECKING:
+    from conftest import RunCli
+
 # blocked-before shows the tooltip; insecure-origin does not; allow has a whole session (peer,
 # tool call, analytics racing the tool's query) that must also record the same twice.
 CELLS = ["scenarios/microphone.yaml", "--browser", "chromium", "-k", "blocked-before or insecure-origin or allow"]
@@ -21,7 +26,7 @@ NEW_TIP = "Mic access is blocked — use the padlock in the address bar."
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory) -> Path:
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The two cells recorded once on the reference build (shared by the tests below)."""
     import subprocess
     import sys
@@ -38,7 +43,7 @@ def _abs(args: list[str]) -> list[str]:
     return [str(paths.ROOT / a) if a.endswith(".yaml") else a for a in args]
 
 
-def test_recording_an_unchanged_build_twice_gives_the_same_bytes(recorded, run_cli, tmp_path):
+def test_recording_an_unchanged_build_twice_gives_the_same_bytes(recorded, run_cli: RunCli, tmp_path: Path) -> None:
     again = tmp_path / "again.yaml"
     out = run_cli("record", str(again), *_abs(CELLS), "--output", str(tmp_path / "run"))
     assert out.returncode == 0, out.stdout[-3000:]
@@ -52,7 +57,7 @@ def test_recording_an_unchanged_build_twice_gives_the_same_bytes(recorded, run_c
     assert (recorded.parent / "base.shots" / "blocked-before-chromium.png").is_file()
 
 
-def test_a_reworded_tooltip_moves_exactly_its_cells_and_approve_takes_it(recorded, run_cli, tmp_path):
+def test_a_reworded_tooltip_moves_exactly_its_cells_and_approve_takes_it(recorded, run_cli: RunCli, tmp_path: Path) -> None:
     base = tmp_path / "base.yaml"
     shutil.copyfile(recorded, base)
     widget = tmp_path / "spelo.js"
@@ -98,7 +103,7 @@ cells:
     (GOOD.replace("[chromium]", "[opera]"), ":4: cells: 'blocked-before[opera]' is not a cell"),
     (GOOD + "    api: [unclosed\n", ":8: not valid YAML"),
 ])
-def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli, tmp_path, text, where):
+def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli: RunCli, tmp_path: Path, text, where) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(text, encoding="utf-8")
     out = run_cli("run", "--browser", "chromium", "--against", str(bad))
@@ -125,7 +130,7 @@ def _snap(tmp_path: Path, cells: dict) -> snapshot.Snapshot:
     return snapshot.load(path)
 
 
-def test_what_differs_between_runs_is_normalised():
+def test_what_differs_between_runs_is_normalised() -> None:
     norm = Normaliser("cellc35e60648c8a")
     line = ("GET https://shop.test:42259/v1/cellc35e60648c8a/config sess_65f8f75e5e5e3aebe4cbb2f7 "
             "call_c48a4d418818 /tmp/pytest-1/x.wav ws://127.0.0.1:3000/")
@@ -133,7 +138,7 @@ def test_what_differs_between_runs_is_normalised():
     assert Normaliser()("http://localhost:39003/index.html?site=celld7080b3601f8") == "http://localhost/index.html?site=<site>"
 
 
-def test_an_engine_that_stops_running_moves(tmp_path):
+def test_an_engine_that_stops_running_moves(tmp_path: Path) -> None:
     snap = _snap(tmp_path, {"blocked-before[chromium]": snapshot.entry(_result())})
     r = snapshot.judge(_result(outcome="skipped", reason="chromium not usable here: no browser", observed={}), snap)
     assert r.outcome == "fail"
@@ -141,7 +146,7 @@ def test_an_engine_that_stops_running_moves(tmp_path):
     assert "state: was 'blocked', now absent" in [m.text for m in r.mismatches]
 
 
-def test_list_moves_name_the_item_and_unchanged_cells_pass(tmp_path):
+def test_list_moves_name_the_item_and_unchanged_cells_pass(tmp_path: Path) -> None:
     snap = _snap(tmp_path, {"blocked-before[chromium]": snapshot.entry(_result())})
     moved = snapshot.judge(_result(observed={"state": "blocked", "tooltip": OLD_TIP, "console": ["[log] a", "[log] c"]}), snap)
     assert [m.text for m in moved.mismatches] == ["console[1]: was '[log] b', now '[log] c'"]
@@ -151,7 +156,7 @@ def test_list_moves_name_the_item_and_unchanged_cells_pass(tmp_path):
     assert new.outcome == "fail" and "not in the baseline" in new.reason
 
 
-def test_the_file_is_sorted_and_stable(tmp_path):
+def test_the_file_is_sorted_and_stable(tmp_path: Path) -> None:
     cells = {"b[firefox]": {"state": "x", "api": ["GET config"]}, "a[chromium]": {"tooltip": "", "state": "y"}}
     text = snapshot.dumps("reference", cells)
     assert text == snapshot.dumps("reference", dict(reversed(list(cells.items()))))
@@ -159,7 +164,7 @@ def test_the_file_is_sorted_and_stable(tmp_path):
     assert _snap(tmp_path, cells).cells == cells
 
 
-def test_approve_refuses_results_without_observations(run_cli, tmp_path):
+def test_approve_refuses_results_without_observations(run_cli: RunCli, tmp_path: Path) -> None:
     from harness.results import write_results
 
     plain = tmp_path / "results.json"  # a plain `run`: the contract's verdict, no observation at rest

@@ -4,6 +4,8 @@ as varying with each value seen (the build's races), `run --against` accepts any
 format-1 file (before `varying`) still loads."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 import pytest
@@ -12,10 +14,13 @@ from harness import snapshot
 from harness.model import CellId
 from harness.results import Result
 
+if TYPE_CHECKING:
+    from conftest import RunCli
+
 # -- folding runs, judging by varying facts (no browser) ---------------------------------------------
 
 
-def test_fold_keeps_what_repeated_and_records_what_varied_with_each_value():
+def test_fold_keeps_what_repeated_and_records_what_varied_with_each_value() -> None:
     a = {"state": "error", "orb": "<button> 'Start'", "getUserMedia": ["NotAllowedError (with user activation)"]}
     b = {"state": "error", "orb": "(none)", "getUserMedia": ["NotAllowedError (without user activation)"]}
     c = {"state": "error", "orb": "<button> 'Start'", "getUserMedia": ["NotAllowedError (with user activation)"],
@@ -29,7 +34,7 @@ def test_fold_keeps_what_repeated_and_records_what_varied_with_each_value():
     assert snapshot.fold([a, a]) == a
 
 
-def test_a_varying_fact_moves_only_to_a_value_never_seen():
+def test_a_varying_fact_moves_only_to_a_value_never_seen() -> None:
     old = {"state": "error", "varying": {"orb": ["(none)", "<button> 'Start'"]}}
     assert snapshot.diff(old, {"state": "error", "orb": "(none)"}) == []
     assert snapshot.diff(old, {"state": "error", "orb": "<button> 'Start'"}) == []
@@ -43,7 +48,7 @@ def _result(cell: str, facts: dict) -> Result:
     return Result(scenario=cell_id.scenario, engine=cell_id.engine, outcome="pass", observed=facts)
 
 
-def test_take_with_several_runs_writes_varying_and_lists_the_races(tmp_path: Path):
+def test_take_with_several_runs_writes_varying_and_lists_the_races(tmp_path: Path) -> None:
     base = tmp_path / "b.yaml"
     runs = [[_result("allow[webkit]", {"state": "error", "orb": o}), _result("deny[webkit]", {"state": "denied"})]
             for o in ("(none)", "<button> 'Start'", "(none)")]
@@ -58,7 +63,7 @@ def test_take_with_several_runs_writes_varying_and_lists_the_races(tmp_path: Pat
     assert moved == {} and snapshot.load(base).cells == loaded.cells
 
 
-def test_a_format_1_snapshot_still_loads(tmp_path: Path):
+def test_a_format_1_snapshot_still_loads(tmp_path: Path) -> None:
     old = tmp_path / "old.yaml"
     old.write_text("format: spelo-harness-snapshot/1\nprofile: reference\ncells:\n  allow[chromium]:\n"
                    "    state: listening\n", encoding="utf-8")
@@ -114,7 +119,7 @@ def fade_build(tmp_path: Path) -> tuple[Path, Path, Path]:
     return tmp_path / "fade" / "fade.js", tmp_path / "fade.profile.yaml", tmp_path / "cells" / "fade.yaml"
 
 
-def test_record_runs_waits_for_the_fade_and_repeats(run_cli, tmp_path: Path, fade_build):
+def test_record_runs_waits_for_the_fade_and_repeats(run_cli: RunCli, tmp_path: Path, fade_build) -> None:
     widget, profile, cells = fade_build
     base = tmp_path / "fade.snap.yaml"
     build = ["--widget", str(widget), "--profile", str(profile), "--browser", "chromium", "--screenshots", "end"]
@@ -127,7 +132,7 @@ def test_record_runs_waits_for_the_fade_and_repeats(run_cli, tmp_path: Path, fad
     assert again.returncode == 0, again.stdout[-3000:]
 
 
-def test_a_bad_number_of_runs_is_one_line_and_exit_2(run_cli, tmp_path: Path):
+def test_a_bad_number_of_runs_is_one_line_and_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
     out = run_cli("record", str(tmp_path / "x.yaml"), "--runs", "0", "--browser", "chromium")
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip() == "spelo-harness: record: --runs: expected a number of runs from 1 to 20, got '0'"

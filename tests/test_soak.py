@@ -2,6 +2,8 @@
 each run's outcome and the differing reason, and the exit is 1; a steady matrix exits 0."""
 from __future__ import annotations
 
+import pytest
+
 import json
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from harness.model import CellId
 from harness.results import Result, write_results
 
 
-def fake_runs(monkeypatch, outcomes_per_run: list[dict[str, str]]) -> list[list[str]]:
+def fake_runs(monkeypatch: pytest.MonkeyPatch, outcomes_per_run: list[dict[str, str]]) -> list[list[str]]:
     """Replace run_matrix by one that writes the given outcomes; returns what each run was asked."""
     seen: list[list] = []
 
@@ -30,7 +32,7 @@ def fake_runs(monkeypatch, outcomes_per_run: list[dict[str, str]]) -> list[list[
     return seen
 
 
-def test_a_moving_cell_is_named_and_exits_1(monkeypatch, tmp_path, capsys):
+def test_a_moving_cell_is_named_and_exits_1(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     seen = fake_runs(monkeypatch, [
         {"a[chromium]": "pass", "b[firefox]": "pass"},
         {"a[chromium]": "fail", "b[firefox]": "pass"},
@@ -48,13 +50,13 @@ def test_a_moving_cell_is_named_and_exits_1(monkeypatch, tmp_path, capsys):
     assert set(summary["changed"]) == {"a[chromium]", "b[firefox]"}
 
 
-def test_a_steady_matrix_exits_0(monkeypatch, tmp_path, capsys):
+def test_a_steady_matrix_exits_0(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fake_runs(monkeypatch, [{"a[chromium]": "fail"}] * 2)  # failing every time is not flaky
     assert cli.main(["soak", "--runs", "2", "--output", str(tmp_path)]) == 0
     assert "0 changed outcome" in capsys.readouterr().out
 
 
-def test_bad_runs_is_one_line_and_exit_2(capsys):
+def test_bad_runs_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["soak", "--runs", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--runs" in err

@@ -56,7 +56,7 @@ def run(tmp_path: Path, embed: str, cells: str) -> dict:
         return {sc.id: h.run_cell(sc, "chromium") for sc in load_file(f)}
 
 
-def test_every_step_runs_and_a_wrong_page_is_judged_at_rest(tmp_path: Path):
+def test_every_step_runs_and_a_wrong_page_is_judged_at_rest(tmp_path: Path) -> None:
     r = run(tmp_path, "<count-voice></count-voice>", CELLS)["soft"]
     assert [(s.action, s.verdict) for s in r.steps] == [
         ("click orb", "done"), ("expect", "fail"), ("click orb", "done"), ("expect", "pass")]
@@ -66,7 +66,7 @@ def test_every_step_runs_and_a_wrong_page_is_judged_at_rest(tmp_path: Path):
     assert r.mismatches == []  # the final expectation held: only the step's failed
 
 
-def test_a_step_that_cannot_be_taken_ends_the_cell_and_the_rest_are_not_run(tmp_path: Path):
+def test_a_step_that_cannot_be_taken_ends_the_cell_and_the_rest_are_not_run(tmp_path: Path) -> None:
     r = run(tmp_path, "<count-voice></count-voice>", CELLS.replace("click: cancel", "click: fallback"))["stops"]
     assert r.outcome == "skipped"  # a profile without a fallback link: the scenario cannot run here
     prof = dict(PROFILE, fallback=".nope")
@@ -82,7 +82,7 @@ def test_a_step_that_cannot_be_taken_ends_the_cell_and_the_rest_are_not_run(tmp_
     assert r.outcome == "fail" and r.reason.index("step 1 (expect)") < r.reason.index("step 2 (click fallback)")
 
 
-def test_a_page_that_never_rests_is_judged_at_the_deadline(tmp_path: Path):
+def test_a_page_that_never_rests_is_judged_at_the_deadline(tmp_path: Path) -> None:
     r = run(tmp_path, "<count-voice ticking></count-voice>", CELLS)["soft"]
     assert r.steps[1].verdict == "fail"
     assert "not as expected after 8 s" in r.reason and "at rest" not in r.reason

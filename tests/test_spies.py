@@ -57,7 +57,7 @@ scenarios:
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
-def test_every_way_to_the_microphone_is_recorded_as_the_page_was_answered(tmp_path: Path, engine: str):
+def test_every_way_to_the_microphone_is_recorded_as_the_page_was_answered(tmp_path: Path, engine: str) -> None:
     widget = tmp_path / "ways.js"
     widget.write_text(WAYS_JS, encoding="utf-8")
     cells = tmp_path / "cells.yaml"

@@ -96,7 +96,7 @@ def voicedesk_cells(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 @pytest.mark.parametrize("cell", list(EXPECTED), ids=[f"{s}[{e}]" for s, e in EXPECTED])
-def test_voicedesk_cell_by_cell(voicedesk_cells: dict, cell: tuple[str, str]):
+def test_voicedesk_cell_by_cell(voicedesk_cells: dict, cell: tuple[str, str]) -> None:
     r = voicedesk_cells[cell]
     if r.outcome == "skipped" and "not usable" in r.reason:
         pytest.skip(r.reason)
@@ -104,7 +104,7 @@ def test_voicedesk_cell_by_cell(voicedesk_cells: dict, cell: tuple[str, str]):
     assert (r.outcome, r.seen.get("state_rule")) == (outcome, rule), (r.reason, r.seen)
 
 
-def test_the_flows_are_recorded_on_the_steps(voicedesk_cells: dict):
+def test_the_flows_are_recorded_on_the_steps(voicedesk_cells: dict) -> None:
     first = voicedesk_cells[("vd-block", "chromium")]
     assert first.steps[0].action == "click orb (the profile's flow: click start → notice shown: the flow ends here)"
     assert first.steps[1].action.endswith("(the profile's flow: click continue → click voice → click call)")
@@ -150,7 +150,7 @@ def run_voiceline(tmp: Path, profile_file: Path, engine: str) -> dict:
 
 
 @pytest.mark.parametrize("engine", ["chromium", "firefox", "webkit"])
-def test_voiceline_reaches_a_live_session_through_the_recorded_vendor(tmp_path: Path, engine: str):
+def test_voiceline_reaches_a_live_session_through_the_recorded_vendor(tmp_path: Path, engine: str) -> None:
     cells = run_voiceline(tmp_path, VOICELINE_PROFILE, engine)
     live, refused = cells["vl-allow"], cells["vl-block"]
     if live.outcome == "skipped" and "not usable" in live.reason:
@@ -163,7 +163,7 @@ def test_voiceline_reaches_a_live_session_through_the_recorded_vendor(tmp_path: 
     assert refused.seen["vendor"] == []  # refused before it asked its vendor
 
 
-def test_voiceline_without_the_fake_cannot_reach_its_vendor_and_with_the_handler_it_can(tmp_path: Path):
+def test_voiceline_without_the_fake_cannot_reach_its_vendor_and_with_the_handler_it_can(tmp_path: Path) -> None:
     text = VOICELINE_PROFILE.read_text(encoding="utf-8")
     bare = tmp_path / "bare.profile.yaml"
     bare.write_text(text.split("\nvendor:")[0] + "\n", encoding="utf-8")
@@ -210,7 +210,7 @@ def universal_cells(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 @pytest.mark.parametrize("cell", list(UNIVERSAL), ids=[f"{b}-{s}" for b, s in UNIVERSAL])
-def test_the_variants_under_the_universal_judge(universal_cells: dict, cell: tuple[str, str]):
+def test_the_variants_under_the_universal_judge(universal_cells: dict, cell: tuple[str, str]) -> None:
     r = universal_cells[cell]
     outcome, failed = UNIVERSAL[cell]
     assert r.outcome == outcome, (r.reason, r.verdicts)

@@ -76,7 +76,7 @@ def broken(name: str) -> str:
     return f'<plain-mic data-break="{name}"></plain-mic><script src="{{{{WIDGET_SRC}}}}" async></script>'
 
 
-def test_plainmic_holds_every_property_and_its_contract(tmp_path: Path):
+def test_plainmic_holds_every_property_and_its_contract(tmp_path: Path) -> None:
     universal = run(tmp_path, "plainmic", "universal")
     for r in universal.values():
         assert r.outcome == "pass", r.explain()
@@ -109,7 +109,7 @@ BREAKS = {
 
 
 @pytest.mark.parametrize("name", list(BREAKS))
-def test_each_broken_variant_fails_its_property_cell_by_cell(tmp_path: Path, name: str):
+def test_each_broken_variant_fails_its_property_cell_by_cell(tmp_path: Path, name: str) -> None:
     want_universal, want_contract = BREAKS[name]
     universal = run(tmp_path, "plainmic", "universal", embed=broken(name))
     assert {k: failed_properties(r) for k, r in universal.items()} == want_universal
@@ -120,14 +120,14 @@ def test_each_broken_variant_fails_its_property_cell_by_cell(tmp_path: Path, nam
         assert {k for k, r in contract.items() if r.outcome == "fail"} == want_contract
 
 
-def test_one_text_for_every_failure_fails_across_the_run_only(tmp_path: Path):
+def test_one_text_for_every_failure_fails_across_the_run_only(tmp_path: Path) -> None:
     universal = run(tmp_path, "plainmic", "universal", embed=broken("one-text"))
     assert all(r.outcome == "pass" for r in universal.values())  # each told, in words
     (apart,) = failures_told_apart(list(universal.values()))
     assert apart["verdict"] == "fail" and "Voice is unavailable right now." in apart["observation"]
 
 
-def test_asking_without_activation_fails_that_property(tmp_path: Path):
+def test_asking_without_activation_fails_that_property(tmp_path: Path) -> None:
     # In Firefox: in Chromium, Playwright's evaluate runs with a user gesture, so the harness's own
     # probes renew the page's activation (contract/engine-facts.yaml, chromium-probe-renews-activation).
     cells = CELLS.split("  - id: v-refuse-again")[0]
@@ -136,7 +136,7 @@ def test_asking_without_activation_fails_that_property(tmp_path: Path):
     assert "without user activation" in r.mismatches[0].text
 
 
-def test_the_snapshot_judge_moves_the_cells_the_break_touches(tmp_path: Path):
+def test_the_snapshot_judge_moves_the_cells_the_break_touches(tmp_path: Path) -> None:
     from harness.snapshot import judge as by_snapshot
     from harness.snapshot import load, take
 
@@ -150,7 +150,7 @@ def test_the_snapshot_judge_moves_the_cells_the_break_touches(tmp_path: Path):
     assert all(r.outcome != "stale-quirk" for r in judged.values())
 
 
-def test_attribute_only_and_speech_builds_under_the_universal_judge(tmp_path: Path):
+def test_attribute_only_and_speech_builds_under_the_universal_judge(tmp_path: Path) -> None:
     attr = run(tmp_path, "attrmic", "universal")
     for r in attr.values():
         assert r.outcome == "pass", r.explain()

@@ -26,7 +26,7 @@ vendor:
 """
 
 
-def test_recorded_answers_and_the_log():
+def test_recorded_answers_and_the_log() -> None:
     fake = VendorFake(["api.voiceline.test"], recorded=load_recorded(paths.SITE_DIR / "voiceline.vendor.yaml"))
     assert fake.http("POST", "https://api.voiceline.test/v1/sessions?x=1", b"{}") == (
         201, b'{"id": "sess-demo", "live": "wss://live.voiceline.test/v1/live"}', "application/json")
@@ -59,7 +59,7 @@ def write(tmp_path: Path, field: str, files: dict[str, str] | None = None) -> Pa
     ("responses: r.json", {"r.json": "{oops"}, "r.json: not valid JSON"),
     ("responses: r.yaml\n  handler: h.py", {}, "p.yaml:8: vendor: a vendor fake has exactly one of"),
 ])
-def test_a_fake_that_cannot_be_loaded_is_one_line(tmp_path: Path, field: str, files: dict, where: str):
+def test_a_fake_that_cannot_be_loaded_is_one_line(tmp_path: Path, field: str, files: dict, where: str) -> None:
     p = write(tmp_path, field, files)
     with pytest.raises(ScenarioError) as e:
         load_profile(p)
@@ -69,14 +69,14 @@ def test_a_fake_that_cannot_be_loaded_is_one_line(tmp_path: Path, field: str, fi
     assert "\n" not in message
 
 
-def test_a_bad_hostname_is_named(tmp_path: Path):
+def test_a_bad_hostname_is_named(tmp_path: Path) -> None:
     p = write(tmp_path, "responses: r.yaml").read_text(encoding="utf-8").replace("api.vendor.test", "https://api")
     (tmp_path / "p.yaml").write_text(p, encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"p.yaml:8: vendor.hosts: 'https://api' is not a hostname"):
         load_profile(tmp_path / "p.yaml")
 
 
-def test_a_handler_that_cannot_be_loaded_stops_the_run_with_exit_2_before_any_browser(tmp_path: Path):
+def test_a_handler_that_cannot_be_loaded_stops_the_run_with_exit_2_before_any_browser(tmp_path: Path) -> None:
     p = write(tmp_path, "handler: nope.py")
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR / "policy.yaml"),
                            "--profile", str(p)], capture_output=True, text=True, timeout=120, cwd=tmp_path)

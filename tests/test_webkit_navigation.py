@@ -17,7 +17,7 @@ from harness.runner import Harness, RunOptions
 pytestmark = pytest.mark.skipif(not get_engine("webkit").availability().usable, reason="WebKit not usable here")
 
 
-def test_an_eval_in_a_replaced_document_is_answered_and_the_driver_lives_on(tmp_path: Path):
+def test_an_eval_in_a_replaced_document_is_answered_and_the_driver_lives_on(tmp_path: Path) -> None:
     with Harness(RunOptions(output_dir=tmp_path)) as h:
         site = h.server.new_site()
         tab = h.pool.new_tab("webkit", Situation(permission="granted"))

@@ -83,7 +83,7 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def env(server, tmp_path_factory):
+def env(server, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("webkitgtk")
     return RunEnv(origins=server.origins, mapped_hosts=origins.MAPPED_HOSTS, ca_pem=server.ca.ca_pem,
                   leaf_spki_sha256=server.ca.leaf_spki_sha256(), output_dir=out)
@@ -104,7 +104,7 @@ def open_page(client, env, **options) -> str:
     return client.call("open", options=options)
 
 
-def test_protocol_round_trip(client):
+def test_protocol_round_trip(client) -> None:
     assert client.version == VERSION
     page = client.call("open", options={})
     assert client.call("goto", page=page, url="data:text/html,<title>t</title><p>hi</p>").startswith("data:")
@@ -128,7 +128,7 @@ def test_protocol_round_trip(client):
     client.call("close", page=page)
 
 
-def test_load_and_load_failures(client, env, server):
+def test_load_and_load_failures(client, env, server) -> None:
     page = open_page(client, env)
     site = server.new_site()
     # A fixture hostname over https: through the host proxy, with the run CA's leaf allowed.
@@ -157,7 +157,7 @@ def test_load_and_load_failures(client, env, server):
     client.call("close", page=page)
 
 
-def test_click_console_and_blocked_prompt(client, env, server):
+def test_click_console_and_blocked_prompt(client, env, server) -> None:
     page = open_page(client, env, permission="prompt", prompt_answer="block")
     site = server.new_site()
     client.call("goto", page=page, url=env.origins.url("localhost", f"/index.html?site={site.site_id}"))
@@ -183,7 +183,7 @@ def test_click_console_and_blocked_prompt(client, env, server):
     client.call("close", page=page)
 
 
-def test_cross_origin_iframe(client, env, server):
+def test_cross_origin_iframe(client, env, server) -> None:
     page = open_page(client, env)
     site = server.new_site()
     client.call("goto", page=page, url=env.origins.url(
@@ -200,7 +200,7 @@ def test_cross_origin_iframe(client, env, server):
     client.call("close", page=page)
 
 
-def test_crashed_web_process_is_reported(client):
+def test_crashed_web_process_is_reported(client) -> None:
     page = client.call("open", options={})
     client.call("goto", page=page, url="data:text/html,<p>before</p>")
     web = named(descendants(client.proc.pid), "WebKitWebProces")
@@ -220,7 +220,7 @@ def test_crashed_web_process_is_reported(client):
     client.call("close", page=page)
 
 
-def test_dead_driver_raises_engine_crashed_and_a_new_one_works():
+def test_dead_driver_raises_engine_crashed_and_a_new_one_works() -> None:
     first = WebKitGTKClient(()).start()
     watched = descendants(first.proc.pid) | {first.proc.pid, first._xvfb.proc.pid}
     try:
@@ -240,7 +240,7 @@ def test_dead_driver_raises_engine_crashed_and_a_new_one_works():
         second.close()
 
 
-def test_engine_tab_on_webkitgtk(server, env):
+def test_engine_tab_on_webkitgtk(server, env) -> None:
     """The Engine and its Tab on top of the driver: a granted microphone with no device."""
     from harness.engines.base import Situation, Unsupported
     from harness.engines.webkitgtk.engine import WebKitGTKEngine

@@ -35,7 +35,7 @@ PACKAGE = {"package/package.json": json.dumps({"name": "@acme/voice", "version":
            "package/dist/w.js": b"console.log('w');", "package/dist/chunk.js": b"1;"}
 
 
-def test_the_integrity_check_refuses_a_tampered_tarball(tmp_path: Path):
+def test_the_integrity_check_refuses_a_tampered_tarball(tmp_path: Path) -> None:
     tgz = tmp_path / "voice-1.0.0.tgz"
     data = make_tarball(tgz, PACKAGE)
     integrity = sri_sha512(data)
@@ -48,7 +48,7 @@ def test_the_integrity_check_refuses_a_tampered_tarball(tmp_path: Path):
         verify_tarball(tgz, "sha1-AAAA")
 
 
-def test_a_cached_build_is_rechecked_before_use(tmp_path: Path, monkeypatch):
+def test_a_cached_build_is_rechecked_before_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPELO_CACHE", str(tmp_path / "cache"))
     slot = tmp_path / "cache" / "npm" / "@acme+voice@1.0.0"
     slot.mkdir(parents=True)
@@ -66,7 +66,7 @@ def test_a_cached_build_is_rechecked_before_use(tmp_path: Path, monkeypatch):
         fetch_widget("npm:@acme/voice@1.0.0")
 
 
-def test_specs_are_exact_versions_and_paths_win(tmp_path: Path, monkeypatch):
+def test_specs_are_exact_versions_and_paths_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert parse_spec("npm:@elevenlabs/convai-widget-embed@0.5.4").exact == "@elevenlabs/convai-widget-embed@0.5.4"
     assert parse_spec("left-pad@1.3.0/index.js").path == "index.js"
     for bad in ("npm:left-pad@^1.3.0", "npm:left-pad", "left-pad@latest", "npm:@a/b@1.2"):
@@ -84,7 +84,7 @@ def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
 
 
 @pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed (scripts/setup.sh installs it)")
-def test_a_spec_that_cannot_be_fetched_is_one_line_and_exit_2(tmp_path: Path):
+def test_a_spec_that_cannot_be_fetched_is_one_line_and_exit_2(tmp_path: Path) -> None:
     env = {"SPELO_CACHE": str(tmp_path / "cache"), "npm_config_registry": "http://127.0.0.1:9/",
            "npm_config_fetch_retries": "0", "npm_config_cache": str(tmp_path / "npm-cache")}
     proc = run("--widget", "npm:@acme/voice@1.0.0", cwd=tmp_path, env=env)

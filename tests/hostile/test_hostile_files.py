@@ -109,11 +109,11 @@ def run_with(tmp_path: Path, scenario_text: str, *more: str) -> tuple[subprocess
     (EMPTY_QUIRK, ("hostile.yaml:", "reason")),
     ("[" * 20_000 + "]" * 20_000, ("hostile.yaml", "nest")),
 ])
-def test_hostile_scenario_file_is_one_line(tmp_path, text, words):
+def test_hostile_scenario_file_is_one_line(tmp_path: Path, text, words) -> None:
     assert_one_line(*run_with(tmp_path, text), *words)
 
 
-def test_non_utf8_scenario_file_is_one_line(tmp_path):
+def test_non_utf8_scenario_file_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "hostile.yaml"
     path.write_bytes(b"scenarios:\n  - id: \xff\xfe\n")
     assert_one_line(*cli(tmp_path, "run", str(path), "--browser", "chromium"), "hostile.yaml", "UTF-8")
@@ -126,7 +126,7 @@ def test_non_utf8_scenario_file_is_one_line(tmp_path):
     (("orb: .spelo-orb", "orb: .spelo-orb\norb: .other"), ("orb", "twice")),
     (("orb: .spelo-orb", "orb: .spelo-orb\norbit: .x"), ("orbit", "unknown")),
 ])
-def test_hostile_profile_is_one_line(tmp_path, change, words):
+def test_hostile_profile_is_one_line(tmp_path: Path, change, words) -> None:
     assert change[0] in PROFILE_BASE, change[0]
     profile = tmp_path / "hostile.profile.yaml"
     profile.write_text(PROFILE_BASE.replace(change[0], change[1], 1), encoding="utf-8")
@@ -140,7 +140,7 @@ def test_hostile_profile_is_one_line(tmp_path, change, words):
     ("{state: no-such-state, visible: .spelo-orb}", ("no-such-state",)),
     ("{state: idle, visible: 'button:has-text(Go)'}", (":has-text",)),
 ])
-def test_hostile_state_rules_are_one_line(tmp_path, rule, words):
+def test_hostile_state_rules_are_one_line(tmp_path: Path, rule, words) -> None:
     profile = tmp_path / "hostile.profile.yaml"
     base = "\n".join(ln for ln in PROFILE_BASE.splitlines() if not ln.startswith("state_attribute"))
     profile.write_text(base + f"\nstate_rules:\n  - {rule}\n", encoding="utf-8")
@@ -156,14 +156,14 @@ def test_hostile_state_rules_are_one_line(tmp_path, rule, words):
     (b"function (", ("not JavaScript",)),
     (b"a" * (WIDGET_MAX_BYTES + 1), ("limit",)),
 ])
-def test_hostile_widget_file_is_named_before_any_browser(tmp_path, content, words):
+def test_hostile_widget_file_is_named_before_any_browser(tmp_path: Path, content, words) -> None:
     widget = tmp_path / "widget.js"
     widget.write_bytes(content)
     done, took = run_with(tmp_path, SCENARIO.format(extra=""), "--widget", str(widget))
     assert_one_line(done, took, "widget.js", *words)
 
 
-def test_output_naming_a_file_is_one_line(tmp_path):
+def test_output_naming_a_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "taken").write_text("a file", encoding="utf-8")
     path = tmp_path / "hostile.yaml"
     path.write_text(SCENARIO.format(extra=""), encoding="utf-8")
@@ -186,7 +186,7 @@ def results_file(tmp_path: Path, cells: list[tuple[str, str, str]]) -> Path:
     (b"known_issues:\n  - {cell: 'allow[firefox]', reason: a}\n  - {cell: 'allow[firefox]', reason: b}\n", ("twice",)),
     (b"known_issues:\n  - {cell: 'allow[opera]', reason: a}\n", ("opera",)),
 ])
-def test_gate_with_a_hostile_known_issues_file_is_one_line(tmp_path, content, words):
+def test_gate_with_a_hostile_known_issues_file_is_one_line(tmp_path: Path, content, words) -> None:
     baseline = tmp_path / "known-issues.yaml"
     baseline.write_bytes(content)
     results = results_file(tmp_path, [("allow", "chromium", "pass")])
@@ -194,14 +194,14 @@ def test_gate_with_a_hostile_known_issues_file_is_one_line(tmp_path, content, wo
     assert_one_line(done, took, "known-issues.yaml", *words)
 
 
-def test_gate_with_a_non_utf8_snapshot_is_one_line(tmp_path):
+def test_gate_with_a_non_utf8_snapshot_is_one_line(tmp_path: Path) -> None:
     baseline = tmp_path / "snap.yaml"
     baseline.write_bytes(b"format: spelo-harness-snapshot/1\ncells:\n  allow[chromium]: {state: \xff}\n")
     results = results_file(tmp_path, [("allow", "chromium", "pass")])
     assert_one_line(*cli(tmp_path, "gate", str(results), "--baseline", str(baseline)), "snap.yaml", "UTF-8")
 
 
-def test_gate_with_a_cell_twice_in_the_results_is_one_line(tmp_path):
+def test_gate_with_a_cell_twice_in_the_results_is_one_line(tmp_path: Path) -> None:
     results = results_file(tmp_path, [("allow", "chromium", "pass"), ("allow", "chromium", "fail")])
     baseline = tmp_path / "known-issues.yaml"
     baseline.write_text("known_issues: []\n", encoding="utf-8")
@@ -212,7 +212,7 @@ def test_gate_with_a_cell_twice_in_the_results_is_one_line(tmp_path):
     ("  allow[chromium]: {state: idle}\n  allow[chromium]: {state: idle}\n", ("twice",)),
     ("  allow[opera]: {state: idle}\n", ("not a cell",)),
 ])
-def test_approve_rejects_unknown_and_duplicated_cells(tmp_path, cells, words):
+def test_approve_rejects_unknown_and_duplicated_cells(tmp_path: Path, cells, words) -> None:
     baseline = tmp_path / "snap.yaml"
     baseline.write_text("format: spelo-harness-snapshot/1\nprofile: reference\ncells:\n" + cells, encoding="utf-8")
     before = baseline.read_bytes()
@@ -222,12 +222,12 @@ def test_approve_rejects_unknown_and_duplicated_cells(tmp_path, cells, words):
     assert baseline.read_bytes() == before  # not rewritten
 
 
-def test_a_scenario_file_that_never_ends_is_one_line(tmp_path):
+def test_a_scenario_file_that_never_ends_is_one_line(tmp_path: Path) -> None:
     done, took = cli(tmp_path, "run", "/dev/zero", "--browser", "chromium", "--output", str(tmp_path / "out"))
     assert_one_line(done, took, "/dev/zero", "too large")
 
 
-def test_ctrl_c_while_a_file_is_loading_is_one_line(tmp_path):
+def test_ctrl_c_while_a_file_is_loading_is_one_line(tmp_path: Path) -> None:
     """The CLI is stopped inside the reading of a scenario file (a pipe that delivers half of it
     and then nothing): SIGINT is honoured there, with the one 'interrupted' line and 130."""
     fifo = tmp_path / "slow.yaml"

@@ -78,7 +78,7 @@ def session(server, site_id: str) -> dict:
 
 @pytest.mark.parametrize("body", [b'{"event": {"a": [1]}}', b'{"event": ["a"]}', b'{"event": 1e400}',
                                   b'{"event": null}', b'["session_start"]', b'"x"'])
-def test_malformed_analytics_is_a_400_invalid_event(server, server_log, body):
+def test_malformed_analytics_is_a_400_invalid_event(server, server_log, body) -> None:
     site = server.new_site()
     status, answer = post(server, f"/v1/{site.site_id}/analytics/event", body)
     assert (status, answer) == (400, {"success": False, "error": "invalid_event"})
@@ -87,7 +87,7 @@ def test_malformed_analytics_is_a_400_invalid_event(server, server_log, body):
 
 
 @pytest.mark.parametrize("depth", [5_000, 100_000])
-def test_a_signed_query_nested_deep_is_a_400_malformed_json(server, server_log, depth):
+def test_a_signed_query_nested_deep_is_a_400_malformed_json(server, server_log, depth) -> None:
     site = server.new_site()
     s = session(server, site.site_id)
     raw = b"[" * depth + b"]" * depth
@@ -102,7 +102,7 @@ def test_a_signed_query_nested_deep_is_a_400_malformed_json(server, server_log, 
 
 
 @pytest.mark.parametrize("signature", ["sha256=é".encode(), b"\xff\xfe", "签名".encode()])
-def test_a_non_ascii_signature_is_a_401_invalid_signature(server, server_log, signature):
+def test_a_non_ascii_signature_is_a_401_invalid_signature(server, server_log, signature) -> None:
     site = server.new_site()
     s = session(server, site.site_id)
     status, answer = post(server, f"/v1/{site.site_id}/query", b"{}",
@@ -116,7 +116,7 @@ def test_a_non_ascii_signature_is_a_401_invalid_signature(server, server_log, si
     (b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", "Invalid method"),
     (bytes.fromhex("16030100a5010000a10303") + bytes(64), "HTTPS traffic on an HTTP port"),
 ])
-def test_not_http_is_a_400_and_one_log_line(server, server_log, data, why):
+def test_not_http_is_a_400_and_one_log_line(server, server_log, data, why) -> None:
     status, _ = raw_request(server, data)
     assert status == 400
     deadline = time.monotonic() + BOUND_S  # the server logs from its own thread

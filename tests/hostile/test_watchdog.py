@@ -41,7 +41,7 @@ def _ended_within(call, steps: int) -> tuple[PageHung, float]:
     return ended.value, took
 
 
-def test_a_script_that_does_not_yield_is_ended_by_closing_the_page(page_tab):
+def test_a_script_that_does_not_yield_is_ended_by_closing_the_page(page_tab) -> None:
     tab, browser = page_tab
     tab.page.set_content("<button onclick='for(;;){}'>go</button>")
     # The click itself may be what waits (Chromium acknowledges input once the handler returns).
@@ -51,7 +51,7 @@ def test_a_script_that_does_not_yield_is_ended_by_closing_the_page(page_tab):
     assert browser.is_connected()  # only the page went
 
 
-def test_a_browser_that_does_not_answer_is_killed(page_tab):
+def test_a_browser_that_does_not_answer_is_killed(page_tab) -> None:
     tab, browser = page_tab
     tab.page.set_content("<p>quiet</p>")
     driver = pwtab.driver_pid()
@@ -71,7 +71,7 @@ def test_a_browser_that_does_not_answer_is_killed(page_tab):
     assert not browser.is_connected()
 
 
-def test_a_driver_that_does_not_answer_is_killed_and_replaced(page_tab):
+def test_a_driver_that_does_not_answer_is_killed_and_replaced(page_tab) -> None:
     tab, _ = page_tab
     tab.page.set_content("<p>quiet</p>")
     driver = pwtab.driver_pid()
