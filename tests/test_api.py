@@ -23,7 +23,7 @@ def server():
 
 
 @pytest.fixture
-def fake_clock(server):
+def fake_clock(server: FixtureServer):
     # The live API's rate limiter on a clock the test moves (a minute must not take a minute).
     now = [1000.0]
     server.limiter.clock = lambda: now[0]
@@ -31,7 +31,7 @@ def fake_clock(server):
     server.limiter.clock = time.monotonic
 
 
-def call(server, method, path, body=None, headers=None, raw=False):
+def call(server: FixtureServer, method: str, path, body=None, headers=None, raw=False):
     """One request to the fixture server: (status, headers, parsed JSON body)."""
     conn = http.client.HTTPConnection("127.0.0.1", server.origins.http_port, timeout=10)
     try:
@@ -45,7 +45,7 @@ def call(server, method, path, body=None, headers=None, raw=False):
         conn.close()
 
 
-def token(server, site_id, **headers):
+def token(server: FixtureServer, site_id, **headers):
     status, _, body = call(server, "POST", f"/v1/{site_id}/token", {}, {"Content-Type": "application/json", **headers})
     assert status == 200, body
     return body["data"]
@@ -56,7 +56,7 @@ def signed(secret: str, raw: bytes) -> str:
 
 
 # -- endpoints ---------------------------------------------------------------------------------
-def test_config_and_site_intelligence(server) -> None:
+def test_config_and_site_intelligence(server: FixtureServer) -> None:
     site = server.new_site(config={"color": "#112233"})
     status, _, body = call(server, "GET", f"/v1/{site.site_id}/config")
     assert status == 200 and body["data"]["color"] == "#112233" and body["data"]["position"] == "bottom-center"
@@ -64,7 +64,7 @@ def test_config_and_site_intelligence(server) -> None:
     assert status == 200 and body["data"]["site_id"] == site.site_id
 
 
-def test_token_has_exactly_the_documented_shape(server) -> None:
+def test_token_has_exactly_the_documented_shape(server: FixtureServer) -> None:
     site = server.new_site()
     status, _, body = call(server, "POST", f"/v1/{site.site_id}/token", {})
     assert status == 200 and body["success"] is True
@@ -76,7 +76,7 @@ def test_token_has_exactly_the_documented_shape(server) -> None:
     assert [e["endpoint"] for e in server.request_log(site.site_id)] == ["token"]
 
 
-def test_signed_query(server) -> None:
+def test_signed_query(server: FixtureServer) -> None:
     site = server.new_site()
     data = token(server, site.site_id)
     raw = json.dumps({"table": "products", "query": "mug"}).encode()
@@ -94,7 +94,7 @@ def test_signed_query(server) -> None:
     ({"X-Spelo-Session": None}, "invalid_session"),
     ({"X-Spelo-Session": "sess_unknown"}, "invalid_session"),
 ])
-def test_query_refuses_a_bad_signature_or_session(server, change, error) -> None:
+def test_query_refuses_a_bad_signature_or_session(server: FixtureServer, change, error: str) -> None:
     site = server.new_site()
     data = token(server, site.site_id)
     raw = b'{"q": 1}'
@@ -104,7 +104,7 @@ def test_query_refuses_a_bad_signature_or_session(server, change, error) -> None
     assert (status, body["error"]) == (401, error)
 
 
-def test_query_refuses_another_sites_session(server) -> None:
+def test_query_refuses_another_sites_session(server: FixtureServer) -> None:
     mine, other = server.new_site(), server.new_site()
     data = token(server, other.site_id)
     raw = b"{}"
@@ -113,7 +113,7 @@ def test_query_refuses_another_sites_session(server) -> None:
     assert (status, body["error"]) == (401, "invalid_session")
 
 
-def test_analytics_events(server) -> None:
+def test_analytics_events(server: FixtureServer) -> None:
     site = server.new_site()
     for event in ("session_start", "function_call", "db_query", "session_end"):
         status, _, _ = call(server, "POST", f"/v1/{site.site_id}/analytics/event", {"event": event, "session_id": "s"})
@@ -125,7 +125,7 @@ def test_analytics_events(server) -> None:
 
 # -- documented errors -------------------------------------------------------------------------
 @pytest.mark.parametrize("error, status", sorted(ERROR_STATUS.items(), key=lambda kv: kv[1]))
-def test_every_documented_token_error_can_be_forced(server, error, status) -> None:
+def test_every_documented_token_error_can_be_forced(server: FixtureServer, error: str, status: int) -> None:
     fault = {"error": error, **({"retry_after": 7} if status == 429 else {})}
     site = server.new_site(faults={"token": fault})
     got, headers, body = call(server, "POST", f"/v1/{site.site_id}/token", {})
@@ -135,21 +135,21 @@ def test_every_documented_token_error_can_be_forced(server, error, status) -> No
 
 
 @pytest.mark.parametrize("endpoint, method", [("config", "GET"), ("query", "POST"), ("analytics/event", "POST")])
-def test_faults_apply_per_endpoint(server, endpoint, method) -> None:
+def test_faults_apply_per_endpoint(server: FixtureServer, endpoint: str, method: str) -> None:
     site = server.new_site(faults={endpoint: {"error": "unavailable"}})
     status, _, body = call(server, method, f"/v1/{site.site_id}/{endpoint}", {} if method == "POST" else None)
     assert (status, body["error"]) == (503, "unavailable")
     assert call(server, "POST", f"/v1/{site.site_id}/token", {})[0] == 200  # other endpoints untouched
 
 
-def test_delay_fault_delays(server) -> None:
+def test_delay_fault_delays(server: FixtureServer) -> None:
     site = server.new_site(faults={"token": {"delay_ms": 300}})
     start = time.monotonic()
     assert call(server, "POST", f"/v1/{site.site_id}/token", {})[0] == 200
     assert time.monotonic() - start >= 0.3
 
 
-def test_real_errors_without_faults(server) -> None:
+def test_real_errors_without_faults(server: FixtureServer) -> None:
     assert call(server, "POST", "/v1/BAD!/token", {})[2]["error"] == "invalid_site_id"
     assert call(server, "POST", "/v1/short/token", {})[0] == 400
     status, _, body = call(server, "POST", "/v1/nosuchsite0000/token", {})
@@ -170,13 +170,13 @@ def test_real_errors_without_faults(server) -> None:
     ("https://copycat.test", ["shop.test"], False),                 # a copied snippet
     ("https://shop.test.evil", ["shop.test"], False),
 ])
-def test_origin_allowed(origin, domains, allowed) -> None:
+def test_origin_allowed(origin: str, domains: list[str] | None, allowed: bool) -> None:
     assert origin_allowed(origin, domains) is allowed
 
 
 @pytest.mark.parametrize("origin_name, allowed", [
     ("secure-host", True), ("insecure-host", True), ("secure-www", False), ("other-site", False)])
-def test_origin_rules_through_cors(server, origin_name, allowed) -> None:
+def test_origin_rules_through_cors(server: FixtureServer, origin_name: str, allowed: bool) -> None:
     site = server.new_site(domains=["shop.test"])
     origin = server.origins.origin(origin_name)
     status, headers, body = call(server, "POST", f"/v1/{site.site_id}/token", {}, {"Origin": origin})
@@ -195,7 +195,7 @@ def test_origin_rules_through_cors(server, origin_name, allowed) -> None:
 
 
 # -- rate limits -------------------------------------------------------------------------------
-def test_token_burst_limit_answers_429_with_retry_after(server) -> None:
+def test_token_burst_limit_answers_429_with_retry_after(server: FixtureServer) -> None:
     site = server.new_site()
     statuses = [call(server, "POST", f"/v1/{site.site_id}/token", {}) for _ in range(21)]
     assert [s for s, _, _ in statuses[:20]] == [200] * 20
@@ -203,7 +203,7 @@ def test_token_burst_limit_answers_429_with_retry_after(server) -> None:
     assert (status, body["error"], headers["Retry-After"]) == (429, "rate_limited", "1")
 
 
-def test_token_per_ip_limit_per_minute(server, fake_clock) -> None:
+def test_token_per_ip_limit_per_minute(server: FixtureServer, fake_clock: list[float]) -> None:
     now = fake_clock
     site = server.new_site()
     for _ in range(60):
@@ -215,7 +215,7 @@ def test_token_per_ip_limit_per_minute(server, fake_clock) -> None:
     assert call(server, "POST", f"/v1/{site.site_id}/token", {})[0] == 200
 
 
-def test_query_limit_per_site(server) -> None:
+def test_query_limit_per_site(server: FixtureServer) -> None:
     site = server.new_site()
     data = token(server, site.site_id)
     raw = b"{}"
@@ -257,13 +257,13 @@ def test_rate_limiter_rules() -> None:
     (b"x" * (65 * 1024), 413, "body_too_large"),
     (b"x" * (300 * 1024), 413, "body_too_large"),  # beyond the server's client_max_size too
 ])
-def test_bad_token_bodies(server, body, status, error) -> None:
+def test_bad_token_bodies(server: FixtureServer, body, status: int, error: str) -> None:
     site = server.new_site()
     got, _, parsed = call(server, "POST", f"/v1/{site.site_id}/token", body, {"Content-Type": "application/json"}, raw=True)
     assert (got, parsed["error"]) == (status, error)
 
 
-def test_chunked_oversized_body(server) -> None:
+def test_chunked_oversized_body(server: FixtureServer) -> None:
     site = server.new_site()
     conn = http.client.HTTPConnection("127.0.0.1", server.origins.http_port, timeout=10)
     conn.request("POST", f"/v1/{site.site_id}/analytics/event", body=iter([b"x" * 40000] * 3),
@@ -274,7 +274,7 @@ def test_chunked_oversized_body(server) -> None:
     assert (res.status, body["error"]) == (413, "body_too_large")
 
 
-def test_body_in_pieces_is_read_whole(server) -> None:
+def test_body_in_pieces_is_read_whole(server: FixtureServer) -> None:
     # A body that arrives in several chunks must not be cut at the first one.
     site = server.new_site()
     conn = http.client.HTTPConnection("127.0.0.1", server.origins.http_port, timeout=10)
@@ -290,7 +290,7 @@ def test_body_in_pieces_is_read_whole(server) -> None:
     ("GET", "/v1/{site}/token", 405), ("PUT", "/v1/{site}/config", 405), ("DELETE", "/v1/{site}/query", 405),
     ("GET", "/v1/realtime", 405), ("GET", "/v1/{site}/nothing/here", 404), ("POST", "/v1/", 404),
 ])
-def test_wrong_methods_and_paths_answer_json(server, method, path, status) -> None:
+def test_wrong_methods_and_paths_answer_json(server: FixtureServer, method: str, path, status: int) -> None:
     site = server.new_site()
     got, headers, body = call(server, method, path.format(site=site.site_id))
     assert (got, body["success"]) == (status, False)

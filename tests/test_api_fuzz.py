@@ -39,7 +39,7 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def api_schema(server):
+def api_schema(server: FixtureServer):
     url = f"http://127.0.0.1:{server.origins.http_port}{PATH}"
     with urllib.request.urlopen(url, timeout=10) as res:  # the description as served
         served = json.load(res)
@@ -69,14 +69,14 @@ OPERATIONS = [(path, method.upper()) for path, item in description()["paths"].it
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 @pytest.mark.parametrize("path, method", OPERATIONS)
-def test_api_answers_only_as_described(api_schema, server, server_errors, path, method, mode) -> None:
+def test_api_answers_only_as_described(api_schema, server: FixtureServer, server_errors, path, method: str, mode) -> None:
     """Valid and invalid requests (schemathesis' two generation modes) to one operation."""
     operation = api_schema[path][method]
     base_url = f"http://127.0.0.1:{server.origins.http_port}"
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, deadline=DEADLINE_MS, database=None, suppress_health_check=list(HealthCheck))
-    def one(case) -> None:
+    def one(case: str) -> None:
         # Most cases at a registered site (so the handlers themselves are reached, not only the
         # site check), one in four at whatever site id was generated.
         site = case.path_parameters.get("site") if case.path_parameters else None
@@ -110,7 +110,7 @@ BODIES = JSON_VALUES | st.fixed_dictionaries({}, optional={"event": JSON_VALUES,
 DEEP = st.integers(min_value=1, max_value=30_000).map(lambda n: "[" * n + "]" * n)
 
 
-def _post(server, path: str, raw: bytes, headers: dict[str, str]) -> tuple[int, str, bytes]:
+def _post(server: FixtureServer, path: str, raw: bytes, headers: dict[str, str]) -> tuple[int, str, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", server.origins.http_port, timeout=DEADLINE_MS / 1000)
     try:
         conn.request("POST", path, body=raw, headers={"Content-Type": "application/json", **headers})
@@ -121,7 +121,7 @@ def _post(server, path: str, raw: bytes, headers: dict[str, str]) -> tuple[int, 
 
 
 @pytest.mark.parametrize("endpoint", ["token", "query", "analytics/event"])
-def test_any_json_body_reaches_the_handler_and_is_answered_as_described(api_schema, server, server_errors, endpoint) -> None:
+def test_any_json_body_reaches_the_handler_and_is_answered_as_described(api_schema, server: FixtureServer, server_errors, endpoint: str) -> None:
     """Bodies of any JSON (and JSON nested up to 30,000 deep), signed where the endpoint wants a
     signature, so that the handler reads them: a documented status, and JSON of the documented
     shape (the success's or the Error's)."""

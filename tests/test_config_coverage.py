@@ -65,7 +65,7 @@ def _cells_setting(value_id: str) -> list[str]:
 
 
 @pytest.mark.parametrize("value_id", sorted(IGNORED))
-def test_a_build_that_ignores_the_value_fails_a_cell_that_sets_it(run_cli: RunCli, tmp_path: Path, value_id) -> None:
+def test_a_build_that_ignores_the_value_fails_a_cell_that_sets_it(run_cli: RunCli, tmp_path: Path, value_id: str) -> None:
     reference, broken = IGNORED[value_id]
     text = paths.REFERENCE_WIDGET.read_text(encoding="utf-8")
     assert text.count(reference) == 1, f"the reference build no longer has {reference!r}"

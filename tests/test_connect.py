@@ -91,7 +91,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_cells_pass_in_served_browsers(served, run_cli: RunCli, tmp_path: Path) -> None:
+def test_cells_pass_in_served_browsers(served: dict[str, str], run_cli: RunCli, tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = run_cli("run", "--browser", "chromium", "--browser", "firefox", "--connect", served["unsafe"],
                    "-k", "blocked-before", "--output", str(out), "--screenshots", "end")
@@ -103,7 +103,7 @@ def test_cells_pass_in_served_browsers(served, run_cli: RunCli, tmp_path: Path) 
         assert cell["engine_source"] == f"remote {served['unsafe']}"
 
 
-def test_a_server_that_drops_launch_options_skips_with_the_reason(served, run_cli: RunCli, tmp_path: Path) -> None:
+def test_a_server_that_drops_launch_options_skips_with_the_reason(served: dict[str, str], run_cli: RunCli, tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = run_cli("run", "--browser", "chromium", "--browser", "firefox", "--connect", served["safe"],
                    "-k", "blocked-before", "--output", str(out))
@@ -127,18 +127,18 @@ def test_unreachable_endpoint_is_one_line_before_any_cell(run_cli: RunCli) -> No
     ("http://127.0.0.1:9/", "expected ws://HOST:PORT/PATH"),
     ("ws://127.0.0.1:99999/", "bad port"),
 ])
-def test_malformed_endpoint(run_cli: RunCli, endpoint, says) -> None:
+def test_malformed_endpoint(run_cli: RunCli, endpoint: str, says: str) -> None:
     done = run_cli("run", "--connect", endpoint, timeout=60)
     assert done.returncode == 2 and says in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
-def test_a_bad_listen_address_stops_the_run_in_one_line(served, run_cli: RunCli) -> None:
+def test_a_bad_listen_address_stops_the_run_in_one_line(served: dict[str, str], run_cli: RunCli) -> None:
     done = run_cli("run", "--connect", served["unsafe"], "--listen", "shop.test", "-k", "blocked-before", timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == "spelo-harness: --listen: expected an IP address of this machine, got 'shop.test'"
 
 
-def test_wrong_path_is_named(served) -> None:
+def test_wrong_path_is_named(served: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="is not a Playwright server endpoint .*400 Bad Request"):
         check_endpoint(served["safe"] + "elsewhere")
 

@@ -39,7 +39,7 @@ def check_file(content: bytes) -> None:
 
 @FUZZ
 @given(st.binary(max_size=3000))
-def test_any_bytes(content) -> None:
+def test_any_bytes(content: bytes) -> None:
     check_file(content)
 
 
@@ -53,7 +53,7 @@ data = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.dict
 
 @FUZZ
 @given(data, st.booleans())
-def test_any_yaml_data(value, flow) -> None:
+def test_any_yaml_data(value, flow: bool) -> None:
     check_file(yaml.dump(value, default_flow_style=flow, allow_unicode=True).encode("utf-8"))
 
 
@@ -67,7 +67,7 @@ PIECES = ["&a ", "*a", "&b [*a, *a, *a, *a]\n", "!!python/object:os.system ", "!
 
 @FUZZ
 @given(st.lists(st.sampled_from(PIECES), max_size=40))
-def test_yaml_made_of_its_syntax(pieces) -> None:
+def test_yaml_made_of_its_syntax(pieces: list[str]) -> None:
     check_file("".join(pieces).encode("utf-8", "surrogatepass"))
 
 
@@ -85,5 +85,5 @@ def test_near_scenarios(rows) -> None:
 
 @FUZZ
 @given(st.text(max_size=400))
-def test_any_text(text) -> None:
+def test_any_text(text: str) -> None:
     check_file(text.encode("utf-8", "surrogatepass"))

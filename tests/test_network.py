@@ -49,7 +49,7 @@ def test_an_offer_loses_exactly_the_candidates_left_out() -> None:
 
 
 @pytest.mark.parametrize("endpoint", [None, "ws://127.0.0.1:9/", "ws://localhost:9/x"])
-def test_a_server_on_this_machine_keeps_everything_on_loopback(endpoint) -> None:
+def test_a_server_on_this_machine_keeps_everything_on_loopback(endpoint: str) -> None:
     assert network(endpoint) == Network()
 
 
@@ -69,7 +69,7 @@ def test_without_listen_the_route_towards_the_server_names_the_address() -> None
     ("0.0.0.0", "not an address browsers can connect to"),
     ("::", "not an address browsers can connect to"),
 ])
-def test_a_bad_listen_address_is_one_line(listen, says) -> None:
+def test_a_bad_listen_address_is_one_line(listen: str, says: str) -> None:
     with pytest.raises(ValueError, match=says) as e:
         network("ws://198.18.0.2:4000/", listen)
     assert str(e.value).startswith("--listen: ") and "\n" not in str(e.value)

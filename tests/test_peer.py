@@ -7,6 +7,11 @@ re-runs this file in a sealed subprocess and passes or fails with it.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
+
 import asyncio
 import http.client
 import json
@@ -63,7 +68,7 @@ def wait_until(condition, timeout: float, what: str):
 
 
 # -- no browser: what the peer refuses ---------------------------------------------------------
-def post_offer(server, sdp: bytes, headers: dict[str, str]):
+def post_offer(server: FixtureServer, sdp: bytes, headers: dict[str, str]):
     # The peer's route is on every host and port; plain http keeps this test free of TLS set-up.
     conn = http.client.HTTPConnection("127.0.0.1", server.origins.http_port, timeout=10)
     try:
@@ -74,7 +79,7 @@ def post_offer(server, sdp: bytes, headers: dict[str, str]):
         conn.close()
 
 
-def bearer(server) -> tuple[str, str]:
+def bearer(server: FixtureServer) -> tuple[str, str]:
     """A fresh site and a client secret issued for it (as /token would)."""
     site = server.new_site()
     return site.site_id, server.sessions.issue(site.site_id).client_secret
@@ -96,7 +101,7 @@ OFFER_OUTSIDE = (b"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 
     ("aiortc rejects", 400, "invalid_sdp"),
     ("rejected", 503, "realtime_rejected"),
 ])
-def test_offer_refusals(server, case, status, error) -> None:
+def test_offer_refusals(server: FixtureServer, case: str, status: int, error: str) -> None:
     site_id, secret = bearer(server)
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/sdp"}
     body = OFFER_OUTSIDE
@@ -129,7 +134,7 @@ def test_offer_refusals(server, case, status, error) -> None:
         assert report["refused"][-1]["detail"] == "192.0.2.2, 3f2a.local"
 
 
-def test_configure_rejects_unknown_options(server) -> None:
+def test_configure_rejects_unknown_options(server: FixtureServer) -> None:
     with pytest.raises(TypeError):
         server.peer.configure("anysite00", icee="none")
     with pytest.raises(ValueError):
@@ -137,7 +142,7 @@ def test_configure_rejects_unknown_options(server) -> None:
 
 
 # -- no browser: an aiortc client plays the widget (loopback only, sealed or not) --------------
-async def python_widget(server, site_id: str) -> dict:
+async def python_widget(server: FixtureServer, site_id: str) -> dict:
     """The widget's protocol from Python: a 0.3-amplitude tone as the microphone, the data
     channel, a reply to the tool call; returns what came back."""
     import aiohttp
@@ -182,7 +187,7 @@ async def python_widget(server, site_id: str) -> dict:
     return got
 
 
-def test_python_widget_session(server) -> None:
+def test_python_widget_session(server: FixtureServer) -> None:
     site = server.new_site()
     server.peer.configure(site.site_id, speak_ms=300)
     got = asyncio.run(python_widget(server, site.site_id))
@@ -225,7 +230,7 @@ def playwright():
 
 
 @pytest.fixture(scope="module")
-def chromium(playwright):
+def chromium(playwright: Playwright):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -233,7 +238,7 @@ def chromium(playwright):
     browser.close()
 
 
-def open_widget(browser, server, site, grant=True):
+def open_widget(browser, server: FixtureServer, site, grant=True):
     context = browser.new_context(ignore_https_errors=True)
     if grant:
         context.grant_permissions(["microphone"])
@@ -245,7 +250,7 @@ def open_widget(browser, server, site, grant=True):
     return context, page
 
 
-def run_session(browser, server, site) -> dict:
+def run_session(browser, server: FixtureServer, site) -> dict:
     """Start a session, wait until the peer heard >= 1 s and the conversation ran, hang up."""
     context, page = open_widget(browser, server, site)
     try:
@@ -264,7 +269,7 @@ def run_session(browser, server, site) -> dict:
 
 
 @in_seal
-def test_browser_chromium_session(server, chromium) -> None:
+def test_browser_chromium_session(server: FixtureServer, chromium: Browser) -> None:
     site = server.new_site()
     report = run_session(chromium, server, site)
     print(f"\nRMS chromium fake device: {report['audio']}")
@@ -284,7 +289,7 @@ def test_browser_chromium_session(server, chromium) -> None:
 
 
 @in_seal
-def test_browser_chromium_silent_device(server, playwright, tmp_path: Path) -> None:
+def test_browser_chromium_silent_device(server: FixtureServer, playwright: Playwright, tmp_path: Path) -> None:
     silence = tmp_path / "silence.wav"
     with wave.open(str(silence), "wb") as w:
         w.setnchannels(1)
@@ -302,7 +307,7 @@ def test_browser_chromium_silent_device(server, playwright, tmp_path: Path) -> N
 
 
 @in_seal
-def test_browser_peer_frees_when_the_browser_goes_or_the_server_stops(chromium) -> None:
+def test_browser_peer_frees_when_the_browser_goes_or_the_server_stops(chromium: Browser) -> None:
     with FixtureServer() as server:
         gone, live = server.new_site(), server.new_site()
         context, page = open_widget(chromium, server, gone)
@@ -320,7 +325,7 @@ def test_browser_peer_frees_when_the_browser_goes_or_the_server_stops(chromium) 
 
 
 @in_seal
-def test_browser_ice_impossible_gives_network_error(server, chromium) -> None:
+def test_browser_ice_impossible_gives_network_error(server: FixtureServer, chromium: Browser) -> None:
     bound_ms = 2000
     site = server.new_site(config={"connect_timeout_ms": bound_ms})
     server.peer.configure(site.site_id, ice="none")
@@ -338,7 +343,7 @@ def test_browser_ice_impossible_gives_network_error(server, chromium) -> None:
 
 
 @in_seal
-def test_browser_token_fault_shows_failed_to_get_token(server, chromium) -> None:
+def test_browser_token_fault_shows_failed_to_get_token(server: FixtureServer, chromium: Browser) -> None:
     site = server.new_site(faults={"token": {"error": "openai_error"}})
     context, page = open_widget(chromium, server, site)
     try:
@@ -350,7 +355,7 @@ def test_browser_token_fault_shows_failed_to_get_token(server, chromium) -> None
 
 
 @in_seal
-def test_browser_firefox_session(server, playwright) -> None:
+def test_browser_firefox_session(server: FixtureServer, playwright: Playwright) -> None:
     if not Path(FIREFOX).exists():
         pytest.skip(f"{FIREFOX} is not installed")
     from harness.origins import MAPPED_HOSTS

@@ -39,7 +39,7 @@ def harness(tmp_path: Path):
         yield h
 
 
-def test_a_finished_idle_browser_is_closed_and_the_others_kept(harness) -> None:
+def test_a_finished_idle_browser_is_closed_and_the_others_kept(harness: Harness) -> None:
     pool = harness.pool
     fake, none = Situation(device="fake"), Situation(device="none")
     fake_key = get_engine("chromium").launch_key(fake)
@@ -54,7 +54,7 @@ def test_a_finished_idle_browser_is_closed_and_the_others_kept(harness) -> None:
     assert pool.launches["chromium"] == 2
 
 
-def test_a_browser_with_an_open_tab_is_kept_even_when_finished(harness) -> None:
+def test_a_browser_with_an_open_tab_is_kept_even_when_finished(harness: Harness) -> None:
     pool = harness.pool
     held = pool.new_tab("chromium", Situation(device="fake"))
     try:

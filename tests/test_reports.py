@@ -21,6 +21,7 @@ from harness.results import FORMAT, Mismatch, Result, StepRecord, write_results
 
 if TYPE_CHECKING:
     from conftest import RunCli
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 MISMATCH = "tooltip: expected 'Mic access is blocked', seen 'use the padlock'"
@@ -220,7 +221,7 @@ def chromium_page():
             browser.close()
 
 
-def test_html_report_grid_detail_screenshot_and_filter(chromium_page, tmp_path: Path) -> None:
+def test_html_report_grid_detail_screenshot_and_filter(chromium_page: Page, tmp_path: Path) -> None:
     results = make_results(tmp_path)
     report = write_html(tmp_path / "report.html", results, {"seal": "sealed: network namespace with only lo"})
     page = chromium_page
@@ -252,7 +253,7 @@ def test_html_report_grid_detail_screenshot_and_filter(chromium_page, tmp_path: 
     assert errors == []
 
 
-def test_html_report_names_the_engines_that_did_not_run_and_why(chromium_page, tmp_path: Path) -> None:
+def test_html_report_names_the_engines_that_did_not_run_and_why(chromium_page: Page, tmp_path: Path) -> None:
     results = [r for r in make_results(tmp_path) if r.engine != "webkit"]
     why = "PyGObject (gi) is not importable by /usr/bin/python3"
     report = write_html(tmp_path / "report.html", results, {"seal": "sealed", "engines_not_run": {"webkit": why}})

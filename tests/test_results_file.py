@@ -29,7 +29,7 @@ BAD = {
 }
 
 
-def write(path: Path, content) -> Path:
+def write(path: Path, content: bytes) -> Path:
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:
@@ -38,7 +38,7 @@ def write(path: Path, content) -> Path:
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_every_reader_refuses_or_ignores_a_bad_file_alike(tmp_path: Path, case) -> None:
+def test_every_reader_refuses_or_ignores_a_bad_file_alike(tmp_path: Path, case: str) -> None:
     content, message = BAD[case]
     path = write(tmp_path / f"{case}.json", content)
     with pytest.raises(ResultsError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):

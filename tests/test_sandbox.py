@@ -2,6 +2,8 @@
 namespace is for good (and must happen before any thread starts)."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import os
 import subprocess
@@ -63,7 +65,7 @@ def sealed() -> dict:
     return result
 
 
-def test_inside_the_seal_only_lo_and_no_way_out(sealed) -> None:
+def test_inside_the_seal_only_lo_and_no_way_out(sealed: dict[str, Any]) -> None:
     assert sealed["interfaces"] == ["lo"] and sealed["marker"] == "1"
     assert sealed["outside_v4"] == "OSError:101"  # ENETUNREACH: no route, nothing sent anywhere
     assert sealed["outside_v6"] == "OSError:101"
@@ -71,7 +73,7 @@ def test_inside_the_seal_only_lo_and_no_way_out(sealed) -> None:
 
 
 @outside_only
-def test_the_seal_is_a_new_namespace(sealed) -> None:
+def test_the_seal_is_a_new_namespace(sealed: dict[str, Any]) -> None:
     assert sealed["netns"] != os.readlink("/proc/self/ns/net")
 
 
@@ -84,7 +86,7 @@ def test_command_line_wrapper_execs_sealed_and_children_inherit() -> None:
     assert result["status"] == sandbox.SEALED and result["marker"] == "1"
 
 
-def test_marker_stops_a_second_seal(sealed) -> None:
+def test_marker_stops_a_second_seal(sealed: dict[str, Any]) -> None:
     # A sealed process's child that calls seal() again stays in its parent's namespace.
     code = ("import os, subprocess, sys; from harness import sandbox; sandbox.seal(); "
             "print(os.readlink('/proc/self/ns/net')); sys.stdout.flush(); "

@@ -30,7 +30,7 @@ def server():
         yield srv
 
 
-def connect(server, tls: bool = False, timeout: float = 10.0) -> socket.socket:
+def connect(server: FixtureServer, tls: bool = False, timeout: float = 10.0) -> socket.socket:
     port = server.origins.https_port if tls else server.origins.http_port
     sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     if tls:
@@ -65,7 +65,7 @@ def _complete(data: bytearray) -> bool:
     return False
 
 
-def exchange(server, raw: bytes, tls: bool = False) -> bytes:
+def exchange(server: FixtureServer, raw: bytes, tls: bool = False) -> bytes:
     """Send raw bytes (the request says Connection: close where it can) and read the answer."""
     with connect(server, tls) as sock:
         try:
@@ -93,7 +93,7 @@ def assert_refused_safely(answer: bytes, allow_ok: bool = False) -> None:
         assert marker not in answer, f"{marker!r} served: {answer[:300]!r}"
 
 
-def assert_healthy(server) -> None:
+def assert_healthy(server: FixtureServer) -> None:
     answer = exchange(server, b"GET /site.css HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     assert status_of(answer) == 200, answer[:200]
 
@@ -117,7 +117,7 @@ TRAVERSALS = [
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
-def test_traversal_never_leaves_fixtures_site(server, tls) -> None:
+def test_traversal_never_leaves_fixtures_site(server: FixtureServer, tls: bool) -> None:
     for target in TRAVERSALS:
         assert_refused_safely(exchange(server, get(target, "shop.test"), tls), allow_ok=True)
     # Absolute-form and authority-less targets, as a proxy would be asked.
@@ -126,7 +126,7 @@ def test_traversal_never_leaves_fixtures_site(server, tls) -> None:
     assert_healthy(server)
 
 
-def test_a_200_is_always_a_fixtures_site_file(server) -> None:
+def test_a_200_is_always_a_fixtures_site_file(server: FixtureServer) -> None:
     # Where a traversal-looking path is normalised to a fixture page, the page is ours.
     site_files = {p.read_bytes()[:200] for p in paths.SITE_DIR.iterdir() if p.is_file()}
     for target in ("/../site.css", "/./site.css", "/%2e/site.css"):
@@ -138,7 +138,7 @@ def test_a_200_is_always_a_fixtures_site_file(server) -> None:
 
 # -- oversized -----------------------------------------------------------------------------------------
 
-def test_oversized_request_line_and_headers(server) -> None:
+def test_oversized_request_line_and_headers(server: FixtureServer) -> None:
     cases = [
         f"GET /{'a' * 100_000} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode(),
         f"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {'b' * 100_000}\r\n\r\n".encode(),
@@ -151,7 +151,7 @@ def test_oversized_request_line_and_headers(server) -> None:
     assert_healthy(server)
 
 
-def test_oversized_bodies(server) -> None:
+def test_oversized_bodies(server: FixtureServer) -> None:
     big = b"x" * (2 << 20)
     declared = (b"POST /v1/hostile1/token HTTP/1.1\r\nHost: api.spelo.test\r\nContent-Type: application/json\r\n"
                 b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(big)) + big
@@ -196,7 +196,7 @@ MALFORMED = [
 ]
 
 
-def test_malformed_requests(server) -> None:
+def test_malformed_requests(server: FixtureServer) -> None:
     for raw in MALFORMED:
         answer = exchange(server, raw)
         assert_refused_safely(answer, allow_ok=True)  # a lenient parse may answer the page
@@ -209,7 +209,7 @@ def test_malformed_requests(server) -> None:
 
 # -- slow clients ----------------------------------------------------------------------------------------
 
-def test_a_stalled_request_blocks_no_one_and_is_closed(server) -> None:
+def test_a_stalled_request_blocks_no_one_and_is_closed(server: FixtureServer) -> None:
     stalled = [connect(server) for _ in range(5)]
     try:
         stalled[0].sendall(b"GET /index.html HTTP/1.1\r\nHost: local")  # a head that never ends
@@ -249,7 +249,7 @@ def test_a_stalled_request_blocks_no_one_and_is_closed(server) -> None:
     assert_healthy(server)
 
 
-def test_a_stalled_tls_handshake_blocks_no_one(server) -> None:
+def test_a_stalled_tls_handshake_blocks_no_one(server: FixtureServer) -> None:
     with socket.create_connection(("127.0.0.1", server.origins.https_port), timeout=10) as silent:
         with connect(server, tls=True) as sock:
             sock.sendall(get("/site.css", "shop.test"))
@@ -259,7 +259,7 @@ def test_a_stalled_tls_handshake_blocks_no_one(server) -> None:
 
 # -- many connections -------------------------------------------------------------------------------------
 
-def test_many_connections_at_once(server) -> None:
+def test_many_connections_at_once(server: FixtureServer) -> None:
     socks = []
     try:
         for _ in range(200):

@@ -43,7 +43,7 @@ def _abs(args: list[str]) -> list[str]:
     return [str(paths.ROOT / a) if a.endswith(".yaml") else a for a in args]
 
 
-def test_recording_an_unchanged_build_twice_gives_the_same_bytes(recorded, run_cli: RunCli, tmp_path: Path) -> None:
+def test_recording_an_unchanged_build_twice_gives_the_same_bytes(recorded: Path, run_cli: RunCli, tmp_path: Path) -> None:
     again = tmp_path / "again.yaml"
     out = run_cli("record", str(again), *_abs(CELLS), "--output", str(tmp_path / "run"))
     assert out.returncode == 0, out.stdout[-3000:]
@@ -57,7 +57,7 @@ def test_recording_an_unchanged_build_twice_gives_the_same_bytes(recorded, run_c
     assert (recorded.parent / "base.shots" / "blocked-before-chromium.png").is_file()
 
 
-def test_a_reworded_tooltip_moves_exactly_its_cells_and_approve_takes_it(recorded, run_cli: RunCli, tmp_path: Path) -> None:
+def test_a_reworded_tooltip_moves_exactly_its_cells_and_approve_takes_it(recorded: Path, run_cli: RunCli, tmp_path: Path) -> None:
     base = tmp_path / "base.yaml"
     shutil.copyfile(recorded, base)
     widget = tmp_path / "spelo.js"
@@ -103,7 +103,7 @@ cells:
     (GOOD.replace("[chromium]", "[opera]"), ":4: cells: 'blocked-before[opera]' is not a cell"),
     (GOOD + "    api: [unclosed\n", ":8: not valid YAML"),
 ])
-def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli: RunCli, tmp_path: Path, text, where) -> None:
+def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli: RunCli, tmp_path: Path, text: str, where) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(text, encoding="utf-8")
     out = run_cli("run", "--browser", "chromium", "--against", str(bad))

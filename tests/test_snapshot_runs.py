@@ -119,7 +119,7 @@ def fade_build(tmp_path: Path) -> tuple[Path, Path, Path]:
     return tmp_path / "fade" / "fade.js", tmp_path / "fade.profile.yaml", tmp_path / "cells" / "fade.yaml"
 
 
-def test_record_runs_waits_for_the_fade_and_repeats(run_cli: RunCli, tmp_path: Path, fade_build) -> None:
+def test_record_runs_waits_for_the_fade_and_repeats(run_cli: RunCli, tmp_path: Path, fade_build: tuple[Path, Path, Path]) -> None:
     widget, profile, cells = fade_build
     base = tmp_path / "fade.snap.yaml"
     build = ["--widget", str(widget), "--profile", str(profile), "--browser", "chromium", "--screenshots", "end"]

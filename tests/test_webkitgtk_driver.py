@@ -83,7 +83,7 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def env(server, tmp_path_factory: pytest.TempPathFactory):
+def env(server: FixtureServer, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("webkitgtk")
     return RunEnv(origins=server.origins, mapped_hosts=origins.MAPPED_HOSTS, ca_pem=server.ca.ca_pem,
                   leaf_spki_sha256=server.ca.leaf_spki_sha256(), output_dir=out)
@@ -98,13 +98,13 @@ def client():
     assert gone(watched), "the driver, its WebKit processes or Xvfb outlived close()"
 
 
-def open_page(client, env, **options) -> str:
+def open_page(client: WebKitGTKClient, env: RunEnv, **options) -> str:
     options.setdefault("proxy", client.proxy_url)
     options.setdefault("trust", {"pem": trusted_leaf_pem(env), "hosts": list(origins.TLS_HOSTS)})
     return client.call("open", options=options)
 
 
-def test_protocol_round_trip(client) -> None:
+def test_protocol_round_trip(client: WebKitGTKClient) -> None:
     assert client.version == VERSION
     page = client.call("open", options={})
     assert client.call("goto", page=page, url="data:text/html,<title>t</title><p>hi</p>").startswith("data:")
@@ -128,7 +128,7 @@ def test_protocol_round_trip(client) -> None:
     client.call("close", page=page)
 
 
-def test_load_and_load_failures(client, env, server) -> None:
+def test_load_and_load_failures(client: WebKitGTKClient, env: RunEnv, server: FixtureServer) -> None:
     page = open_page(client, env)
     site = server.new_site()
     # A fixture hostname over https: through the host proxy, with the run CA's leaf allowed.
@@ -157,7 +157,7 @@ def test_load_and_load_failures(client, env, server) -> None:
     client.call("close", page=page)
 
 
-def test_click_console_and_blocked_prompt(client, env, server) -> None:
+def test_click_console_and_blocked_prompt(client: WebKitGTKClient, env: RunEnv, server: FixtureServer) -> None:
     page = open_page(client, env, permission="prompt", prompt_answer="block")
     site = server.new_site()
     client.call("goto", page=page, url=env.origins.url("localhost", f"/index.html?site={site.site_id}"))
@@ -183,7 +183,7 @@ def test_click_console_and_blocked_prompt(client, env, server) -> None:
     client.call("close", page=page)
 
 
-def test_cross_origin_iframe(client, env, server) -> None:
+def test_cross_origin_iframe(client: WebKitGTKClient, env: RunEnv, server: FixtureServer) -> None:
     page = open_page(client, env)
     site = server.new_site()
     client.call("goto", page=page, url=env.origins.url(
@@ -200,7 +200,7 @@ def test_cross_origin_iframe(client, env, server) -> None:
     client.call("close", page=page)
 
 
-def test_crashed_web_process_is_reported(client) -> None:
+def test_crashed_web_process_is_reported(client: WebKitGTKClient) -> None:
     page = client.call("open", options={})
     client.call("goto", page=page, url="data:text/html,<p>before</p>")
     web = named(descendants(client.proc.pid), "WebKitWebProces")
@@ -240,7 +240,7 @@ def test_dead_driver_raises_engine_crashed_and_a_new_one_works() -> None:
         second.close()
 
 
-def test_engine_tab_on_webkitgtk(server, env) -> None:
+def test_engine_tab_on_webkitgtk(server: FixtureServer, env: RunEnv) -> None:
     """The Engine and its Tab on top of the driver: a granted microphone with no device."""
     from harness.engines.base import Situation, Unsupported
     from harness.engines.webkitgtk.engine import WebKitGTKEngine

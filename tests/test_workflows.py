@@ -3,6 +3,8 @@ they run (each must parse with our own parser), artifact names, and, where insta
 workflow schema (check-jsonschema) and actionlint. Nothing here runs a browser."""
 from __future__ import annotations
 
+from typing import Any
+
 import fnmatch
 import itertools
 import re
@@ -83,7 +85,7 @@ def release() -> dict:
     return load("release.yml")
 
 
-def test_matrix_triggers_and_jobs(matrix) -> None:
+def test_matrix_triggers_and_jobs(matrix: dict[str, Any]) -> None:
     on = triggers(matrix)
     assert {"push", "pull_request", "workflow_call"} <= set(on)
     assert on["push"] == {"branches": ["**"]}, "tag pushes belong to release.yml"
@@ -95,7 +97,7 @@ def test_matrix_triggers_and_jobs(matrix) -> None:
     assert set(matrix["jobs"]["merge"]["needs"]) == {"playwright", "distro"}
 
 
-def test_lint_job_runs_the_pre_commit_hooks_as_ci_does(matrix) -> None:
+def test_lint_job_runs_the_pre_commit_hooks_as_ci_does(matrix: dict[str, Any]) -> None:
     """The workflow and .ci/run run the same checks: .pre-commit-config.yaml, whose hooks are the
     .venv's own tools (local, no network), so the job installs the harness into .venv first."""
     script = "\n".join(s.get("run", "") for s in matrix["jobs"]["lint"]["steps"])
@@ -110,7 +112,7 @@ def test_lint_job_runs_the_pre_commit_hooks_as_ci_does(matrix) -> None:
     assert all(h["language"] == "system" and h["entry"].startswith(".venv/bin/") for h in hooks)
 
 
-def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix) -> None:
+def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix: dict[str, Any]) -> None:
     job = matrix["jobs"]["playwright"]
     for cell in matrix_cells(job):
         script = "\n".join(render(s.get("run", ""), cell) for s in job["steps"])
@@ -120,7 +122,7 @@ def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix) -> 
                 "--output test-results") in script
 
 
-def test_distro_job_runs_the_readme_command(matrix) -> None:
+def test_distro_job_runs_the_readme_command(matrix: dict[str, Any]) -> None:
     steps_ = matrix["jobs"]["distro"]["steps"]
     script = "\n".join(s.get("run", "") for s in steps_)
     assert ("bash scripts/setup.sh && .venv/bin/spelo-harness run --workers 2 "
@@ -139,7 +141,7 @@ def test_every_run_names_its_engines(name) -> None:
         assert engines and "EXPR" not in engines, f"{name}: spelo-harness {' '.join(argv)} names no engine"
 
 
-def test_playwright_cells_insist_on_playwrights_builds(matrix) -> None:
+def test_playwright_cells_insist_on_playwrights_builds(matrix: dict[str, Any]) -> None:
     job = matrix["jobs"]["playwright"]
     for cell in matrix_cells(job):
         check = next(s for s in job["steps"] if "spelo-harness doctor" in s.get("run", ""))
@@ -151,7 +153,7 @@ def test_playwright_cells_insist_on_playwrights_builds(matrix) -> None:
         assert job["steps"].index(check) < job["steps"].index(run)
 
 
-def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix) -> None:
+def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix: dict[str, Any]) -> None:
     uploads = []
     for job_id, job, step in steps(matrix):
         if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
@@ -171,12 +173,12 @@ def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix)
     assert ("report", "results/merged/report.html") in merged
 
 
-def test_merge_command(matrix) -> None:
+def test_merge_command(matrix: dict[str, Any]) -> None:
     commands = [argv for job, argv in harness_commands(matrix) if job == "merge"]
     assert commands == [["merge", "*/results.json", "--output", "merged"]]
 
 
-def test_release_runs_the_matrix_then_the_gate(release) -> None:
+def test_release_runs_the_matrix_then_the_gate(release: dict[str, Any]) -> None:
     assert triggers(release) == {"push": {"tags": ["v*"]}}
     jobs = release["jobs"]
     assert jobs["matrix"]["uses"] == "./.github/workflows/matrix.yml"

@@ -89,7 +89,7 @@ def assert_in_bound(result) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_busy_click_is_ended_and_the_next_cell_gets_a_fresh_browser(engine, tmp_path: Path) -> None:
+def test_busy_click_is_ended_and_the_next_cell_gets_a_fresh_browser(engine: str, tmp_path: Path) -> None:
     hung, after = run_hostile("busy-click", engine, tmp_path, ("hostile", "after"))
     assert hung.outcome == "fail"
     assert re.match(r"the page's script did not yield for \d+ s after the click on \S", hung.reason), hung.reason
@@ -98,7 +98,7 @@ def test_busy_click_is_ended_and_the_next_cell_gets_a_fresh_browser(engine, tmp_
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_busy_load_is_ended_with_a_verdict_not_a_harness_error(engine, tmp_path: Path) -> None:
+def test_busy_load_is_ended_with_a_verdict_not_a_harness_error(engine: str, tmp_path: Path) -> None:
     (hung,) = run_hostile("busy-load", engine, tmp_path)
     assert hung.outcome == "fail"
     assert re.search(r"did not (yield|answer) for \d+ s while loading http", hung.reason), hung.reason
@@ -107,7 +107,7 @@ def test_busy_load_is_ended_with_a_verdict_not_a_harness_error(engine, tmp_path:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_console_flood_is_capped_and_counted(engine, tmp_path: Path) -> None:
+def test_console_flood_is_capped_and_counted(engine: str, tmp_path: Path) -> None:
     (cell,) = run_hostile("console-flood", engine, tmp_path)
     assert len(cell.console) <= limits.CONSOLE_LINES
     assert cell.dropped.get("console", 0) > 0, cell.dropped
@@ -117,7 +117,7 @@ def test_console_flood_is_capped_and_counted(engine, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_network_flood_is_capped_and_counted(engine, tmp_path: Path) -> None:
+def test_network_flood_is_capped_and_counted(engine: str, tmp_path: Path) -> None:
     (cell,) = run_hostile("network-flood", engine, tmp_path)
     assert len(cell.api_log) <= limits.API_LOG_ENTRIES
     assert cell.dropped.get("api_log", 0) > 0, cell.dropped
@@ -125,7 +125,7 @@ def test_network_flood_is_capped_and_counted(engine, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_getusermedia_flood_is_capped_in_what_is_probed(engine, tmp_path: Path) -> None:
+def test_getusermedia_flood_is_capped_in_what_is_probed(engine: str, tmp_path: Path) -> None:
     (cell,) = run_hostile("gum-flood", engine, tmp_path)
     assert cell.dropped.get("gum", 0) > 0, cell.dropped
     assert all(len(v) <= limits.OBSERVED_ITEMS for v in cell.seen.values() if isinstance(v, list))

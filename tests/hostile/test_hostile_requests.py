@@ -42,7 +42,7 @@ def server_log():
         lg.removeHandler(handler)
 
 
-def raw_request(server, data: bytes) -> tuple[int, bytes]:
+def raw_request(server: FixtureServer, data: bytes) -> tuple[int, bytes]:
     """Send bytes, read the answer: (status, body)."""
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", server.origins.http_port), timeout=BOUND_S) as s:
@@ -62,7 +62,7 @@ def raw_request(server, data: bytes) -> tuple[int, bytes]:
     return status, bytes(out).partition(b"\r\n\r\n")[2]
 
 
-def post(server, path: str, body: bytes, headers: dict[str, bytes] | None = None) -> tuple[int, dict]:
+def post(server: FixtureServer, path: str, body: bytes, headers: dict[str, bytes] | None = None) -> tuple[int, dict]:
     head = b"".join(k.encode() + b": " + v + b"\r\n" for k, v in (headers or {}).items())
     status, payload = raw_request(server, b"POST " + path.encode() + b" HTTP/1.1\r\nHost: localhost\r\n"
                                   b"Content-Type: application/json\r\nConnection: close\r\n" + head
@@ -70,7 +70,7 @@ def post(server, path: str, body: bytes, headers: dict[str, bytes] | None = None
     return status, json.loads(payload)
 
 
-def session(server, site_id: str) -> dict:
+def session(server: FixtureServer, site_id: str) -> dict:
     status, answer = post(server, f"/v1/{site_id}/token", b"{}")
     assert status == 200, answer
     return answer["data"]
@@ -78,7 +78,7 @@ def session(server, site_id: str) -> dict:
 
 @pytest.mark.parametrize("body", [b'{"event": {"a": [1]}}', b'{"event": ["a"]}', b'{"event": 1e400}',
                                   b'{"event": null}', b'["session_start"]', b'"x"'])
-def test_malformed_analytics_is_a_400_invalid_event(server, server_log, body) -> None:
+def test_malformed_analytics_is_a_400_invalid_event(server: FixtureServer, server_log, body) -> None:
     site = server.new_site()
     status, answer = post(server, f"/v1/{site.site_id}/analytics/event", body)
     assert (status, answer) == (400, {"success": False, "error": "invalid_event"})
@@ -87,7 +87,7 @@ def test_malformed_analytics_is_a_400_invalid_event(server, server_log, body) ->
 
 
 @pytest.mark.parametrize("depth", [5_000, 100_000])
-def test_a_signed_query_nested_deep_is_a_400_malformed_json(server, server_log, depth) -> None:
+def test_a_signed_query_nested_deep_is_a_400_malformed_json(server: FixtureServer, server_log, depth: int) -> None:
     site = server.new_site()
     s = session(server, site.site_id)
     raw = b"[" * depth + b"]" * depth
@@ -102,7 +102,7 @@ def test_a_signed_query_nested_deep_is_a_400_malformed_json(server, server_log, 
 
 
 @pytest.mark.parametrize("signature", ["sha256=é".encode(), b"\xff\xfe", "签名".encode()])
-def test_a_non_ascii_signature_is_a_401_invalid_signature(server, server_log, signature) -> None:
+def test_a_non_ascii_signature_is_a_401_invalid_signature(server: FixtureServer, server_log, signature: bytes) -> None:
     site = server.new_site()
     s = session(server, site.site_id)
     status, answer = post(server, f"/v1/{site.site_id}/query", b"{}",
@@ -116,7 +116,7 @@ def test_a_non_ascii_signature_is_a_401_invalid_signature(server, server_log, si
     (b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", "Invalid method"),
     (bytes.fromhex("16030100a5010000a10303") + bytes(64), "HTTPS traffic on an HTTP port"),
 ])
-def test_not_http_is_a_400_and_one_log_line(server, server_log, data, why) -> None:
+def test_not_http_is_a_400_and_one_log_line(server: FixtureServer, server_log, data, why: str) -> None:
     status, _ = raw_request(server, data)
     assert status == 400
     deadline = time.monotonic() + BOUND_S  # the server logs from its own thread
