@@ -7,7 +7,7 @@ server in two namespaces joined by a veth pair (tests/two_hosts.py), as on two m
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 import json
 import os
@@ -80,7 +80,7 @@ def served():
             stop_server(proc)
 
 
-def results(folder: Path) -> dict[str, dict]:
+def results(folder: Path) -> dict[str, dict[str, Any]]:
     data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     return {r["engine"]: r for r in data["results"]}
 
@@ -205,7 +205,7 @@ def two_hosts(hide: Path | None = None):
         yield hosts
 
 
-def run_across(harness_host, browser_host, out: Path, *args: str) -> tuple[subprocess.CompletedProcess, str]:
+def run_across(harness_host, browser_host, out: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
     """`spelo-harness run --connect` on the harness host to `playwright run-server --unsafe` on
     the browser host; the run's own address is found from the route towards the server."""
     proc, endpoint = start_server(True, host=browser_host.address, wrap=browser_host.argv)

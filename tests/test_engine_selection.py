@@ -20,7 +20,7 @@ BROKEN_WEBKIT = {**{k: v for k, v in os.environ.items() if k != "SPELO_WEBKIT"},
 WHY = "/nonexistent not found (the driver needs the system Python with python3-gi)"
 
 
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, cwd=cwd,
                           env=BROKEN_WEBKIT)
 

@@ -10,6 +10,8 @@ of a leftover names what it was (chromium, firefox-esr, WebKitWebProcess, run-dr
 """
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import os
 import shutil
@@ -96,7 +98,7 @@ class Run:
         return [p for p, c in self.cmdlines().items()
                 if os.path.basename(c.split(" ")[0]) in names and "--type=" not in c]
 
-    def results(self) -> dict | None:
+    def results(self) -> dict[str, Any] | None:
         path = self.out / "results.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 

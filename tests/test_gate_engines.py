@@ -3,7 +3,7 @@ no cell, or a cell that ran in the baseline and is skipped now, fails it unless 
 known_skips lists it (harness/gate.py)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from pathlib import Path
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from conftest import RunCli
 
 
-def results_file(path: Path, outcomes: dict[str, str], meta: dict | None = None) -> Path:
+def results_file(path: Path, outcomes: dict[str, str], meta: dict[str, Any] | None = None) -> Path:
     results = []
     for cell, outcome in outcomes.items():
         scenario, engine = CellId.parse(cell).scenario, CellId.parse(cell).engine

@@ -2,6 +2,8 @@
 the visitor saw, in the build's own words (as the README's ElevenLabs table)."""
 from __future__ import annotations
 
+from typing import Any
+
 import subprocess
 import sys
 
@@ -10,7 +12,7 @@ from harness.report.grid import perceived, render_grid
 from harness.results import Result
 
 
-def cell(scenario: str, engine: str, outcome: str, seen: dict, reason: str = "") -> Result:
+def cell(scenario: str, engine: str, outcome: str, seen: dict[str, Any], reason: str = "") -> Result:
     return Result(scenario=scenario, engine=engine, outcome=outcome, reason=reason, seen=seen,
                   source=f"scenarios/x.yaml:{len(scenario)}")
 

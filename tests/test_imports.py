@@ -43,7 +43,7 @@ def test_the_walk_finds_the_package() -> None:
     assert GI_ONLY == ["harness.engines.webkitgtk.driver.main", "harness.engines.webkitgtk.driver.page"]
 
 
-def _import(python: str, name: str) -> subprocess.CompletedProcess:
+def _import(python: str, name: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([python, "-c", f"import {name}"], capture_output=True, text=True, timeout=120,
                           cwd=ROOT)
 

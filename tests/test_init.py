@@ -29,7 +29,7 @@ LINT = Path("/work/shared/tools/lint-workflows.sh")
 
 
 @pytest.fixture
-def repo(tmp_path: Path, run_cli: RunCli) -> tuple[Path, subprocess.CompletedProcess]:
+def repo(tmp_path: Path, run_cli: RunCli) -> tuple[Path, subprocess.CompletedProcess[str]]:
     (tmp_path / "dist").mkdir()
     shutil.copy(paths.REFERENCE_WIDGET, tmp_path / "dist" / "widget.js")  # the sample widget
     out = run_cli("init")
@@ -37,7 +37,7 @@ def repo(tmp_path: Path, run_cli: RunCli) -> tuple[Path, subprocess.CompletedPro
     return tmp_path, out
 
 
-def test_init_writes_files_the_harness_reads(repo: tuple[Path, subprocess.CompletedProcess]) -> None:
+def test_init_writes_files_the_harness_reads(repo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     root, out = repo
     for rel in (init.PROFILE, init.SCENARIO_FILE, init.KNOWN_ISSUES, init.WORKFLOW,
                 f"{init.SCHEMAS}/profile.schema.json", f"{init.SCHEMAS}/scenarios.schema.json"):
@@ -53,7 +53,7 @@ def test_init_writes_files_the_harness_reads(repo: tuple[Path, subprocess.Comple
     json.loads((root / init.SCHEMAS / "profile.schema.json").read_text(encoding="utf-8"))
 
 
-def test_the_workflow_runs_the_harness_commands_that_parse(repo: tuple[Path, subprocess.CompletedProcess]) -> None:
+def test_the_workflow_runs_the_harness_commands_that_parse(repo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     root, _ = repo
     flow = yaml.safe_load((root / init.WORKFLOW).read_text(encoding="utf-8"))
     assert set(flow["jobs"]) == {"cells", "report"} and flow["jobs"]["report"]["needs"] == ["cells"]
@@ -72,7 +72,7 @@ def test_the_workflow_runs_the_harness_commands_that_parse(repo: tuple[Path, sub
         assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
-def test_init_refuses_to_overwrite_without_force(repo: tuple[Path, subprocess.CompletedProcess], run_cli: RunCli) -> None:
+def test_init_refuses_to_overwrite_without_force(repo: tuple[Path, subprocess.CompletedProcess[str]], run_cli: RunCli) -> None:
     root, _ = repo
     (root / init.KNOWN_ISSUES).write_text("engines: [chromium]\nknown_issues: []\n", encoding="utf-8")
     again = run_cli("init")
@@ -84,7 +84,7 @@ def test_init_refuses_to_overwrite_without_force(repo: tuple[Path, subprocess.Co
     assert (root / init.KNOWN_ISSUES).read_text(encoding="utf-8") == init.KNOWN_ISSUES_TEXT
 
 
-def test_the_set_ups_command_runs_its_own_cell(repo: tuple[Path, subprocess.CompletedProcess], run_cli: RunCli) -> None:
+def test_the_set_ups_command_runs_its_own_cell(repo: tuple[Path, subprocess.CompletedProcess[str]], run_cli: RunCli) -> None:
     root, out = repo
     command = out.stdout.strip().splitlines()[-1].split(": ", 2)[-1]
     assert command == init.run_command("dist/widget.js"), out.stdout

@@ -5,7 +5,7 @@ each keep one live, and the cell that guards that moment must fail, saying so.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 import pytest
 
@@ -55,7 +55,7 @@ def test_a_build_that_keeps_the_microphone_fails_its_cell(run_cli: RunCli, tmp_p
     assert says in out.stdout, out.stdout[-3000:]
 
 
-def _snap(live: int = 0, tracks: int = 0, left: int | None = None) -> dict:
+def _snap(live: int = 0, tracks: int = 0, left: int | None = None) -> dict[str, Any]:
     return {"mic_live": live, "mic_left_live": left,
             "mic_tracks": [{"label": "mic", "state": "live" if i < live else "ended"} for i in range(tracks)]}
 

@@ -7,7 +7,7 @@ re-runs this file in a sealed subprocess and passes or fails with it.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -142,7 +142,7 @@ def test_configure_rejects_unknown_options(server: FixtureServer) -> None:
 
 
 # -- no browser: an aiortc client plays the widget (loopback only, sealed or not) --------------
-async def python_widget(server: FixtureServer, site_id: str) -> dict:
+async def python_widget(server: FixtureServer, site_id: str) -> dict[str, Any]:
     """The widget's protocol from Python: a 0.3-amplitude tone as the microphone, the data
     channel, a reply to the tool call; returns what came back."""
     import aiohttp
@@ -155,7 +155,7 @@ async def python_widget(server: FixtureServer, site_id: str) -> dict:
     mic.playing = True
     pc.addTrack(mic)
     heard = peer_media.AudioMeter()
-    got: dict = {"events": []}
+    got: dict[str, Any] = {"events": []}
     channel = pc.createDataChannel("oai-events")
 
     @channel.on("message")
@@ -250,7 +250,7 @@ def open_widget(browser, server: FixtureServer, site, grant=True):
     return context, page
 
 
-def run_session(browser, server: FixtureServer, site) -> dict:
+def run_session(browser, server: FixtureServer, site) -> dict[str, Any]:
     """Start a session, wait until the peer heard >= 1 s and the conversation ran, hang up."""
     context, page = open_widget(browser, server, site)
     try:

@@ -65,7 +65,7 @@ def browsers(tmp_path: Path):
     return made, env, starts
 
 
-def harness(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def harness(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
                           timeout=300, cwd=cwd, env=env)
 

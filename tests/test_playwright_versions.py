@@ -33,7 +33,7 @@ def side(which: str) -> tuple[Path, str]:
     return python, out.stdout.strip()
 
 
-def cli(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def cli(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(python), "-m", "harness.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 

@@ -3,7 +3,7 @@
 Chromium from a file:// URL. The results are made here, with tiny PNGs, so the tests are fast."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 import json
 import struct
@@ -124,7 +124,7 @@ def test_over_budget_embeds_finals_and_failing_steps_and_links_the_rest(tmp_path
 
 # -- merge ------------------------------------------------------------------------------------------
 
-def shard(tmp_path: Path, name: str, results: list[Result], meta: dict | None = None) -> Path:
+def shard(tmp_path: Path, name: str, results: list[Result], meta: dict[str, Any] | None = None) -> Path:
     path = tmp_path / name / "results.json"
     write_results(path, results, meta or {"versions": {"chromium": "1.0"}, "seal": "sealed", "widget": "w.js",
                                           "launches": {"gw0": {"chromium": 1}}})

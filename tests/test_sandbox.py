@@ -49,7 +49,7 @@ PROBE = textwrap.dedent("""
 """)
 
 
-def probe(*args: str, env: dict | None = None, prefix: list[str] | None = None) -> dict:
+def probe(*args: str, env: dict[str, Any] | None = None, prefix: list[str] | None = None) -> dict[str, Any]:
     base = {k: v for k, v in os.environ.items() if k != sandbox.MARKER}
     proc = subprocess.run([*(prefix or []), sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
                           timeout=30, cwd=ROOT, env={**base, **(env or {})})
@@ -58,7 +58,7 @@ def probe(*args: str, env: dict | None = None, prefix: list[str] | None = None) 
 
 
 @pytest.fixture(scope="module")
-def sealed() -> dict:
+def sealed() -> dict[str, Any]:
     result = probe("--seal")
     if result["status"] != sandbox.SEALED:
         pytest.skip(f"cannot seal on this machine: {result['status']}")

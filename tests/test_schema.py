@@ -2,6 +2,8 @@
 names it for editors, and what the loader refuses the schema refuses too."""
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 import json
@@ -17,7 +19,7 @@ from harness.schema import profile_schema, scenario_schema
 SCENARIO_FILES = sorted(paths.SCENARIO_DIR.glob("*.yaml"))
 
 
-def validator(schema: dict) -> jsonschema.Draft202012Validator:
+def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
 

@@ -3,6 +3,8 @@ every engine, state rules (first match wins; none: the texts seen are reported, 
 a build without a notice step (accept_notice not applicable, a cancel scenario not run)."""
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 import pytest
@@ -67,7 +69,7 @@ scenarios:
 """
 
 
-def run_cells(tmp_path: Path, cells: str, profile: WidgetProfile, widget: Path, engine: str) -> dict:
+def run_cells(tmp_path: Path, cells: str, profile: WidgetProfile, widget: Path, engine: str) -> dict[str, Any]:
     (tmp_path / "cells.yaml").write_text(cells, encoding="utf-8")
     scenarios = load_file(tmp_path / "cells.yaml")
     with Harness(RunOptions(output_dir=tmp_path / "out", widget=widget, profile=profile, screenshots="failure")) as h:

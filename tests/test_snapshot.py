@@ -3,7 +3,7 @@ it, naming field, old and new value; approve takes it; a bad baseline is one lin
 before any browser starts; what could not be observed moves like any other fact."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 import re
 import shutil
@@ -118,13 +118,13 @@ def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli: RunCl
 # -- judging and the file, without a browser ------------------------------------------------------
 
 def _result(**kw) -> Result:
-    base: dict = {"scenario": "blocked-before", "engine": "chromium", "outcome": "pass",
+    base: dict[str, Any] = {"scenario": "blocked-before", "engine": "chromium", "outcome": "pass",
                   "observed": {"state": "blocked", "tooltip": OLD_TIP, "console": ["[log] a", "[log] b"]},
                   "steps": [StepRecord(index=1, action="click orb")]}
     return Result(**{**base, **kw})
 
 
-def _snap(tmp_path: Path, cells: dict) -> snapshot.Snapshot:
+def _snap(tmp_path: Path, cells: dict[str, Any]) -> snapshot.Snapshot:
     path = tmp_path / "s.yaml"
     snapshot.write(path, "reference", cells)
     return snapshot.load(path)

@@ -4,7 +4,7 @@ as varying with each value seen (the build's races), `run --against` accepts any
 format-1 file (before `varying`) still loads."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from pathlib import Path
 
@@ -43,7 +43,7 @@ def test_a_varying_fact_moves_only_to_a_value_never_seen() -> None:
     assert [m.text for m in snapshot.diff(old, {"state": "idle", "orb": "(none)"})] == ["state: was 'error', now 'idle'"]
 
 
-def _result(cell: str, facts: dict) -> Result:
+def _result(cell: str, facts: dict[str, Any]) -> Result:
     cell_id = CellId.parse(cell)
     return Result(scenario=cell_id.scenario, engine=cell_id.engine, outcome="pass", observed=facts)
 

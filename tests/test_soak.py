@@ -2,6 +2,8 @@
 each run's outcome and the differing reason, and the exit is 1; a steady matrix exits 0."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import json
@@ -16,7 +18,7 @@ from harness.results import Result, write_results
 
 def fake_runs(monkeypatch: pytest.MonkeyPatch, outcomes_per_run: list[dict[str, str]]) -> list[list[str]]:
     """Replace run_matrix by one that writes the given outcomes; returns what each run was asked."""
-    seen: list[list] = []
+    seen: list[list[Any]] = []
 
     def fake_run_matrix(request: RunRequest) -> int:
         assert isinstance(request, RunRequest)

@@ -4,6 +4,8 @@ it, and the steps after are shown as not run. A wrong page is judged once it is 
 the deadline; a page that never rests still meets the deadline."""
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 from harness.profile import WidgetProfile
@@ -46,7 +48,7 @@ scenarios:
 """
 
 
-def run(tmp_path: Path, embed: str, cells: str) -> dict:
+def run(tmp_path: Path, embed: str, cells: str) -> dict[str, Any]:
     widget = tmp_path / "count.js"
     widget.write_text(COUNTER_JS, encoding="utf-8")
     f = tmp_path / "cells.yaml"

@@ -8,6 +8,8 @@ that read its state.
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 from pathlib import Path
 
@@ -86,7 +88,7 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def voicedesk_cells(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def voicedesk_cells(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("voicedesk")
     (tmp / "cells.yaml").write_text(VOICEDESK_CELLS, encoding="utf-8")
     scenarios = {sc.id: sc for sc in load_file(tmp / "cells.yaml")}
@@ -96,7 +98,7 @@ def voicedesk_cells(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 @pytest.mark.parametrize("cell", list(EXPECTED), ids=[f"{s}[{e}]" for s, e in EXPECTED])
-def test_voicedesk_cell_by_cell(voicedesk_cells: dict, cell: tuple[str, str]) -> None:
+def test_voicedesk_cell_by_cell(voicedesk_cells: dict[str, Any], cell: tuple[str, str]) -> None:
     r = voicedesk_cells[cell]
     if r.outcome == "skipped" and "not usable" in r.reason:
         pytest.skip(r.reason)
@@ -104,7 +106,7 @@ def test_voicedesk_cell_by_cell(voicedesk_cells: dict, cell: tuple[str, str]) ->
     assert (r.outcome, r.seen.get("state_rule")) == (outcome, rule), (r.reason, r.seen)
 
 
-def test_the_flows_are_recorded_on_the_steps(voicedesk_cells: dict) -> None:
+def test_the_flows_are_recorded_on_the_steps(voicedesk_cells: dict[str, Any]) -> None:
     first = voicedesk_cells[("vd-block", "chromium")]
     assert first.steps[0].action == "click orb (the profile's flow: click start → notice shown: the flow ends here)"
     assert first.steps[1].action.endswith("(the profile's flow: click continue → click voice → click call)")
@@ -139,7 +141,7 @@ scenarios:
 """
 
 
-def run_voiceline(tmp: Path, profile_file: Path, engine: str) -> dict:
+def run_voiceline(tmp: Path, profile_file: Path, engine: str) -> dict[str, Any]:
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "cells.yaml").write_text(VOICELINE_CELLS, encoding="utf-8")
     scenarios = load_file(tmp / "cells.yaml")
@@ -196,11 +198,11 @@ UNIVERSAL = {
 
 
 @pytest.fixture(scope="module")
-def universal_cells(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def universal_cells(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from harness.scenarios import load_all
 
     scenarios = {sc.id: sc for sc in load_all([paths.SCENARIO_DIR / "microphone.yaml", paths.SCENARIO_DIR / "devices.yaml"])}
-    out: dict = {}
+    out: dict[str, Any] = {}
     for build, widget, profile in (("voicedesk", VOICEDESK, VOICEDESK_PROFILE), ("voiceline", VOICELINE, VOICELINE_PROFILE)):
         options = RunOptions(output_dir=tmp_path_factory.mktemp(build), widget=widget, profile=load_profile(profile),
                              screenshots="failure", judge="universal")
@@ -210,7 +212,7 @@ def universal_cells(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 @pytest.mark.parametrize("cell", list(UNIVERSAL), ids=[f"{b}-{s}" for b, s in UNIVERSAL])
-def test_the_variants_under_the_universal_judge(universal_cells: dict, cell: tuple[str, str]) -> None:
+def test_the_variants_under_the_universal_judge(universal_cells: dict[str, Any], cell: tuple[str, str]) -> None:
     r = universal_cells[cell]
     outcome, failed = UNIVERSAL[cell]
     assert r.outcome == outcome, (r.reason, r.verdicts)

@@ -3,6 +3,8 @@ fake that cannot be loaded stops the run (one line naming file, line and field; 
 browser starts."""
 from __future__ import annotations
 
+from typing import Any
+
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +61,7 @@ def write(tmp_path: Path, field: str, files: dict[str, str] | None = None) -> Pa
     ("responses: r.json", {"r.json": "{oops"}, "r.json: not valid JSON"),
     ("responses: r.yaml\n  handler: h.py", {}, "p.yaml:8: vendor: a vendor fake has exactly one of"),
 ])
-def test_a_fake_that_cannot_be_loaded_is_one_line(tmp_path: Path, field: str, files: dict, where: str) -> None:
+def test_a_fake_that_cannot_be_loaded_is_one_line(tmp_path: Path, field: str, files: dict[str, Any], where: str) -> None:
     p = write(tmp_path, field, files)
     with pytest.raises(ScenarioError) as e:
         load_profile(p)

@@ -3,6 +3,8 @@
 never calls back for such an eval, so the driver fails it at the new document's commit."""
 from __future__ import annotations
 
+from typing import Any
+
 import threading
 import time
 from pathlib import Path
@@ -23,7 +25,7 @@ def test_an_eval_in_a_replaced_document_is_answered_and_the_driver_lives_on(tmp_
         tab = h.pool.new_tab("webkit", Situation(permission="granted"))
         try:
             tab.goto(h.env.origins.page_url("localhost", "top", "/index.html", site.site_id, ""))
-            answer: dict = {}
+            answer: dict[str, Any] = {}
 
             def slow_eval() -> None:  # still running when the document goes away
                 started = time.monotonic()

@@ -78,7 +78,7 @@ def test_specs_are_exact_versions_and_paths_win(tmp_path: Path, monkeypatch: pyt
     assert not is_package_spec("w@1.0.0")  # an existing file is a file
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR / "policy.yaml"), *args],
                           capture_output=True, text=True, timeout=180, cwd=cwd, env={**os.environ, **(env or {})})
 

@@ -24,17 +24,17 @@ WORKFLOWS = paths.ROOT / ".github" / "workflows"
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
-def load(name: str) -> dict:
+def load(name: str) -> dict[str, Any]:
     return yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
 
 
-def triggers(workflow: dict) -> dict:
+def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
     # YAML 1.1 reads the bare key `on` as the boolean True.
     on = workflow.get("on", workflow.get(True))
     return {on: None} if isinstance(on, str) else dict(on)
 
 
-def matrix_cells(job: dict) -> list[dict]:
+def matrix_cells(job: dict[str, Any]) -> list[dict[str, Any]]:
     """Every cell of a job's matrix (one empty cell for a job without one)."""
     matrix = dict((job.get("strategy") or {}).get("matrix") or {})
     include, exclude = matrix.pop("include", []), matrix.pop("exclude", [])
@@ -44,7 +44,7 @@ def matrix_cells(job: dict) -> list[dict]:
     return (cells + list(include)) or [{}]
 
 
-def render(text: str, cell: dict) -> str:
+def render(text: str, cell: dict[str, Any]) -> str:
     """Substitute ${{ matrix.X }}; any other expression becomes a visible placeholder."""
     def one(m: re.Match) -> str:
         expr = m.group(1)
@@ -55,13 +55,13 @@ def render(text: str, cell: dict) -> str:
     return EXPRESSION.sub(one, text)
 
 
-def steps(workflow: dict):
+def steps(workflow: dict[str, Any]):
     for job_id, job in workflow["jobs"].items():
         for step in job.get("steps", []):
             yield job_id, job, step
 
 
-def harness_commands(workflow: dict) -> list[tuple[str, list[str]]]:
+def harness_commands(workflow: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """(job, argv after `spelo-harness`) for every spelo-harness call in a run: script."""
     found = []
     for job_id, job, step in steps(workflow):
@@ -76,12 +76,12 @@ def harness_commands(workflow: dict) -> list[tuple[str, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def matrix() -> dict:
+def matrix() -> dict[str, Any]:
     return load("matrix.yml")
 
 
 @pytest.fixture(scope="module")
-def release() -> dict:
+def release() -> dict[str, Any]:
     return load("release.yml")
 
 

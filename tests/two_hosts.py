@@ -30,7 +30,7 @@ BROWSER_ADDRESS = "198.18.0.2"
 class Host:
     name: str  # its end of the veth pair
     address: str
-    holder: subprocess.Popen
+    holder: subprocess.Popen[bytes]
     own_mounts: bool = False
 
     def argv(self, command: list[str]) -> list[str]:
@@ -46,14 +46,14 @@ class Host:
         subprocess.run(self.argv(["ip", *args]), check=True, capture_output=True, text=True)
 
 
-def _holder(mounts: bool = False) -> subprocess.Popen:
+def _holder(mounts: bool = False) -> subprocess.Popen[bytes]:
     # cat reads its stdin until we close it: the namespaces live exactly as long as we want.
     # unshare --mount makes every mount private to the new namespace: nothing leaks back.
     return subprocess.Popen(["unshare", "--net", *(["--mount"] if mounts else []), "--", "cat"],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _end(holder: subprocess.Popen) -> None:
+def _end(holder: subprocess.Popen[bytes]) -> None:
     if holder.stdin is not None:
         holder.stdin.close()
     try:
@@ -91,7 +91,7 @@ def two_hosts(hide: Path | None = None) -> Iterator[tuple[Host, Host]]:
             _end(holder)
 
 
-def _wait_for_own_namespace(holder: subprocess.Popen, timeout: float = 10.0) -> None:
+def _wait_for_own_namespace(holder: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     import time
 
     ours = os.readlink("/proc/self/ns/net")

@@ -76,14 +76,14 @@ scenarios:
 PROFILE_BASE = (paths.SITE_DIR / "spelo.profile.yaml").read_text(encoding="utf-8")
 
 
-def cli(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+def cli(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
                           timeout=CHECK_BOUND_S * 3, cwd=tmp_path)
     return done, time.monotonic() - started
 
 
-def assert_one_line(done: subprocess.CompletedProcess, took: float, *words: str) -> str:
+def assert_one_line(done: subprocess.CompletedProcess[str], took: float, *words: str) -> str:
     lines = [ln for ln in done.stderr.splitlines() if ln.strip() and not ln.startswith("spelo-harness: sealed")]
     assert done.returncode == 2, (done.returncode, done.stdout[-1500:], done.stderr[-1500:])
     assert "Traceback" not in done.stdout + done.stderr
@@ -95,7 +95,7 @@ def assert_one_line(done: subprocess.CompletedProcess, took: float, *words: str)
     return lines[0]
 
 
-def run_with(tmp_path: Path, scenario_text: str, *more: str) -> tuple[subprocess.CompletedProcess, float]:
+def run_with(tmp_path: Path, scenario_text: str, *more: str) -> tuple[subprocess.CompletedProcess[str], float]:
     path = tmp_path / "hostile.yaml"
     path.write_text(scenario_text, encoding="utf-8")
     return cli(tmp_path, "run", str(path), "--browser", "chromium", "--workers", "1",

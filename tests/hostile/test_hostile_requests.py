@@ -3,6 +3,8 @@ or a traceback), and a request that is not HTTP at all gets one log line. Raw so
 127.0.0.1 only, every wait bounded."""
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import hmac
 import json
@@ -70,7 +72,7 @@ def post(server: FixtureServer, path: str, body: bytes, headers: dict[str, bytes
     return status, json.loads(payload)
 
 
-def session(server: FixtureServer, site_id: str) -> dict:
+def session(server: FixtureServer, site_id: str) -> dict[str, Any]:
     status, answer = post(server, f"/v1/{site_id}/token", b"{}")
     assert status == 200, answer
     return answer["data"]
