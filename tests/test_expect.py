@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.model import Outcome
 from harness.expect import BY_FIELD, CHECKS, mismatches
 from harness.results import Mismatch, Result
 from harness.scenarios import Expect
@@ -117,7 +118,7 @@ def test_a_miss_keeps_field_expected_and_observed() -> None:
 
 
 def test_results_files_keep_the_structure_and_read_older_texts() -> None:
-    r = Result(scenario="s", engine="chromium", outcome="fail",
+    r = Result(scenario="s", engine="chromium", outcome=Outcome.FAIL,
                mismatches=[Mismatch("status", "Ready", "Busy", "status: expected 'Ready', seen 'Busy'")])
     back = Result.from_dict(r.to_dict())
     assert back.mismatches == r.mismatches

@@ -8,7 +8,7 @@ from typing import Any, TYPE_CHECKING
 from pathlib import Path
 
 from harness.results import Result, write_results
-from harness.model import CellId
+from harness.model import Outcome, CellId
 
 if TYPE_CHECKING:
     from conftest import RunCli
@@ -18,7 +18,7 @@ def results_file(path: Path, outcomes: dict[str, str], meta: dict[str, Any] | No
     results = []
     for cell, outcome in outcomes.items():
         scenario, engine = CellId.parse(cell).scenario, CellId.parse(cell).engine
-        results.append(Result(scenario=scenario, engine=engine, outcome=outcome,
+        results.append(Result(scenario=scenario, engine=engine, outcome=Outcome(outcome),
                               reason="" if outcome == "pass" else f"{scenario}: {outcome} here"))
     write_results(path, results, meta or {})
     return path

@@ -7,13 +7,14 @@ from typing import Any
 import subprocess
 import sys
 
+from harness.model import Outcome
 from harness import paths
 from harness.report.grid import perceived, render_grid
 from harness.results import Result
 
 
 def cell(scenario: str, engine: str, outcome: str, seen: dict[str, Any], reason: str = "") -> Result:
-    return Result(scenario=scenario, engine=engine, outcome=outcome, reason=reason, seen=seen,
+    return Result(scenario=scenario, engine=engine, outcome=Outcome(outcome), reason=reason, seen=seen,
                   source=f"scenarios/x.yaml:{len(scenario)}")
 
 

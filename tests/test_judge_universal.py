@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from harness.model import Outcome
 from harness import engine_facts
 from harness.judge_universal import (CHECKS, Action, Page, UniversalRecord, apply, failures_told_apart, judge,
                                      load_table)
@@ -66,7 +67,7 @@ def test_a_build_that_holds_every_property_passes_naming_what_decided() -> None:
         v["no-reprompt-after-refusal"].observation
     assert v["failure-told"].verdict == "pass" and "Microphone blocked" in v["failure-told"].observation
     assert v["framed-without-allow"].verdict == "n/a" and v["mic-released"].verdict == "n/a"
-    result = Result(scenario="x", engine="chromium", outcome="fail")
+    result = Result(scenario="x", engine="chromium", outcome=Outcome.FAIL)
     apply(result, judge(rec))
     assert result.outcome == "pass" and len(result.verdicts) == len(CHECKS)
 
@@ -101,7 +102,7 @@ def test_each_broken_property_fails_with_its_observation(broken: str, prop: str,
         rec.pages[0].on_load = ok_before["gum"]
     v = verdicts(rec)[prop]
     assert v.verdict == "fail" and words in v.observation, v.observation
-    result = Result(scenario="x", engine="chromium", outcome="pass")
+    result = Result(scenario="x", engine="chromium", outcome=Outcome.PASS)
     apply(result, judge(rec))
     assert result.outcome == "fail" and prop in result.reason
     assert any(m.field == prop and words in m.text for m in result.mismatches)
@@ -131,7 +132,7 @@ def test_a_missing_device_reads_by_the_engines_own_error() -> None:
 
 def test_one_text_for_every_failure_fails_across_the_run():
     def cell(failure: str, seen: str, engine: str = "chromium") -> Result:
-        return Result(scenario=failure, engine=engine, outcome="pass",
+        return Result(scenario=failure, engine=engine, outcome=Outcome.PASS,
                       verdicts=[{"id": "failure-told", "verdict": "pass", "data": {"failure": failure, "seen": seen}}])
     same = failures_told_apart([cell("refused", "Voice unavailable"), cell("missing device", "Voice unavailable")])
     assert same == [{"id": "failures-told-apart", "engine": "chromium", "verdict": "fail",

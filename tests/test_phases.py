@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.model import Outcome
 from harness.phases import PhaseClock
 from harness.report.html_cell import _facts
 from harness.results import Result
@@ -24,7 +25,7 @@ def test_phases_keep_their_order_and_add_up() -> None:
 
 
 def test_the_report_says_where_the_time_went(tmp_path: Path) -> None:
-    r = Result(scenario="a", engine="chromium", outcome="pass", duration_s=2.0,
+    r = Result(scenario="a", engine="chromium", outcome=Outcome.PASS, duration_s=2.0,
                phases={"launch": 1.25, "navigation": 0.5}, phase_parts={"screenshots": 0.3})
     html = _facts(r, tmp_path)
     assert "launch 1.25 s · navigation 0.50 s" in html and "screenshots 0.30 s" in html

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.profile import WidgetProfile
-from harness.model import CellId
+from harness.model import Outcome, CellId
 from harness.results import Result, write_results
 from harness.shard import ShardError, parse_shard, split
 
@@ -24,7 +24,7 @@ def results_file(path: Path, outcomes: dict[str, str]) -> Path:
     results = []
     for cell, outcome in outcomes.items():
         scenario, engine = CellId.parse(cell).scenario, CellId.parse(cell).engine
-        results.append(Result(scenario=scenario, engine=engine, outcome=outcome,
+        results.append(Result(scenario=scenario, engine=engine, outcome=Outcome(outcome),
                               reason="" if outcome == "pass" else f"{scenario} broke"))
     write_results(path, results, {})
     return path

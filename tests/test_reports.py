@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.model import Outcome
 from harness.report import write_reports
 from harness.report.artifacts import ShotStore
 from harness.report.html import write_html
@@ -51,7 +52,7 @@ def make_results(out: Path, machine: str | None = None) -> list[Result]:
         d = f"{scenario}-{engine}"
         steps = [StepRecord(1, "click orb", shot(d, "01-click-orb.png", (200, 180, 40))),
                  StepRecord(2, "click continue", shot(d, "02-click-continue.png", (40, 120, 200)))]
-        return Result(scenario=scenario, engine=engine, outcome=outcome, title=f"{scenario} title",
+        return Result(scenario=scenario, engine=engine, outcome=Outcome(outcome), title=f"{scenario} title",
                       source="/x/scenarios/microphone.yaml:5", engine_version="1.0", steps=steps,
                       screenshot=shot(d, "final.png", (30, 160, 60)),
                       artifacts=f"{machine}/cells/{d}" if machine else str(out / "cells" / d), duration_s=1.5,
@@ -156,7 +157,7 @@ def test_merge_keeps_an_engine_no_shard_ran_named_with_its_reasons(tmp_path: Pat
               {"engines_not_run": {"webkit": "no PyGObject"}})
     b = shard(tmp_path, "b", [r for r in every if r.engine == "chromium"],
               {"engines_not_run": {"firefox": "not installed", "webkit": "no display"}})
-    c = shard(tmp_path, "c", [Result(scenario="solo", engine="chromium", outcome="pass")],
+    c = shard(tmp_path, "c", [Result(scenario="solo", engine="chromium", outcome=Outcome.PASS)],
               {"engines_not_run": {"webkit": "no PyGObject"}})
     _, meta, _ = merge([read(a), read(b), read(c)])
     # firefox ran cells in shard a: the merged run has it; webkit ran nowhere: it stays named

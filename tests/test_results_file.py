@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.model import Outcome
 from harness import gate, merge, shard, soak
 from harness.errors import UsageError
 from harness.results import FORMAT, Result, ResultsError, cell_id, cell_slug, read_results, write_results
@@ -14,7 +15,7 @@ from harness.results import FORMAT, Result, ResultsError, cell_id, cell_slug, re
 
 def test_cell_id_and_slug() -> None:
     assert cell_id("blocked-prompt", "firefox") == "blocked-prompt[firefox]"
-    assert Result(scenario="a", engine="webkit", outcome="pass").cell_id == "a[webkit]"
+    assert Result(scenario="a", engine="webkit", outcome=Outcome.PASS).cell_id == "a[webkit]"
     assert cell_slug("a b/c", "webkit") == "a_b_c-webkit"
 
 
@@ -53,7 +54,7 @@ def test_every_reader_refuses_or_ignores_a_bad_file_alike(tmp_path: Path, case: 
 
 def test_every_reader_reads_a_good_file_alike(tmp_path: Path) -> None:
     path = tmp_path / "results.json"
-    write_results(path, [Result(scenario="a", engine="chromium", outcome="fail", reason="r", duration_s=2.5)], {"k": 1})
+    write_results(path, [Result(scenario="a", engine="chromium", outcome=Outcome.FAIL, reason="r", duration_s=2.5)], {"k": 1})
     f = read_results(path)
     assert [r.cell_id for r in f.results] == ["a[chromium]"] and f.meta == {"k": 1}
     assert list(gate.load_results(path)) == ["a[chromium]"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness import snapshot
-from harness.model import CellId
+from harness.model import Outcome, CellId
 from harness.results import Result
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def test_a_varying_fact_moves_only_to_a_value_never_seen() -> None:
 
 def _result(cell: str, facts: dict[str, Any]) -> Result:
     cell_id = CellId.parse(cell)
-    return Result(scenario=cell_id.scenario, engine=cell_id.engine, outcome="pass", observed=facts)
+    return Result(scenario=cell_id.scenario, engine=cell_id.engine, outcome=Outcome.PASS, observed=facts)
 
 
 def test_take_with_several_runs_writes_varying_and_lists_the_races(tmp_path: Path) -> None:

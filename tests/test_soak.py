@@ -12,7 +12,7 @@ from pathlib import Path
 from harness import cli
 from harness.commands import soak
 from harness.matrix import RunRequest
-from harness.model import CellId
+from harness.model import Outcome, CellId
 from harness.results import Result, write_results
 
 
@@ -25,7 +25,7 @@ def fake_runs(monkeypatch: pytest.MonkeyPatch, outcomes_per_run: list[dict[str, 
         assert request.screenshots == RunRequest.screenshots  # run's own defaults where soak says nothing
         seen.append([str(request.output), request.workers, request.keyword, request.browsers])
         outcomes = outcomes_per_run[len(seen) - 1]
-        results = [Result(scenario=CellId.parse(c).scenario, engine=CellId.parse(c).engine, outcome=o,
+        results = [Result(scenario=CellId.parse(c).scenario, engine=CellId.parse(c).engine, outcome=Outcome(o),
                           reason=f"reason of {o}") for c, o in outcomes.items()]
         write_results(Path(request.output) / "results.json", results, {})
         return 0 if all(o == "pass" for o in outcomes.values()) else 1
