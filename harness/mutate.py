@@ -31,7 +31,8 @@ from harness import paths
 from harness.errors import UsageError
 from harness.mutate_workers import CellCost, Verdict, Workers
 from harness.model import Outcome
-from harness.mutate_workers import HIT_LIMIT, LOOPING, Coverage, serve_switch  # noqa: F401 (mutate's API)
+# mutate's API (the `as` form re-exports them)
+from harness.mutate_workers import HIT_LIMIT as HIT_LIMIT, LOOPING as LOOPING, Coverage as Coverage, serve_switch as serve_switch
 from harness.results import cell_id
 
 CACHE = Path(os.environ.get("SPELO_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "spelo-harness")

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from harness import paths
-from harness.cell_hooks import CellObserver
+from harness.cell_hooks import Cell, CellObserver
+from harness.results import Result, StepRecord
 from harness.runner import Harness, RunOptions
 from harness.scenarios import Step, load_all
-from harness.steps import KINDS, Click, ExpectNow, Reload, action_for
+from harness.steps import KINDS, Click, ExpectNow, Reload, StepAction, action_for
 
 
 def test_every_kind_of_step_has_its_object() -> None:
@@ -28,21 +29,21 @@ class Recorder(CellObserver):
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
 
-    def before_step(self, cell, index, action) -> None:
+    def before_step(self, cell: Cell, index: int, action: StepAction) -> None:
         self.calls.append(("before", index, action.kind, cell.has_tab))
 
-    def after_step(self, cell, index, action, record) -> None:
+    def after_step(self, cell: Cell, index: int, action: StepAction, record: StepRecord) -> None:
         self.calls.append(("after", index, action.kind, record.error))
 
-    def at_rest(self, cell, facts) -> None:
+    def at_rest(self, cell: Cell, facts: dict[str, Any]) -> None:
         self.calls.append(("rest", facts.get("state")))
 
-    def at_end(self, cell, result) -> None:
+    def at_end(self, cell: Cell, result: Result) -> None:
         self.calls.append(("end", result.outcome, cell.has_tab and cell.tab is not None))
 
 
 class Broken(CellObserver):
-    def before_step(self, cell, index, action) -> None:
+    def before_step(self, cell: Cell, index: int, action: StepAction) -> None:
         raise RuntimeError("an observer's own bug")
 
 

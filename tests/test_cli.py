@@ -60,6 +60,7 @@ def test_serve_prints_urls_that_answer(tmp_path: Path) -> None:
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         lines = []
+        assert proc.stdout is not None
         for line in proc.stdout:
             lines.append(line)
             if "Ctrl-C stops" in line:
@@ -75,6 +76,7 @@ def test_serve_prints_urls_that_answer(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(15) == 0
+    assert proc.stderr is not None
     err = proc.stderr.read()
     assert "malformed request from 127.0.0.1: 400 Invalid character in Content-Length" in err
     assert "Traceback" not in err and err.count("malformed request") == 1

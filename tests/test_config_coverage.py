@@ -61,7 +61,8 @@ def test_promises_fails_when_a_value_has_no_cell(run_cli: RunCli, scenario_file:
 
 def _cells_setting(value_id: str) -> list[str]:
     row = next(r for r in config_coverage.coverage(load_all([paths.SCENARIO_DIR]), ["chromium"]) if r["id"] == value_id)
-    return row["cells"]["chromium"]
+    cells: list[str] = row["cells"]["chromium"]
+    return cells
 
 
 @pytest.mark.parametrize("value_id", sorted(IGNORED))

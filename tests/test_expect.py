@@ -2,6 +2,8 @@
 expectation's fields, the snapshot, and the misses it must give (field, text); [] = it holds."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from harness.model import Outcome
@@ -12,7 +14,7 @@ from harness.scenarios import Expect
 AUDIO_OK = {"peer": {"audio": {"seconds": 2.0, "rms": 0.02}}}
 AXE_BAD = {"axe": {"violations": [{"id": "label", "impact": "serious", "help": "Form elements must have labels"}]}}
 
-CASES = [
+CASES: list[tuple[dict[str, Any], dict[str, Any], list[tuple[str, str]]]] = [
     # field set, snapshot, expected [(field, text)]
     ({}, {"state": "idle"}, []),
     ({}, {"state": "connecting"}, [("state", "state: still 'connecting'")]),
@@ -98,7 +100,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("fields", "snap", "want"), CASES, ids=[f"{i}-{','.join(c[0]) or 'none'}" for i, c in enumerate(CASES)])
-def test_each_row_judges(fields, snap, want) -> None:
+def test_each_row_judges(fields: dict[str, Any], snap: dict[str, Any], want: list[tuple[str, str]]) -> None:
     got = mismatches(Expect(**fields), snap)
     assert [(m.field, m.text) for m in got] == want
     for m in got:  # structure, not only text: what was expected and what was read

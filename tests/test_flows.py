@@ -10,7 +10,8 @@ class Page:
     """Parts that show; a click runs the part's handler (which shows others)."""
 
     def __init__(self, showing: set[str], on_click: dict[str, set[str]]) -> None:
-        self.showing, self.on_click, self.clicks, self.settles = set(showing), on_click, [], 0
+        self.showing, self.on_click, self.settles = set(showing), on_click, 0
+        self.clicks: list[str] = []
 
     def driver(self) -> FlowDriver:
         return FlowDriver(selector=lambda part: f"#{part}", visible=lambda sel: sel[1:] in self.showing,

@@ -3,6 +3,8 @@ no cell, or a cell that ran in the baseline and is skipped now, fails it unless 
 known_skips lists it (harness/gate.py)."""
 from __future__ import annotations
 
+import subprocess
+
 from typing import Any, TYPE_CHECKING
 
 from pathlib import Path
@@ -27,7 +29,7 @@ def results_file(path: Path, outcomes: dict[str, str], meta: dict[str, Any] | No
 ALL = {"a[chromium]": "pass", "a[firefox]": "pass", "a[webkit]": "pass", "b[webkit]": "pass"}
 
 
-def gate(run_cli: RunCli, results: Path, *baselines: Path):
+def gate(run_cli: RunCli, results: Path, *baselines: Path) -> subprocess.CompletedProcess[str]:
     args = ["gate", str(results)]
     for b in baselines:
         args += ["--baseline", str(b)]

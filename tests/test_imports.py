@@ -49,13 +49,13 @@ def _import(python: str, name: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("name", [name for name, _ in ALL if name not in GI_ONLY])
-def test_module_imports(name) -> None:
+def test_module_imports(name: str) -> None:
     out = _import(sys.executable, name)
     assert out.returncode == 0, f"import {name} failed:\n{out.stderr[-2000:]}"
 
 
 @pytest.mark.parametrize("name", GI_ONLY)
-def test_gi_module_imports_under_the_system_python(name) -> None:
+def test_gi_module_imports_under_the_system_python(name: str) -> None:
     if not Path(SYSTEM_PYTHON).exists():
         pytest.skip(f"{SYSTEM_PYTHON} not found: the WebKitGTK driver cannot run here")
     out = _import(SYSTEM_PYTHON, name)

@@ -9,12 +9,12 @@ import pytest
 
 from harness.expect import mismatches
 from harness.judge_contract import judge, not_applicable
-from harness.profile import REFERENCE, WidgetProfile, load_profile
+from harness.profile import REFERENCE, TextPattern, WidgetProfile, load_profile
 from harness.scenarios import Expect
 from harness.yamlfile import YamlFileError
 
 ACME = WidgetProfile(name="acme", states={"denied": "mic-off"}, tooltip=None,
-                     texts={"Microphone access needed": "Mic needed", "Connecting…": {"regex": "Connecting( \\.\\.\\.)?"}},
+                     texts={"Microphone access needed": "Mic needed", "Connecting…": TextPattern(regex="Connecting( \\.\\.\\.)?")},
                      not_applicable_expect={"console": "it logs no [Spelo] lines", "gum_calls": "it may ask twice"})
 SEEN = {"present": True, "state": "mic-off", "status": "Mic needed", "tooltip": "", "text": "Mic needed Help",
         "history": [{"state": "idle", "status": ""}, {"state": "mic-off", "status": "Mic needed"}],

@@ -130,7 +130,7 @@ def test_a_missing_device_reads_by_the_engines_own_error() -> None:
     assert verdicts(record(snap("Talk"), after, engine="chromium"))["failure-told"].verdict == "n/a"
 
 
-def test_one_text_for_every_failure_fails_across_the_run():
+def test_one_text_for_every_failure_fails_across_the_run() -> None:
     def cell(failure: str, seen: str, engine: str = "chromium") -> Result:
         return Result(scenario=failure, engine=engine, outcome=Outcome.PASS,
                       verdicts=[{"id": "failure-told", "verdict": "pass", "data": {"failure": failure, "seen": seen}}])

@@ -9,6 +9,7 @@ import contextlib
 import io
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -53,7 +54,7 @@ data = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.dict
 
 @FUZZ
 @given(data, st.booleans())
-def test_any_yaml_data(value, flow: bool) -> None:
+def test_any_yaml_data(value: object, flow: bool) -> None:
     check_file(yaml.dump(value, default_flow_style=flow, allow_unicode=True).encode("utf-8"))
 
 
@@ -79,7 +80,7 @@ fields = st.fixed_dictionaries({}, optional={
 
 @FUZZ
 @given(st.lists(fields, max_size=3))
-def test_near_scenarios(rows) -> None:
+def test_near_scenarios(rows: list[dict[str, Any]]) -> None:
     check_file(yaml.safe_dump({"scenarios": rows}, allow_unicode=True).encode("utf-8"))
 
 

@@ -40,7 +40,7 @@ def test_the_failing_outcomes_are_defined_once() -> None:
 
 def test_an_unknown_outcome_is_refused() -> None:
     with pytest.raises(ValueError):
-        Result(scenario="a", engine="chromium", outcome="passed")  # type: ignore[arg-type]  (a word, refused)
+        Result(scenario="a", engine="chromium", outcome="passed")  # type: ignore[arg-type]  # a word, refused
 
 
 @pytest.mark.parametrize("text,cell", [("blocked[chromium]", CellId("blocked", "chromium")),

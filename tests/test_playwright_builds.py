@@ -57,12 +57,16 @@ def lay_out(root: Path, names: tuple[str, ...], starts: Path) -> dict[str, Path]
 
 
 @pytest.fixture
-def browsers(tmp_path: Path):
+def browsers(tmp_path: Path) -> Browsers:
     starts = tmp_path / "starts.log"
     made = lay_out(tmp_path / "ms-playwright", ("chromium", "chromium-headless-shell", "webkit"), starts)
     env = {k: v for k, v in os.environ.items() if k != "SPELO_WEBKIT"}
     env["PLAYWRIGHT_BROWSERS_PATH"] = str(tmp_path / "ms-playwright")
     return made, env, starts
+
+
+# (each fake build, as lay_out made it; the environment that points Playwright at them; the log of starts)
+Browsers = tuple[dict[str, Path], dict[str, str], Path]
 
 
 def harness(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -74,7 +78,7 @@ def engine_line(out: str, engine: str) -> str:
     return next(line for line in out.splitlines() if line.startswith(f"{engine} "))
 
 
-def test_playwright_agrees_with_the_layout(browsers) -> None:
+def test_playwright_agrees_with_the_layout(browsers: Browsers) -> None:
     """The layout is where Playwright itself looks (so a Playwright upgrade that moves it fails here)."""
     made, env, _ = browsers
     code = ("from playwright.sync_api import sync_playwright\n"
@@ -83,7 +87,7 @@ def test_playwright_agrees_with_the_layout(browsers) -> None:
     assert out.stdout.split() == [str(made["chromium"]), str(made["webkit"])], out.stderr
 
 
-def test_doctor_names_playwrights_builds_and_the_webkit_choice(browsers, tmp_path: Path) -> None:
+def test_doctor_names_playwrights_builds_and_the_webkit_choice(browsers: Browsers, tmp_path: Path) -> None:
     _, env, _ = browsers
     out = harness(env, tmp_path, "doctor")
     assert out.returncode == 0, out.stderr
@@ -107,7 +111,7 @@ def test_firefox_layout_is_reported_as_playwrights(tmp_path: Path) -> None:
     assert engine_line(out.stdout, "firefox").endswith("source: playwright"), out.stdout
 
 
-def test_cells_run_on_playwrights_chromium(browsers, tmp_path: Path) -> None:
+def test_cells_run_on_playwrights_chromium(browsers: Browsers, tmp_path: Path) -> None:
     _, env, starts = browsers
     out = harness(env, tmp_path, "run", str(paths.SCENARIO_DIR), "--browser", "chromium", "-k", "blocked",
                   "--output", str(tmp_path / "out"), "--screenshots", "failure")
@@ -120,7 +124,7 @@ def test_cells_run_on_playwrights_chromium(browsers, tmp_path: Path) -> None:
     assert starts.read_text().split() and set(starts.read_text().split()) == {"chromium-headless-shell"}
 
 
-def test_webkit_chooses_playwrights_build_and_fails_when_it_does_not_start(browsers, tmp_path: Path) -> None:
+def test_webkit_chooses_playwrights_build_and_fails_when_it_does_not_start(browsers: Browsers, tmp_path: Path) -> None:
     _, env, _ = browsers
     out = harness(env, tmp_path, "run", str(paths.SCENARIO_DIR), "--browser", "webkit", "-k", "blocked-prompt",
                   "--output", str(tmp_path / "out"))

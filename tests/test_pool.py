@@ -2,6 +2,8 @@
 closed, never while one of its tabs is open."""
 from __future__ import annotations
 
+from typing import Iterator
+
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +36,7 @@ def test_cells_are_collected_grouped_by_the_browser_that_serves_them() -> None:
 
 
 @pytest.fixture
-def harness(tmp_path: Path):
+def harness(tmp_path: Path) -> Iterator[Harness]:
     with Harness(RunOptions(output_dir=tmp_path)) as h:
         yield h
 

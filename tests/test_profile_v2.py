@@ -75,7 +75,7 @@ def test_page_parts_are_looked_up_from_the_document(tmp_path: Path) -> None:
     p = tmp_path / "p.yaml"
     p.write_text("root: acme-voice\nnotice: 'page: .consent >>> dialog'\n", encoding="utf-8")
     prof = load_profile(p)
-    assert prof.path(prof.notice) == ".consent >>> dialog"
+    assert prof.notice is not None and prof.path(prof.notice) == ".consent >>> dialog"
     assert prof.path(prof.orb) == "acme-voice >>> .spelo-orb"
 
 

@@ -1,6 +1,8 @@
 """The release manager's and the quirk hunter's doors: gate, repro, shard, widget profiles."""
 from __future__ import annotations
 
+from typing import Callable
+
 from typing import TYPE_CHECKING
 
 import signal
@@ -30,7 +32,7 @@ def results_file(path: Path, outcomes: dict[str, str]) -> Path:
     return path
 
 
-def gate(run_cli: RunCli, *args):
+def gate(run_cli: RunCli, *args: object) -> subprocess.CompletedProcess[str]:
     return run_cli("gate", *map(str, args))
 
 
@@ -57,7 +59,7 @@ def test_gate_passes_with_known_issues_file(run_cli: RunCli, tmp_path: Path) -> 
     (lambda p: p.write_text("{\"results\": []}"), "not a spelo-harness results file"),
     (lambda p: p.write_text("not json"), "not JSON"),
 ])
-def test_gate_refuses_files_that_are_not_ours(run_cli: RunCli, tmp_path: Path, make_bad, message) -> None:
+def test_gate_refuses_files_that_are_not_ours(run_cli: RunCli, tmp_path: Path, make_bad: Callable[[Path], object], message: str) -> None:
     bad = tmp_path / "bad.json"
     make_bad(bad)
     base = results_file(tmp_path / "base.json", {"a[chromium]": "pass"})
@@ -123,6 +125,7 @@ def test_repro_keep_server_serves_the_cells_page_until_interrupted(tmp_path: Pat
                              "--keep-server", "--output", str(tmp_path / "r")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        assert proc.stdout is not None
         lines = []
         for line in proc.stdout:
             lines.append(line)

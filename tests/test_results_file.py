@@ -2,6 +2,8 @@
 cell ids and slugs made in one place."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 from pathlib import Path
 
@@ -19,7 +21,7 @@ def test_cell_id_and_slug() -> None:
     assert cell_slug("a b/c", "webkit") == "a_b_c-webkit"
 
 
-BAD = {
+BAD: dict[str, tuple[bytes | str | dict[str, Any], str]] = {
     "not-json": ("{", "not JSON"),
     "binary": (b"\xff\xfe\x00", "not a text file"),
     "foreign": ({"results": []}, "not a spelo-harness results file"),
@@ -30,7 +32,7 @@ BAD = {
 }
 
 
-def write(path: Path, content: bytes) -> Path:
+def write(path: Path, content: bytes | str | dict[str, Any]) -> Path:
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:

@@ -25,7 +25,7 @@ def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
 
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
-def test_each_scenario_file_passes_and_names_the_schema(path) -> None:
+def test_each_scenario_file_passes_and_names_the_schema(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../schemas/scenarios.schema.json\n")
     assert list(validator(scenario_schema()).iter_errors(yaml.safe_load(text))) == []
@@ -47,7 +47,7 @@ EXPECT = {"state": "idle"}
     {"scenarios": [{"id": "a", "title": "t", "steps": GOOD_STEPS, "expect": EXPECT, "colour": "red"}]},       # unknown field
     {"scenarios": [{"id": "a", "title": "t", "steps": GOOD_STEPS, "expect": EXPECT, "origin": "mars"}]},      # no such origin
 ])
-def test_what_the_loader_refuses_the_schema_refuses(bad, tmp_path: Path) -> None:
+def test_what_the_loader_refuses_the_schema_refuses(bad: dict[str, Any], tmp_path: Path) -> None:
     assert list(validator(scenario_schema()).iter_errors(bad)) != []
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(bad), encoding="utf-8")

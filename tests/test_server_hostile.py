@@ -5,6 +5,8 @@ bounded, every wait with a deadline.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 from pathlib import Path
 
 import os
@@ -24,7 +26,7 @@ IDLE_S = 1.0  # the idle timeout of the server under test (short, so the tests s
 
 
 @pytest.fixture(scope="module")
-def server():
+def server() -> Iterator[FixtureServer]:
     with FixtureServer(idle_timeout_s=IDLE_S) as srv:
         srv.new_site(site_id="hostile1")
         yield srv
@@ -239,7 +241,8 @@ def test_a_stalled_request_blocks_no_one_and_is_closed(server: FixtureServer) ->
                 except OSError:
                     data = b""
                 if data:
-                    assert status_of(data) is None or status_of(data) < 500, data[:200]
+                    status = status_of(data)
+                    assert status is None or status < 500, data[:200]
                 else:
                     open_.discard(i)  # closed by the server
         assert not open_, f"connections {sorted(open_)} still open {IDLE_S + 8:g} s later"

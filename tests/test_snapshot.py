@@ -103,7 +103,7 @@ cells:
     (GOOD.replace("[chromium]", "[opera]"), ":4: cells: 'blocked-before[opera]' is not a cell"),
     (GOOD + "    api: [unclosed\n", ":8: not valid YAML"),
 ])
-def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli: RunCli, tmp_path: Path, text: str, where) -> None:
+def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli: RunCli, tmp_path: Path, text: str, where: str) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(text, encoding="utf-8")
     out = run_cli("run", "--browser", "chromium", "--against", str(bad))
@@ -117,7 +117,7 @@ def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli: RunCl
 
 # -- judging and the file, without a browser ------------------------------------------------------
 
-def _result(**kw) -> Result:
+def _result(**kw: Any) -> Result:
     base: dict[str, Any] = {"scenario": "blocked-before", "engine": "chromium", "outcome": "pass",
                   "observed": {"state": "blocked", "tooltip": OLD_TIP, "console": ["[log] a", "[log] b"]},
                   "steps": [StepRecord(index=1, action="click orb")]}
@@ -157,7 +157,7 @@ def test_list_moves_name_the_item_and_unchanged_cells_pass(tmp_path: Path) -> No
 
 
 def test_the_file_is_sorted_and_stable(tmp_path: Path) -> None:
-    cells = {"b[firefox]": {"state": "x", "api": ["GET config"]}, "a[chromium]": {"tooltip": "", "state": "y"}}
+    cells: dict[str, dict[str, Any]] = {"b[firefox]": {"state": "x", "api": ["GET config"]}, "a[chromium]": {"tooltip": "", "state": "y"}}
     text = snapshot.dumps("reference", cells)
     assert text == snapshot.dumps("reference", dict(reversed(list(cells.items()))))
     assert text.index("a[chromium]") < text.index("b[firefox]") and text.index("    state: y") < text.index("    tooltip")

@@ -17,6 +17,7 @@ import pytest
 
 from harness import paths
 from harness.profile import load_profile
+from harness.results import Result
 from harness.runner import Harness, RunOptions
 from harness.scenarios import load_file
 
@@ -88,7 +89,7 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def voicedesk_cells(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def voicedesk_cells(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Result]:
     tmp = tmp_path_factory.mktemp("voicedesk")
     (tmp / "cells.yaml").write_text(VOICEDESK_CELLS, encoding="utf-8")
     scenarios = {sc.id: sc for sc in load_file(tmp / "cells.yaml")}
@@ -98,7 +99,7 @@ def voicedesk_cells(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("cell", list(EXPECTED), ids=[f"{s}[{e}]" for s, e in EXPECTED])
-def test_voicedesk_cell_by_cell(voicedesk_cells: dict[str, Any], cell: tuple[str, str]) -> None:
+def test_voicedesk_cell_by_cell(voicedesk_cells: dict[tuple[str, str], Result], cell: tuple[str, str]) -> None:
     r = voicedesk_cells[cell]
     if r.outcome == "skipped" and "not usable" in r.reason:
         pytest.skip(r.reason)
@@ -106,7 +107,7 @@ def test_voicedesk_cell_by_cell(voicedesk_cells: dict[str, Any], cell: tuple[str
     assert (r.outcome, r.seen.get("state_rule")) == (outcome, rule), (r.reason, r.seen)
 
 
-def test_the_flows_are_recorded_on_the_steps(voicedesk_cells: dict[str, Any]) -> None:
+def test_the_flows_are_recorded_on_the_steps(voicedesk_cells: dict[tuple[str, str], Result]) -> None:
     first = voicedesk_cells[("vd-block", "chromium")]
     assert first.steps[0].action == "click orb (the profile's flow: click start → notice shown: the flow ends here)"
     assert first.steps[1].action.endswith("(the profile's flow: click continue → click voice → click call)")
@@ -198,11 +199,11 @@ UNIVERSAL = {
 
 
 @pytest.fixture(scope="module")
-def universal_cells(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def universal_cells(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Result]:
     from harness.scenarios import load_all
 
     scenarios = {sc.id: sc for sc in load_all([paths.SCENARIO_DIR / "microphone.yaml", paths.SCENARIO_DIR / "devices.yaml"])}
-    out: dict[str, Any] = {}
+    out: dict[tuple[str, str], Result] = {}
     for build, widget, profile in (("voicedesk", VOICEDESK, VOICEDESK_PROFILE), ("voiceline", VOICELINE, VOICELINE_PROFILE)):
         options = RunOptions(output_dir=tmp_path_factory.mktemp(build), widget=widget, profile=load_profile(profile),
                              screenshots="failure", judge="universal")
@@ -212,7 +213,7 @@ def universal_cells(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("cell", list(UNIVERSAL), ids=[f"{b}-{s}" for b, s in UNIVERSAL])
-def test_the_variants_under_the_universal_judge(universal_cells: dict[str, Any], cell: tuple[str, str]) -> None:
+def test_the_variants_under_the_universal_judge(universal_cells: dict[tuple[str, str], Result], cell: tuple[str, str]) -> None:
     r = universal_cells[cell]
     outcome, failed = UNIVERSAL[cell]
     assert r.outcome == outcome, (r.reason, r.verdicts)

@@ -68,7 +68,7 @@ class FixtureServer:
         self.widget = Path(widget)
         self.sites = SiteRegistry()
         self._ca: RunCA | None = None  # made by start(), removed by stop() (see ca)
-        self.origins: OriginMap | None = None
+        self._origins: OriginMap | None = None  # made by start(), once the ports are known
         self.sessions = Sessions()  # issued by the API's /token, accepted by the peer
         self.limiter = RateLimiter()  # the API's documented rate limits (tests swap its clock)
         self.peer = RealtimePeer(self.sessions, network)
@@ -114,16 +114,17 @@ class FixtureServer:
         self._thread = threading.Thread(target=serve, name="spelo-fixture-server", daemon=True)
         self._thread.start()
         ready.wait(30)
-        if failure or self.origins is None:
+        if failure or self._origins is None:
             self.stop()
             raise RuntimeError(f"fixture server did not start: {failure[0] if failure else 'timeout'}")
         return self.origins
 
-    def _origins_now(self) -> OriginMap:
-        """The origins, for a page's request (served only once start() has made them)."""
-        if self.origins is None:
+    @property
+    def origins(self) -> OriginMap:
+        """Where each origin is served; asking before start() is a bug."""
+        if self._origins is None:
             raise RuntimeError("the fixture server is not started")
-        return self.origins
+        return self._origins
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[status_in_log, errors_as_json], client_max_size=MAX_BODY)
@@ -132,7 +133,7 @@ class FixtureServer:
         pages = Pages(
             self.site_dir,
             self.widget,
-            self._origins_now,
+            lambda: self.origins,
             widget_root=widget_root(self.widget),
             site_config=self._site_config,
             **({"embed": self.embed} if self.embed else {}),
@@ -167,7 +168,7 @@ class FixtureServer:
         https = web.TCPSite(runner, address, 0, ssl_context=self.ca.server_context(), backlog=BACKLOG)
         await http.start()
         await https.start()
-        self.origins = OriginMap(http_port=_port(http), https_port=_port(https), address=address)
+        self._origins = OriginMap(http_port=_port(http), https_port=_port(https), address=address)
         return runner
 
     async def _close_extensions(self) -> None:

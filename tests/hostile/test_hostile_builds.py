@@ -21,6 +21,7 @@ from harness import limits, paths
 from harness.engines import availability
 from harness.engines.playwright.tab import CALL_BOUND_S, LOAD_PROBE_BOUND_S, OWN_TIMEOUT_MARGIN_S
 from harness.engines.watchdog import ESCALATE_S
+from harness.results import Result
 from harness.runner import Harness, RunOptions
 from harness.scenarios import load_file
 from hostile_notes import note
@@ -62,7 +63,7 @@ def hostile_build(name: str, into: Path) -> Path:
     return built
 
 
-def run_hostile(name: str, engine: str, tmp_path: Path, cells: tuple[str, ...] = ("hostile",)):
+def run_hostile(name: str, engine: str, tmp_path: Path, cells: tuple[str, ...] = ("hostile",)) -> list[Result]:
     if not availability(engine).usable:
         pytest.skip(f"{engine} not usable here")
     scenarios = {s.id: s for s in load_file(_cells(tmp_path))}
@@ -77,12 +78,12 @@ def _cells(tmp_path: Path) -> Path:
     return path
 
 
-def own_time(result) -> float:
+def own_time(result: Result) -> float:
     """The cell's time without the browser's launch or reuse and its context (the pool's part)."""
     return result.duration_s - sum(v for k, v in result.phases.items() if k in ("launch", "reuse", "context"))
 
 
-def assert_in_bound(result) -> None:
+def assert_in_bound(result: Result) -> None:
     assert own_time(result) <= CELL_BOUND_S + MARGIN_S, (result.phases, result.reason)
     kept = ", ".join(f"{k}: {v:,} dropped" for k, v in sorted(result.dropped.items()))
     note(f"{result.outcome}: {result.reason or '(no reason)'}" + (f" [{kept}]" if kept else ""), own_time(result))

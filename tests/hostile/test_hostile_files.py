@@ -109,7 +109,7 @@ def run_with(tmp_path: Path, scenario_text: str, *more: str) -> tuple[subprocess
     (EMPTY_QUIRK, ("hostile.yaml:", "reason")),
     ("[" * 20_000 + "]" * 20_000, ("hostile.yaml", "nest")),
 ])
-def test_hostile_scenario_file_is_one_line(tmp_path: Path, text: str, words: str) -> None:
+def test_hostile_scenario_file_is_one_line(tmp_path: Path, text: str, words: tuple[str, ...]) -> None:
     assert_one_line(*run_with(tmp_path, text), *words)
 
 
@@ -126,7 +126,7 @@ def test_non_utf8_scenario_file_is_one_line(tmp_path: Path) -> None:
     (("orb: .spelo-orb", "orb: .spelo-orb\norb: .other"), ("orb", "twice")),
     (("orb: .spelo-orb", "orb: .spelo-orb\norbit: .x"), ("orbit", "unknown")),
 ])
-def test_hostile_profile_is_one_line(tmp_path: Path, change, words: str) -> None:
+def test_hostile_profile_is_one_line(tmp_path: Path, change: tuple[str, str], words: tuple[str, ...]) -> None:
     assert change[0] in PROFILE_BASE, change[0]
     profile = tmp_path / "hostile.profile.yaml"
     profile.write_text(PROFILE_BASE.replace(change[0], change[1], 1), encoding="utf-8")
@@ -140,7 +140,7 @@ def test_hostile_profile_is_one_line(tmp_path: Path, change, words: str) -> None
     ("{state: no-such-state, visible: .spelo-orb}", ("no-such-state",)),
     ("{state: idle, visible: 'button:has-text(Go)'}", (":has-text",)),
 ])
-def test_hostile_state_rules_are_one_line(tmp_path: Path, rule, words: str) -> None:
+def test_hostile_state_rules_are_one_line(tmp_path: Path, rule: str, words: tuple[str, ...]) -> None:
     profile = tmp_path / "hostile.profile.yaml"
     base = "\n".join(ln for ln in PROFILE_BASE.splitlines() if not ln.startswith("state_attribute"))
     profile.write_text(base + f"\nstate_rules:\n  - {rule}\n", encoding="utf-8")
@@ -156,7 +156,7 @@ def test_hostile_state_rules_are_one_line(tmp_path: Path, rule, words: str) -> N
     (b"function (", ("not JavaScript",)),
     (b"a" * (WIDGET_MAX_BYTES + 1), ("limit",)),
 ])
-def test_hostile_widget_file_is_named_before_any_browser(tmp_path: Path, content: bytes, words: str) -> None:
+def test_hostile_widget_file_is_named_before_any_browser(tmp_path: Path, content: bytes, words: tuple[str, ...]) -> None:
     widget = tmp_path / "widget.js"
     widget.write_bytes(content)
     done, took = run_with(tmp_path, SCENARIO.format(extra=""), "--widget", str(widget))
@@ -186,7 +186,7 @@ def results_file(tmp_path: Path, cells: list[tuple[str, str, str]]) -> Path:
     (b"known_issues:\n  - {cell: 'allow[firefox]', reason: a}\n  - {cell: 'allow[firefox]', reason: b}\n", ("twice",)),
     (b"known_issues:\n  - {cell: 'allow[opera]', reason: a}\n", ("opera",)),
 ])
-def test_gate_with_a_hostile_known_issues_file_is_one_line(tmp_path: Path, content: bytes, words: str) -> None:
+def test_gate_with_a_hostile_known_issues_file_is_one_line(tmp_path: Path, content: bytes, words: tuple[str, ...]) -> None:
     baseline = tmp_path / "known-issues.yaml"
     baseline.write_bytes(content)
     results = results_file(tmp_path, [("allow", "chromium", "pass")])
@@ -212,7 +212,7 @@ def test_gate_with_a_cell_twice_in_the_results_is_one_line(tmp_path: Path) -> No
     ("  allow[chromium]: {state: idle}\n  allow[chromium]: {state: idle}\n", ("twice",)),
     ("  allow[opera]: {state: idle}\n", ("not a cell",)),
 ])
-def test_approve_rejects_unknown_and_duplicated_cells(tmp_path: Path, cells, words: str) -> None:
+def test_approve_rejects_unknown_and_duplicated_cells(tmp_path: Path, cells: str, words: tuple[str, ...]) -> None:
     baseline = tmp_path / "snap.yaml"
     baseline.write_text("format: spelo-harness-snapshot/1\nprofile: reference\ncells:\n" + cells, encoding="utf-8")
     before = baseline.read_bytes()

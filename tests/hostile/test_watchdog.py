@@ -4,6 +4,10 @@ Playwright driver that does not answer (stopped too) is killed and the next call
 Each within its bound plus the escalation steps and a margin."""
 from __future__ import annotations
 
+from typing import Callable, Iterator
+
+from playwright.sync_api import Browser
+
 import os
 import signal
 import time
@@ -19,7 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
-def page_tab():
+def page_tab() -> Iterator[tuple[pwtab.PlaywrightTab, Browser]]:
     if not availability("chromium").usable or not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium not here")
     browser = pwtab.playwright().chromium.launch(executable_path=CHROMIUM)
@@ -32,7 +36,7 @@ def page_tab():
     pwtab.stop_playwright()
 
 
-def _ended_within(call, steps: int) -> tuple[PageHung, float]:
+def _ended_within(call: Callable[[], object], steps: int) -> tuple[PageHung, float]:
     started = time.monotonic()
     with pytest.raises(PageHung) as ended:
         call()
@@ -41,17 +45,22 @@ def _ended_within(call, steps: int) -> tuple[PageHung, float]:
     return ended.value, took
 
 
-def test_a_script_that_does_not_yield_is_ended_by_closing_the_page(page_tab) -> None:
+def test_a_script_that_does_not_yield_is_ended_by_closing_the_page(page_tab: tuple[pwtab.PlaywrightTab, Browser]) -> None:
     tab, browser = page_tab
     tab.page.set_content("<button onclick='for(;;){}'>go</button>")
     # The click itself may be what waits (Chromium acknowledges input once the handler returns).
-    ended, _ = _ended_within(lambda: (tab.click("button"), tab.evaluate("1")), 1)
+
+    def click_then_ask() -> None:
+        tab.click("button")
+        tab.evaluate("1")
+
+    ended, _ = _ended_within(click_then_ask, 1)
     assert str(ended).startswith("the page's script did not yield for "), ended
     assert "after the click on button" in str(ended)
     assert browser.is_connected()  # only the page went
 
 
-def test_a_browser_that_does_not_answer_is_killed(page_tab) -> None:
+def test_a_browser_that_does_not_answer_is_killed(page_tab: tuple[pwtab.PlaywrightTab, Browser]) -> None:
     tab, browser = page_tab
     tab.page.set_content("<p>quiet</p>")
     driver = pwtab.driver_pid()
@@ -71,7 +80,7 @@ def test_a_browser_that_does_not_answer_is_killed(page_tab) -> None:
     assert not browser.is_connected()
 
 
-def test_a_driver_that_does_not_answer_is_killed_and_replaced(page_tab) -> None:
+def test_a_driver_that_does_not_answer_is_killed_and_replaced(page_tab: tuple[pwtab.PlaywrightTab, Browser]) -> None:
     tab, _ = page_tab
     tab.page.set_content("<p>quiet</p>")
     driver = pwtab.driver_pid()
