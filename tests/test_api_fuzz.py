@@ -6,6 +6,7 @@ the server listens on 127.0.0.1 only."""
 from __future__ import annotations
 
 import hashlib
+from typing import Iterator
 import hmac
 import http.client
 import json
@@ -17,8 +18,9 @@ import pytest
 import schemathesis
 from hypothesis import strategies as st
 from hypothesis import HealthCheck, given, settings
-from schemathesis import GenerationMode
+from schemathesis import APIOperation, Case, GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
@@ -31,7 +33,7 @@ SITE_ID = "fuzzsite01"
 
 
 @pytest.fixture(scope="module")
-def server():
+def server() -> Iterator[FixtureServer]:
     with FixtureServer() as srv:
         srv.new_site(site_id=SITE_ID, domains=None)
         srv.limiter.clock = _fresh_minute  # the fuzz's own pace must not make every answer a 429
@@ -39,7 +41,7 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def api_schema(server: FixtureServer):
+def api_schema(server: FixtureServer) -> OpenApiSchema:
     url = f"http://127.0.0.1:{server.origins.http_port}{PATH}"
     with urllib.request.urlopen(url, timeout=10) as res:  # the description as served
         served = json.load(res)
@@ -47,7 +49,7 @@ def api_schema(server: FixtureServer):
 
 
 @pytest.fixture
-def server_errors():
+def server_errors() -> Iterator[list[logging.LogRecord]]:
     """Records the server logs at ERROR (a handler that raised: a traceback) while a case runs."""
     seen: list[logging.LogRecord] = []
 
@@ -69,14 +71,17 @@ OPERATIONS = [(path, method.upper()) for path, item in description()["paths"].it
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 @pytest.mark.parametrize("path, method", OPERATIONS)
-def test_api_answers_only_as_described(api_schema, server: FixtureServer, server_errors, path, method: str, mode) -> None:
+def test_api_answers_only_as_described(
+    api_schema: OpenApiSchema, server: FixtureServer, server_errors: list[logging.LogRecord], path: str, method: str,
+    mode: GenerationMode,
+) -> None:
     """Valid and invalid requests (schemathesis' two generation modes) to one operation."""
     operation = api_schema[path][method]
     base_url = f"http://127.0.0.1:{server.origins.http_port}"
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, deadline=DEADLINE_MS, database=None, suppress_health_check=list(HealthCheck))
-    def one(case: str) -> None:
+    def one(case: Case[APIOperation]) -> None:
         # Most cases at a registered site (so the handlers themselves are reached, not only the
         # site check), one in four at whatever site id was generated.
         site = case.path_parameters.get("site") if case.path_parameters else None
@@ -121,7 +126,9 @@ def _post(server: FixtureServer, path: str, raw: bytes, headers: dict[str, str])
 
 
 @pytest.mark.parametrize("endpoint", ["token", "query", "analytics/event"])
-def test_any_json_body_reaches_the_handler_and_is_answered_as_described(api_schema, server: FixtureServer, server_errors, endpoint: str) -> None:
+def test_any_json_body_reaches_the_handler_and_is_answered_as_described(
+    api_schema: OpenApiSchema, server: FixtureServer, server_errors: list[logging.LogRecord], endpoint: str
+) -> None:
     """Bodies of any JSON (and JSON nested up to 30,000 deep), signed where the endpoint wants a
     signature, so that the handler reads them: a documented status, and JSON of the documented
     shape (the success's or the Error's)."""

@@ -64,7 +64,9 @@ def broken_build(tmp_path: Path, reference: str, broken: str) -> Path:
 
 
 @pytest.mark.parametrize("engine,keyword,reference,broken,says", [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
-def test_broken_build_fails_its_cell(run_cli: RunCli, tmp_path: Path, engine: str, keyword: str, reference: str, broken: str, says: str) -> None:
+def test_broken_build_fails_its_cell(
+    run_cli: RunCli, tmp_path: Path, engine: str, keyword: str, reference: str, broken: str, says: str
+) -> None:
     widget = broken_build(tmp_path, reference, broken)
     out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
                   "--output", str(tmp_path / "out"))

@@ -7,7 +7,7 @@ server in two namespaces joined by a veth pair (tests/two_hosts.py), as on two m
 """
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import json
 import os
@@ -28,15 +28,19 @@ from harness.engines.playwright.remote import check_endpoint
 
 if TYPE_CHECKING:
     from conftest import RunCli
+    from two_hosts import Host
 
 START_TIMEOUT_S = 60
 
 
-def start_server(unsafe: bool, host: str = "127.0.0.1", wrap=lambda argv: argv) -> tuple[subprocess.Popen, str]:
+def start_server(
+    unsafe: bool, host: str = "127.0.0.1", wrap: Callable[[list[str]], list[str]] = lambda argv: argv
+) -> tuple[subprocess.Popen[str], str]:
     cmd = wrap([sys.executable, "-m", "playwright", "run-server", "--port", "0", "--host", host])
     # Own process group: `python -m playwright` runs node as a child, and both must go at the end.
     proc = subprocess.Popen(cmd + (["--unsafe"] if unsafe else []), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    assert proc.stdout is not None
     with selectors.DefaultSelector() as sel:
         sel.register(proc.stdout, selectors.EVENT_READ)
         if not sel.select(START_TIMEOUT_S):
@@ -50,7 +54,7 @@ def start_server(unsafe: bool, host: str = "127.0.0.1", wrap=lambda argv: argv) 
     return proc, found.group(1)
 
 
-def stop_server(proc: subprocess.Popen) -> None:
+def stop_server(proc: subprocess.Popen[str]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(15)
@@ -66,10 +70,11 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def served():
+def served() -> Iterator[dict[str, str]]:
     """{"unsafe": endpoint, "safe": endpoint}: one server that applies our launch options and
     one that drops them (Playwright's default)."""
-    procs, endpoints = [], {}
+    procs: list[subprocess.Popen[str]] = []
+    endpoints: dict[str, str] = {}
     try:
         for name, unsafe in (("unsafe", True), ("safe", False)):
             proc, endpoints[name] = start_server(unsafe)
@@ -88,7 +93,7 @@ def results(folder: Path) -> dict[str, dict[str, Any]]:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 def test_cells_pass_in_served_browsers(served: dict[str, str], run_cli: RunCli, tmp_path: Path) -> None:
@@ -190,7 +195,7 @@ TWO_HOST_CELLS = ("session-audio-arrives or session-hang-up or session-silent-de
 
 
 @contextmanager
-def two_hosts(hide: Path | None = None):
+def two_hosts(hide: Path | None = None) -> Iterator[tuple[Host, Host]]:
     """The two hosts of tests/two_hosts.py; a failure to make them is this test's failure, said
     with the command's own words."""
     from two_hosts import two_hosts as make
@@ -205,7 +210,7 @@ def two_hosts(hide: Path | None = None):
         yield hosts
 
 
-def run_across(harness_host, browser_host, out: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+def run_across(harness_host: Host, browser_host: Host, out: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
     """`spelo-harness run --connect` on the harness host to `playwright run-server --unsafe` on
     the browser host; the run's own address is found from the route towards the server."""
     proc, endpoint = start_server(True, host=browser_host.address, wrap=browser_host.argv)

@@ -10,7 +10,7 @@ of a leftover names what it was (chromium, firefox-esr, WebKitWebProcess, run-dr
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterator, Protocol, TypeVar
 
 import json
 import os
@@ -26,8 +26,10 @@ from pathlib import Path
 import pytest
 
 from harness.reaper import marked
-from harness.results import FORMAT, OUTCOMES, Result
+from harness.model import OUTCOMES
+from harness.results import FORMAT, Result
 
+T = TypeVar("T")
 FAULT_MARK = "SPELO_FAULT_TEST"
 KNOWN = ("chromium", "chrome", "firefox", "WebKitWebProcess", "WebKitNetworkProcess", "webkitgtk/driver",
          "Xvfb", "run-driver", "harness.cli", "pytest")
@@ -81,7 +83,7 @@ class Run:
     def cmdlines(self) -> dict[int, str]:
         return {p: _cmdline(p) for p in self.processes()}
 
-    def wait_for(self, what: str, predicate, timeout: float = 90.0):
+    def wait_for(self, what: str, predicate: Callable[[], T], timeout: float = 90.0) -> T:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = predicate()
@@ -174,8 +176,14 @@ def _group_members(pgid: int) -> list[int]:
     return members
 
 
+class Start(Protocol):
+    """The start fixture: a run of the CLI (or of pytest itself) on the fault cells."""
+
+    def __call__(self, *args: str, timeout_s: float = 60, workers: str = "1", cli: bool = True, cells: str = ...) -> Run: ...
+
+
 @pytest.fixture
-def start(tmp_path: Path):
+def start(tmp_path: Path) -> Iterator[Start]:
     runs: list[Run] = []
 
     def go(*args: str, timeout_s: float = 60, workers: str = "1", cli: bool = True, cells: str = CELLS) -> Run:
@@ -205,7 +213,7 @@ def in_await(run: Run, cell: str = "never-chromium") -> bool:
 # -- signals -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_to_the_cli_during_a_run(start, sig) -> None:
+def test_signal_to_the_cli_during_a_run(start: Start, sig: signal.Signals) -> None:
     run = start()
     run.wait_for("the 'never' cell waiting", lambda: in_await(run))
     if sig == signal.SIGINT:
@@ -220,7 +228,7 @@ def test_signal_to_the_cli_during_a_run(start, sig) -> None:
     assert [r.scenario for r in results][0] == "quick" and results[0].outcome == "pass"
 
 
-def test_the_cli_killed_outright_takes_its_run_with_it(start) -> None:
+def test_the_cli_killed_outright_takes_its_run_with_it(start: Start) -> None:
     # SIGKILL leaves the CLI no say: the kernel tells its pytest child (PR_SET_PDEATHSIG, SIGTERM),
     # which closes its browsers and writes what it has instead of running on for the cell's 60 s.
     run = start()
@@ -237,7 +245,7 @@ def test_the_cli_killed_outright_takes_its_run_with_it(start) -> None:
     assert results[0].scenario == "quick"
 
 
-def test_sigterm_to_pytest_itself(start) -> None:
+def test_sigterm_to_pytest_itself(start: Start) -> None:
     # Without the CLI: the plugin turns SIGTERM into pytest's interrupt, so the session still
     # closes its browsers and the Playwright driver, and writes what it has.
     run = start(cli=False)
@@ -256,7 +264,7 @@ def test_sigterm_to_pytest_itself(start) -> None:
 
 # -- a cell that times out -------------------------------------------------------------------------------
 
-def test_a_cell_that_times_out_fails_and_the_run_goes_on(start) -> None:
+def test_a_cell_that_times_out_fails_and_the_run_goes_on(start: Start) -> None:
     run = start(timeout_s=0.5)
     code = run.finish()
     assert code == 1, run.text()[-2000:]
@@ -270,7 +278,7 @@ def test_a_cell_that_times_out_fails_and_the_run_goes_on(start) -> None:
 
 # -- a browser that crashes --------------------------------------------------------------------------------
 
-def test_a_browser_crash_fails_its_cell_and_the_next_relaunches(start) -> None:
+def test_a_browser_crash_fails_its_cell_and_the_next_relaunches(start: Start) -> None:
     run = start(timeout_s=60)
     run.wait_for("the 'never' cell waiting", lambda: in_await(run))
     browsers = run.browsers()
@@ -279,6 +287,7 @@ def test_a_browser_crash_fails_its_cell_and_the_next_relaunches(start) -> None:
     code = run.finish()
     assert code == 1, run.text()[-2000:]
     data = run.results()
+    assert data is not None
     by_id = {r.scenario: r for r in run.assert_valid_results(3)}
     assert by_id["never"].outcome == "fail"
     assert by_id["never"].reason.startswith("the browser crashed: "), by_id["never"].reason
@@ -299,7 +308,7 @@ WORKER_CELLS = "scenarios:\n" + "".join(f"""
 """ for i in range(1, 5))
 
 
-def test_a_dead_worker_fails_its_cell_and_leaves_nothing(start) -> None:
+def test_a_dead_worker_fails_its_cell_and_leaves_nothing(start: Start) -> None:
     run = start(timeout_s=6, workers="2", cells=WORKER_CELLS)
     run.wait_for("both workers in a cell", lambda: sum(in_await(run, f"never-{i}-chromium") for i in range(1, 5)) >= 2)
     controller = run.wait_for("pytest", lambda: [p for p, c in run.cmdlines().items() if "-m pytest" in c])[0]
@@ -334,6 +343,7 @@ def test_serve_stopped_by_sigterm_removes_its_ca(tmp_path: Path) -> None:
                             stderr=subprocess.STDOUT, cwd=tmp_path, env=env, start_new_session=True)
     try:
         ca = None
+        assert proc.stdout is not None
         for line in proc.stdout:  # the server prints its URLs, then the CA's path, then waits
             if "The run's CA certificate: " in line:
                 ca = Path(line.split("certificate: ", 1)[1].split(" (", 1)[0])
@@ -347,5 +357,6 @@ def test_serve_stopped_by_sigterm_removes_its_ca(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
-        proc.stdout.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
         shutil.rmtree(tmpdir, ignore_errors=True)

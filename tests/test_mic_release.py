@@ -47,7 +47,9 @@ BROKEN = [
 
 @pytest.mark.parametrize("engine,keyword,reference,broken,says", [b[1:] for b in BROKEN],
                          ids=[f"{b[0]}-{b[1]}" for b in BROKEN])
-def test_a_build_that_keeps_the_microphone_fails_its_cell(run_cli: RunCli, tmp_path: Path, engine: str, keyword: str, reference: str, broken: str, says: str) -> None:
+def test_a_build_that_keeps_the_microphone_fails_its_cell(
+    run_cli: RunCli, tmp_path: Path, engine: str, keyword: str, reference: str, broken: str, says: str
+) -> None:
     widget = broken_build(tmp_path, reference, broken)
     out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
                   "--output", str(tmp_path / "out"))

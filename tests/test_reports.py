@@ -3,7 +3,7 @@
 Chromium from a file:// URL. The results are made here, with tiny PNGs, so the tests are fast."""
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterator
 
 import json
 import struct
@@ -15,7 +15,7 @@ import pytest
 
 from harness.model import Outcome
 from harness.report import write_reports
-from harness.report.artifacts import ShotStore
+from harness.report.artifacts import Shot, ShotStore
 from harness.report.html import write_html
 from harness.report.junit import write_junit
 from harness.results import FORMAT, Mismatch, Result, StepRecord, write_results
@@ -48,7 +48,7 @@ def make_results(out: Path, machine: str | None = None) -> list[Result]:
         path.write_bytes(png(64, 40, (rgb[0], rgb[1], rgb[2] + tint)))
         return f"{machine}/cells/{cell}/{name}" if machine else str(path)
 
-    def cell(scenario: str, engine: str, outcome: str, **kw) -> Result:
+    def cell(scenario: str, engine: str, outcome: str, **kw: Any) -> Result:
         d = f"{scenario}-{engine}"
         steps = [StepRecord(1, "click orb", shot(d, "01-click-orb.png", (200, 180, 40))),
                  StepRecord(2, "click continue", shot(d, "02-click-continue.png", (40, 120, 200)))]
@@ -87,16 +87,23 @@ def test_junit_one_suite_per_engine_and_counts_per_outcome(tmp_path: Path) -> No
     cases = {c.get("name"): c for c in root.iter("testcase")}
     assert set(cases) == {r.cell_id for r in results}
     assert all(c.get("classname") == "microphone" for c in cases.values())
-    failure = cases["blocked[chromium]"].find("failure")
-    assert failure.get("type") == "fail" and MISMATCH in failure.text
-    assert cases["silent[chromium]"].find("failure").get("type") == "stale-quirk"
-    assert cases["silent[firefox]"].find("skipped").get("message") == "no silent fake device"
+    failure = child(cases["blocked[chromium]"], "failure")
+    assert failure.get("type") == "fail" and MISMATCH in (failure.text or "")
+    assert child(cases["silent[chromium]"], "failure").get("type") == "stale-quirk"
+    assert child(cases["silent[firefox]"], "skipped").get("message") == "no silent fake device"
     quirk = cases["blocked[firefox]"]
     assert quirk.find("failure") is None and quirk.find("skipped") is None
     assert {p.get("name"): p.get("value") for p in quirk.iter("property")}["outcome"] == "quirk"
-    assert "Firefox reads it as prompt" in quirk.find("system-out").text
-    assert "limit" in cases["blocked[webkit]"].find("system-out").text
+    assert "Firefox reads it as prompt" in (child(quirk, "system-out").text or "")
+    assert "limit" in (child(cases["blocked[webkit]"], "system-out").text or "")
     assert cases["allow[chromium]"].find("system-out") is None
+
+
+def child(element: ET.Element, tag: str) -> ET.Element:
+    """The element's first child of that tag, which the test expects to be there."""
+    found = element.find(tag)
+    assert found is not None, f"no <{tag}> in <{element.tag} name={element.get('name')!r}>"
+    return found
 
 
 def test_write_reports_writes_both_files(tmp_path: Path) -> None:
@@ -115,9 +122,14 @@ def test_over_budget_embeds_finals_and_failing_steps_and_links_the_rest(tmp_path
     results = make_results(tmp_path)
     shots = ShotStore(results, tmp_path, budget=1)
     passing, failing = results[0], results[2]
-    assert not shots.get(passing.steps[0].screenshot).embedded
-    assert shots.get(passing.steps[0].screenshot).href == "cells/allow-chromium/01-click-orb.png"
-    assert shots.get(passing.screenshot).embedded and shots.get(failing.steps[0].screenshot).embedded
+    def shot(path: str | None) -> Shot:
+        found = shots.get(path)
+        assert found is not None, path
+        return found
+
+    assert not shot(passing.steps[0].screenshot).embedded
+    assert shot(passing.steps[0].screenshot).href == "cells/allow-chromium/01-click-orb.png"
+    assert shot(passing.screenshot).embedded and shot(failing.steps[0].screenshot).embedded
     assert shots.linked_only == 2 * sum(r.ok for r in results)
     everything = ShotStore(results, tmp_path)
     assert everything.linked_only == 0 and len(everything.data_uris()) == 3 * len(results)
@@ -208,7 +220,7 @@ def test_merge_refuses_bad_input_in_one_line(run_cli: RunCli, tmp_path: Path, ca
 # -- the HTML report in a real browser ----------------------------------------------------------------
 
 @pytest.fixture
-def chromium_page():
+def chromium_page() -> Iterator[Page]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright

@@ -36,7 +36,9 @@ BROKEN = [
 
 
 @pytest.mark.parametrize("engine,keyword,reference,broken,says", [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
-def test_a_build_that_breaks_a_limit_fails_its_cell(run_cli: RunCli, tmp_path: Path, engine: str, keyword: str, reference: str, broken: str, says: str) -> None:
+def test_a_build_that_breaks_a_limit_fails_its_cell(
+    run_cli: RunCli, tmp_path: Path, engine: str, keyword: str, reference: str, broken: str, says: str
+) -> None:
     widget = broken_build(tmp_path, reference, broken)
     out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
                   "--output", str(tmp_path / "out"))

@@ -3,8 +3,9 @@ they run (each must parse with our own parser), artifact names, and, where insta
 workflow schema (check-jsonschema) and actionlint. Nothing here runs a browser."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
+import argparse
 import fnmatch
 import itertools
 import re
@@ -24,13 +25,17 @@ WORKFLOWS = paths.ROOT / ".github" / "workflows"
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
-def load(name: str) -> dict[str, Any]:
-    return yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+# A workflow as YAML reads it: keys are mostly words, but YAML 1.1 reads the bare key `on` as True.
+Workflow = dict[Any, Any]
 
 
-def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
-    # YAML 1.1 reads the bare key `on` as the boolean True.
-    on = workflow.get("on", workflow.get(True))
+def load(name: str) -> Workflow:
+    workflow: Workflow = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    return workflow
+
+
+def triggers(workflow: Workflow) -> dict[str, Any]:
+    on: Any = workflow.get("on", workflow.get(True))
     return {on: None} if isinstance(on, str) else dict(on)
 
 
@@ -46,7 +51,7 @@ def matrix_cells(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 def render(text: str, cell: dict[str, Any]) -> str:
     """Substitute ${{ matrix.X }}; any other expression becomes a visible placeholder."""
-    def one(m: re.Match) -> str:
+    def one(m: re.Match[str]) -> str:
         expr = m.group(1)
         if expr.startswith("matrix."):
             return str(cell[expr.split(".", 1)[1]])
@@ -55,13 +60,13 @@ def render(text: str, cell: dict[str, Any]) -> str:
     return EXPRESSION.sub(one, text)
 
 
-def steps(workflow: dict[str, Any]):
+def steps(workflow: Workflow) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
     for job_id, job in workflow["jobs"].items():
         for step in job.get("steps", []):
             yield job_id, job, step
 
 
-def harness_commands(workflow: dict[str, Any]) -> list[tuple[str, list[str]]]:
+def harness_commands(workflow: Workflow) -> list[tuple[str, list[str]]]:
     """(job, argv after `spelo-harness`) for every spelo-harness call in a run: script."""
     found = []
     for job_id, job, step in steps(workflow):
@@ -76,16 +81,16 @@ def harness_commands(workflow: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def matrix() -> dict[str, Any]:
+def matrix() -> Workflow:
     return load("matrix.yml")
 
 
 @pytest.fixture(scope="module")
-def release() -> dict[str, Any]:
+def release() -> Workflow:
     return load("release.yml")
 
 
-def test_matrix_triggers_and_jobs(matrix: dict[str, Any]) -> None:
+def test_matrix_triggers_and_jobs(matrix: Workflow) -> None:
     on = triggers(matrix)
     assert {"push", "pull_request", "workflow_call"} <= set(on)
     assert on["push"] == {"branches": ["**"]}, "tag pushes belong to release.yml"
@@ -97,7 +102,7 @@ def test_matrix_triggers_and_jobs(matrix: dict[str, Any]) -> None:
     assert set(matrix["jobs"]["merge"]["needs"]) == {"playwright", "distro"}
 
 
-def test_lint_job_runs_the_pre_commit_hooks_as_ci_does(matrix: dict[str, Any]) -> None:
+def test_lint_job_runs_the_pre_commit_hooks_as_ci_does(matrix: Workflow) -> None:
     """The workflow and .ci/run run the same checks: .pre-commit-config.yaml, whose hooks are the
     .venv's own tools (local, no network), so the job installs the harness into .venv first."""
     script = "\n".join(s.get("run", "") for s in matrix["jobs"]["lint"]["steps"])
@@ -112,7 +117,7 @@ def test_lint_job_runs_the_pre_commit_hooks_as_ci_does(matrix: dict[str, Any]) -
     assert all(h["language"] == "system" and h["entry"].startswith(".venv/bin/") for h in hooks)
 
 
-def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix: dict[str, Any]) -> None:
+def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix: Workflow) -> None:
     job = matrix["jobs"]["playwright"]
     for cell in matrix_cells(job):
         script = "\n".join(render(s.get("run", ""), cell) for s in job["steps"])
@@ -122,7 +127,7 @@ def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix: dic
                 "--output test-results") in script
 
 
-def test_distro_job_runs_the_readme_command(matrix: dict[str, Any]) -> None:
+def test_distro_job_runs_the_readme_command(matrix: Workflow) -> None:
     steps_ = matrix["jobs"]["distro"]["steps"]
     script = "\n".join(s.get("run", "") for s in steps_)
     assert ("bash scripts/setup.sh && .venv/bin/spelo-harness run --workers 2 "
@@ -132,7 +137,7 @@ def test_distro_job_runs_the_readme_command(matrix: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("name", ["matrix.yml", "release.yml"])
-def test_every_run_names_its_engines(name) -> None:
+def test_every_run_names_its_engines(name: str) -> None:
     """A run that names its engines stops (exit 2) when one cannot run; a run of "all usable
     engines" would leave it out of a green job (issue 12)."""
     runs = [argv for _, argv in harness_commands(load(name)) if argv[:1] == ["run"]]
@@ -141,7 +146,7 @@ def test_every_run_names_its_engines(name) -> None:
         assert engines and "EXPR" not in engines, f"{name}: spelo-harness {' '.join(argv)} names no engine"
 
 
-def test_playwright_cells_insist_on_playwrights_builds(matrix: dict[str, Any]) -> None:
+def test_playwright_cells_insist_on_playwrights_builds(matrix: Workflow) -> None:
     job = matrix["jobs"]["playwright"]
     for cell in matrix_cells(job):
         check = next(s for s in job["steps"] if "spelo-harness doctor" in s.get("run", ""))
@@ -153,7 +158,7 @@ def test_playwright_cells_insist_on_playwrights_builds(matrix: dict[str, Any]) -
         assert job["steps"].index(check) < job["steps"].index(run)
 
 
-def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix: dict[str, Any]) -> None:
+def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix: Workflow) -> None:
     uploads = []
     for job_id, job, step in steps(matrix):
         if str(step.get("uses", "")).startswith("actions/upload-artifact@"):
@@ -173,12 +178,12 @@ def test_artifact_names_are_unique_per_cell_and_merge_downloads_them_all(matrix:
     assert ("report", "results/merged/report.html") in merged
 
 
-def test_merge_command(matrix: dict[str, Any]) -> None:
+def test_merge_command(matrix: Workflow) -> None:
     commands = [argv for job, argv in harness_commands(matrix) if job == "merge"]
     assert commands == [["merge", "*/results.json", "--output", "merged"]]
 
 
-def test_release_runs_the_matrix_then_the_gate(release: dict[str, Any]) -> None:
+def test_release_runs_the_matrix_then_the_gate(release: Workflow) -> None:
     assert triggers(release) == {"push": {"tags": ["v*"]}}
     jobs = release["jobs"]
     assert jobs["matrix"]["uses"] == "./.github/workflows/matrix.yml"
@@ -194,10 +199,10 @@ def test_release_runs_the_matrix_then_the_gate(release: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("name", ["matrix.yml", "release.yml", "mutate.yml"])
-def test_every_spelo_harness_command_parses(name) -> None:
+def test_every_spelo_harness_command_parses(name: str) -> None:
     """Each command line must be accepted by our own parser: subcommand and options."""
     parser = build_parser()
-    subcommands = set(parser._subparsers._group_actions[0].choices)  # argparse keeps them only here
+    subcommands = {name for a in parser._actions if isinstance(a, argparse._SubParsersAction) for name in a.choices}
     commands = harness_commands(load(name))
     assert commands
     for job, argv in commands:

@@ -3,7 +3,7 @@ or a traceback), and a request that is not HTTP at all gets one log line. Raw so
 127.0.0.1 only, every wait bounded."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 import hashlib
 import hmac
@@ -21,13 +21,13 @@ BOUND_S = 10.0  # a refused request is answered at once; this is only the socket
 
 
 @pytest.fixture(scope="module")
-def server():
+def server() -> Iterator[FixtureServer]:
     with FixtureServer() as srv:
         yield srv
 
 
 @pytest.fixture
-def server_log():
+def server_log() -> Iterator[list[logging.LogRecord]]:
     """Every record the server's loggers emit while the test runs (aiohttp's and ours)."""
     records: list[logging.LogRecord] = []
 
@@ -64,7 +64,7 @@ def raw_request(server: FixtureServer, data: bytes) -> tuple[int, bytes]:
     return status, bytes(out).partition(b"\r\n\r\n")[2]
 
 
-def post(server: FixtureServer, path: str, body: bytes, headers: dict[str, bytes] | None = None) -> tuple[int, dict]:
+def post(server: FixtureServer, path: str, body: bytes, headers: dict[str, bytes] | None = None) -> tuple[int, dict[str, Any]]:
     head = b"".join(k.encode() + b": " + v + b"\r\n" for k, v in (headers or {}).items())
     status, payload = raw_request(server, b"POST " + path.encode() + b" HTTP/1.1\r\nHost: localhost\r\n"
                                   b"Content-Type: application/json\r\nConnection: close\r\n" + head
@@ -75,12 +75,13 @@ def post(server: FixtureServer, path: str, body: bytes, headers: dict[str, bytes
 def session(server: FixtureServer, site_id: str) -> dict[str, Any]:
     status, answer = post(server, f"/v1/{site_id}/token", b"{}")
     assert status == 200, answer
-    return answer["data"]
+    data: dict[str, Any] = answer["data"]
+    return data
 
 
 @pytest.mark.parametrize("body", [b'{"event": {"a": [1]}}', b'{"event": ["a"]}', b'{"event": 1e400}',
                                   b'{"event": null}', b'["session_start"]', b'"x"'])
-def test_malformed_analytics_is_a_400_invalid_event(server: FixtureServer, server_log, body) -> None:
+def test_malformed_analytics_is_a_400_invalid_event(server: FixtureServer, server_log: list[logging.LogRecord], body: bytes) -> None:
     site = server.new_site()
     status, answer = post(server, f"/v1/{site.site_id}/analytics/event", body)
     assert (status, answer) == (400, {"success": False, "error": "invalid_event"})
@@ -89,7 +90,7 @@ def test_malformed_analytics_is_a_400_invalid_event(server: FixtureServer, serve
 
 
 @pytest.mark.parametrize("depth", [5_000, 100_000])
-def test_a_signed_query_nested_deep_is_a_400_malformed_json(server: FixtureServer, server_log, depth: int) -> None:
+def test_a_signed_query_nested_deep_is_a_400_malformed_json(server: FixtureServer, server_log: list[logging.LogRecord], depth: int) -> None:
     site = server.new_site()
     s = session(server, site.site_id)
     raw = b"[" * depth + b"]" * depth
@@ -104,7 +105,9 @@ def test_a_signed_query_nested_deep_is_a_400_malformed_json(server: FixtureServe
 
 
 @pytest.mark.parametrize("signature", ["sha256=é".encode(), b"\xff\xfe", "签名".encode()])
-def test_a_non_ascii_signature_is_a_401_invalid_signature(server: FixtureServer, server_log, signature: bytes) -> None:
+def test_a_non_ascii_signature_is_a_401_invalid_signature(
+    server: FixtureServer, server_log: list[logging.LogRecord], signature: bytes
+) -> None:
     site = server.new_site()
     s = session(server, site.site_id)
     status, answer = post(server, f"/v1/{site.site_id}/query", b"{}",
@@ -118,7 +121,7 @@ def test_a_non_ascii_signature_is_a_401_invalid_signature(server: FixtureServer,
     (b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", "Invalid method"),
     (bytes.fromhex("16030100a5010000a10303") + bytes(64), "HTTPS traffic on an HTTP port"),
 ])
-def test_not_http_is_a_400_and_one_log_line(server: FixtureServer, server_log, data, why: str) -> None:
+def test_not_http_is_a_400_and_one_log_line(server: FixtureServer, server_log: list[logging.LogRecord], data: bytes, why: str) -> None:
     status, _ = raw_request(server, data)
     assert status == 400
     deadline = time.monotonic() + BOUND_S  # the server logs from its own thread
