@@ -7,6 +7,7 @@ import hmac
 import http.client
 import json
 import time
+from typing import Any, Iterator
 
 import pytest
 
@@ -17,13 +18,13 @@ from harness.server.sites import origin_allowed
 
 
 @pytest.fixture(scope="module")
-def server():
+def server() -> Iterator[FixtureServer]:
     with FixtureServer() as srv:
         yield srv
 
 
 @pytest.fixture
-def fake_clock(server: FixtureServer):
+def fake_clock(server: FixtureServer) -> Iterator[list[float]]:
     # The live API's rate limiter on a clock the test moves (a minute must not take a minute).
     now = [1000.0]
     server.limiter.clock = lambda: now[0]
@@ -31,7 +32,9 @@ def fake_clock(server: FixtureServer):
     server.limiter.clock = time.monotonic
 
 
-def call(server: FixtureServer, method: str, path, body=None, headers=None, raw=False):
+def call(
+    server: FixtureServer, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, raw: bool = False
+) -> tuple[int, dict[str, str], Any]:
     """One request to the fixture server: (status, headers, parsed JSON body)."""
     conn = http.client.HTTPConnection("127.0.0.1", server.origins.http_port, timeout=10)
     try:
@@ -45,10 +48,11 @@ def call(server: FixtureServer, method: str, path, body=None, headers=None, raw=
         conn.close()
 
 
-def token(server: FixtureServer, site_id, **headers):
+def token(server: FixtureServer, site_id: str, **headers: str) -> dict[str, Any]:
     status, _, body = call(server, "POST", f"/v1/{site_id}/token", {}, {"Content-Type": "application/json", **headers})
     assert status == 200, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def signed(secret: str, raw: bytes) -> str:
@@ -72,7 +76,8 @@ def test_token_has_exactly_the_documented_shape(server: FixtureServer) -> None:
     assert set(data) == {"client_secret", "model", "voice", "instructions", "signing_secret", "session_id"}
     assert set(data["client_secret"]) == {"value", "expires_at"}
     assert data["client_secret"]["expires_at"] > time.time()
-    assert server.sessions.by_secret(data["client_secret"]["value"]).site_id == site.site_id
+    session = server.sessions.by_secret(data["client_secret"]["value"])
+    assert session is not None and session.site_id == site.site_id
     assert [e["endpoint"] for e in server.request_log(site.site_id)] == ["token"]
 
 
@@ -94,7 +99,7 @@ def test_signed_query(server: FixtureServer) -> None:
     ({"X-Spelo-Session": None}, "invalid_session"),
     ({"X-Spelo-Session": "sess_unknown"}, "invalid_session"),
 ])
-def test_query_refuses_a_bad_signature_or_session(server: FixtureServer, change, error: str) -> None:
+def test_query_refuses_a_bad_signature_or_session(server: FixtureServer, change: dict[str, str | None], error: str) -> None:
     site = server.new_site()
     data = token(server, site.site_id)
     raw = b'{"q": 1}'
@@ -123,8 +128,11 @@ def test_analytics_events(server: FixtureServer) -> None:
     assert (status, body["error"]) == (400, "invalid_event")
 
 
+ERRORS_BY_STATUS: list[tuple[str, int]] = sorted(ERROR_STATUS.items(), key=lambda kv: kv[1])
+
+
 # -- documented errors -------------------------------------------------------------------------
-@pytest.mark.parametrize("error, status", sorted(ERROR_STATUS.items(), key=lambda kv: kv[1]))
+@pytest.mark.parametrize("error, status", ERRORS_BY_STATUS)
 def test_every_documented_token_error_can_be_forced(server: FixtureServer, error: str, status: int) -> None:
     fault = {"error": error, **({"retry_after": 7} if status == 429 else {})}
     site = server.new_site(faults={"token": fault})
@@ -170,7 +178,7 @@ def test_real_errors_without_faults(server: FixtureServer) -> None:
     ("https://copycat.test", ["shop.test"], False),                 # a copied snippet
     ("https://shop.test.evil", ["shop.test"], False),
 ])
-def test_origin_allowed(origin: str, domains: list[str] | None, allowed: bool) -> None:
+def test_origin_allowed(origin: str, domains: list[str], allowed: bool) -> None:
     assert origin_allowed(origin, domains) is allowed
 
 
@@ -229,7 +237,8 @@ def test_query_limit_per_site(server: FixtureServer) -> None:
         statuses.append((res.status, res.getheader("Retry-After")))
     conn.close()
     assert statuses[:300] == [(200, None)] * 300
-    assert statuses[300][0] == 429 and 1 <= int(statuses[300][1]) <= 60
+    status, retry_after = statuses[300]
+    assert status == 429 and retry_after is not None and 1 <= int(retry_after) <= 60
 
 
 def test_rate_limiter_rules() -> None:
@@ -257,7 +266,7 @@ def test_rate_limiter_rules() -> None:
     (b"x" * (65 * 1024), 413, "body_too_large"),
     (b"x" * (300 * 1024), 413, "body_too_large"),  # beyond the server's client_max_size too
 ])
-def test_bad_token_bodies(server: FixtureServer, body, status: int, error: str) -> None:
+def test_bad_token_bodies(server: FixtureServer, body: bytes, status: int, error: str) -> None:
     site = server.new_site()
     got, _, parsed = call(server, "POST", f"/v1/{site.site_id}/token", body, {"Content-Type": "application/json"}, raw=True)
     assert (got, parsed["error"]) == (status, error)
@@ -290,7 +299,7 @@ def test_body_in_pieces_is_read_whole(server: FixtureServer) -> None:
     ("GET", "/v1/{site}/token", 405), ("PUT", "/v1/{site}/config", 405), ("DELETE", "/v1/{site}/query", 405),
     ("GET", "/v1/realtime", 405), ("GET", "/v1/{site}/nothing/here", 404), ("POST", "/v1/", 404),
 ])
-def test_wrong_methods_and_paths_answer_json(server: FixtureServer, method: str, path, status: int) -> None:
+def test_wrong_methods_and_paths_answer_json(server: FixtureServer, method: str, path: str, status: int) -> None:
     site = server.new_site()
     got, headers, body = call(server, method, path.format(site=site.site_id))
     assert (got, body["success"]) == (status, False)
