@@ -7,11 +7,6 @@ re-runs this file in a sealed subprocess and passes or fails with it.
 """
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Playwright
-
 import asyncio
 import http.client
 import json
@@ -21,11 +16,20 @@ import sys
 import time
 import wave
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 import pytest
 
 from harness import sandbox
 from harness.server import FixtureServer
+
+if TYPE_CHECKING:
+    from aiortc import MediaStreamTrack
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+
+    from harness.server.sites import Site
+
+T = TypeVar("T")
 
 SEALED = sandbox.seal_status() == sandbox.SEALED
 in_seal = pytest.mark.skipif(not SEALED, reason="browser WebRTC runs only inside the seal (see test_browser_tests_in_the_seal)")
@@ -50,12 +54,12 @@ new MutationObserver(function (ms) { ms.forEach(function (m) {
 
 
 @pytest.fixture(scope="module")
-def server():
+def server() -> Iterator[FixtureServer]:
     with FixtureServer() as srv:
         yield srv
 
 
-def wait_until(condition, timeout: float, what: str):
+def wait_until(condition: Callable[[], T], timeout: float, what: str) -> T:
     """Poll a condition with a deadline (a condition, never a fixed sleep)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -68,7 +72,7 @@ def wait_until(condition, timeout: float, what: str):
 
 
 # -- no browser: what the peer refuses ---------------------------------------------------------
-def post_offer(server: FixtureServer, sdp: bytes, headers: dict[str, str]):
+def post_offer(server: FixtureServer, sdp: bytes, headers: dict[str, str]) -> tuple[int, Any]:
     # The peer's route is on every host and port; plain http keeps this test free of TLS set-up.
     conn = http.client.HTTPConnection("127.0.0.1", server.origins.http_port, timeout=10)
     try:
@@ -159,14 +163,14 @@ async def python_widget(server: FixtureServer, site_id: str) -> dict[str, Any]:
     channel = pc.createDataChannel("oai-events")
 
     @channel.on("message")
-    def on_message(raw) -> None:
+    def on_message(raw: str) -> None:
         msg = json.loads(raw)
         got["events"].append(msg["type"])
         if msg["type"] == "tool_call":
             channel.send(json.dumps({"type": "tool_result", "call_id": msg["call_id"], "output": {"ok": 1}}))
 
     @pc.on("track")
-    def on_track(track) -> None:
+    def on_track(track: MediaStreamTrack) -> None:
         asyncio.ensure_future(peer_media.consume(track, heard.add))
 
     await pc.setLocalDescription(await pc.createOffer())
@@ -223,14 +227,14 @@ def test_browser_tests_in_the_seal() -> None:
 
 # -- real browsers, inside the seal ------------------------------------------------------------
 @pytest.fixture(scope="module")
-def playwright():
+def playwright() -> Iterator[Playwright]:
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         yield p
 
 
 @pytest.fixture(scope="module")
-def chromium(playwright: Playwright):
+def chromium(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -238,7 +242,7 @@ def chromium(playwright: Playwright):
     browser.close()
 
 
-def open_widget(browser, server: FixtureServer, site, grant=True):
+def open_widget(browser: Browser, server: FixtureServer, site: Site, grant: bool = True) -> tuple[BrowserContext, Page]:
     context = browser.new_context(ignore_https_errors=True)
     if grant:
         context.grant_permissions(["microphone"])
@@ -250,7 +254,7 @@ def open_widget(browser, server: FixtureServer, site, grant=True):
     return context, page
 
 
-def run_session(browser, server: FixtureServer, site) -> dict[str, Any]:
+def run_session(browser: Browser, server: FixtureServer, site: Site) -> dict[str, Any]:
     """Start a session, wait until the peer heard >= 1 s and the conversation ran, hang up."""
     context, page = open_widget(browser, server, site)
     try:
@@ -334,7 +338,7 @@ def test_browser_ice_impossible_gives_network_error(server: FixtureServer, chrom
     try:
         page.wait_for_selector(".spelo-root[data-state=network-error]", timeout=bound_ms + 5000)
         elapsed = time.monotonic() - start
-        assert "Can't reach the voice service" in page.text_content(".spelo-status")
+        assert "Can't reach the voice service" in (page.text_content(".spelo-status") or "")
     finally:
         context.close()
     report = server.peer.report(site.site_id)
@@ -359,7 +363,7 @@ def test_browser_firefox_session(server: FixtureServer, playwright: Playwright) 
     if not Path(FIREFOX).exists():
         pytest.skip(f"{FIREFOX} is not installed")
     from harness.origins import MAPPED_HOSTS
-    prefs = {
+    prefs: dict[str, str | float | bool] = {
         "media.navigator.streams.fake": True, "permissions.default.microphone": 1,
         "media.peerconnection.ice.obfuscate_host_addresses": False, "media.peerconnection.ice.loopback": True,
         "media.autoplay.default": 0, "media.autoplay.blocking_policy": 0, "media.autoplay.block-webaudio": False,
