@@ -31,6 +31,7 @@ from harness import paths
 from harness.errors import UsageError
 from harness.mutate_workers import CellCost, Verdict, Workers
 from harness.model import Outcome
+
 # mutate's API (the `as` form re-exports them)
 from harness.mutate_workers import HIT_LIMIT as HIT_LIMIT, LOOPING as LOOPING, Coverage as Coverage, serve_switch as serve_switch
 from harness.results import cell_id

@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
+from typing import Any, Iterable, Iterator
 
 import pytest
 
@@ -38,7 +40,8 @@ def descendants(pid: int) -> set[int]:
             fields = stat.rsplit(")", 1)[1].split()
             if fields[0] != "Z":  # zombies are dead already
                 parents[int(entry)] = int(fields[1])
-    found, frontier = set(), {pid}
+    found: set[int] = set()
+    frontier = {pid}
     while frontier:
         frontier = {p for p, parent in parents.items() if parent in frontier} - found
         found |= frontier
@@ -56,7 +59,7 @@ def named(pids: set[int], name: str) -> list[int]:
     return out
 
 
-def gone(pids, timeout: float = 10.0) -> bool:
+def gone(pids: Iterable[int], timeout: float = 10.0) -> bool:
     """Wait (polling) until none of pids is a live process."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -74,8 +77,14 @@ def _status(pid: int) -> str:
         return "State:\tZ"
 
 
+def running(c: WebKitGTKClient) -> tuple[subprocess.Popen[bytes], int]:
+    """The client's driver process and its Xvfb's pid (both there once start() returned)."""
+    assert c.proc is not None and c._xvfb is not None and c._xvfb.proc is not None
+    return c.proc, c._xvfb.proc.pid
+
+
 @pytest.fixture(scope="module")
-def server():
+def server() -> Iterator[FixtureServer]:
     srv = FixtureServer()
     srv.start()
     yield srv
@@ -83,25 +92,27 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def env(server: FixtureServer, tmp_path_factory: pytest.TempPathFactory):
+def env(server: FixtureServer, tmp_path_factory: pytest.TempPathFactory) -> RunEnv:
     out = tmp_path_factory.mktemp("webkitgtk")
     return RunEnv(origins=server.origins, mapped_hosts=origins.MAPPED_HOSTS, ca_pem=server.ca.ca_pem,
                   leaf_spki_sha256=server.ca.leaf_spki_sha256(), output_dir=out)
 
 
 @pytest.fixture(scope="module")
-def client():
+def client() -> Iterator[WebKitGTKClient]:
     c = WebKitGTKClient(origins.MAPPED_HOSTS).start()
     yield c
-    watched = descendants(c.proc.pid) | {c.proc.pid, c._xvfb.proc.pid}
+    proc, xvfb = running(c)
+    watched = descendants(proc.pid) | {proc.pid, xvfb}
     c.close()
     assert gone(watched), "the driver, its WebKit processes or Xvfb outlived close()"
 
 
-def open_page(client: WebKitGTKClient, env: RunEnv, **options) -> str:
+def open_page(client: WebKitGTKClient, env: RunEnv, **options: Any) -> str:
     options.setdefault("proxy", client.proxy_url)
     options.setdefault("trust", {"pem": trusted_leaf_pem(env), "hosts": list(origins.TLS_HOSTS)})
-    return client.call("open", options=options)
+    page: str = client.call("open", options=options)
+    return page
 
 
 def test_protocol_round_trip(client: WebKitGTKClient) -> None:
@@ -122,8 +133,10 @@ def test_protocol_round_trip(client: WebKitGTKClient) -> None:
         client.call("goto", page="p999", url="about:blank")
     assert bad.value.kind == "bad-request"
     # A line that is not JSON is answered (with no id) and does not disturb the next call.
-    client.proc.stdin.write(b"this is not json\n")
-    client.proc.stdin.flush()
+    stdin = running(client)[0].stdin
+    assert stdin is not None
+    stdin.write(b"this is not json\n")
+    stdin.flush()
     assert client.call("eval", page=page, expr="'still here'") == "still here"
     client.call("close", page=page)
 
@@ -203,7 +216,7 @@ def test_cross_origin_iframe(client: WebKitGTKClient, env: RunEnv, server: Fixtu
 def test_crashed_web_process_is_reported(client: WebKitGTKClient) -> None:
     page = client.call("open", options={})
     client.call("goto", page=page, url="data:text/html,<p>before</p>")
-    web = named(descendants(client.proc.pid), "WebKitWebProces")
+    web = named(descendants(running(client)[0].pid), "WebKitWebProces")
     assert web
     for pid in web:
         os.kill(pid, signal.SIGKILL)
@@ -222,9 +235,10 @@ def test_crashed_web_process_is_reported(client: WebKitGTKClient) -> None:
 
 def test_dead_driver_raises_engine_crashed_and_a_new_one_works() -> None:
     first = WebKitGTKClient(()).start()
-    watched = descendants(first.proc.pid) | {first.proc.pid, first._xvfb.proc.pid}
+    proc, xvfb = running(first)
+    watched = descendants(proc.pid) | {proc.pid, xvfb}
     try:
-        os.kill(first.proc.pid, signal.SIGKILL)
+        os.kill(proc.pid, signal.SIGKILL)
         with pytest.raises(EngineCrashed, match="SIGKILL"):
             first.call("open", options={})
         assert not first.alive()
@@ -249,7 +263,8 @@ def test_engine_tab_on_webkitgtk(server: FixtureServer, env: RunEnv) -> None:
     assert engine.availability().version == f"WebKitGTK {VERSION}"
     situation = Situation(permission="granted", device="none", mobile="Pixel 7")
     browser = engine.launch(situation, env)
-    watched = descendants(browser.client.proc.pid) | {browser.client.proc.pid}
+    driver = running(browser.client)[0]
+    watched = descendants(driver.pid) | {driver.pid}
     try:
         with pytest.raises(Unsupported):
             engine.new_tab(browser, Situation(device="silent"), env)
