@@ -52,18 +52,6 @@ REASON_KEYS = frozenset({"reason"})
 # is left. Keyed by the expression, not the line, so that reformatting does not move it.
 KNOWN: dict[tuple[str, str, str], str] = {
     (
-        "harness/snapshot.py",
-        "id pattern",
-        "CELL_ID_PATTERN.replace(f'(?P<engine>{ENGINE_WORD})', f'(?P<engine>{'|'.join(ENGINE_NAMES)})')",
-    ): "a snapshot's cell keys are checked with a copy of the id pattern narrowed to the known engines "
-    "(its own CELL_ID and CellKey), not with CellId.parse plus ENGINE_NAMES",
-    (
-        "harness/report/html_snapshot.py",
-        "id taken apart",
-        "m.split(':', 1)[0].split('[', 1)[0].split('.', 1)[0]",
-    ): "the report finds which facts moved by cutting the field out of each move's text "
-    "(Result.baseline['moved'] keeps only Move.text; Result.mismatches carries Mismatch.field)",
-    (
         "harness/runner.py",
         "reason read",
         "re.sub('\\\\b[\\\\d,]+ (lines|s)\\\\b', 'N \\\\1', r.reason)",
