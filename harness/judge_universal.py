@@ -321,9 +321,10 @@ def _told(act: Action, failure: str, behind: str, changed: bool = True) -> tuple
     raw = RAW_WORDS.search(after)
     messages = [a["message"] for a in accesses(act.after) if a["message"]]
     raw_message = next((m for m in messages if m in after), None)
-    shown = raw_message or (raw.group(0) if raw is not None else None)
-    if shown:
-        return False, f"{failure} ({behind}): the visitor sees the raw error {shown!r} in {after!r}"
+    if raw_message:  # the browser's own sentence, as getUserMedia rejected with it
+        return False, f"{failure} ({behind}): the visitor sees the raw error {raw_message!r} in {after!r}"
+    if raw is not None:  # a script's or the browser's error words (a TypeError's 'undefined', an error name)
+        return False, f"{failure} ({behind}): the visitor sees an error's own words ({raw.group(0)!r}) in {after!r}"
     if not after or (changed and after == before):
         return False, f"{failure} ({behind}): after {act.describe} the visitor sees {after!r}, as before it"
     return True, f"{failure} ({behind}): after {act.describe} the visitor sees {after!r}"

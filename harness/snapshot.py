@@ -37,12 +37,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from harness.atomic import write_text_atomic
 from harness.engines import ENGINE_NAMES
 from harness.errors import UsageError
-from harness.model import CELL_ID_PATTERN, ENGINE_WORD, CellId, Outcome
+from harness.model import CellId, Outcome
 from harness.observe import Normaliser
 from harness.results import Mismatch, Result
 
@@ -111,8 +111,15 @@ class Entry(BaseModel):
     varying: dict[str, list[Any]] | None = None
 
 
-CELL_ID = CELL_ID_PATTERN.replace(f"(?P<engine>{ENGINE_WORD})", f"(?P<engine>{'|'.join(ENGINE_NAMES)})")
-CellKey = Annotated[str, StringConstraints(pattern=CELL_ID)]
+def _cell_key(text: str) -> str:
+    """A snapshot's cell key: a cell's name (CellId.parse, the one parser) in an engine we know."""
+    cell = CellId.parse(text)
+    if cell.engine not in ENGINE_NAMES:
+        raise ValueError(f"{text!r} is not a cell of {', '.join(ENGINE_NAMES)}")
+    return text
+
+
+CellKey = Annotated[str, AfterValidator(_cell_key)]
 
 
 class File(BaseModel):
@@ -162,10 +169,12 @@ def load(path: Path) -> Snapshot:
         )
     cells_node = _value_node(node, "cells")
     for key_node, _ in cells_node.value if isinstance(cells_node, yaml.MappingNode) else []:
-        if not re.match(CELL_ID, str(key_node.value)):
+        try:
+            _cell_key(str(key_node.value))
+        except ValueError:
             raise SnapshotError(
-                f"{path}:{key_node.start_mark.line + 1}: cells: {key_node.value!r} is not a cell (scenario-id[chromium|firefox|webkit])"
-            )
+                f"{path}:{key_node.start_mark.line + 1}: cells: {key_node.value!r} is not a cell (scenario-id[{'|'.join(ENGINE_NAMES)}])"
+            ) from None
     try:
         parsed = File.model_validate(data)
     except ValidationError as e:
@@ -239,6 +248,7 @@ class Move:
 
     field: str
     text: str  # 'state.detail: was X, now Y'; 'console[2]: was absent, now ...'
+    fact: str = ""  # the observation's top-level fact it is under ("state" for "state.detail")
 
     def __str__(self) -> str:
         return self.text
@@ -268,7 +278,7 @@ def fold(entries: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[Move]:
+def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "", fact: str = "") -> list[Move]:
     """Every fact that moved, as 'field: was X, now Y' (list items one by one). A fact the baseline
     records as varying has moved only when the new value is none of the values seen."""
     moves: list[Move] = []
@@ -277,25 +287,25 @@ def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[Mov
         for key, values in sorted(varying.items()):
             now = new.get(key, NOT_THERE)
             if now not in values:
-                moves.append(Move(key, f"{key}: was one of {show(values)} (it varied when recorded), now {show(now)}"))
+                moves.append(Move(key, f"{key}: was one of {show(values)} (it varied when recorded), now {show(now)}", key))
         old = {k: v for k, v in old.items() if k != "varying" and k not in varying}
         new = {k: v for k, v in new.items() if k not in varying}
 
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key, ABSENT), new.get(key, ABSENT)
-        name = prefix + key
+        name, top = prefix + key, fact or key
         if a == b:
             continue
         if isinstance(a, dict) and isinstance(b, dict):
-            moves += diff(a, b, prefix=name + ".")
+            moves += diff(a, b, prefix=name + ".", fact=top)
         elif isinstance(a, list) and isinstance(b, list):
-            moves += _list_moves(name, a, b)
+            moves += _list_moves(name, a, b, top)
         else:
-            moves.append(Move(name, f"{name}: was {show(a)}, now {show(b)}"))
+            moves.append(Move(name, f"{name}: was {show(a)}, now {show(b)}", top))
     return moves
 
 
-def _list_moves(name: str, a: list[Any], b: list[Any]) -> list[Move]:
+def _list_moves(name: str, a: list[Any], b: list[Any], fact: str) -> list[Move]:
     out = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op == "equal":
@@ -304,7 +314,7 @@ def _list_moves(name: str, a: list[Any], b: list[Any]) -> list[Move]:
             was = a[i1 + k] if i1 + k < i2 else ABSENT
             now = b[j1 + k] if j1 + k < j2 else ABSENT
             index = i1 + k if was is not ABSENT else j1 + k
-            out.append(Move(name, f"{name}[{index}]: was {show(was)}, now {show(now)}"))
+            out.append(Move(name, f"{name}[{index}]: was {show(was)}, now {show(now)}", fact))
     return out
 
 
@@ -345,6 +355,7 @@ def judge(r: Result, snap: Snapshot) -> Result:
         return r
     moves = diff(old, new)
     r.baseline["moved"] = [m.text for m in moves]
+    r.baseline["moved_facts"] = sorted({m.fact for m in moves})  # for the report: which rows moved
     if moves:
         fields = list(dict.fromkeys(m.field for m in moves))
         r.outcome, r.mismatches = Outcome.FAIL, [Mismatch(field=m.field, text=m.text) for m in moves]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VERDICT_CHARS = 170  # a table cell, not the whole reason (results.json keeps that)
-TMP_DIR = re.compile(r"/tmp/pytest-of-[^/]+/pytest-\d+/[^/]+/")  # the test's own folder says nothing
+TMP_DIR = re.compile(r"/tmp/pytest-of-[^/]+/pytest-\d+/(?:popen-gw\d+/)?[^/]+/")  # the test's own folder says nothing
 
 
 def run_corpus(junit: Path, workers: str) -> int:

@@ -2,6 +2,7 @@
 so a rename breaks this test rather than the document; and the house rules it states that no
 other test guards (one YAML reader, engine-specific imports in their family, one atomic writer)
 hold in the code."""
+
 from __future__ import annotations
 
 import ast
@@ -17,8 +18,19 @@ ROOT = paths.ROOT
 DOC = ROOT / "ARCHITECTURE.md"
 PACKAGE = ROOT / "harness"
 # Spans that start with one of the repository's folders are paths; they must exist.
-REPO_FOLDERS = ("harness", "tests", "scenarios", "contract", "fixtures_site", "profiles", "snapshots", "examples",
-                "scripts", "bench", ".github")
+REPO_FOLDERS = (
+    "harness",
+    "tests",
+    "scenarios",
+    "contract",
+    "fixtures_site",
+    "profiles",
+    "snapshots",
+    "examples",
+    "scripts",
+    "bench",
+    ".github",
+)
 DOTTED = re.compile(r"^(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?P<call>\(.*\))?(?:\s*->\s*\w+)?$")
 # A dotted span that ends so is a file or a host (results.json, shop.test), not a name.
 FILE_ENDINGS = {"json", "yaml", "yml", "py", "js", "mjs", "md", "toml", "html", "xml", "zip", "png", "txt", "test"}
@@ -51,6 +63,7 @@ def cited_names(text: str) -> list[str]:
 
 
 # -- the package's definitions, read from its source (the WebKitGTK driver cannot be imported here) --
+
 
 @cache
 def modules() -> dict[str, ast.Module]:
@@ -107,8 +120,11 @@ def resolves(name: str) -> bool:
         if _has_path(tree, parts):
             return True
     if len(parts) == 1:  # a bare name(...) may be a method: defined at any depth
-        return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name
-                   for tree in mods.values() for n in ast.walk(tree))
+        return any(
+            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name
+            for tree in mods.values()
+            for n in ast.walk(tree)
+        )
     return False
 
 
@@ -127,18 +143,31 @@ def test_every_cited_name_is_defined() -> None:
     assert not missing, "ARCHITECTURE.md cites names the package does not define:\n" + "\n".join(missing)
 
 
-@pytest.mark.parametrize("name,defined", [
-    ("model.CellId.parse", True), ("tab.PlaywrightTab", True), ("CellRun.run", True), ("Stop.TIMEOUT", True),
-    ("driver.main.Driver", True), ("RunOptions.observers", True), ("register", True),
-    ("model.CellId.unparse", False), ("runner.run_cells", False), ("NoSuchClass", False), ("Stop.LATE", False),
-])
+@pytest.mark.parametrize(
+    "name,defined",
+    [
+        ("model.CellId.parse", True),
+        ("tab.PlaywrightTab", True),
+        ("CellRun.run", True),
+        ("Stop.TIMEOUT", True),
+        ("driver.main.Driver", True),
+        ("RunOptions.observers", True),
+        ("register", True),
+        ("model.CellId.unparse", False),
+        ("runner.run_cells", False),
+        ("NoSuchClass", False),
+        ("Stop.LATE", False),
+    ],
+)
 def test_the_checker_tells_a_name_from_a_rename(name: str, defined: bool) -> None:
     assert resolves(name) is defined
 
 
 def test_the_checker_reads_paths_and_names_from_backticks() -> None:
-    text = ("See `harness/runner.py` and `runner.CellRun` (not `results.json`, `spelo-harness run`, `--judge`).\n"
-            "```\n`harness/nowhere.py`\n```\n`Harness.run_cell(scenario, engine)` and `main(args) -> int`.")
+    text = (
+        "See `harness/runner.py` and `runner.CellRun` (not `results.json`, `spelo-harness run`, `--judge`).\n"
+        "```\n`harness/nowhere.py`\n```\n`Harness.run_cell(scenario, engine)` and `main(args) -> int`."
+    )
     assert cited_paths(text) == ["harness/runner.py"]
     assert cited_names(text) == ["runner.CellRun", "Harness.run_cell", "main"]
 
@@ -148,6 +177,7 @@ def test_the_readme_points_to_it() -> None:
 
 
 # -- house rules the document states that no other test guards ------------------------------------
+
 
 def _imports(tree: ast.AST) -> set[str]:
     found = set()
@@ -180,8 +210,22 @@ def test_engine_specific_libraries_are_imported_in_their_family_only() -> None:
     assert not wrong, "\n".join(wrong)
 
 
-YAML_READERS = {"load", "safe_load", "full_load", "unsafe_load", "load_all", "safe_load_all", "compose",
-                "compose_all", "parse", "scan", "SafeLoader", "CSafeLoader", "FullLoader", "Loader"}
+YAML_READERS = {
+    "load",
+    "safe_load",
+    "full_load",
+    "unsafe_load",
+    "load_all",
+    "safe_load_all",
+    "compose",
+    "compose_all",
+    "parse",
+    "scan",
+    "SafeLoader",
+    "CSafeLoader",
+    "FullLoader",
+    "Loader",
+}
 
 
 def test_one_yaml_reader() -> None:
@@ -191,8 +235,12 @@ def test_one_yaml_reader() -> None:
         if f.name == "yamlfile.py":
             continue
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Attribute) and node.attr in YAML_READERS and isinstance(node.value, ast.Name)
-                    and node.value.id == "yaml"):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in YAML_READERS
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "yaml"
+            ):
                 wrong.append(f"{_rel(f)}:{node.lineno}: yaml.{node.attr} (read YAML with yamlfile.read_yaml)")
             if isinstance(node, ast.ImportFrom) and node.module == "yaml" and {a.name for a in node.names} & YAML_READERS:
                 wrong.append(f"{_rel(f)}:{node.lineno}: from yaml import a reader (read YAML with yamlfile.read_yaml)")
@@ -206,7 +254,6 @@ def test_one_atomic_writer() -> None:
         if f.name == "atomic.py":
             continue
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Attribute) and node.attr == "replace" and isinstance(node.value, ast.Name)
-                    and node.value.id == "os"):
+            if isinstance(node, ast.Attribute) and node.attr == "replace" and isinstance(node.value, ast.Name) and node.value.id == "os":
                 wrong.append(f"{_rel(f)}:{node.lineno}: os.replace (write with atomic.write_text_atomic)")
     assert not wrong, "\n".join(wrong)

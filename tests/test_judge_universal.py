@@ -76,7 +76,7 @@ def test_a_build_that_holds_every_property_passes_naming_what_decided() -> None:
     ("on load", "no-mic-on-load", "before the visitor's first action"),
     ("no activation", "access-needs-activation", "without user activation"),
     ("re-prompt", "no-reprompt-after-refusal", "asked again"),
-    ("raw error", "failure-told", "raw error 'NotAllowedError'"),
+    ("raw error", "failure-told", "an error's own words ('NotAllowedError')"),
     ("silent", "failure-told", "as before it"),
     ("page error", "no-page-error", "TypeError: x is undefined"),
 ])

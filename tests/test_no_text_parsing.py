@@ -11,6 +11,7 @@ searched or matched.
 The places that still read text are listed in KNOWN, each with why; the list may only shrink: a
 listed place that is gone fails too, so whoever fixes one takes it off the list.
 """
+
 from __future__ import annotations
 
 import ast
@@ -24,28 +25,38 @@ from harness.model import Outcome
 ROOT = paths.ROOT
 OUTCOME_WORDS = frozenset(o.value for o in Outcome)
 # str methods that take a cell id apart when given one of its brackets
-TAKES_APART = frozenset({"split", "rsplit", "partition", "rpartition", "strip", "rstrip", "lstrip", "index",
-                         "rindex", "find", "rfind", "removesuffix", "removeprefix"})
+TAKES_APART = frozenset(
+    {
+        "split",
+        "rsplit",
+        "partition",
+        "rpartition",
+        "strip",
+        "rstrip",
+        "lstrip",
+        "index",
+        "rindex",
+        "find",
+        "rfind",
+        "removesuffix",
+        "removeprefix",
+    }
+)
 BRACKETS = frozenset({"[", "]"})  # one of an id's brackets (an IPv6 host's strip("[]") is not an id)
 ID_PATTERN_NAMES = frozenset({"CELL_ID_PATTERN", "_CELL_ID"})  # model.py's; nobody else matches ids with them
-SEARCHES = frozenset({"startswith", "endswith", "find", "rfind", "index", "count", "split", "rsplit",
-                      "partition", "rpartition"})
+SEARCHES = frozenset({"startswith", "endswith", "find", "rfind", "index", "count", "split", "rsplit", "partition", "rpartition"})
 REGEX_CALLS = frozenset({"match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"})
 REASON_KEYS = frozenset({"reason"})
 
 # (file, kind, the expression as ast.unparse writes it): what is still read from text, and why it
 # is left. Keyed by the expression, not the line, so that reformatting does not move it.
 KNOWN: dict[tuple[str, str, str], str] = {
-    ("harness/snapshot.py", "id pattern",
-     "CELL_ID_PATTERN.replace(f'(?P<engine>{ENGINE_WORD})', f'(?P<engine>{'|'.join(ENGINE_NAMES)})')"):
-        "a snapshot's cell keys are checked with a copy of the id pattern narrowed to the known engines "
-        "(its own CELL_ID and CellKey), not with CellId.parse plus ENGINE_NAMES",
-    ("harness/report/html_snapshot.py", "id taken apart", "m.split(':', 1)[0].split('[', 1)[0].split('.', 1)[0]"):
-        "the report finds which facts moved by cutting the field out of each move's text "
-        "(Result.baseline['moved'] keeps only Move.text; Result.mismatches carries Mismatch.field)",
-    ("harness/runner.py", "reason read", "re.sub('\\\\b[\\\\d,]+ (lines|s)\\\\b', 'N \\\\1', r.reason)"):
-        "a cell the watchdog ended is observed as its reason with the varying counts and seconds "
-        "blanked: the snapshot's fact is made from the reason's wording",
+    (
+        "harness/runner.py",
+        "reason read",
+        "re.sub('\\\\b[\\\\d,]+ (lines|s)\\\\b', 'N \\\\1', r.reason)",
+    ): "a cell the watchdog ended is observed as its reason with the varying counts and seconds "
+    "blanked: the snapshot's fact is made from the reason's wording",
 }
 
 
@@ -118,21 +129,27 @@ def readings(source: str, name: str, *, ids_only: bool = False) -> list[tuple[st
             if any(_is_outcome_read(s) for s in sides) and any(_plain_words(s) for s in sides):
                 add("outcome word", node)
             # "the browser crashed" in r.reason
-            if any(_is_reason(s) for s in node.comparators) and _text(node.left) is not None and any(
-                    isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+            if (
+                any(_is_reason(s) for s in node.comparators)
+                and _text(node.left) is not None
+                and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+            ):
                 add("reason read", node)
             if _is_reason(node.left) and any(_text(c) is not None for c in node.comparators):
                 add("reason read", node)
         # A table keyed by outcome words ({"pass": …, "fail": …}): model.py's Outcome is the key.
-        if isinstance(node, ast.Dict) and len(node.keys) > 1 and all(
-                k is not None and _text(k) in OUTCOME_WORDS for k in node.keys):
+        if isinstance(node, ast.Dict) and len(node.keys) > 1 and all(k is not None and _text(k) in OUTCOME_WORDS for k in node.keys):
             add("outcome table", node)
         # r.reason.startswith("…"), r.reason.split(":"), re.search("…", r.reason)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr in SEARCHES and _is_reason(node.func.value):
                 add("reason read", node)
-            if (node.func.attr in REGEX_CALLS and isinstance(node.func.value, ast.Name) and node.func.value.id == "re"
-                    and any(_is_reason(a) for a in node.args)):
+            if (
+                node.func.attr in REGEX_CALLS
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "re"
+                and any(_is_reason(a) for a in node.args)
+            ):
                 add("reason read", node)
     return found
 
@@ -182,8 +199,10 @@ def _found() -> list[tuple[str, str, str, int]]:
 
 def test_no_module_reads_ids_outcomes_or_reasons_from_text() -> None:
     new = [f"{file}:{line}: {kind}: {expr}" for file, kind, expr, line in _found() if (file, kind, expr) not in KNOWN]
-    assert not new, ("read from text (use CellId.parse / CellId.of_nodeid, Outcome members, typed fields such as "
-                     "Result.stopped or Mismatch.field):\n" + "\n".join(new))
+    assert not new, (
+        "read from text (use CellId.parse / CellId.of_nodeid, Outcome members, typed fields such as "
+        "Result.stopped or Mismatch.field):\n" + "\n".join(new)
+    )
 
 
 def test_every_known_reading_is_still_there() -> None:
@@ -213,14 +232,17 @@ def test_the_guard_sees_each_kind_of_reading(line: str, kind: str) -> None:
     assert [k for _, k, _, _ in readings(line + "\n", "planted.py")] == [kind]
 
 
-@pytest.mark.parametrize("line", [
-    'cell = CellId.parse(text)',
-    'failing = r.outcome.failing',
-    'grid = {Outcome.PASS: "pass", Outcome.FAIL: "fail"}',
-    'kind: Literal["quirk", "limit"] = "quirk"',
-    'words = "x[1]".format()',
-    'stopped = r.stopped is Stop.CRASH',
-    'label = f"{cell.scenario}[{cell.engine}]"',
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "cell = CellId.parse(text)",
+        "failing = r.outcome.failing",
+        'grid = {Outcome.PASS: "pass", Outcome.FAIL: "fail"}',
+        'kind: Literal["quirk", "limit"] = "quirk"',
+        'words = "x[1]".format()',
+        "stopped = r.stopped is Stop.CRASH",
+        'label = f"{cell.scenario}[{cell.engine}]"',
+    ],
+)
 def test_the_guard_leaves_typed_reading_alone(line: str) -> None:
     assert readings(line + "\n", "typed.py") == []

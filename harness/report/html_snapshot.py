@@ -29,7 +29,7 @@ def render_against(r: Result, shots: ShotStore) -> str:
         out.append("<p>As recorded: nothing the visitor perceived moved.</p>")
     if b.get("contract"):
         out.append(f'<p class="none-note">The scenario\'s own expectation said: {escape(str(b["contract"]))}</p>')
-    changed = {m.split(":", 1)[0].split("[", 1)[0].split(".", 1)[0] for m in moved}
+    changed = set(b.get("moved_facts") or [])
     rows = []
     for key in sorted(set(before) | set(after)):
         was = _cell(before.get(key), key in before, show)
