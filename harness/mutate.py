@@ -41,6 +41,7 @@ EQUIVALENTS = paths.CONTRACT_DIR / "equivalent-mutants.yaml"
 # Each wait of a cell with a mutant (timeout_s): the cell's longest step or final expectation
 # without one, times a factor, plus a constant; never more than the scenario's own timeout.
 TIME_FACTOR, TIME_PLUS_S = 2.0, 1.5
+MIN_LITERAL = 3  # characters: a shorter literal ("", "a", ": ") shows in too many places to tell cells apart
 
 
 @dataclass
@@ -146,6 +147,7 @@ def run(
             costs[c.cell] = c
 
     kills: Counter[str] = Counter()
+    kills_at: dict[int, Counter[str]] = {}  # line → the cells that killed mutants there
 
     def judged(msg: tuple[Any, ...]) -> None:
         v: Verdict = msg[2]
@@ -153,6 +155,7 @@ def run(
         m.status, m.killed_by = v.status, v.killed_by
         if v.killed_by:
             kills[v.killed_by] += 1
+            kills_at.setdefault(m.line, Counter())[v.killed_by] += 1
         say(
             f"  #{m.id} {m.mutator} line {m.line}: {m.status}"
             + (f" by {m.killed_by}" if m.killed_by else "")
@@ -173,10 +176,12 @@ def run(
                 continue
             if time.time() > stop_at[0]:
                 return  # the rest stay "not run (budget)"
-            # The cells that killed most so far first, then the cheapest; each wait of a cell with
-            # a mutant is bounded by its longest without one, times a factor, plus a constant (a
-            # killed mutant otherwise costs the cell's whole timeout: it waits until then).
-            order = sorted(m.cells, key=lambda c: (-kills[c], costs[c].seconds))
+            # The cells likeliest to kill first: for a string literal, those that showed it; then
+            # those that killed mutants on its lines; then those that killed most so far; then the
+            # cheapest. Each wait of a cell with a mutant is bounded by its longest without one,
+            # times a factor, plus a constant (a killed mutant otherwise costs the cell's whole
+            # timeout: it waits until then).
+            order = sorted(m.cells, key=lambda c: likely_killers(m, c, costs[c], kills, kills_at))
             tries = [
                 (
                     costs[c].scenario,
@@ -212,6 +217,23 @@ def run(
         },
     )
     return rep
+
+
+def literal(m: Mutant) -> str | None:
+    """A string literal mutant's text, unquoted (None for other mutants and for texts too short to
+    single out the cells that show them)."""
+    text = m.original
+    if m.mutator != "StringLiteral" or len(text) < 2 or text[0] != text[-1] or text[0] not in "\"'`":
+        return None
+    value = text[1:-1]
+    return value if len(value) >= MIN_LITERAL else None
+
+
+def likely_killers(m: Mutant, cell: str, cost: CellCost, kills: Counter[str], kills_at: dict[int, Counter[str]]) -> tuple[Any, ...]:
+    """The sort key of a mutant's cells: smaller runs first (see mutant_tasks)."""
+    text = literal(m)
+    near = sum(kills_at.get(line, Counter())[cell] for line in (m.line - 1, m.line, m.line + 1))
+    return (not (text is not None and text in cost.shown), -near, -kills[cell], cost.seconds)
 
 
 def is_reviewed(m: Mutant, reviewed: list[dict[str, str]]) -> bool:

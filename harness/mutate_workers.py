@@ -46,6 +46,7 @@ class CellCost:
     covered: set[str] = field(default_factory=set)
     seconds: float = 0.0  # the whole cell, browser context to teardown
     wait_s: float = 0.0  # its longest step or final expectation: what one wait of a mutant is bounded by
+    shown: str = ""  # what its visitor, console and vendor API saw: a literal in it is what the cell can notice
 
     @property
     def cell(self) -> str:
@@ -99,6 +100,31 @@ def _longest_wait(phases: dict[str, float]) -> float:
     return max([v for k, v in phases.items() if k.startswith("step") or k == "expect"] or [0.0])
 
 
+SHOWN_CHARS = 200_000  # of one cell's texts: plenty for a widget's words, bounded for a flood
+
+
+def shown(r: Result) -> str:
+    """Every text the cell read with no mutant active (what the visitor perceived, the console,
+    the vendor API's log), one per line: a string literal's mutant is tried first on the cells
+    that showed that literal (they are the ones that can notice it changed)."""
+    texts: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, str):
+            texts.append(v)
+        elif isinstance(v, dict):
+            for item in v.values():
+                walk(item)
+        elif isinstance(v, (list, tuple)):
+            for item in v:
+                walk(item)
+
+    walk(r.seen)
+    walk(r.console)
+    walk(r.api_log)
+    return "\n".join(texts)[:SHOWN_CHARS]
+
+
 def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any], inbox: Any, outbox: Any) -> None:
     from harness.runner import Harness, RunOptions
 
@@ -128,7 +154,9 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
                         (
                             "cover",
                             index,
-                            CellCost(sid, engine, str(r.outcome), r.reason or "", cov.covered, r.duration_s, _longest_wait(r.phases)),
+                            CellCost(
+                                sid, engine, str(r.outcome), r.reason or "", cov.covered, r.duration_s, _longest_wait(r.phases), shown(r)
+                            ),
                         )
                     )
                 else:

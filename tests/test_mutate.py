@@ -51,6 +51,25 @@ def test_the_reviewed_equivalents_file_is_well_formed():
 
 @pytest.mark.skipif(not mutate.INSTRUMENTER.is_dir(), reason="Stryker's instrumenter not installed (bash scripts/setup.sh)")
 @pytest.mark.timeout(2700)  # the coverage pass is every cell of the catalog in every engine
+def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_killed():
+    from collections import Counter
+
+    from harness.mutate_workers import CellCost
+
+    m = Mutant(id="9", mutator="StringLiteral", replacement='""', line=20, original='"No microphone found."')
+    costs = {
+        "cheap[chromium]": CellCost("cheap", "chromium", "pass", seconds=1.0, shown="Talk to us"),
+        "near[chromium]": CellCost("near", "chromium", "pass", seconds=3.0, shown="Listening"),
+        "shows[webkit]": CellCost("shows", "webkit", "pass", seconds=9.0, shown="No microphone found."),
+    }
+    kills_at = {21: Counter({"near[chromium]": 1})}
+    order = sorted(costs, key=lambda c: mutate.likely_killers(m, c, costs[c], Counter(), kills_at))
+    assert order == ["shows[webkit]", "near[chromium]", "cheap[chromium]"]
+    assert mutate.literal(m) == "No microphone found."
+    assert mutate.literal(Mutant(id="1", mutator="StringLiteral", replacement='"x"', line=1, original='""')) is None
+    assert mutate.literal(Mutant(id="2", mutator="BlockStatement", replacement="{}", line=1, original='"abc"')) is None
+
+
 def test_mutate_runs_as_users_run_it(run_cli, tmp_path):
     """From the CLI, every scenario file, every engine usable here, a small sample: skipped cells,
     cells that leave their page and cells that fail without a mutant all pass through it."""
