@@ -14,21 +14,43 @@ from pathlib import Path
 ENGINES_DIR = Path(__file__).resolve().parent.parent.parent  # harness/engines: the scripts every engine shares
 FIND = (ENGINES_DIR / "find.js").read_text(encoding="utf-8").strip()
 
-# Wait until the selector matches a visible element whose box is stable over two polls, scroll it
-# into view, arm a one-shot capture listener (to confirm the synthesized click arrived, and where)
-# and return the centre in this frame's viewport coordinates.
+# Wait until the selector matches a visible element whose box is stable over two polls and that
+# receives events at its centre (nothing covers it: a dialog fading out, an overlay), as
+# Playwright's actionability checks do; scroll it into view, arm a one-shot capture listener (to
+# confirm the synthesized click arrived, and where) and return the centre in this frame's
+# viewport coordinates.
 POINT = r"""(async function (selector, timeoutMs, seq) {
-  var end = performance.now() + timeoutMs, last = null, el = null;
+  var end = performance.now() + timeoutMs, last = null, el = null, covered = null;
   function same(a, b) { return b && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height; }
+  function at(x, y) {  // the element a pointer event there hits, into open shadow roots
+    var root = document, hit = null;
+    for (var depth = 0; depth < 32; depth++) {
+      var next = root.elementFromPoint(x, y);
+      if (!next || next === hit) { break; }
+      hit = next;
+      if (!next.shadowRoot) { break; }
+      root = next.shadowRoot;
+    }
+    return hit;
+  }
+  function describe(t) {
+    return t.tagName.toLowerCase() + (t.className ? "." + String(t.className).split(" ").join(".") : "");
+  }
   for (;;) {
     el = (FIND)(selector, null, false);
+    covered = null;
     if (el) {
       if (el.scrollIntoViewIfNeeded) { el.scrollIntoViewIfNeeded(true); } else { el.scrollIntoView({ block: "center" }); }
       var r = el.getBoundingClientRect();
-      if (r.width > 0 && r.height > 0 && same(r, last)) { break; }
+      if (r.width > 0 && r.height > 0 && same(r, last)) {
+        var hit = at(r.x + r.width / 2, r.y + r.height / 2);
+        if (hit && (hit === el || el.contains(hit) || (el.shadowRoot && el.shadowRoot.contains(hit)))) { break; }
+        covered = hit;
+      }
       last = r;
     }
     if (performance.now() > end) {
+      if (covered) { throw new Error("element covered by " + describe(covered) + ": " + selector); }
       throw new Error((el ? "element not visible or not stable: " : "no element matches ") + selector);
     }
     await new Promise(function (ok) { setTimeout(ok, 30); });
