@@ -196,6 +196,42 @@ def test_click_console_and_blocked_prompt(client: WebKitGTKClient, env: RunEnv, 
     client.call("close", page=page)
 
 
+BUILDS = Path(__file__).parent / "builds"
+
+
+def test_click_on_a_disabled_button_while_the_prompt_is_unanswered(client: WebKitGTKClient, env: RunEnv, server: FixtureServer) -> None:
+    """ElevenLabs' pattern (tests/builds/awaited-call.js): the click disables the call button,
+    awaits its audio set-up, then asks; the visitor leaves the prompt open. The page is at rest,
+    and a second click on the disabled button is received and does nothing. WebKit dispatches
+    no click event to a disabled control, only pointer events: the driver must confirm the
+    input by those, not wait for a click that never comes (it used to time out, and the harness
+    ended the browser as if the page's script did not yield)."""
+    page = open_page(client, env, permission="prompt", prompt_answer="ignore")
+    client.call("goto", page=page, url=env.origins.url("localhost", "/about.html"))
+    assert client.call("eval", page=page, expr=(BUILDS / "awaited-call.js").read_text(encoding="utf-8")) is True
+    first = client.call("click", page=page, selector="#call")
+    assert first["hit"] and first["type"] == "click"
+    log: dict[str, Any] = {}
+    for _ in range(200):  # poll until the build asked (after its awaits); each call is a round trip
+        log = client.call("eval", page=page, expr="window.callLog")
+        if log["gum"] != "not called":
+            break
+    assert log == {"clicks": 1, "gum": "pending"}
+    seen = client.call("state", page=page)
+    for _ in range(200):  # the request reaches the driver's permission-request handler a little later
+        if seen["prompts"]:
+            break
+        seen = client.call("state", page=page)
+    assert seen["prompts"] == 1 and seen["requests"][0]["answer"] == "unanswered"
+    # The second click: on the disabled "End", received, no click event, answered within its bound.
+    second = client.call("click", page=page, selector='button[aria-label="End"]', timeout=5)
+    assert second["hit"] and second["disabled"] and second["clicked"] is False and second["trusted"]
+    assert client.call("eval", page=page, expr="window.callLog") == {"clicks": 1, "gum": "pending"}
+    assert client.call("state", page=page)["prompts"] == 1
+    assert first["clicked"] is True and first["disabled"] is False  # the enabled button: its click event
+    client.call("close", page=page)
+
+
 def test_cross_origin_iframe(client: WebKitGTKClient, env: RunEnv, server: FixtureServer) -> None:
     page = open_page(client, env)
     site = server.new_site()

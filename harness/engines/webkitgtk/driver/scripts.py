@@ -14,38 +14,71 @@ from pathlib import Path
 ENGINES_DIR = Path(__file__).resolve().parent.parent.parent  # harness/engines: the scripts every engine shares
 FIND = (ENGINES_DIR / "find.js").read_text(encoding="utf-8").strip()
 
-# Wait until the selector matches a visible element whose box is stable over two polls, scroll it
-# into view, arm a one-shot capture listener (to confirm the synthesized click arrived, and where)
-# and return the centre in this frame's viewport coordinates.
+# Wait until the selector matches a visible element whose box is stable over two polls and that
+# receives events at its centre (nothing covers it: a dialog fading out, an overlay), as
+# Playwright's actionability checks do; scroll it into view, arm one-shot capture listeners (to
+# confirm the synthesized input arrived, and where) and return the centre in this frame's
+# viewport coordinates.
+# A mouse click is confirmed by its `click` event, or by its `pointerup` when no click follows:
+# measured on WebKitGTK 2.50, a click on a disabled form control (e.g. a call button disabled
+# while it connects) dispatches pointerdown/pointerup but no mousedown, mouseup or click. The
+# release's pointerup and click come from one input event, in one task, so once the harness
+# sees the pointerup without a click, no click is coming: the page received the input and
+# did nothing with it, as it does for a visitor.
 POINT = r"""(async function (selector, timeoutMs, seq) {
-  var end = performance.now() + timeoutMs, last = null, el = null;
+  var end = performance.now() + timeoutMs, last = null, el = null, covered = null;
   function same(a, b) { return b && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height; }
+  function at(x, y) {  // the element a pointer event there hits, into open shadow roots
+    var root = document, hit = null;
+    for (var depth = 0; depth < 32; depth++) {
+      var next = root.elementFromPoint(x, y);
+      if (!next || next === hit) { break; }
+      hit = next;
+      if (!next.shadowRoot) { break; }
+      root = next.shadowRoot;
+    }
+    return hit;
+  }
+  function describe(t) {
+    return t.tagName.toLowerCase() + (t.className ? "." + String(t.className).split(" ").join(".") : "");
+  }
   for (;;) {
     el = (FIND)(selector, null, false);
+    covered = null;
     if (el) {
       if (el.scrollIntoViewIfNeeded) { el.scrollIntoViewIfNeeded(true); } else { el.scrollIntoView({ block: "center" }); }
       var r = el.getBoundingClientRect();
-      if (r.width > 0 && r.height > 0 && same(r, last)) { break; }
+      if (r.width > 0 && r.height > 0 && same(r, last)) {
+        var hit = at(r.x + r.width / 2, r.y + r.height / 2);
+        if (hit && (hit === el || el.contains(hit) || (el.shadowRoot && el.shadowRoot.contains(hit)))) { break; }
+        covered = hit;
+      }
       last = r;
     }
     if (performance.now() > end) {
+      if (covered) { throw new Error("element covered by " + describe(covered) + ": " + selector); }
       throw new Error((el ? "element not visible or not stable: " : "no element matches ") + selector);
     }
     await new Promise(function (ok) { setTimeout(ok, 30); });
   }
-  window.__speloInput = { seq: seq, seen: false };
-  ["click", "keydown"].forEach(function (type) {
+  function seen(ev, type) {
+    // The event's target is retargeted to the outermost shadow host at window level; the
+    // composed path starts at the node really hit.
+    var path = ev.composedPath ? ev.composedPath() : [], t = path[0] || ev.target;
+    var disabled = path.some(function (n) { return n instanceof Element && n.matches(":disabled"); });
+    return { seq: seq, seen: true, type: type, trusted: ev.isTrusted, disabled: disabled,
+      hit: t === el || path.indexOf(el) >= 0 || (t instanceof Node && el.contains(t)),
+      target: t && t.tagName ? describe(t) : String(t) };
+  }
+  window.__speloInput = { seq: seq, seen: false, released: null };
+  ["click", "keydown", "pointerup"].forEach(function (type) {
     window.addEventListener(type, function h(ev) {
       window.removeEventListener(type, h, true);
-      if (window.__speloInput.seq !== seq || window.__speloInput.seen) { return; }
-      // The event's target is retargeted to the outermost shadow host at window level; the
-      // composed path starts at the node really hit.
-      var path = ev.composedPath ? ev.composedPath() : [], t = path[0] || ev.target;
-      window.__speloInput = { seq: seq, seen: true, type: type, trusted: ev.isTrusted,
-        hit: t === el || path.indexOf(el) >= 0 || (t instanceof Node && el.contains(t)),
-        target: t && t.tagName
-          ? t.tagName.toLowerCase() + (t.className ? "." + String(t.className).split(" ").join(".") : "")
-          : String(t) };
+      var s = window.__speloInput;
+      if (s.seq !== seq || s.seen) { return; }
+      if (type === "pointerup") { s.released = seen(ev, "click"); s.released.clicked = false; return; }
+      window.__speloInput = seen(ev, type);
+      if (type === "click") { window.__speloInput.clicked = true; }
     }, true);
   });
   return { x: last.x + last.width / 2, y: last.y + last.height / 2 };
@@ -71,9 +104,12 @@ ARM_KEY = r"""(function (selector, timeoutMs, seq) {
   return { x: 0, y: 0 };
 })"""
 
-# What the input listener saw: null until the event arrived.
+# What the input listeners saw: null until the input arrived (a click, a key, or a release that
+# no click followed: see POINT).
 INPUT_SEEN = r"""(function (seq) {
-  var s = window.__speloInput; return s && s.seq === seq && s.seen ? s : null;
+  var s = window.__speloInput;
+  if (!s || s.seq !== seq) { return null; }
+  return s.seen ? s : s.released || null;
 })"""
 
 # The top-left of an iframe's content box in the top viewport (clicks inside it are offset by it).
