@@ -191,7 +191,7 @@ class UniversalObserver(CellObserver):
             self.page.first = cell.observe()
 
     def before_step(self, cell: Any, index: int, action: Any) -> None:
-        if action.kind in USER_ACTIONS:
+        if action.kind in USER_ACTIONS and action.applies(cell.profile):  # a step the build has no part for is no action
             snap = cell.observe()
             if self.page.actions == 0:
                 self.page.on_load = accesses(snap)

@@ -65,6 +65,11 @@ class StepAction:
     def leaves_page(self) -> bool:
         return False
 
+    def applies(self, profile: WidgetProfile) -> bool:
+        """Whether this build has what the step acts on (a click on a notice it does not have is
+        shown as not applicable and is no visitor's action: judges do not count it)."""
+        return True
+
     def run(self, cell: StepCell) -> None:
         raise NotImplementedError
 
@@ -77,6 +82,9 @@ class Click(StepAction):
     @property
     def leaves_page(self) -> bool:
         return bool(self.value == "fallback")  # the fallback link opens the site's text chat
+
+    def applies(self, profile: WidgetProfile) -> bool:
+        return self.value in profile.flows or profile.selector(self.value) is not None
 
     def run(self, cell: StepCell) -> None:
         if self.value in cell.profile.flows:  # the build's own sequence for this step (harness/flows.py)

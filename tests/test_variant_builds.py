@@ -192,7 +192,8 @@ UNIVERSAL = {
     ("voicedesk", "insecure-origin"): ("pass", ""),
     ("voicedesk", "no-device"): ("pass", ""),
     # VoiceLine shows the browser's error name ("Microphone unavailable (NotAllowedError).")
-    ("voiceline", "blocked-prompt"): ("fail", "universal: failure-told"),
+    # and asks again on the next click on its button (the seed's Continue is no click of VoiceLine's)
+    ("voiceline", "blocked-prompt"): ("fail", "universal: no-reprompt-after-refusal, failure-told"),
     ("voiceline", "no-device"): ("fail", "universal: failure-told"),
     ("voiceline", "insecure-origin"): ("pass", ""),
 }

@@ -90,6 +90,26 @@ def test_plainmic_holds_every_property_and_its_contract(tmp_path: Path) -> None:
     assert contract["v-refuse-again"].seen["status"].startswith("Microphone blocked.")  # its own words
 
 
+def test_a_step_the_build_has_no_part_for_is_no_action_of_the_visitor(tmp_path: Path) -> None:
+    """The seed `allow` clicks the notice's Continue; PlainMic has no notice: that step is shown
+    as not applicable and is not the session's end (the microphone is rightly still live)."""
+    cells = """
+scenarios:
+  - id: v-allow-continue
+    title: "Allowed: orb, then the notice's Continue (which this build does not have)"
+    permission: granted
+    steps:
+      - click: orb
+      - click: continue
+    expect: {state: listening}
+"""
+    (r,) = run(tmp_path, "plainmic", "universal", cells=cells).values()
+    assert r.outcome == "pass", r.explain()
+    assert "not applicable" in r.steps[1].action
+    released = next(v for v in r.verdicts if v["id"] == "mic-released")
+    assert released["verdict"] != "fail", released
+
+
 # break -> (cell -> the universal properties it fails), and the cells the contract fails
 BREAKS = {
     # the tracks it took on load are never stopped: the microphone stays live too
