@@ -217,7 +217,7 @@ class UniversalObserver(CellObserver):
         if action.kind in USER_ACTIONS and self.record.actions and self.record.actions[-1].index == index:
             act = self.record.actions[-1]
             if not self.record.prompt_left_open and not record.error:  # else the page waits on the browser
-                rest = cell.observe_at_rest()
+                rest = cell.observe_at_rest(wait_for_peer=False)  # a talking peer is the session living
                 act.unsettled = rest.get("unsettled")
             act.after = cell.observe()
 

@@ -72,14 +72,17 @@ def safely_at_rest(cell: Cell) -> dict[str, Any]:
         return {"unobservable": Normaliser(cell.site_id)(f"{type(e).__name__}: {e}".splitlines()[0])}
 
 
-def at_rest(cell: Cell) -> dict[str, Any]:
-    """The cell's perceived facts once they stop changing (or at the scenario's timeout, marked)."""
+def at_rest(cell: Cell, wait_for_peer: bool = True) -> dict[str, Any]:
+    """The cell's perceived facts once they stop changing (or at the scenario's timeout, marked).
+    wait_for_peer: also until our realtime peer stops talking (a snapshot records a session at
+    rest); off where only what the visitor sees must have settled (a peer that talks on is the
+    session living, not the click unsettled)."""
     end = time.monotonic() + cell.scenario.timeout_s
     last: dict[str, Any] | None = None
     since = time.monotonic()
     last_fetches = -1
     while True:
-        facts, busy = perceived(cell)
+        facts, busy = perceived(cell, wait_for_peer)
         animating, fetches = motion(cell)
         now = time.monotonic()
         if facts != last or fetches != last_fetches:  # a fetch that finished: the network was not quiet
@@ -103,8 +106,8 @@ def motion(cell: Cell) -> tuple[int, int]:
     return int(seen.get("animations") or 0), int(seen.get("resources") or 0)
 
 
-def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
-    """(facts, busy): busy while the widget is in a passing state or the peer is talking."""
+def perceived(cell: Cell, peer_counts: bool = True) -> tuple[dict[str, Any], bool]:
+    """(facts, busy): busy while the widget is in a passing state or (peer_counts) the peer is talking."""
     snap = cell.observe()  # the profile's reading: state by its rules, texts as the build shows them
     site, tab, server = cell.site_id, cell.tab, cell.server
     norm = Normaliser(site)
@@ -144,6 +147,8 @@ def perceived(cell: Cell) -> tuple[dict[str, Any], bool]:
     peer = snap.get("peer") or {}
     if peer.get("offers") or peer.get("refused"):
         facts["peer"] = _peer(peer, norm)
+    if not peer_counts:  # the assistant speaking is the peer's talk shown, not the widget moving
+        return facts, cell.profile.reference_state(facts["state"]) in UNSETTLED_STATES - {"speaking"}
     return facts, _peer_busy(peer) or cell.profile.reference_state(facts["state"]) in UNSETTLED_STATES
 
 

@@ -341,11 +341,11 @@ class CellRun:
         if self.harness.options.on_event is not None:
             self.harness.options.on_event(line)
 
-    def observe_at_rest(self) -> dict[str, Any]:
+    def observe_at_rest(self, wait_for_peer: bool = True) -> dict[str, Any]:
         """What the visitor perceives once the page stops changing (observe.py); observers hear it."""
         from harness.observe import at_rest
 
-        facts = at_rest(self)
+        facts = at_rest(self, wait_for_peer)
         if "unsettled" not in facts:
             self.observers.call("at_rest", self, facts)
         return facts
