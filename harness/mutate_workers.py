@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing as mp
+import os
 import queue
+import signal
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -125,8 +127,17 @@ def shown(r: Result) -> str:
     return "\n".join(texts)[:SHOWN_CHARS]
 
 
-def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any], inbox: Any, outbox: Any) -> None:
+def _stopped(*_: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM, as Ctrl-C: the worker closes its browsers and server on its way out
+
+
+def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any], inbox: Any, outbox: Any, parent: int = 0) -> None:
+    from harness.reaper import end_with_parent
     from harness.runner import Harness, RunOptions
+
+    if parent:  # the kernel ends this worker if the mutate process dies without a word (SIGKILL)
+        end_with_parent(parent)()
+    signal.signal(signal.SIGTERM, _stopped)
 
     by_id = {sc.id: sc for sc in scenarios}
     build = instrumented.read_text(encoding="utf-8")
@@ -198,7 +209,7 @@ class Workers:
         self.procs = [
             ctx.Process(
                 target=worker_main,
-                args=(i, instrumented, out, scenarios, self.inboxes[i], self.outbox),
+                args=(i, instrumented, out, scenarios, self.inboxes[i], self.outbox, os.getpid()),
                 name=f"spelo-mutate-{i}",
                 daemon=True,
             )
@@ -210,14 +221,18 @@ class Workers:
             p.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
         for box in self.inboxes:
             box.put(None)
+        if exc_type is not None:  # interrupted: a worker mid-mutant would finish its cells first
+            for p in self.procs:
+                if p.is_alive():
+                    p.terminate()  # its SIGTERM is its Ctrl-C: browsers and server closed
         for p in self.procs:
             p.join(timeout=60)  # a worker closes its browsers and server on its way out
         for p in self.procs:
             if p.is_alive():
-                p.terminate()
+                p.kill()
                 p.join(timeout=10)
 
     def run(
