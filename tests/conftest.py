@@ -1,6 +1,7 @@
 """Shared helpers for the harness's own tests."""
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,13 @@ import pytest
 from harness import paths
 
 pytest_plugins = ("pytester",)  # tests/test_plugin.py tests the plugin with pytest's own tool
+
+# Tests that stop the CLI with Ctrl-C (SIGINT) need it delivered: a suite started as a background
+# job of a non-interactive shell (`bash -c '... &'`, some CI runners) inherits SIGINT ignored, and
+# an ignored signal stays ignored in every child it execs. A handler of ours is reset to the
+# default at exec, so the CLIs these tests start get Python's KeyboardInterrupt back.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # The fixtures' types, for the tests' annotations (imported there for type checking only).
