@@ -75,7 +75,13 @@ def test_serve_prints_urls_that_answer(tmp_path: Path) -> None:
             assert s.recv(64).startswith(b"HTTP/1.0 400")
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(15) == 0
+        try:
+            code = proc.wait(15)
+        finally:
+            if proc.poll() is None:  # it did not stop: the test fails, and leaves nothing running
+                proc.kill()
+                proc.wait(10)
+    assert code == 0
     assert proc.stderr is not None
     err = proc.stderr.read()
     assert "malformed request from 127.0.0.1: 400 Invalid character in Content-Length" in err
