@@ -55,6 +55,18 @@ BROKEN = [
 ]
 
 
+def assert_broken_build_fails(
+    run_cli: RunCli, tmp_path: Path, engine: str, keyword: str, reference: str, broken: str, says: str
+) -> None:
+    """The reference with one promise broken, run from the CLI on the cells that guard it: exit 1,
+    and the grid says what broke."""
+    widget = broken_build(tmp_path, reference, broken)
+    out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
+                  "--output", str(tmp_path / "out"))
+    assert out.returncode == 1, out.stdout[-2000:]
+    assert says in out.stdout, out.stdout[-3000:]
+
+
 def broken_build(tmp_path: Path, reference: str, broken: str) -> Path:
     text = paths.REFERENCE_WIDGET.read_text(encoding="utf-8")
     assert text.count(reference) == 1, f"the reference build no longer has {reference!r}"
@@ -67,8 +79,4 @@ def broken_build(tmp_path: Path, reference: str, broken: str) -> Path:
 def test_broken_build_fails_its_cell(
     run_cli: RunCli, tmp_path: Path, engine: str, keyword: str, reference: str, broken: str, says: str
 ) -> None:
-    widget = broken_build(tmp_path, reference, broken)
-    out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
-                  "--output", str(tmp_path / "out"))
-    assert out.returncode == 1, out.stdout[-2000:]
-    assert says in out.stdout, out.stdout[-3000:]
+    assert_broken_build_fails(run_cli, tmp_path, engine, keyword, reference, broken, says)

@@ -11,7 +11,7 @@ import pytest
 
 from harness.expect import mismatches
 from harness.scenarios import Expect
-from test_blind_spots import broken_build
+from test_blind_spots import assert_broken_build_fails
 
 if TYPE_CHECKING:
     from conftest import RunCli
@@ -50,11 +50,7 @@ BROKEN = [
 def test_a_build_that_keeps_the_microphone_fails_its_cell(
     run_cli: RunCli, tmp_path: Path, engine: str, keyword: str, reference: str, broken: str, says: str
 ) -> None:
-    widget = broken_build(tmp_path, reference, broken)
-    out = run_cli("run", "--browser", engine, "-k", keyword, "--widget", str(widget), "--screenshots", "failure",
-                  "--output", str(tmp_path / "out"))
-    assert out.returncode == 1, out.stdout[-2000:]
-    assert says in out.stdout, out.stdout[-3000:]
+    assert_broken_build_fails(run_cli, tmp_path, engine, keyword, reference, broken, says)
 
 
 def _snap(live: int = 0, tracks: int = 0, left: int | None = None) -> dict[str, Any]:
