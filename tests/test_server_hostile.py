@@ -319,3 +319,28 @@ def test_ca_folder_removed_when_start_fails(tmp_path: Path, monkeypatch: pytest.
         srv.start()
     srv.stop()
     assert not list(tmp_path.glob("spelo-ca-*"))
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+def test_a_client_gone_before_its_body_is_logged_499_without_a_traceback(
+    server: FixtureServer, caplog: pytest.LogCaptureFixture, reset: bool
+) -> None:
+    """A page reloaded while its plain fetch was sending: the server logs the call as the client's
+    (499), prints no traceback, and goes on serving."""
+    before = len(server.sites.log("hostile1"))
+    sock = connect(server)
+    sock.sendall(b"POST /v1/hostile1/analytics/event HTTP/1.1\r\nHost: api.spelo.test\r\nOrigin: http://localhost\r\n"
+                 b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"event\": \"sess")
+    if reset:  # an abortive close (RST), as a killed tab's socket
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    sock.close()
+    deadline = time.monotonic() + 10
+    entries: list[dict[str, object]] = []
+    while time.monotonic() < deadline:
+        entries = server.sites.log("hostile1")[before:]
+        if entries and "status" in entries[-1]:
+            break
+        time.sleep(0.05)  # polling the server's log for a condition, with a deadline
+    assert entries and entries[-1].get("status") == 499, entries
+    assert not [r for r in caplog.records if r.levelno >= 40], [r.getMessage() for r in caplog.records]
+    assert_healthy(server)

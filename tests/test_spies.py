@@ -52,7 +52,7 @@ scenarios:
     permission: denied
     steps:
       - click: orb
-    expect: {state: idle, text_contains: ["perm=", "devices="]}
+    expect: {state: idle, text_contains: ["perm=", "devices=", "legacy="]}
 """
 
 
