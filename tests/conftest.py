@@ -1,4 +1,5 @@
 """Shared helpers for the harness's own tests."""
+
 from __future__ import annotations
 
 import signal
@@ -35,8 +36,7 @@ def run_cli(tmp_path: Path) -> RunCli:
     """Run `spelo-harness ARGS` in a child process; returns the CompletedProcess."""
 
     def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
-                              timeout=timeout, cwd=tmp_path)
+        return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
 
     return run
 

@@ -1,5 +1,6 @@
 """The fake vendor API against its contract (shared/WIDGET-CONTRACT.md): every endpoint, every
 documented error, the origin rules, the rate limits, and bad input answered with 4xx JSON."""
+
 from __future__ import annotations
 
 import hashlib
@@ -85,20 +86,26 @@ def test_signed_query(server: FixtureServer) -> None:
     site = server.new_site()
     data = token(server, site.site_id)
     raw = json.dumps({"table": "products", "query": "mug"}).encode()
-    headers = {"Content-Type": "application/json", "X-Spelo-Session": data["session_id"],
-               "X-Spelo-Signature": signed(data["signing_secret"], raw)}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Spelo-Session": data["session_id"],
+        "X-Spelo-Signature": signed(data["signing_secret"], raw),
+    }
     status, _, body = call(server, "POST", f"/v1/{site.site_id}/query", raw, headers, raw=True)
     assert status == 200 and body["data"]["rows"]
     assert server.request_log(site.site_id)[-1]["arguments"] == {"table": "products", "query": "mug"}
 
 
-@pytest.mark.parametrize("change, error", [
-    ({"X-Spelo-Signature": None}, "invalid_signature"),
-    ({"X-Spelo-Signature": "sha256=" + "0" * 64}, "invalid_signature"),
-    ({"X-Spelo-Signature": "garbage"}, "invalid_signature"),
-    ({"X-Spelo-Session": None}, "invalid_session"),
-    ({"X-Spelo-Session": "sess_unknown"}, "invalid_session"),
-])
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        ({"X-Spelo-Signature": None}, "invalid_signature"),
+        ({"X-Spelo-Signature": "sha256=" + "0" * 64}, "invalid_signature"),
+        ({"X-Spelo-Signature": "garbage"}, "invalid_signature"),
+        ({"X-Spelo-Session": None}, "invalid_session"),
+        ({"X-Spelo-Session": "sess_unknown"}, "invalid_session"),
+    ],
+)
 def test_query_refuses_a_bad_signature_or_session(server: FixtureServer, change: dict[str, str | None], error: str) -> None:
     site = server.new_site()
     data = token(server, site.site_id)
@@ -165,25 +172,29 @@ def test_real_errors_without_faults(server: FixtureServer) -> None:
 
 
 # -- origin rules ------------------------------------------------------------------------------
-@pytest.mark.parametrize("origin, domains, allowed", [
-    ("https://shop.test", ["shop.test"], True),                     # protocol optional
-    ("http://shop.test:8080", ["shop.test"], True),
-    ("https://shop.test", ["https://shop.test"], True),             # exact, with protocol
-    ("http://shop.test", ["https://shop.test"], False),             # ... the protocol then counts
-    ("https://www.shop.test", ["shop.test"], False),                # www. differs
-    ("https://shop.test", ["www.shop.test"], False),
-    ("https://a.shop.test", ["*.shop.test"], True),                 # one level below
-    ("https://shop.test", ["*.shop.test"], False),                  # not the apex
-    ("https://a.b.shop.test", ["*.shop.test"], False),              # not two levels
-    ("https://copycat.test", ["shop.test"], False),                 # a copied snippet
-    ("https://shop.test.evil", ["shop.test"], False),
-])
+@pytest.mark.parametrize(
+    "origin, domains, allowed",
+    [
+        ("https://shop.test", ["shop.test"], True),  # protocol optional
+        ("http://shop.test:8080", ["shop.test"], True),
+        ("https://shop.test", ["https://shop.test"], True),  # exact, with protocol
+        ("http://shop.test", ["https://shop.test"], False),  # ... the protocol then counts
+        ("https://www.shop.test", ["shop.test"], False),  # www. differs
+        ("https://shop.test", ["www.shop.test"], False),
+        ("https://a.shop.test", ["*.shop.test"], True),  # one level below
+        ("https://shop.test", ["*.shop.test"], False),  # not the apex
+        ("https://a.b.shop.test", ["*.shop.test"], False),  # not two levels
+        ("https://copycat.test", ["shop.test"], False),  # a copied snippet
+        ("https://shop.test.evil", ["shop.test"], False),
+    ],
+)
 def test_origin_allowed(origin: str, domains: list[str], allowed: bool) -> None:
     assert origin_allowed(origin, domains) is allowed
 
 
-@pytest.mark.parametrize("origin_name, allowed", [
-    ("secure-host", True), ("insecure-host", True), ("secure-www", False), ("other-site", False)])
+@pytest.mark.parametrize(
+    "origin_name, allowed", [("secure-host", True), ("insecure-host", True), ("secure-www", False), ("other-site", False)]
+)
 def test_origin_rules_through_cors(server: FixtureServer, origin_name: str, allowed: bool) -> None:
     site = server.new_site(domains=["shop.test"])
     origin = server.origins.origin(origin_name)
@@ -194,8 +205,7 @@ def test_origin_rules_through_cors(server: FixtureServer, origin_name: str, allo
         assert (status, body["error"]) == (403, "origin_not_allowed")
         assert "Access-Control-Allow-Origin" not in headers  # so the browser blocks the call too
     conn = http.client.HTTPConnection("127.0.0.1", server.origins.http_port, timeout=10)
-    conn.request("OPTIONS", f"/v1/{site.site_id}/token", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST"})
+    conn.request("OPTIONS", f"/v1/{site.site_id}/token", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
     res = conn.getresponse()
     res.read()
     conn.close()
@@ -252,20 +262,23 @@ def test_rate_limiter_rules() -> None:
     limiter = RateLimiter({"x": (Rule("ip", 2, 10.0),)}, clock=lambda: now[0])
     assert limiter.check("x", "s", "a") is None and limiter.check("x", "s", "a") is None
     assert limiter.check("x", "s", "a") == 10
-    assert limiter.check("x", "s", "b") is None       # another IP has its own bucket
-    assert limiter.check("y", "s", "a") is None       # an endpoint without rules is not limited
+    assert limiter.check("x", "s", "b") is None  # another IP has its own bucket
+    assert limiter.check("y", "s", "a") is None  # an endpoint without rules is not limited
     now[0] += 10
-    assert limiter.check("x", "s", "a") is None       # refused requests used no quota
+    assert limiter.check("x", "s", "a") is None  # refused requests used no quota
 
 
 # -- bad input: 4xx JSON, never 500 ------------------------------------------------------------
-@pytest.mark.parametrize("body, status, error", [
-    (b"{not json", 400, "malformed_json"),
-    (b"\xff\xfe", 400, "malformed_json"),
-    (b"[1, 2]", 400, "invalid_body"),
-    (b"x" * (65 * 1024), 413, "body_too_large"),
-    (b"x" * (300 * 1024), 413, "body_too_large"),  # beyond the server's client_max_size too
-])
+@pytest.mark.parametrize(
+    "body, status, error",
+    [
+        (b"{not json", 400, "malformed_json"),
+        (b"\xff\xfe", 400, "malformed_json"),
+        (b"[1, 2]", 400, "invalid_body"),
+        (b"x" * (65 * 1024), 413, "body_too_large"),
+        (b"x" * (300 * 1024), 413, "body_too_large"),  # beyond the server's client_max_size too
+    ],
+)
 def test_bad_token_bodies(server: FixtureServer, body: bytes, status: int, error: str) -> None:
     site = server.new_site()
     got, _, parsed = call(server, "POST", f"/v1/{site.site_id}/token", body, {"Content-Type": "application/json"}, raw=True)
@@ -275,8 +288,13 @@ def test_bad_token_bodies(server: FixtureServer, body: bytes, status: int, error
 def test_chunked_oversized_body(server: FixtureServer) -> None:
     site = server.new_site()
     conn = http.client.HTTPConnection("127.0.0.1", server.origins.http_port, timeout=10)
-    conn.request("POST", f"/v1/{site.site_id}/analytics/event", body=iter([b"x" * 40000] * 3),
-                 headers={"Content-Type": "application/json"}, encode_chunked=True)
+    conn.request(
+        "POST",
+        f"/v1/{site.site_id}/analytics/event",
+        body=iter([b"x" * 40000] * 3),
+        headers={"Content-Type": "application/json"},
+        encode_chunked=True,
+    )
     res = conn.getresponse()
     body = json.loads(res.read())
     conn.close()
@@ -287,18 +305,30 @@ def test_body_in_pieces_is_read_whole(server: FixtureServer) -> None:
     # A body that arrives in several chunks must not be cut at the first one.
     site = server.new_site()
     conn = http.client.HTTPConnection("127.0.0.1", server.origins.http_port, timeout=10)
-    conn.request("POST", f"/v1/{site.site_id}/analytics/event", body=iter([b'{"event": ', b'"session_start"', b"}"]),
-                 headers={"Content-Type": "application/json"}, encode_chunked=True)
+    conn.request(
+        "POST",
+        f"/v1/{site.site_id}/analytics/event",
+        body=iter([b'{"event": ', b'"session_start"', b"}"]),
+        headers={"Content-Type": "application/json"},
+        encode_chunked=True,
+    )
     res = conn.getresponse()
     res.read()
     conn.close()
     assert res.status == 200 and server.request_log(site.site_id)[-1]["event"] == "session_start"
 
 
-@pytest.mark.parametrize("method, path, status", [
-    ("GET", "/v1/{site}/token", 405), ("PUT", "/v1/{site}/config", 405), ("DELETE", "/v1/{site}/query", 405),
-    ("GET", "/v1/realtime", 405), ("GET", "/v1/{site}/nothing/here", 404), ("POST", "/v1/", 404),
-])
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("GET", "/v1/{site}/token", 405),
+        ("PUT", "/v1/{site}/config", 405),
+        ("DELETE", "/v1/{site}/query", 405),
+        ("GET", "/v1/realtime", 405),
+        ("GET", "/v1/{site}/nothing/here", 404),
+        ("POST", "/v1/", 404),
+    ],
+)
 def test_wrong_methods_and_paths_answer_json(server: FixtureServer, method: str, path: str, status: int) -> None:
     site = server.new_site()
     got, headers, body = call(server, method, path.format(site=site.site_id))

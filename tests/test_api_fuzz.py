@@ -3,6 +3,7 @@
 no 5xx it did not ask for, every answer of a documented status and shape, and no traceback in
 the server's log. Bounded: a fixed number of examples per operation and a deadline per example;
 the server listens on 127.0.0.1 only."""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,14 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.schemas import OpenApiSchema
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
 from harness.server import FixtureServer
 from harness.server.openapi import PATH, description
 
-EXAMPLES = 60          # per operation and generation mode; the run stays well under a minute
-DEADLINE_MS = 5_000    # one request: the server answers at once or says why
+EXAMPLES = 60  # per operation and generation mode; the run stays well under a minute
+DEADLINE_MS = 5_000  # one request: the server answers at once or says why
 SITE_ID = "fuzzsite01"
 
 
@@ -72,7 +72,11 @@ OPERATIONS = [(path, method.upper()) for path, item in description()["paths"].it
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 @pytest.mark.parametrize("path, method", OPERATIONS)
 def test_api_answers_only_as_described(
-    api_schema: OpenApiSchema, server: FixtureServer, server_errors: list[logging.LogRecord], path: str, method: str,
+    api_schema: OpenApiSchema,
+    server: FixtureServer,
+    server_errors: list[logging.LogRecord],
+    path: str,
+    method: str,
     mode: GenerationMode,
 ) -> None:
     """Valid and invalid requests (schemathesis' two generation modes) to one operation."""
@@ -87,9 +91,11 @@ def test_api_answers_only_as_described(
         site = case.path_parameters.get("site") if case.path_parameters else None
         if isinstance(site, str) and sum(map(ord, site)) % 4 != 0:
             case.path_parameters["site"] = SITE_ID
-        case.call_and_validate(base_url=base_url, timeout=DEADLINE_MS / 1000,
-                               checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                                       response_schema_conformance])
+        case.call_and_validate(
+            base_url=base_url,
+            timeout=DEADLINE_MS / 1000,
+            checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+        )
         assert not server_errors, [r.getMessage() for r in server_errors]
 
     one()
@@ -108,10 +114,10 @@ def _fresh_minute() -> float:
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 # Bodies a widget might get wrong: any JSON, or an object whose known fields hold any JSON value.
-BODIES = JSON_VALUES | st.fixed_dictionaries({}, optional={"event": JSON_VALUES, "query": JSON_VALUES,
-                                                            "arguments": JSON_VALUES})
+BODIES = JSON_VALUES | st.fixed_dictionaries({}, optional={"event": JSON_VALUES, "query": JSON_VALUES, "arguments": JSON_VALUES})
 DEEP = st.integers(min_value=1, max_value=30_000).map(lambda n: "[" * n + "]" * n)
 
 
@@ -141,8 +147,10 @@ def test_any_json_body_reaches_the_handler_and_is_answered_as_described(
     def one(raw: bytes) -> None:
         headers = {}
         if endpoint == "query":
-            headers = {"X-Spelo-Session": token["session_id"], "X-Spelo-Signature": "sha256=" + hmac.new(
-                token["signing_secret"].encode(), raw, hashlib.sha256).hexdigest()}
+            headers = {
+                "X-Spelo-Session": token["session_id"],
+                "X-Spelo-Signature": "sha256=" + hmac.new(token["signing_secret"].encode(), raw, hashlib.sha256).hexdigest(),
+            }
         status, content_type, body = _post(server, f"/v1/{SITE_ID}/{endpoint}", raw, headers)
         assert str(status) in documented, (status, body[:200])
         assert status < 500, (status, body[:200])

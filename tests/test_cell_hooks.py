@@ -1,5 +1,6 @@
 """Steps are objects chosen from one table, and a cell tells its observers about each step, its
 rest and its end: what mutate's coverage and the judges use instead of overriding the runner."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,8 +52,7 @@ class Broken(CellObserver):
 def test_a_cell_tells_its_observers_each_step_its_rest_and_its_end(tmp_path: Path, observe: bool) -> None:
     sc = next(s for s in load_all([paths.SCENARIO_DIR / "persistence.yaml"]) if s.id == "granted-persists-reload")
     run_wide, own = Recorder(), Recorder()
-    with Harness(RunOptions(output_dir=tmp_path, screenshots="failure", observe=observe,
-                            observers=[run_wide, Broken()])) as h:
+    with Harness(RunOptions(output_dir=tmp_path, screenshots="failure", observe=observe, observers=[run_wide, Broken()])) as h:
         r = h.run_cell(sc, "chromium", [own])
     assert r.outcome == "pass", r.reason  # the broken observer is logged, never the verdict
     assert run_wide.calls == own.calls

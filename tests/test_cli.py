@@ -1,5 +1,6 @@
 """The command line: bad input is one line and exit 2 before any browser starts; a changed
 visible text in the widget makes the matching cell fail showing expected and seen text."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,10 +40,11 @@ def test_bad_options_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
 
 def test_changed_tooltip_fails_the_matching_cell(run_cli: RunCli, tmp_path: Path) -> None:
     widget = tmp_path / "spelo.js"
-    widget.write_text(paths.REFERENCE_WIDGET.read_text(encoding="utf-8").replace("click the lock icon to re-enable.", "use the padlock."),
-                      encoding="utf-8")
-    out = run_cli("run", "--browser", "chromium", "-k", "blocked-before", "--widget", str(widget),
-                  "--output", str(tmp_path / "out"))
+    widget.write_text(
+        paths.REFERENCE_WIDGET.read_text(encoding="utf-8").replace("click the lock icon to re-enable.", "use the padlock."),
+        encoding="utf-8",
+    )
+    out = run_cli("run", "--browser", "chromium", "-k", "blocked-before", "--widget", str(widget), "--output", str(tmp_path / "out"))
     assert out.returncode == 1, out.stdout[-2000:]
     assert f"tooltip: expected '{TOOLTIP}', seen 'Mic access is blocked — use the padlock.'" in out.stdout
     assert "console transcript:" in out.stdout and "screenshot: " in out.stdout
@@ -56,8 +58,9 @@ def test_reference_widget_passes_the_same_cell(run_cli: RunCli, tmp_path: Path) 
 
 
 def test_serve_prints_urls_that_answer(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "serve"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
     try:
         lines = []
         assert proc.stdout is not None
@@ -99,10 +102,10 @@ def test_an_unnamed_orb_fails_the_axe_cell(run_cli: RunCli, tmp_path: Path) -> N
     widget = tmp_path / "spelo.js"
     source = paths.REFERENCE_WIDGET.read_text(encoding="utf-8")
     broken = source.replace('"aria-label": TEXTS.label,', "").replace(
-        'ui.orb.setAttribute("aria-label", active ? TEXTS.labelActive : TEXTS.label);', "")
+        'ui.orb.setAttribute("aria-label", active ? TEXTS.labelActive : TEXTS.label);', ""
+    )
     assert broken != source
     widget.write_text(broken, encoding="utf-8")
-    out = run_cli("run", "--browser", "chromium", "-k", "axe-idle", "--widget", str(widget),
-                  "--output", str(tmp_path / "out"))
+    out = run_cli("run", "--browser", "chromium", "-k", "axe-idle", "--widget", str(widget), "--output", str(tmp_path / "out"))
     assert out.returncode == 1, out.stdout[-2000:]
     assert "button-name (critical)" in out.stdout

@@ -1,6 +1,7 @@
 """Configuration coverage: every value of contract/config-values.yaml is set otherwise than its
 default by a cell, and the cells that set it check its effect: a copy of the reference that
 ignores the value (made here, in a temporary folder) fails one of them."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,11 +27,21 @@ def ignoring_config_key(key: str) -> tuple[str, str]:
 
 # value id -> (the reference's text, the text of a build that ignores the value)
 IGNORED = {
-    **{v: ignoring_config_key(k) for v, k in {
-        "color": "color", "position": "position", "size": "size", "edge-glow": "edge_glow",
-        "enabled-pages": "enabled_pages", "disabled-pages": "disabled_pages", "privacy-notice": "privacy_notice",
-        "privacy-policy-url": "privacy_policy_url", "custom-instructions": "custom_instructions",
-        "fallback-url": "fallback_url"}.items()},
+    **{
+        v: ignoring_config_key(k)
+        for v, k in {
+            "color": "color",
+            "position": "position",
+            "size": "size",
+            "edge-glow": "edge_glow",
+            "enabled-pages": "enabled_pages",
+            "disabled-pages": "disabled_pages",
+            "privacy-notice": "privacy_notice",
+            "privacy-policy-url": "privacy_policy_url",
+            "custom-instructions": "custom_instructions",
+            "fallback-url": "fallback_url",
+        }.items()
+    },
     "site-id": ("if (!SITE_ID_RE.test(siteId)) {", "if (false) {"),
     "token-error-code": ('" " + (body.error || "") +', '" " +'),
     "retry-after": ('(res.headers.get("Retry-After") ? " (Retry-After " + res.headers.get("Retry-After") + "s)" : "")', '""'),
@@ -50,11 +61,13 @@ def test_every_contract_value_is_set_by_a_cell_in_every_engine_that_can() -> Non
 
 
 def test_promises_fails_when_a_value_has_no_cell(run_cli: RunCli, scenario_file: ScenarioFileMaker) -> None:
-    path = scenario_file("scenarios:\n  - id: one\n    title: one\n    guards: [page-rules]\n"
-                         "    site: {config: {color: '#123456'}}\n    steps: [reload]\n    expect: {}\n")
+    path = scenario_file(
+        "scenarios:\n  - id: one\n    title: one\n    guards: [page-rules]\n"
+        "    site: {config: {color: '#123456'}}\n    steps: [reload]\n    expect: {}\n"
+    )
     out = run_cli("promises", "--json", str(path.parent))
     assert out.returncode == 1
-    values = {v["id"]: v for v in json.loads(out.stdout[:out.stdout.rindex("}") + 1])["config_values"]}
+    values = {v["id"]: v for v in json.loads(out.stdout[: out.stdout.rindex("}") + 1])["config_values"]}
     assert values["color"]["cells"]["chromium"] == ["one"] and not values["fallback-url"]["covered"]
     assert "configuration values no cell sets: position, size" in run_cli("promises", str(path.parent)).stdout
 
@@ -73,8 +86,20 @@ def test_a_build_that_ignores_the_value_fails_a_cell_that_sets_it(run_cli: RunCl
     widget = tmp_path / "spelo.js"
     widget.write_text(text.replace(reference, broken), encoding="utf-8")
     cells = _cells_setting(value_id)
-    out = run_cli("run", "--browser", "chromium", "-k", " or ".join(cells), "--widget", str(widget),
-                  "--screenshots", "failure", "--output", str(tmp_path / "out"), timeout=600)
+    out = run_cli(
+        "run",
+        "--browser",
+        "chromium",
+        "-k",
+        " or ".join(cells),
+        "--widget",
+        str(widget),
+        "--screenshots",
+        "failure",
+        "--output",
+        str(tmp_path / "out"),
+        timeout=600,
+    )
     results = json.loads((tmp_path / "out" / "results.json").read_text())["results"]
     assert {r["scenario"] for r in results} >= set(cells)
     failed = [r["scenario"] for r in results if r["outcome"] == "fail"]

@@ -5,6 +5,7 @@ network namespace: the server, its browsers and the CLI's run all share that lo,
 browsers reach the fixture server as local ones do. The two-host case puts the run and the
 server in two namespaces joined by a veth pair (tests/two_hosts.py), as on two machines.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -38,8 +39,9 @@ def start_server(
 ) -> tuple[subprocess.Popen[str], str]:
     cmd = wrap([sys.executable, "-m", "playwright", "run-server", "--port", "0", "--host", host])
     # Own process group: `python -m playwright` runs node as a child, and both must go at the end.
-    proc = subprocess.Popen(cmd + (["--unsafe"] if unsafe else []), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd + (["--unsafe"] if unsafe else []), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     assert proc.stdout is not None
     with selectors.DefaultSelector() as sel:
         sel.register(proc.stdout, selectors.EVENT_READ)
@@ -98,8 +100,21 @@ def free_port() -> int:
 
 def test_cells_pass_in_served_browsers(served: dict[str, str], run_cli: RunCli, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    done = run_cli("run", "--browser", "chromium", "--browser", "firefox", "--connect", served["unsafe"],
-                   "-k", "blocked-before", "--output", str(out), "--screenshots", "end")
+    done = run_cli(
+        "run",
+        "--browser",
+        "chromium",
+        "--browser",
+        "firefox",
+        "--connect",
+        served["unsafe"],
+        "-k",
+        "blocked-before",
+        "--output",
+        str(out),
+        "--screenshots",
+        "end",
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     cells = results(out)
     assert set(cells) == {"chromium", "firefox"}
@@ -110,8 +125,9 @@ def test_cells_pass_in_served_browsers(served: dict[str, str], run_cli: RunCli, 
 
 def test_a_server_that_drops_launch_options_skips_with_the_reason(served: dict[str, str], run_cli: RunCli, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    done = run_cli("run", "--browser", "chromium", "--browser", "firefox", "--connect", served["safe"],
-                   "-k", "blocked-before", "--output", str(out))
+    done = run_cli(
+        "run", "--browser", "chromium", "--browser", "firefox", "--connect", served["safe"], "-k", "blocked-before", "--output", str(out)
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]  # a skip counts as passed
     for engine, cell in results(out).items():
         assert cell["outcome"] == "skipped", engine
@@ -128,10 +144,13 @@ def test_unreachable_endpoint_is_one_line_before_any_cell(run_cli: RunCli) -> No
     assert time.monotonic() - started < 30
 
 
-@pytest.mark.parametrize("endpoint, says", [
-    ("http://127.0.0.1:9/", "expected ws://HOST:PORT/PATH"),
-    ("ws://127.0.0.1:99999/", "bad port"),
-])
+@pytest.mark.parametrize(
+    "endpoint, says",
+    [
+        ("http://127.0.0.1:9/", "expected ws://HOST:PORT/PATH"),
+        ("ws://127.0.0.1:99999/", "bad port"),
+    ],
+)
 def test_malformed_endpoint(run_cli: RunCli, endpoint: str, says: str) -> None:
     done = run_cli("run", "--connect", endpoint, timeout=60)
     assert done.returncode == 2 and says in done.stderr and len(done.stderr.strip().splitlines()) == 1
@@ -159,8 +178,9 @@ def test_another_playwright_version_is_named() -> None:
         with conn:
             while b"\r\n\r\n" not in conn.recv(4096):
                 pass
-            conn.sendall("HTTP/1.1 428 Precondition Required\r\n\r\n"
-                         "║ Playwright version mismatch: ║\n║   - server version: v1.99 ║\n".encode())
+            conn.sendall(
+                "HTTP/1.1 428 Precondition Required\r\n\r\n║ Playwright version mismatch: ║\n║   - server version: v1.99 ║\n".encode()
+            )
 
     thread = threading.Thread(target=answer, daemon=True)
     thread.start()
@@ -174,10 +194,27 @@ def test_another_playwright_version_is_named() -> None:
 
 def test_pytest_option_checks_the_endpoint_too(tmp_path: Path) -> None:
     endpoint = f"ws://127.0.0.1:{free_port()}/"
-    done = subprocess.run([sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q",
-                           "--spelo-connect", endpoint, "-k", "blocked-before", "--output", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "scenarios",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--spelo-connect",
+            endpoint,
+            "-k",
+            "blocked-before",
+            "--output",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert done.returncode == 4  # pytest's usage error
     assert f"--connect: cannot reach {endpoint}" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
@@ -189,9 +226,11 @@ def test_pytest_option_checks_the_endpoint_too(tmp_path: Path) -> None:
 # refused), the localhost origin (mapped to the harness host), https hosts, iframes across
 # origins, a denied microphone, the silent device. The whole matrix across the pair is in the
 # README (run by hand: about 3.5 minutes on 2 cores, too long for every CI run).
-TWO_HOST_CELLS = ("session-audio-arrives or session-hang-up or session-silent-device or session-ice-impossible "
-                  "or token-403-origin-not-allowed or localhost-exempt or iframe-cross-origin-allow or blocked-before "
-                  "or https-hostname or www-is-another-origin")
+TWO_HOST_CELLS = (
+    "session-audio-arrives or session-hang-up or session-silent-device or session-ice-impossible "
+    "or token-403-origin-not-allowed or localhost-exempt or iframe-cross-origin-allow or blocked-before "
+    "or https-hostname or www-is-another-origin"
+)
 
 
 @contextmanager
@@ -217,9 +256,16 @@ def run_across(harness_host: Host, browser_host: Host, out: Path, *args: str) ->
     try:
         assert endpoint.startswith(f"ws://{browser_host.address}:")
         env = {k: v for k, v in os.environ.items() if k != "SPELO_SEALED"}
-        done = subprocess.run(harness_host.argv([
-            sys.executable, "-m", "harness.cli", "run", "--connect", endpoint, "--output", str(out),
-            "--screenshots", "failure", *args]), capture_output=True, text=True, timeout=600, cwd=out.parent, env=env)
+        done = subprocess.run(
+            harness_host.argv(
+                [sys.executable, "-m", "harness.cli", "run", "--connect", endpoint, "--output", str(out), "--screenshots", "failure", *args]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=out.parent,
+            env=env,
+        )
     finally:
         stop_server(proc)
     return done, endpoint
@@ -234,12 +280,15 @@ def test_cells_pass_with_the_browsers_on_another_host(tmp_path: Path) -> None:
     with two_hosts() as (harness_host, browser_host):
         assert harness_host.interfaces() == sorted(["lo", harness_host.name])
         assert browser_host.interfaces() == sorted(["lo", browser_host.name])
-        done, endpoint = run_across(harness_host, browser_host, out, "--browser", "chromium", "--browser", "firefox",
-                                    "-k", TWO_HOST_CELLS, "--workers", "2")
+        done, endpoint = run_across(
+            harness_host, browser_host, out, "--browser", "chromium", "--browser", "firefox", "-k", TWO_HOST_CELLS, "--workers", "2"
+        )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-3000:]
     # not sealed, for the true reason: the browsers are on the other host (no local WebRTC warning)
-    seal = (f"NOT sealed: the browsers are on another host ({BROWSER_ADDRESS}); test traffic goes between "
-            f"this machine's {HARNESS_ADDRESS} and that host's address")
+    seal = (
+        f"NOT sealed: the browsers are on another host ({BROWSER_ADDRESS}); test traffic goes between "
+        f"this machine's {HARNESS_ADDRESS} and that host's address"
+    )
     assert f"spelo-harness: {seal}\n" in done.stderr and "WARNING" not in done.stderr, done.stderr[-2000:]
     assert json.loads((out / "results.json").read_text(encoding="utf-8"))["meta"]["seal"] == seal
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))["results"]
@@ -271,14 +320,16 @@ def test_a_wav_the_browser_host_cannot_see_skips_the_silent_cell_with_why(tmp_pa
     here_only.mkdir()
     out = here_only / "out"
     with two_hosts(hide=here_only) as (harness_host, browser_host):
-        done, _ = run_across(harness_host, browser_host, out, "--browser", "chromium", "-k",
-                             "session-silent-device or session-audio-arrives")
+        done, _ = run_across(
+            harness_host, browser_host, out, "--browser", "chromium", "-k", "session-silent-device or session-audio-arrives"
+        )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-3000:]
     cells = {r["scenario"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))["results"]}
     assert cells["session-audio-arrives"]["outcome"] == "pass", cells["session-audio-arrives"]["reason"]
     silent = cells["session-silent-device"]
     assert silent["outcome"] == "skipped"
     wav = out.resolve() / "silence.wav"
-    assert silent["reason"].endswith(f"the silent microphone's WAV {wav} does not exist on the browser host; "
-                                     "Chromium reads it there: give both hosts that folder (--output on a shared path)"
-                                     ), silent["reason"]
+    assert silent["reason"].endswith(
+        f"the silent microphone's WAV {wav} does not exist on the browser host; "
+        "Chromium reads it there: give both hosts that folder (--output on a shared path)"
+    ), silent["reason"]

@@ -8,6 +8,7 @@ parent's group and get re-parented to init, and other runs on this machine may h
 their own), by the run's process group, and by the children seen while it ran. The command line
 of a leftover names what it was (chromium, firefox-esr, WebKitWebProcess, run-driver ...).
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Protocol, TypeVar
@@ -31,8 +32,18 @@ from harness.results import FORMAT, Result
 
 T = TypeVar("T")
 FAULT_MARK = "SPELO_FAULT_TEST"
-KNOWN = ("chromium", "chrome", "firefox", "WebKitWebProcess", "WebKitNetworkProcess", "webkitgtk/driver",
-         "Xvfb", "run-driver", "harness.cli", "pytest")
+KNOWN = (
+    "chromium",
+    "chrome",
+    "firefox",
+    "WebKitWebProcess",
+    "WebKitNetworkProcess",
+    "webkitgtk/driver",
+    "Xvfb",
+    "run-driver",
+    "harness.cli",
+    "pytest",
+)
 
 CELLS = """
 scenarios:
@@ -71,8 +82,9 @@ class Run:
         env.pop("SPELO_SEALED", None)
         env.pop("PYTEST_XDIST_WORKER", None)
         self.log = open(tmp / "log.txt", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", *argv], cwd=tmp, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", *argv], cwd=tmp, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.seen: set[tuple[int, str]] = set()  # (pid, start time) of every process seen running
 
     def processes(self) -> list[int]:
@@ -97,8 +109,7 @@ class Run:
     def browsers(self) -> list[int]:
         """Chromium's main processes (not its helpers, which carry --type=, nor crashpad)."""
         names = ("chromium", "chrome", "headless_shell", "chrome-headless-shell")
-        return [p for p, c in self.cmdlines().items()
-                if os.path.basename(c.split(" ")[0]) in names and "--type=" not in c]
+        return [p for p, c in self.cmdlines().items() if os.path.basename(c.split(" ")[0]) in names and "--type=" not in c]
 
     def results(self) -> dict[str, Any] | None:
         path = self.out / "results.json"
@@ -189,12 +200,41 @@ def start(tmp_path: Path) -> Iterator[Start]:
     def go(*args: str, timeout_s: float = 60, workers: str = "1", cli: bool = True, cells: str = CELLS) -> Run:
         cells = cells.replace("{timeout}", str(timeout_s))
         if cli:
-            argv = ["harness.cli", "run", "scenarios", "--browser", "chromium", "--workers", workers,
-                    "--output", "out", "--screenshots", "each", *args]  # step screenshots: see in_await
+            argv = [
+                "harness.cli",
+                "run",
+                "scenarios",
+                "--browser",
+                "chromium",
+                "--workers",
+                workers,
+                "--output",
+                "out",
+                "--screenshots",
+                "each",
+                *args,
+            ]  # step screenshots: see in_await
         else:
-            argv = ["pytest", "scenarios/faults.yaml", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path),
-                    "--browser", "chromium", "--output", "out", "--spelo-scenarios", "scenarios",
-                    "-c", os.devnull, "--spelo-screenshots", "each", *args]
+            argv = [
+                "pytest",
+                "scenarios/faults.yaml",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "--rootdir",
+                str(tmp_path),
+                "--browser",
+                "chromium",
+                "--output",
+                "out",
+                "--spelo-scenarios",
+                "scenarios",
+                "-c",
+                os.devnull,
+                "--spelo-screenshots",
+                "each",
+                *args,
+            ]
         run = Run(tmp_path, argv, cells)
         runs.append(run)
         return run
@@ -211,6 +251,7 @@ def in_await(run: Run, cell: str = "never-chromium") -> bool:
 
 
 # -- signals -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_to_the_cli_during_a_run(start: Start, sig: signal.Signals) -> None:
@@ -264,6 +305,7 @@ def test_sigterm_to_pytest_itself(start: Start) -> None:
 
 # -- a cell that times out -------------------------------------------------------------------------------
 
+
 def test_a_cell_that_times_out_fails_and_the_run_goes_on(start: Start) -> None:
     run = start(timeout_s=0.5)
     code = run.finish()
@@ -277,6 +319,7 @@ def test_a_cell_that_times_out_fails_and_the_run_goes_on(start: Start) -> None:
 
 
 # -- a browser that crashes --------------------------------------------------------------------------------
+
 
 def test_a_browser_crash_fails_its_cell_and_the_next_relaunches(start: Start) -> None:
     run = start(timeout_s=60)
@@ -298,14 +341,17 @@ def test_a_browser_crash_fails_its_cell_and_the_next_relaunches(start: Start) ->
 
 # -- an xdist worker that dies ---------------------------------------------------------------------------------
 
-WORKER_CELLS = "scenarios:\n" + "".join(f"""
+WORKER_CELLS = "scenarios:\n" + "".join(
+    f"""
   - id: never-{i}
     title: "Waits for a state that never comes ({i})"
     permission: granted
     timeout_s: {{timeout}}
     steps: [{{click: orb}}, {{click: cancel}}]
     expect: {{state: never-happens}}
-""" for i in range(1, 5))
+"""
+    for i in range(1, 5)
+)
 
 
 def test_a_dead_worker_fails_its_cell_and_leaves_nothing(start: Start) -> None:
@@ -335,12 +381,20 @@ def _parent(pid: int) -> int:
 
 # -- the fixture server on its own ------------------------------------------------------------------------------
 
+
 def test_serve_stopped_by_sigterm_removes_its_ca(tmp_path: Path) -> None:
     mark = uuid.uuid4().hex
     tmpdir = Path(tempfile.mkdtemp(prefix="sf-", dir="/tmp"))
     env = dict(os.environ, **{FAULT_MARK: mark, "TMPDIR": str(tmpdir)})
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve"], stdout=subprocess.PIPE, text=True,
-                            stderr=subprocess.STDOUT, cwd=tmp_path, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "serve"],
+        stdout=subprocess.PIPE,
+        text=True,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+    )
     try:
         ca = None
         assert proc.stdout is not None

@@ -1,4 +1,5 @@
 """The flow runner without a browser: a page of parts that show and go, clicked through in order."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,9 +15,14 @@ class Page:
         self.clicks: list[str] = []
 
     def driver(self) -> FlowDriver:
-        return FlowDriver(selector=lambda part: f"#{part}", visible=lambda sel: sel[1:] in self.showing,
-                          click=self.click, key=lambda k: self.clicks.append(f"key {k}"), settle=self.settle,
-                          timeout_s=0.2)
+        return FlowDriver(
+            selector=lambda part: f"#{part}",
+            visible=lambda sel: sel[1:] in self.showing,
+            click=self.click,
+            key=lambda k: self.clicks.append(f"key {k}"),
+            settle=self.settle,
+            timeout_s=0.2,
+        )
 
     def click(self, sel: str) -> None:
         self.clicks.append(sel[1:])
@@ -26,8 +32,7 @@ class Page:
         self.settles += 1
 
 
-FLOW = [FlowStep(click="start", optional=True), FlowStep(stop_at="notice"), FlowStep(click="voice", optional=True),
-        FlowStep(click="call")]
+FLOW = [FlowStep(click="start", optional=True), FlowStep(stop_at="notice"), FlowStep(click="voice", optional=True), FlowStep(click="call")]
 CLICKS = {"start": {"notice"}, "agree": {"voice"}, "voice": {"call"}, "call": {"live"}}
 
 

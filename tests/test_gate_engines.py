@@ -1,6 +1,7 @@
 """The gate never passes an engine or a cell that did not run: an engine of the baseline that ran
 no cell, or a cell that ran in the baseline and is skipped now, fails it unless the baseline's
 known_skips lists it (harness/gate.py)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -20,8 +21,14 @@ def results_file(path: Path, outcomes: dict[str, str], meta: dict[str, Any] | No
     results = []
     for cell, outcome in outcomes.items():
         scenario, engine = CellId.parse(cell).scenario, CellId.parse(cell).engine
-        results.append(Result(scenario=scenario, engine=engine, outcome=Outcome(outcome),
-                              reason="" if outcome == "pass" else f"{scenario}: {outcome} here"))
+        results.append(
+            Result(
+                scenario=scenario,
+                engine=engine,
+                outcome=Outcome(outcome),
+                reason="" if outcome == "pass" else f"{scenario}: {outcome} here",
+            )
+        )
     write_results(path, results, meta or {})
     return path
 
@@ -38,8 +45,11 @@ def gate(run_cli: RunCli, results: Path, *baselines: Path) -> subprocess.Complet
 
 def test_an_engine_that_vanished_fails_the_gate_with_the_runs_reason(run_cli: RunCli, tmp_path: Path) -> None:
     base = results_file(tmp_path / "base.json", ALL)
-    now = results_file(tmp_path / "now.json", {**ALL, "a[webkit]": "skipped", "b[webkit]": "skipped"},
-                       {"engines_not_run": {"webkit": "WebKitGTK: /nonexistent not found"}})
+    now = results_file(
+        tmp_path / "now.json",
+        {**ALL, "a[webkit]": "skipped", "b[webkit]": "skipped"},
+        {"engines_not_run": {"webkit": "WebKitGTK: /nonexistent not found"}},
+    )
     out = gate(run_cli, now, base)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "## Release gate: FAILED" in out.stdout

@@ -1,5 +1,6 @@
 """`--grid detail`: each cell of the terminal grid shows its verdict, the state read and the text
 the visitor saw, in the build's own words (as the README's ElevenLabs table)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,13 +15,19 @@ from harness.results import Result
 
 
 def cell(scenario: str, engine: str, outcome: str, seen: dict[str, Any], reason: str = "") -> Result:
-    return Result(scenario=scenario, engine=engine, outcome=Outcome(outcome), reason=reason, seen=seen,
-                  source=f"scenarios/x.yaml:{len(scenario)}")
+    return Result(
+        scenario=scenario, engine=engine, outcome=Outcome(outcome), reason=reason, seen=seen, source=f"scenarios/x.yaml:{len(scenario)}"
+    )
 
 
 RESULTS = [
-    cell("blocked-prompt", "chromium", "fail", {"state": "denied", "status": "", "text": "An error occurred Permission denied"},
-         reason="state: expected 'blocked'"),
+    cell(
+        "blocked-prompt",
+        "chromium",
+        "fail",
+        {"state": "denied", "status": "", "text": "An error occurred Permission denied"},
+        reason="state: expected 'blocked'",
+    ),
     cell("blocked-prompt", "firefox", "pass", {"state": "denied", "status": "Check your microphone settings."}),
     cell("allow", "chromium", "fail", {"state": None, "status": "", "text": "x" * 80}),
     cell("allow", "firefox", "skipped", {}, reason="not applicable"),
@@ -43,6 +50,10 @@ def test_the_default_grid_is_unchanged() -> None:
 
 
 def test_run_refuses_an_unknown_grid_with_exit_2() -> None:
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR / "policy.yaml"),
-                           "--grid", "fancy"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR / "policy.yaml"), "--grid", "fancy"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "--grid" in proc.stderr and "Traceback" not in proc.stderr

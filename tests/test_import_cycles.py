@@ -6,6 +6,7 @@ was closed that way), and only hides it until the function runs. An import names
 imports, not the packages above it, so `from harness.engines.base import X` ties a module to
 base.py and not to engines/__init__.py.
 """
+
 from __future__ import annotations
 
 import ast

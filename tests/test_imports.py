@@ -3,6 +3,7 @@ works only because another module was loaded first, or a cycle, shows too), unde
 that runs it: the WebKitGTK driver's modules (they import gi) under the system Python, all the
 others under this one. A broken import once hid Playwright's WebKit entirely (issue 12): an
 engine module that does not import must fail here, not be skipped at run time."""
+
 from __future__ import annotations
 
 import pkgutil
@@ -21,8 +22,10 @@ GI_IMPORT = re.compile(r"^(import gi\b|from gi\b)", re.MULTILINE)  # top level: 
 
 
 def modules() -> list[tuple[str, Path]]:
-    found = [(info.name, Path(info.module_finder.path) / (info.name.rsplit(".", 1)[-1]))  # type: ignore[union-attr]
-             for info in pkgutil.walk_packages(harness.__path__, "harness.")]
+    found = [
+        (info.name, Path(info.module_finder.path) / (info.name.rsplit(".", 1)[-1]))  # type: ignore[union-attr]
+        for info in pkgutil.walk_packages(harness.__path__, "harness.")
+    ]
     out = []
     for name, stem in found:
         path = stem / "__init__.py" if stem.is_dir() else stem.with_suffix(".py")
@@ -37,15 +40,19 @@ GI_ONLY = sorted(name for name, path in ALL if GI_IMPORT.search(path.read_text(e
 def test_the_walk_finds_the_package() -> None:
     names = {name for name, _ in ALL}
     assert len(names) > 30
-    assert {"harness.cli", "harness.engines.playwright.chromium", "harness.engines.playwright.webkit",
-            "harness.engines.webkitgtk.driver.main", "harness.server"} <= names
+    assert {
+        "harness.cli",
+        "harness.engines.playwright.chromium",
+        "harness.engines.playwright.webkit",
+        "harness.engines.webkitgtk.driver.main",
+        "harness.server",
+    } <= names
     # The modules the driver process loads are exactly those that need gi.
     assert GI_ONLY == ["harness.engines.webkitgtk.driver.main", "harness.engines.webkitgtk.driver.page"]
 
 
 def _import(python: str, name: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([python, "-c", f"import {name}"], capture_output=True, text=True, timeout=120,
-                          cwd=ROOT)
+    return subprocess.run([python, "-c", f"import {name}"], capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 
 @pytest.mark.parametrize("name", [name for name, _ in ALL if name not in GI_ONLY])
@@ -70,7 +77,12 @@ def test_the_driver_folder_stands_alone_under_the_system_python() -> None:
     from harness.engines.webkitgtk.client import DRIVER
 
     code = "import sys; import page, scripts; print(sorted(m for m in sys.modules if m.startswith('harness')))"
-    out = subprocess.run([SYSTEM_PYTHON, "-E", "-c", f"import sys; sys.path.insert(0, {str(DRIVER.parent)!r}); {code}"],
-                         capture_output=True, text=True, timeout=120, cwd="/")
+    out = subprocess.run(
+        [SYSTEM_PYTHON, "-E", "-c", f"import sys; sys.path.insert(0, {str(DRIVER.parent)!r}); {code}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd="/",
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"

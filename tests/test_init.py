@@ -2,6 +2,7 @@
 command run on one of its cells; the files it writes load with the harness's own readers, the
 workflow's commands parse and (where actionlint is at hand) lint; nothing is overwritten without
 --force."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -39,8 +40,14 @@ def repo(tmp_path: Path, run_cli: RunCli) -> tuple[Path, subprocess.CompletedPro
 
 def test_init_writes_files_the_harness_reads(repo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     root, out = repo
-    for rel in (init.PROFILE, init.SCENARIO_FILE, init.KNOWN_ISSUES, init.WORKFLOW,
-                f"{init.SCHEMAS}/profile.schema.json", f"{init.SCHEMAS}/scenarios.schema.json"):
+    for rel in (
+        init.PROFILE,
+        init.SCENARIO_FILE,
+        init.KNOWN_ISSUES,
+        init.WORKFLOW,
+        f"{init.SCHEMAS}/profile.schema.json",
+        f"{init.SCHEMAS}/scenarios.schema.json",
+    ):
         assert f"wrote {rel}" in out.stdout, out.stdout
     profile_text = (root / init.PROFILE).read_text(encoding="utf-8")
     assert profile_text.startswith(f"# yaml-language-server: $schema={init.SCHEMAS}/profile.schema.json\n")
@@ -57,10 +64,17 @@ def test_the_workflow_runs_the_harness_commands_that_parse(repo: tuple[Path, sub
     root, _ = repo
     flow = yaml.safe_load((root / init.WORKFLOW).read_text(encoding="utf-8"))
     assert set(flow["jobs"]) == {"cells", "report"} and flow["jobs"]["report"]["needs"] == ["cells"]
-    assert flow["jobs"]["cells"]["strategy"]["matrix"] == {"engine": ["chromium", "firefox", "webkit"],
-                                                          "shard": list(range(1, init.SHARDS + 1))}
-    lines = [line.strip() for job in flow["jobs"].values() for step in job["steps"]
-             for line in str(step.get("run", "")).splitlines() if line.strip().startswith("spelo-harness ")]
+    assert flow["jobs"]["cells"]["strategy"]["matrix"] == {
+        "engine": ["chromium", "firefox", "webkit"],
+        "shard": list(range(1, init.SHARDS + 1)),
+    }
+    lines = [
+        line.strip()
+        for job in flow["jobs"].values()
+        for step in job["steps"]
+        for line in str(step.get("run", "")).splitlines()
+        if line.strip().startswith("spelo-harness ")
+    ]
     assert [shlex.split(x)[1] for x in lines] == ["run", "merge", "gate"]
     for line in lines:
         argv = shlex.split(line.replace('"$ENGINE"', "chromium").replace('"$SHARD/2"', "1/2").split(" ||")[0])
@@ -88,8 +102,7 @@ def test_the_set_ups_command_runs_its_own_cell(repo: tuple[Path, subprocess.Comp
     root, out = repo
     command = out.stdout.strip().splitlines()[-1].split(": ", 2)[-1]
     assert command == init.run_command("dist/widget.js"), out.stdout
-    argv = shlex.split(command)[1:] + ["--browser", "chromium", "-k", "my-cancel-on-notice", "--workers", "1",
-                                       "--output", "out"]
+    argv = shlex.split(command)[1:] + ["--browser", "chromium", "-k", "my-cancel-on-notice", "--workers", "1", "--output", "out"]
     ran = run_cli(*argv)
     assert ran.returncode == 0, (ran.stdout + ran.stderr)[-3000:]
     results = json.loads((root / "out" / "results.json").read_text(encoding="utf-8"))["results"]

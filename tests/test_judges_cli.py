@@ -1,5 +1,6 @@
 """--judge on the command line: the three judges, the profile's default, and bad combinations as
 one line with exit 2 before any browser starts; the judge shown in the grid and results meta."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -14,8 +15,11 @@ if TYPE_CHECKING:
 def test_a_snapshot_judge_needs_its_baseline_and_a_baseline_judges_by_snapshot(run_cli: RunCli, tmp_path: Path) -> None:
     out = run_cli("run", "--judge", "snapshot", "-k", "allow", "--output", str(tmp_path / "o"))
     assert out.returncode == 2
-    assert out.stderr.strip().splitlines()[-1].endswith(
-        "--judge snapshot needs its baseline: give --against SNAPSHOT (made by spelo-harness record)")
+    assert (
+        out.stderr.strip()
+        .splitlines()[-1]
+        .endswith("--judge snapshot needs its baseline: give --against SNAPSHOT (made by spelo-harness record)")
+    )
     profile = tmp_path / "p.yaml"
     profile.write_text("name: x\njudge: snapshot\n", encoding="utf-8")
     out = run_cli("run", "--profile", str(profile), "-k", "allow", "--output", str(tmp_path / "o"))
@@ -27,8 +31,9 @@ def test_a_snapshot_judge_needs_its_baseline_and_a_baseline_judges_by_snapshot(r
 
 
 def test_the_universal_judge_runs_from_the_cli_and_is_shown(run_cli: RunCli, tmp_path: Path) -> None:
-    out = run_cli("run", "--judge", "universal", "--browser", "chromium", "-k", "blocked-prompt", "--output",
-                  str(tmp_path / "o"), timeout=300)
+    out = run_cli(
+        "run", "--judge", "universal", "--browser", "chromium", "-k", "blocked-prompt", "--output", str(tmp_path / "o"), timeout=300
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     assert "judge: universal" in out.stdout
     data = json.loads((tmp_path / "o" / "results.json").read_text())

@@ -3,6 +3,7 @@ to results.json, failed, saying so, and its worker's browsers are ended (plugin.
 
 The harness's own bounds end a cell long before pytest-timeout's marker (timeout_s × 3 + 45 s),
 so the cell here raises what pytest-timeout's signal method raises, from inside the cell."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ def test_a_cell_interrupted_by_pytest_timeout_is_written_failed(pytester: pytest
     cells.mkdir()
     (cells / "last.yaml").write_text(CELL, encoding="utf-8")
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess(*ARGS, str(cells), "--spelo-scenarios", str(cells), "--browser", "chromium",
-                                           "--output", str(out))
+    result = pytester.runpytest_subprocess(
+        *ARGS, str(cells), "--spelo-scenarios", str(cells), "--browser", "chromium", "--output", str(out)
+    )
     result.assert_outcomes(failed=1)
     (cell,) = json.loads((out / "results.json").read_text(encoding="utf-8"))["results"]
     assert (cell["scenario"], cell["engine"], cell["outcome"]) == ("runs-into-the-last-resort", "chromium", "fail")

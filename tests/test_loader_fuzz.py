@@ -3,6 +3,7 @@ it, and the command exits 2; never a traceback. Property-based (hypothesis), der
 sees the same cases every run. The command is `repro` of an id no file has: it loads the file
 first (the same load_all as `run`), and a file that loads still ends in a usage error, so no
 browser ever starts."""
+
 from __future__ import annotations
 
 import contextlib
@@ -19,8 +20,13 @@ from harness import cli
 from harness.scenarios import ScenarioError, load_file
 
 CASES = 150  # per strategy; five strategies: 750 files a run
-FUZZ = settings(max_examples=CASES, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=CASES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 FOLDER = Path(tempfile.mkdtemp(prefix="spelo-fuzz-"))
 
 
@@ -44,12 +50,17 @@ def test_any_bytes(content: bytes) -> None:
     check_file(content)
 
 
-scalars = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
-           | st.dates() | st.binary(max_size=20))  # ints of 5,000 digits: PIECES (hypothesis cannot show them)
-keys = st.text(max_size=12) | st.integers() | st.booleans() | st.none() | st.sampled_from(
-    ["scenarios", "id", "title", "steps", "expect", "quirks", "origin", "permission", "definitions"])
-data = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(keys, inner, max_size=5),
-                    max_leaves=40)
+scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30) | st.dates() | st.binary(max_size=20)
+)  # ints of 5,000 digits: PIECES (hypothesis cannot show them)
+keys = (
+    st.text(max_size=12)
+    | st.integers()
+    | st.booleans()
+    | st.none()
+    | st.sampled_from(["scenarios", "id", "title", "steps", "expect", "quirks", "origin", "permission", "definitions"])
+)
+data = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(keys, inner, max_size=5), max_leaves=40)
 
 
 @FUZZ
@@ -58,12 +69,60 @@ def test_any_yaml_data(value: object, flow: bool) -> None:
     check_file(yaml.dump(value, default_flow_style=flow, allow_unicode=True).encode("utf-8"))
 
 
-PIECES = ["&a ", "*a", "&b [*a, *a, *a, *a]\n", "!!python/object:os.system ", "!!binary ", "!!int ", "!!float ",
-          "!!timestamp ", "!!str ", "!!map ", "!foo ", "? ", "- ", "{", "}", "[", "]", ": ", ", ", "\n", "  ", "\t",
-          "%YAML 1.1\n", "%TAG ! tag:x,2000:\n", "---\n", "...\n", "<<: ", "'", '"', "\\", "# c\n", "9" * 5000,
-          "0x" + "f" * 40, "2001-13-45", "1:59:59", ".inf", ".nan", "~", "|\n", ">-\n", "\x00", "\ufeff", "\u2028",
-          "scenarios:\n", "  - id: a\n", "    title: t\n", "    steps: [reload]\n", "    expect: {}\n", "id: ",
-          "[" * 200, "]" * 200, "definitions:\n"]
+PIECES = [
+    "&a ",
+    "*a",
+    "&b [*a, *a, *a, *a]\n",
+    "!!python/object:os.system ",
+    "!!binary ",
+    "!!int ",
+    "!!float ",
+    "!!timestamp ",
+    "!!str ",
+    "!!map ",
+    "!foo ",
+    "? ",
+    "- ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ": ",
+    ", ",
+    "\n",
+    "  ",
+    "\t",
+    "%YAML 1.1\n",
+    "%TAG ! tag:x,2000:\n",
+    "---\n",
+    "...\n",
+    "<<: ",
+    "'",
+    '"',
+    "\\",
+    "# c\n",
+    "9" * 5000,
+    "0x" + "f" * 40,
+    "2001-13-45",
+    "1:59:59",
+    ".inf",
+    ".nan",
+    "~",
+    "|\n",
+    ">-\n",
+    "\x00",
+    "\ufeff",
+    "\u2028",
+    "scenarios:\n",
+    "  - id: a\n",
+    "    title: t\n",
+    "    steps: [reload]\n",
+    "    expect: {}\n",
+    "id: ",
+    "[" * 200,
+    "]" * 200,
+    "definitions:\n",
+]
 
 
 @FUZZ
@@ -72,10 +131,22 @@ def test_yaml_made_of_its_syntax(pieces: list[str]) -> None:
     check_file("".join(pieces).encode("utf-8", "surrogatepass"))
 
 
-fields = st.fixed_dictionaries({}, optional={
-    "id": st.text(max_size=10) | st.integers(), "title": scalars, "origin": st.text(max_size=10),
-    "permission": st.sampled_from(["granted", "denied", "prompt", "x"]), "steps": data, "expect": data,
-    "quirks": data, "engines": data, "timeout_s": scalars, "skip": data, "site": data})
+fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.text(max_size=10) | st.integers(),
+        "title": scalars,
+        "origin": st.text(max_size=10),
+        "permission": st.sampled_from(["granted", "denied", "prompt", "x"]),
+        "steps": data,
+        "expect": data,
+        "quirks": data,
+        "engines": data,
+        "timeout_s": scalars,
+        "skip": data,
+        "site": data,
+    },
+)
 
 
 @FUZZ

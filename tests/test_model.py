@@ -1,6 +1,7 @@
 """The one model of a cell (harness/model.py): outcomes keep their words through JSON and YAML,
 the cell id has one text form and one parser, and no module of the harness restates the outcomes
 or reads a cell's facts out of its wording."""
+
 from __future__ import annotations
 
 import ast
@@ -43,8 +44,7 @@ def test_an_unknown_outcome_is_refused() -> None:
         Result(scenario="a", engine="chromium", outcome="passed")  # type: ignore[arg-type]  # a word, refused
 
 
-@pytest.mark.parametrize("text,cell", [("blocked[chromium]", CellId("blocked", "chromium")),
-                                       ("a-2[webkit]", CellId("a-2", "webkit"))])
+@pytest.mark.parametrize("text,cell", [("blocked[chromium]", CellId("blocked", "chromium")), ("a-2[webkit]", CellId("a-2", "webkit"))])
 def test_a_cell_id_reads_back_as_it_was_written(text: str, cell: CellId) -> None:
     assert CellId.parse(text) == cell and str(cell) == text
 
@@ -70,8 +70,9 @@ def test_a_snapshot_entry_reads_why_a_cell_stopped_from_its_field_not_its_wordin
 
 
 def test_a_move_names_its_field_without_reading_its_text() -> None:
-    moves = diff({"state": "idle", "peer": {"states": ["a"]}, "console": ["x"]},
-                 {"state": "error", "peer": {"states": ["b"]}, "console": []})
+    moves = diff(
+        {"state": "idle", "peer": {"states": ["a"]}, "console": ["x"]}, {"state": "error", "peer": {"states": ["b"]}, "console": []}
+    )
     assert [m.field for m in moves] == ["console", "peer.states", "state"]
     assert str(moves[-1]) == "state: was 'idle', now 'error'"
 

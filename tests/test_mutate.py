@@ -1,4 +1,5 @@
 """spelo-harness mutate: Stryker's mutants, the harness's switch, the review of equivalents."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -19,8 +20,15 @@ SOURCE = ["var a = 1;", "if (a === 1) { go(); }", "done();"]
 
 
 def test_a_mutant_carries_its_line_and_diff() -> None:
-    m = _mutant({"id": "7", "mutator": "EqualityOperator", "replacement": "a !== 1",
-                 "location": {"start": {"line": 1, "column": 4}, "end": {"line": 1, "column": 11}}}, SOURCE)
+    m = _mutant(
+        {
+            "id": "7",
+            "mutator": "EqualityOperator",
+            "replacement": "a !== 1",
+            "location": {"start": {"line": 1, "column": 4}, "end": {"line": 1, "column": 11}},
+        },
+        SOURCE,
+    )
     assert (m.line, m.original) == (2, "a === 1")
     assert m.diff == "- if (a === 1) { go(); }\n+ if (a !== 1) { go(); }"
 
@@ -38,14 +46,17 @@ def test_only_reviewed_survivors_become_equivalent() -> None:
     survivor = Mutant(id="1", mutator="StringLiteral", replacement='""', line=3, original='"x"', status="survived")
     killed = Mutant(id="2", mutator="StringLiteral", replacement='""', line=3, original='"x"', status="killed")
     other = Mutant(id="3", mutator="StringLiteral", replacement='""', line=4, original='"y"', status="survived")
-    mark_equivalents([survivor, killed, other], [{"mutator": "StringLiteral", "original": '"x"',
-                                                  "replacement": '""', "reason": "a log line nobody reads"}])
+    mark_equivalents(
+        [survivor, killed, other],
+        [{"mutator": "StringLiteral", "original": '"x"', "replacement": '""', "reason": "a log line nobody reads"}],
+    )
     assert (survivor.status, survivor.equivalent) == ("equivalent", "a log line nobody reads")
     assert killed.status == "killed" and other.status == "survived"
-    elsewhere = Mutant(id="4", mutator="StringLiteral", replacement='""', line=9, original='"x"', status="survived",
-                       context="log(\"x\");")
-    mark_equivalents([elsewhere], [{"mutator": "StringLiteral", "original": '"x"', "replacement": '""',
-                                    "context": 'show("x");', "reason": "only on that line"}])
+    elsewhere = Mutant(id="4", mutator="StringLiteral", replacement='""', line=9, original='"x"', status="survived", context='log("x");')
+    mark_equivalents(
+        [elsewhere],
+        [{"mutator": "StringLiteral", "original": '"x"', "replacement": '""', "context": 'show("x");', "reason": "only on that line"}],
+    )
     assert elsewhere.status == "survived"  # the same text on another line was not reviewed
 
 
@@ -81,8 +92,7 @@ def test_mutate_runs_as_users_run_it(run_cli: RunCli, tmp_path: Path) -> None:
     from harness import paths
     from harness.scenarios import load_all
 
-    out = run_cli("mutate", "--sample", "3", "--budget", "60", "--workers", "2", "--output", str(tmp_path / "m"),
-                  timeout=2400)
+    out = run_cli("mutate", "--sample", "3", "--budget", "60", "--workers", "2", "--output", str(tmp_path / "m"), timeout=2400)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "Traceback" not in out.stdout + out.stderr
     rep = json.loads((tmp_path / "m" / "mutation.json").read_text())

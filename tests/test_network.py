@@ -1,6 +1,7 @@
 """Where the fixture server and the browsers meet (origins.Network, remote.network): loopback
 for browsers on this machine, the run's address for a Playwright server on another host. The
 run across two hosts itself is in test_connect.py."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -15,11 +16,13 @@ from harness.server.peer import sdp_candidates, without_candidates
 if TYPE_CHECKING:
     from conftest import RunCli
 
-OFFER = ("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
-         "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n"
-         "a=candidate:2 1 udp 2122194687 198.18.0.2 50001 typ host\r\n"
-         "a=candidate:3 1 udp 2122129151 192.0.2.7 50002 typ host\r\n"
-         "a=mid:0\r\n")
+OFFER = (
+    "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n"
+    "a=candidate:2 1 udp 2122194687 198.18.0.2 50001 typ host\r\n"
+    "a=candidate:3 1 udp 2122129151 192.0.2.7 50002 typ host\r\n"
+    "a=mid:0\r\n"
+)
 
 
 def test_browsers_here_stay_on_loopback() -> None:
@@ -64,11 +67,14 @@ def test_without_listen_the_route_towards_the_server_names_the_address() -> None
         network("ws://198.18.0.2:4000/")
 
 
-@pytest.mark.parametrize("listen, says", [
-    ("shop.test", "expected an IP address of this machine"),
-    ("0.0.0.0", "not an address browsers can connect to"),
-    ("::", "not an address browsers can connect to"),
-])
+@pytest.mark.parametrize(
+    "listen, says",
+    [
+        ("shop.test", "expected an IP address of this machine"),
+        ("0.0.0.0", "not an address browsers can connect to"),
+        ("::", "not an address browsers can connect to"),
+    ],
+)
 def test_a_bad_listen_address_is_one_line(listen: str, says: str) -> None:
     with pytest.raises(ValueError, match=says) as e:
         network("ws://198.18.0.2:4000/", listen)
@@ -78,5 +84,4 @@ def test_a_bad_listen_address_is_one_line(listen: str, says: str) -> None:
 def test_listen_without_connect_is_a_usage_error(run_cli: RunCli) -> None:
     done = run_cli("run", "--listen", "198.18.0.1", "-k", "blocked-before", timeout=60)
     assert done.returncode == 2
-    assert done.stderr.strip() == ("spelo-harness: --listen: only with --connect "
-                                   "(local browsers reach the fixture server on 127.0.0.1)")
+    assert done.stderr.strip() == ("spelo-harness: --listen: only with --connect (local browsers reach the fixture server on 127.0.0.1)")

@@ -5,6 +5,7 @@ WebRTC traffic must stay on loopback, and browsers cannot be held there by flags
 tests run only inside the seal (harness.sandbox). Outside it, test_browser_tests_in_the_seal
 re-runs this file in a sealed subprocess and passes or fails with it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,9 +37,12 @@ in_seal = pytest.mark.skipif(not SEALED, reason="browser WebRTC runs only inside
 CHROMIUM = "/usr/bin/chromium"
 FIREFOX = "/usr/bin/firefox-esr"
 CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-    "--disable-background-networking", "--disable-component-update",
-    "--autoplay-policy=no-user-gesture-required", "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
     "--allow-loopback-in-peer-connection",
     "--host-resolver-rules=MAP *.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE localhost",
 ]
@@ -89,22 +93,27 @@ def bearer(server: FixtureServer) -> tuple[str, str]:
     return site.site_id, server.sessions.issue(site.site_id).client_secret
 
 
-OFFER_OUTSIDE = (b"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
-                 b"c=IN IP4 0.0.0.0\r\na=candidate:1 1 udp 2122260223 192.0.2.2 50000 typ host\r\n"
-                 b"a=candidate:2 1 udp 2122260223 3f2a.local 50001 typ host\r\n")
+OFFER_OUTSIDE = (
+    b"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+    b"c=IN IP4 0.0.0.0\r\na=candidate:1 1 udp 2122260223 192.0.2.2 50000 typ host\r\n"
+    b"a=candidate:2 1 udp 2122260223 3f2a.local 50001 typ host\r\n"
+)
 
 
-@pytest.mark.parametrize("case, status, error", [
-    ("no bearer", 401, "invalid_bearer"),
-    ("unknown bearer", 401, "invalid_bearer"),
-    ("wrong type", 415, "unsupported_media_type"),
-    ("not sdp", 400, "invalid_sdp"),
-    ("not utf-8", 400, "invalid_sdp"),
-    ("outside candidate", 400, "non_loopback_candidate"),
-    ("huge", 413, "body_too_large"),
-    ("aiortc rejects", 400, "invalid_sdp"),
-    ("rejected", 503, "realtime_rejected"),
-])
+@pytest.mark.parametrize(
+    "case, status, error",
+    [
+        ("no bearer", 401, "invalid_bearer"),
+        ("unknown bearer", 401, "invalid_bearer"),
+        ("wrong type", 415, "unsupported_media_type"),
+        ("not sdp", 400, "invalid_sdp"),
+        ("not utf-8", 400, "invalid_sdp"),
+        ("outside candidate", 400, "non_loopback_candidate"),
+        ("huge", 413, "body_too_large"),
+        ("aiortc rejects", 400, "invalid_sdp"),
+        ("rejected", 503, "realtime_rejected"),
+    ],
+)
 def test_offer_refusals(server: FixtureServer, case: str, status: int, error: str) -> None:
     site_id, secret = bearer(server)
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/sdp"}
@@ -175,15 +184,19 @@ async def python_widget(server: FixtureServer, site_id: str) -> dict[str, Any]:
 
     await pc.setLocalDescription(await pc.createOffer())
     async with aiohttp.ClientSession() as http:
-        async with http.post(f"http://127.0.0.1:{server.origins.http_port}/v1/realtime?model=m",
-                             data=pc.localDescription.sdp, headers={
-                                 "Authorization": f"Bearer {secret}", "Content-Type": "application/sdp"}) as res:
+        async with http.post(
+            f"http://127.0.0.1:{server.origins.http_port}/v1/realtime?model=m",
+            data=pc.localDescription.sdp,
+            headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/sdp"},
+        ) as res:
             assert res.status == 200, await res.text()
             answer = await res.text()
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
     loop = asyncio.get_running_loop()
-    report = await loop.run_in_executor(None, lambda: server.peer.wait_for(
-        site_id, lambda r: r["audio"]["seconds"] >= 1.0 and r["tool_result"] and len(r["speaking"]) == 2, 15))
+    report = await loop.run_in_executor(
+        None,
+        lambda: server.peer.wait_for(site_id, lambda r: r["audio"]["seconds"] >= 1.0 and r["tool_result"] and len(r["speaking"]) == 2, 15),
+    )
     got["heard"] = heard.snapshot()
     got["offer"] = pc.localDescription.sdp
     await pc.close()
@@ -212,12 +225,10 @@ def test_python_widget_session(server: FixtureServer) -> None:
 def test_browser_tests_in_the_seal() -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("no network namespaces on this platform")
-    cmd = sandbox.sealed_argv([sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
-                               "-k", "browser_", "-rs"])
+    cmd = sandbox.sealed_argv([sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-k", "browser_", "-rs"])
     cmd.insert(cmd.index("--"), "--strict")  # never run the browsers unsealed
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env,
-                          cwd=Path(__file__).resolve().parent.parent)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env, cwd=Path(__file__).resolve().parent.parent)
     if proc.returncode == 3:
         pytest.skip(f"cannot seal here: {proc.stderr.strip()}")
     print(proc.stdout[-4000:], proc.stderr[-2000:])
@@ -229,6 +240,7 @@ def test_browser_tests_in_the_seal() -> None:
 @pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         yield p
 
@@ -259,13 +271,13 @@ def run_session(browser: Browser, server: FixtureServer, site: Site) -> dict[str
     context, page = open_widget(browser, server, site)
     try:
         page.wait_for_selector(".spelo-root[data-state=listening]", timeout=15000)
-        report = server.peer.wait_for(site.site_id, lambda r: r["audio"]["seconds"] >= 1.0
-                                      and r["tool_result"] is not None and len(r["speaking"]) == 2, timeout=15)
+        report = server.peer.wait_for(
+            site.site_id, lambda r: r["audio"]["seconds"] >= 1.0 and r["tool_result"] is not None and len(r["speaking"]) == 2, timeout=15
+        )
         page.wait_for_function("window.__speloStates.slice(-1)[0] === 'listening'")
         report["page_states"] = page.evaluate("window.__speloStates")
         page.click(".spelo-orb")  # hang up
-        wait_until(lambda: any(e.get("event") == "session_end" for e in server.request_log(site.site_id)),
-                   10, "session_end analytics")
+        wait_until(lambda: any(e.get("event") == "session_end" for e in server.request_log(site.site_id)), 10, "session_end analytics")
         report["closed"] = server.peer.wait_for(site.site_id, lambda r: r["state"] in ("closed", "failed"), 15)["state"]
         return report
     finally:
@@ -300,8 +312,7 @@ def test_browser_chromium_silent_device(server: FixtureServer, playwright: Playw
         w.setsampwidth(2)
         w.setframerate(48000)
         w.writeframes(bytes(48000 * 2 * 2))  # 2 s of zeros
-    browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                         args=CHROMIUM_ARGS + [f"--use-file-for-fake-audio-capture={silence}"])
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [f"--use-file-for-fake-audio-capture={silence}"])
     try:
         report = run_session(browser, server, server.new_site())
     finally:
@@ -363,11 +374,17 @@ def test_browser_firefox_session(server: FixtureServer, playwright: Playwright) 
     if not Path(FIREFOX).exists():
         pytest.skip(f"{FIREFOX} is not installed")
     from harness.origins import MAPPED_HOSTS
+
     prefs: dict[str, str | float | bool] = {
-        "media.navigator.streams.fake": True, "permissions.default.microphone": 1,
-        "media.peerconnection.ice.obfuscate_host_addresses": False, "media.peerconnection.ice.loopback": True,
-        "media.autoplay.default": 0, "media.autoplay.blocking_policy": 0, "media.autoplay.block-webaudio": False,
-        "media.cubeb.force_mock_context": True, "network.dns.forceResolve": "127.0.0.1",
+        "media.navigator.streams.fake": True,
+        "permissions.default.microphone": 1,
+        "media.peerconnection.ice.obfuscate_host_addresses": False,
+        "media.peerconnection.ice.loopback": True,
+        "media.autoplay.default": 0,
+        "media.autoplay.blocking_policy": 0,
+        "media.autoplay.block-webaudio": False,
+        "media.cubeb.force_mock_context": True,
+        "network.dns.forceResolve": "127.0.0.1",
         "network.dns.localDomains": ",".join(MAPPED_HOSTS),
     }
     browser = playwright.firefox.launch(channel="moz-firefox", executable_path=FIREFOX, firefox_user_prefs=prefs)
@@ -378,7 +395,6 @@ def test_browser_firefox_session(server: FixtureServer, playwright: Playwright) 
     print(f"\nRMS firefox fake device: {report['audio']}")
     assert report["audio"]["rms"] > 0.01 and report["tool_result"] is not None
     assert all(a in ("127.0.0.1", "::1") for a in report["candidates"]["offer"]), report["candidates"]
-
 
 
 def test_meter_reads_a_frame_that_is_not_s16() -> None:

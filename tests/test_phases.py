@@ -1,4 +1,5 @@
 """A cell's time by phase: accumulated in order, written with the result, shown in the report."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,8 +26,14 @@ def test_phases_keep_their_order_and_add_up() -> None:
 
 
 def test_the_report_says_where_the_time_went(tmp_path: Path) -> None:
-    r = Result(scenario="a", engine="chromium", outcome=Outcome.PASS, duration_s=2.0,
-               phases={"launch": 1.25, "navigation": 0.5}, phase_parts={"screenshots": 0.3})
+    r = Result(
+        scenario="a",
+        engine="chromium",
+        outcome=Outcome.PASS,
+        duration_s=2.0,
+        phases={"launch": 1.25, "navigation": 0.5},
+        phase_parts={"screenshots": 0.3},
+    )
     html = _facts(r, tmp_path)
     assert "launch 1.25 s · navigation 0.50 s" in html and "screenshots 0.30 s" in html
     assert Result.from_dict(r.to_dict()).phases == r.phases

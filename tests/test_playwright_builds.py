@@ -4,6 +4,7 @@
 The harness must pick these builds, report source `playwright`, run Chromium's cells with it, and
 choose the Playwright WebKit engine for `webkit`, failing (not skipping) its cells when that build
 does not start."""
+
 from __future__ import annotations
 
 import json
@@ -70,8 +71,7 @@ Browsers = tuple[dict[str, Path], dict[str, str], Path]
 
 
 def harness(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
-                          timeout=300, cwd=cwd, env=env)
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
 
 
 def engine_line(out: str, engine: str) -> str:
@@ -81,8 +81,10 @@ def engine_line(out: str, engine: str) -> str:
 def test_playwright_agrees_with_the_layout(browsers: Browsers) -> None:
     """The layout is where Playwright itself looks (so a Playwright upgrade that moves it fails here)."""
     made, env, _ = browsers
-    code = ("from playwright.sync_api import sync_playwright\n"
-            "with sync_playwright() as p: print(p.chromium.executable_path); print(p.webkit.executable_path)")
+    code = (
+        "from playwright.sync_api import sync_playwright\n"
+        "with sync_playwright() as p: print(p.chromium.executable_path); print(p.webkit.executable_path)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.stdout.split() == [str(made["chromium"]), str(made["webkit"])], out.stderr
 
@@ -94,8 +96,9 @@ def test_doctor_names_playwrights_builds_and_the_webkit_choice(browsers: Browser
     assert engine_line(out.stdout, "chromium").endswith("source: playwright")
     assert engine_line(out.stdout, "webkit").endswith("source: playwright")
     assert "engine: Playwright's WebKit build: it is installed" in out.stdout
-    assert engine_line(out.stdout, "firefox").endswith("source: system /usr/bin/firefox-esr") or \
-        "firefox   missing" in out.stdout  # no Firefox in this layout: the distro's, where installed
+    assert (
+        engine_line(out.stdout, "firefox").endswith("source: system /usr/bin/firefox-esr") or "firefox   missing" in out.stdout
+    )  # no Firefox in this layout: the distro's, where installed
 
     forced = harness({**env, "SPELO_WEBKIT": "webkitgtk"}, tmp_path, "doctor")
     assert engine_line(forced.stdout, "webkit").endswith("source: webkitgtk")
@@ -113,8 +116,20 @@ def test_firefox_layout_is_reported_as_playwrights(tmp_path: Path) -> None:
 
 def test_cells_run_on_playwrights_chromium(browsers: Browsers, tmp_path: Path) -> None:
     _, env, starts = browsers
-    out = harness(env, tmp_path, "run", str(paths.SCENARIO_DIR), "--browser", "chromium", "-k", "blocked",
-                  "--output", str(tmp_path / "out"), "--screenshots", "failure")
+    out = harness(
+        env,
+        tmp_path,
+        "run",
+        str(paths.SCENARIO_DIR),
+        "--browser",
+        "chromium",
+        "-k",
+        "blocked",
+        "--output",
+        str(tmp_path / "out"),
+        "--screenshots",
+        "failure",
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     results = json.loads((tmp_path / "out" / "results.json").read_text())["results"]
     assert len(results) >= 2
@@ -126,8 +141,9 @@ def test_cells_run_on_playwrights_chromium(browsers: Browsers, tmp_path: Path) -
 
 def test_webkit_chooses_playwrights_build_and_fails_when_it_does_not_start(browsers: Browsers, tmp_path: Path) -> None:
     _, env, _ = browsers
-    out = harness(env, tmp_path, "run", str(paths.SCENARIO_DIR), "--browser", "webkit", "-k", "blocked-prompt",
-                  "--output", str(tmp_path / "out"))
+    out = harness(
+        env, tmp_path, "run", str(paths.SCENARIO_DIR), "--browser", "webkit", "-k", "blocked-prompt", "--output", str(tmp_path / "out")
+    )
     assert out.returncode == 1, out.stdout[-3000:] + out.stderr[-2000:]
     [cell] = json.loads((tmp_path / "out" / "results.json").read_text())["results"]
     assert (cell["engine"], cell["engine_source"], cell["outcome"]) == ("webkit", "playwright", "fail")

@@ -7,6 +7,7 @@ With the oldest, a Firefox cell runs in the distro's Firefox ESR. With the newes
 WebDriver BiDi command the browser lacks, in one line, and a run naming it stops with exit 2;
 Chromium still runs. (With Playwright's own Firefox build, which cannot be downloaded here, the
 newest drives Firefox as the oldest does: CI's matrix job installs it.)"""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,6 @@ import pytest
 from harness import paths
 
 
-
 SIDE = paths.ROOT / ".venv-playwright"  # made by scripts/setup.sh (playwright-venv.sh), outside the seal
 
 
@@ -27,8 +27,9 @@ def side(which: str) -> tuple[Path, str]:
     python = SIDE / which / "bin" / "python"
     if not python.exists():
         pytest.skip(f"no {python}: bash scripts/setup.sh makes it (scripts/playwright-venv.sh)")
-    out = subprocess.run([str(python), "-c", "import importlib.metadata as m; print(m.version('playwright'))"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [str(python), "-c", "import importlib.metadata as m; print(m.version('playwright'))"], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     return python, out.stdout.strip()
 
@@ -52,8 +53,11 @@ def test_the_newest_names_the_distro_firefoxs_gap_and_still_runs_chromium(tmp_pa
     line = next(x for x in doctor.stdout.splitlines() if x.startswith("firefox"))
     if tuple(int(p) for p in version.split(".")[:2]) < (1, 65) or "source: playwright" in line:
         pytest.skip(f"Playwright {version} with this Firefox has no gap to report: {line}")
-    assert re.match(r"firefox +missing +Playwright [\d.]+ opens every context with the WebDriver BiDi command "
-                    r"[\w.]+, which this Firefox \([\d.]+, /\S+\) does not know: use Playwright's own Firefox", line), line
+    assert re.match(
+        r"firefox +missing +Playwright [\d.]+ opens every context with the WebDriver BiDi command "
+        r"[\w.]+, which this Firefox \([\d.]+, /\S+\) does not know: use Playwright's own Firefox",
+        line,
+    ), line
     run = cli(python, tmp_path, "run", "--browser", "firefox", "-k", "blocked-prompt", "--workers", "1", "--output", "ff")
     assert run.returncode == 2 and "emulation.setMediaFeaturesOverride" in run.stderr, run.stdout + run.stderr
     ok = cli(python, tmp_path, "run", "--browser", "chromium", "-k", "blocked-prompt", "--workers", "1", "--output", "cr")

@@ -1,5 +1,6 @@
 """The pool: cells reach each worker grouped by browser, and a browser no later cell needs is
 closed, never while one of its tabs is open."""
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -19,8 +20,13 @@ from harness.scenarios import load_all
 
 
 def test_cells_are_collected_grouped_by_the_browser_that_serves_them() -> None:
-    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-                           str(paths.SCENARIO_DIR)], cwd=paths.ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(paths.SCENARIO_DIR)],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     scenarios = {s.id: s for s in load_all([paths.SCENARIO_DIR])}
     keys = []

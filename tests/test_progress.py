@@ -1,5 +1,6 @@
 """The run's progress display: one plain line per cell where there is no terminal (CI logs),
 a live rich line in a terminal; done of total, failures so far, time left."""
+
 from __future__ import annotations
 
 import io
@@ -24,7 +25,10 @@ def test_plain_lines_when_not_a_terminal() -> None:
     p.close()
     lines = out.getvalue().splitlines()
     assert [line.split(" · ")[:2] for line in lines] == [
-        ["[1/3] a[chromium] pass", "0 failed"], ["[2/3] b[firefox] fail", "1 failed"], ["[3/3] c[webkit] quirk", "1 failed"]]
+        ["[1/3] a[chromium] pass", "0 failed"],
+        ["[2/3] b[firefox] fail", "1 failed"],
+        ["[3/3] c[webkit] quirk", "1 failed"],
+    ]
     assert lines[-1].endswith("0 s left")
 
 

@@ -1,4 +1,5 @@
 """The promise → cells map: ids are checked, the command names guarded and unguarded promises."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ def test_the_map_names_the_promises_no_cell_guards(run_cli: RunCli, scenario_fil
     path = scenario_file(CELL.format(guard="site-id-checked"))
     out = run_cli("promises", "--json", str(path.parent))
     assert out.returncode == 1  # promises are left unguarded by this one cell
-    rows = json.loads(out.stdout[:out.stdout.rindex("}") + 1])["promises"]
+    rows = json.loads(out.stdout[: out.stdout.rindex("}") + 1])["promises"]
     by_id = {r["id"]: r for r in rows}
     assert by_id["page-rules"]["cells"] == {"chromium": ["one"], "firefox": ["one"], "webkit": ["one"]}
     assert not by_id["notice-cancel-closes"]["guarded"]

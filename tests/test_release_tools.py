@@ -1,4 +1,5 @@
 """The release manager's and the quirk hunter's doors: gate, repro, shard, widget profiles."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -26,8 +27,9 @@ def results_file(path: Path, outcomes: dict[str, str]) -> Path:
     results = []
     for cell, outcome in outcomes.items():
         scenario, engine = CellId.parse(cell).scenario, CellId.parse(cell).engine
-        results.append(Result(scenario=scenario, engine=engine, outcome=Outcome(outcome),
-                              reason="" if outcome == "pass" else f"{scenario} broke"))
+        results.append(
+            Result(scenario=scenario, engine=engine, outcome=Outcome(outcome), reason="" if outcome == "pass" else f"{scenario} broke")
+        )
     write_results(path, results, {})
     return path
 
@@ -55,10 +57,13 @@ def test_gate_passes_with_known_issues_file(run_cli: RunCli, tmp_path: Path) -> 
     assert "Still failing (known)\n- `a[chromium]`: ticket 12" in out.stdout
 
 
-@pytest.mark.parametrize("make_bad, message", [
-    (lambda p: p.write_text("{\"results\": []}"), "not a spelo-harness results file"),
-    (lambda p: p.write_text("not json"), "not JSON"),
-])
+@pytest.mark.parametrize(
+    "make_bad, message",
+    [
+        (lambda p: p.write_text('{"results": []}'), "not a spelo-harness results file"),
+        (lambda p: p.write_text("not json"), "not JSON"),
+    ],
+)
 def test_gate_refuses_files_that_are_not_ours(run_cli: RunCli, tmp_path: Path, make_bad: Callable[[Path], object], message: str) -> None:
     bad = tmp_path / "bad.json"
     make_bad(bad)
@@ -90,8 +95,15 @@ def test_shard_spec_and_split_are_even_and_complete() -> None:
 
 def test_profile_translates_a_builds_words_back() -> None:
     profile = WidgetProfile(states={"denied": "mic-blocked"}, texts={"Microphone access needed": "Mic needed"})
-    snap = profile.to_reference({"state": "mic-blocked", "status": "Mic needed", "tooltip": "", "text": "Mic needed now",
-                                 "history": [{"state": "mic-blocked", "status": "Mic needed"}]})
+    snap = profile.to_reference(
+        {
+            "state": "mic-blocked",
+            "status": "Mic needed",
+            "tooltip": "",
+            "text": "Mic needed now",
+            "history": [{"state": "mic-blocked", "status": "Mic needed"}],
+        }
+    )
     assert snap["state"] == "denied" and snap["status"] == "Microphone access needed"
     assert snap["text"] == "Microphone access needed now"
     assert snap["history"] == [{"state": "denied", "status": "Microphone access needed"}]
@@ -101,8 +113,9 @@ def test_a_build_with_other_words_passes_with_its_profile(run_cli: RunCli, tmp_p
     from harness import paths
 
     build = tmp_path / "build.js"
-    build.write_text(paths.REFERENCE_WIDGET.read_text().replace('"Microphone access needed"', '"Mic needed"')
-                     .replace('"data-state"', '"data-phase"'))
+    build.write_text(
+        paths.REFERENCE_WIDGET.read_text().replace('"Microphone access needed"', '"Mic needed"').replace('"data-state"', '"data-phase"')
+    )
     profile = tmp_path / "build.profile.yaml"
     profile.write_text('name: build\nstate_attr: data-phase\ntexts: {"Microphone access needed": "Mic needed"}\n')
     args = ["run", "--browser", "chromium", "-k", "blocked-before", "--widget", str(build), "--output", str(tmp_path / "o")]
@@ -114,16 +127,36 @@ def test_a_build_with_other_words_passes_with_its_profile(run_cli: RunCli, tmp_p
 def test_repro_prints_steps_urls_and_artifacts(run_cli: RunCli, tmp_path: Path) -> None:
     out = run_cli("repro", "blocked-before", "--browser", "chromium", "--output", str(tmp_path / "r"))
     assert out.returncode == 0, out.stdout + out.stderr
-    for text in ("open http://localhost:", "step 1: click orb", "step 2: click continue", "artifacts: ",
-                 "final screenshot: ", "blocked-before[chromium]: pass"):
+    for text in (
+        "open http://localhost:",
+        "step 1: click orb",
+        "step 2: click continue",
+        "artifacts: ",
+        "final screenshot: ",
+        "blocked-before[chromium]: pass",
+    ):
         assert text in out.stdout
     assert run_cli("repro", "nope", "--browser", "chromium").returncode == 2
 
 
 def test_repro_keep_server_serves_the_cells_page_until_interrupted(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "repro", "notice-cancel", "--browser", "chromium",
-                             "--keep-server", "--output", str(tmp_path / "r")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "harness.cli",
+            "repro",
+            "notice-cancel",
+            "--browser",
+            "chromium",
+            "--keep-server",
+            "--output",
+            str(tmp_path / "r"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         lines = []

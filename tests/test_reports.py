@@ -1,6 +1,7 @@
 """The reports a run leaves next to results.json: JUnit XML (parsed back), the merge command
 (good merges, and every bad input as one line and exit 2), and the HTML report opened in a real
 Chromium from a file:// URL. The results are made here, with tiny PNGs, so the tests are fast."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator
@@ -30,17 +31,23 @@ MISMATCH = "tooltip: expected 'Mic access is blocked', seen 'use the padlock'"
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A solid-colour PNG, made with zlib and struct only."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     rows = b"".join(b"\0" + bytes(rgb) * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def make_results(out: Path, machine: str | None = None) -> list[Result]:
     """One cell of each outcome, with screenshots under out/cells/<cell>/. With machine, the
     results name the files as another machine saw them (as a shard's results file does)."""
+
     def shot(cell: str, name: str, rgb: tuple[int, int, int]) -> str:
         path = out / "cells" / cell / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,31 +57,52 @@ def make_results(out: Path, machine: str | None = None) -> list[Result]:
 
     def cell(scenario: str, engine: str, outcome: str, **kw: Any) -> Result:
         d = f"{scenario}-{engine}"
-        steps = [StepRecord(1, "click orb", shot(d, "01-click-orb.png", (200, 180, 40))),
-                 StepRecord(2, "click continue", shot(d, "02-click-continue.png", (40, 120, 200)))]
-        return Result(scenario=scenario, engine=engine, outcome=Outcome(outcome), title=f"{scenario} title",
-                      source="/x/scenarios/microphone.yaml:5", engine_version="1.0", steps=steps,
-                      screenshot=shot(d, "final.png", (30, 160, 60)),
-                      artifacts=f"{machine}/cells/{d}" if machine else str(out / "cells" / d), duration_s=1.5,
-                      **{"console": ["[log] [Spelo] ready"], **kw})
+        steps = [
+            StepRecord(1, "click orb", shot(d, "01-click-orb.png", (200, 180, 40))),
+            StepRecord(2, "click continue", shot(d, "02-click-continue.png", (40, 120, 200))),
+        ]
+        return Result(
+            scenario=scenario,
+            engine=engine,
+            outcome=Outcome(outcome),
+            title=f"{scenario} title",
+            source="/x/scenarios/microphone.yaml:5",
+            engine_version="1.0",
+            steps=steps,
+            screenshot=shot(d, "final.png", (30, 160, 60)),
+            artifacts=f"{machine}/cells/{d}" if machine else str(out / "cells" / d),
+            duration_s=1.5,
+            **{"console": ["[log] [Spelo] ready"], **kw},
+        )
 
     return [
         cell("allow", "chromium", "pass", expected={"state": "listening"}, seen={"state": "listening"}),
         cell("allow", "firefox", "pass"),
-        cell("blocked", "chromium", "fail", reason="not as expected after 10 s: " + MISMATCH,
-             expected={"tooltip": "Mic access is blocked"}, seen={"tooltip": "use the padlock"},
-             mismatches=[Mismatch("tooltip", "Mic access is blocked", "use the padlock", MISMATCH)],
-             api_log=[{"method": "GET", "endpoint": "config", "path": "/v1/s/config"}]),
+        cell(
+            "blocked",
+            "chromium",
+            "fail",
+            reason="not as expected after 10 s: " + MISMATCH,
+            expected={"tooltip": "Mic access is blocked"},
+            seen={"tooltip": "use the padlock"},
+            mismatches=[Mismatch("tooltip", "Mic access is blocked", "use the padlock", MISMATCH)],
+            api_log=[{"method": "GET", "endpoint": "config", "path": "/v1/s/config"}],
+        ),
         cell("blocked", "firefox", "quirk", reason="Firefox reads it as prompt", evidence="BROWSER-FACTS.md"),
         cell("blocked", "webkit", "limit", reason="no WebRTC"),
-        cell("silent", "chromium", "stale-quirk", reason="the quirk no longer happens",
-             console=["[error] bad \x1b[31m colour"]),
-        cell("silent", "firefox", "skipped", reason="no silent fake device",
-             peer={"audio": {"seconds": 1.2, "rms": 0.01, "peak": 0.2}, "states": [{"state": "connected"}]}),
+        cell("silent", "chromium", "stale-quirk", reason="the quirk no longer happens", console=["[error] bad \x1b[31m colour"]),
+        cell(
+            "silent",
+            "firefox",
+            "skipped",
+            reason="no silent fake device",
+            peer={"audio": {"seconds": 1.2, "rms": 0.01, "peak": 0.2}, "states": [{"state": "connected"}]},
+        ),
     ]
 
 
 # -- JUnit ------------------------------------------------------------------------------------------
+
 
 def test_junit_one_suite_per_engine_and_counts_per_outcome(tmp_path: Path) -> None:
     results = make_results(tmp_path)
@@ -82,7 +110,10 @@ def test_junit_one_suite_per_engine_and_counts_per_outcome(tmp_path: Path) -> No
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert list(suites) == ["chromium", "firefox", "webkit"]
     assert [(s.get("tests"), s.get("failures"), s.get("skipped")) for s in suites.values()] == [
-        ("3", "2", "0"), ("3", "0", "1"), ("1", "0", "0")]
+        ("3", "2", "0"),
+        ("3", "0", "1"),
+        ("1", "0", "0"),
+    ]
     assert root.get("tests") == str(len(results))
     cases = {c.get("name"): c for c in root.iter("testcase")}
     assert set(cases) == {r.cell_id for r in results}
@@ -122,6 +153,7 @@ def test_over_budget_embeds_finals_and_failing_steps_and_links_the_rest(tmp_path
     results = make_results(tmp_path)
     shots = ShotStore(results, tmp_path, budget=1)
     passing, failing = results[0], results[2]
+
     def shot(path: str | None) -> Shot:
         found = shots.get(path)
         assert found is not None, path
@@ -137,10 +169,12 @@ def test_over_budget_embeds_finals_and_failing_steps_and_links_the_rest(tmp_path
 
 # -- merge ------------------------------------------------------------------------------------------
 
+
 def shard(tmp_path: Path, name: str, results: list[Result], meta: dict[str, Any] | None = None) -> Path:
     path = tmp_path / name / "results.json"
-    write_results(path, results, meta or {"versions": {"chromium": "1.0"}, "seal": "sealed", "widget": "w.js",
-                                          "launches": {"gw0": {"chromium": 1}}})
+    write_results(
+        path, results, meta or {"versions": {"chromium": "1.0"}, "seal": "sealed", "widget": "w.js", "launches": {"gw0": {"chromium": 1}}}
+    )
     return path
 
 
@@ -165,12 +199,16 @@ def test_merge_keeps_an_engine_no_shard_ran_named_with_its_reasons(tmp_path: Pat
     from harness.merge import merge, read
 
     every = make_results(tmp_path / "a")
-    a = shard(tmp_path, "a", [r for r in every if r.engine != "webkit"],
-              {"engines_not_run": {"webkit": "no PyGObject"}})
-    b = shard(tmp_path, "b", [r for r in every if r.engine == "chromium"],
-              {"engines_not_run": {"firefox": "not installed", "webkit": "no display"}})
-    c = shard(tmp_path, "c", [Result(scenario="solo", engine="chromium", outcome=Outcome.PASS)],
-              {"engines_not_run": {"webkit": "no PyGObject"}})
+    a = shard(tmp_path, "a", [r for r in every if r.engine != "webkit"], {"engines_not_run": {"webkit": "no PyGObject"}})
+    b = shard(
+        tmp_path,
+        "b",
+        [r for r in every if r.engine == "chromium"],
+        {"engines_not_run": {"firefox": "not installed", "webkit": "no display"}},
+    )
+    c = shard(
+        tmp_path, "c", [Result(scenario="solo", engine="chromium", outcome=Outcome.PASS)], {"engines_not_run": {"webkit": "no PyGObject"}}
+    )
     _, meta, _ = merge([read(a), read(b), read(c)])
     # firefox ran cells in shard a: the merged run has it; webkit ran nowhere: it stays named
     assert meta["engines_not_run"] == {"webkit": f"{a}, {c}: no PyGObject | {b}: no display"}
@@ -187,10 +225,13 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     (tmp_path / "broken.json").write_text('{"format": "spelo-harness-results/1", "results": [', encoding="utf-8")
     (tmp_path / "foreign.json").write_text('{"results": []}', encoding="utf-8")
     (tmp_path / "future.json").write_text('{"format": "spelo-harness-results/9", "results": []}', encoding="utf-8")
-    (tmp_path / "odd.json").write_text(json.dumps({"format": FORMAT, "results": [
-        {"scenario": "a", "engine": "chromium", "outcome": "great"}]}), encoding="utf-8")
-    (tmp_path / "typed.json").write_text(json.dumps({"format": FORMAT, "results": [
-        {"scenario": "a", "engine": "chromium", "outcome": "pass", "duration_s": "slow"}]}), encoding="utf-8")
+    (tmp_path / "odd.json").write_text(
+        json.dumps({"format": FORMAT, "results": [{"scenario": "a", "engine": "chromium", "outcome": "great"}]}), encoding="utf-8"
+    )
+    (tmp_path / "typed.json").write_text(
+        json.dumps({"format": FORMAT, "results": [{"scenario": "a", "engine": "chromium", "outcome": "pass", "duration_s": "slow"}]}),
+        encoding="utf-8",
+    )
     (tmp_path / "empty.json").write_text(json.dumps({"format": FORMAT, "meta": {}, "results": []}), encoding="utf-8")
     return {
         "no files": ([], "no results files given"),
@@ -205,8 +246,9 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["no files", "missing", "malformed JSON", "not ours", "other format",
-                                  "bad outcome", "bad type", "no cells", "duplicate"])
+@pytest.mark.parametrize(
+    "case", ["no files", "missing", "malformed JSON", "not ours", "other format", "bad outcome", "bad type", "no cells", "duplicate"]
+)
 def test_merge_refuses_bad_input_in_one_line(run_cli: RunCli, tmp_path: Path, case: str) -> None:
     files, expected = _bad_inputs(tmp_path)[case]
     out = run_cli("merge", *files, "--output", str(tmp_path / "merged"), timeout=60)
@@ -219,6 +261,7 @@ def test_merge_refuses_bad_input_in_one_line(run_cli: RunCli, tmp_path: Path, ca
 
 # -- the HTML report in a real browser ----------------------------------------------------------------
 
+
 @pytest.fixture
 def chromium_page() -> Iterator[Page]:
     if not Path(CHROMIUM).exists():
@@ -226,8 +269,9 @@ def chromium_page() -> Iterator[Page]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--disable-background-networking", "--disable-component-update"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--disable-background-networking", "--disable-component-update"]
+        )
         try:
             yield browser.new_page()
         finally:
@@ -252,8 +296,8 @@ def test_html_report_grid_detail_screenshot_and_filter(chromium_page: Page, tmp_
     # the row is marked by the mismatch's field (harness/expect.py), not by matching its text
     assert detail.locator("tr.miss th").all_inner_texts() == ["tooltip"]
     page.wait_for_function(  # the embedded screenshot has loaded (set by the page's script)
-        "() => [...document.querySelectorAll('#cell-blocked-chromium img')].some(i => i.complete && i.naturalWidth > 0)",
-        timeout=5000)
+        "() => [...document.querySelectorAll('#cell-blocked-chromium img')].some(i => i.complete && i.naturalWidth > 0)", timeout=5000
+    )
 
     passing_row = page.locator("table.grid tr.scenario", has=page.locator("th", has_text="allow"))
     failing_row = page.locator("table.grid tr.scenario", has=page.locator("th", has_text="blocked"))

@@ -1,5 +1,6 @@
 """The one reader of results files (harness/results.py), as gate, merge, soak and shard use it;
 cell ids and slugs made in one place."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,10 @@ BAD: dict[str, tuple[bytes | str | dict[str, Any], str]] = {
     "foreign": ({"results": []}, "not a spelo-harness results file"),
     "not-a-list": ({"format": FORMAT, "results": {}}, '"results" must be a list'),
     "no-engine": ({"format": FORMAT, "results": [{"scenario": "a", "outcome": "pass"}]}, "missing or empty 'engine'"),
-    "typed": ({"format": FORMAT, "results": [{"scenario": "a", "engine": "x", "outcome": "pass", "steps": [1]}]},
-              "a[x]): an item of 'steps' has the wrong type"),
+    "typed": (
+        {"format": FORMAT, "results": [{"scenario": "a", "engine": "x", "outcome": "pass", "steps": [1]}]},
+        "a[x]): an item of 'steps' has the wrong type",
+    ),
 }
 
 

@@ -1,5 +1,6 @@
 """The seal (harness.sandbox): each check runs in a subprocess, since entering a network
 namespace is for good (and must happen before any thread starts)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -51,8 +52,14 @@ PROBE = textwrap.dedent("""
 
 def probe(*args: str, env: dict[str, Any] | None = None, prefix: list[str] | None = None) -> dict[str, Any]:
     base = {k: v for k, v in os.environ.items() if k != sandbox.MARKER}
-    proc = subprocess.run([*(prefix or []), sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          timeout=30, cwd=ROOT, env={**base, **(env or {})})
+    proc = subprocess.run(
+        [*(prefix or []), sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+        env={**base, **(env or {})},
+    )
     assert proc.returncode == 0, proc.stderr
     return {**json.loads(proc.stdout.strip().splitlines()[-1]), "stderr": proc.stderr}
 
@@ -69,7 +76,7 @@ def test_inside_the_seal_only_lo_and_no_way_out(sealed: dict[str, Any]) -> None:
     assert sealed["interfaces"] == ["lo"] and sealed["marker"] == "1"
     assert sealed["outside_v4"] == "OSError:101"  # ENETUNREACH: no route, nothing sent anywhere
     assert sealed["outside_v6"] == "OSError:101"
-    assert sealed["loopback"] == "connected"      # lo is up
+    assert sealed["loopback"] == "connected"  # lo is up
 
 
 @outside_only
@@ -88,22 +95,38 @@ def test_command_line_wrapper_execs_sealed_and_children_inherit() -> None:
 
 def test_marker_stops_a_second_seal(sealed: dict[str, Any]) -> None:
     # A sealed process's child that calls seal() again stays in its parent's namespace.
-    code = ("import os, subprocess, sys; from harness import sandbox; sandbox.seal(); "
-            "print(os.readlink('/proc/self/ns/net')); sys.stdout.flush(); "
-            "subprocess.run([sys.executable, '-c', 'import os; from harness import sandbox; "
-            "print(sandbox.seal()); print(os.readlink(\"/proc/self/ns/net\"))'])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, cwd=ROOT,
-                         env={k: v for k, v in os.environ.items() if k != sandbox.MARKER}).stdout.split("\n")
+    code = (
+        "import os, subprocess, sys; from harness import sandbox; sandbox.seal(); "
+        "print(os.readlink('/proc/self/ns/net')); sys.stdout.flush(); "
+        "subprocess.run([sys.executable, '-c', 'import os; from harness import sandbox; "
+        'print(sandbox.seal()); print(os.readlink("/proc/self/ns/net"))\'])'
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != sandbox.MARKER},
+    ).stdout.split("\n")
     assert out[0] == out[2] and out[1] == sandbox.SEALED
 
 
 @outside_only
 def test_refuses_once_threads_run() -> None:
-    code = ("import threading; from harness import sandbox; e = threading.Event(); "
-            "t = threading.Thread(target=e.wait); t.start(); print(sandbox.seal()); "
-            "print(sandbox.interfaces()); e.set()")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, cwd=ROOT,
-                         env={k: v for k, v in os.environ.items() if k != sandbox.MARKER}).stdout
+    code = (
+        "import threading; from harness import sandbox; e = threading.Event(); "
+        "t = threading.Thread(target=e.wait); t.start(); print(sandbox.seal()); "
+        "print(sandbox.interfaces()); e.set()"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != sandbox.MARKER},
+    ).stdout
     assert "NOT sealed (2 threads already running" in out and "'lo'" in out
 
 
@@ -126,8 +149,9 @@ def test_with_browsers_on_another_host_the_status_says_so_without_the_local_warn
     monkeypatch.setattr(sandbox, "interfaces", lambda: ["eth0", "lo"])  # as a run that reaches another host
     elsewhere = Network("10.7.0.1", ("10.7.0.2",))
     status = sandbox.seal_for("ws://10.7.0.2:3000/", elsewhere)
-    assert status == ("NOT sealed: the browsers are on another host (10.7.0.2); test traffic goes between "
-                      "this machine's 10.7.0.1 and that host's address")
+    assert status == (
+        "NOT sealed: the browsers are on another host (10.7.0.2); test traffic goes between this machine's 10.7.0.1 and that host's address"
+    )
     assert sandbox.seal_status() == status  # what results.json and the report headers read
     assert sandbox.status_line(status) == status  # no WebRTC warning about this machine
 

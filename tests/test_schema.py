@@ -1,5 +1,6 @@
 """The JSON Schemas of scenario and profile files: every file of the project passes its schema,
 names it for editors, and what the loader refuses the schema refuses too."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,12 +42,15 @@ GOOD_STEPS = [{"click": "orb"}, "accept_notice", "reload", {"expect": {"state": 
 EXPECT = {"state": "idle"}
 
 
-@pytest.mark.parametrize("bad", [
-    {"scenarios": [{"id": "a", "title": "t", "steps": [{"click": "orb", "reload": True}], "expect": EXPECT}]},  # two actions
-    {"scenarios": [{"id": "a", "title": "t", "steps": ["dance"], "expect": EXPECT}]},                          # no such word
-    {"scenarios": [{"id": "a", "title": "t", "steps": GOOD_STEPS, "expect": EXPECT, "colour": "red"}]},       # unknown field
-    {"scenarios": [{"id": "a", "title": "t", "steps": GOOD_STEPS, "expect": EXPECT, "origin": "mars"}]},      # no such origin
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"scenarios": [{"id": "a", "title": "t", "steps": [{"click": "orb", "reload": True}], "expect": EXPECT}]},  # two actions
+        {"scenarios": [{"id": "a", "title": "t", "steps": ["dance"], "expect": EXPECT}]},  # no such word
+        {"scenarios": [{"id": "a", "title": "t", "steps": GOOD_STEPS, "expect": EXPECT, "colour": "red"}]},  # unknown field
+        {"scenarios": [{"id": "a", "title": "t", "steps": GOOD_STEPS, "expect": EXPECT, "origin": "mars"}]},  # no such origin
+    ],
+)
 def test_what_the_loader_refuses_the_schema_refuses(bad: dict[str, Any], tmp_path: Path) -> None:
     assert list(validator(scenario_schema()).iter_errors(bad)) != []
     path = tmp_path / "bad.yaml"

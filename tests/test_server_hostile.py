@@ -3,6 +3,7 @@ clients, many connections. Whatever arrives, the answer is a 4xx or a closed con
 a 5xx, a crash or a file from outside fixtures_site. Raw sockets on 127.0.0.1 only, every loop
 bounded, every wait with a deadline.
 """
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -107,14 +108,33 @@ def get(target: str, host: str = "localhost") -> bytes:
 # -- traversal --------------------------------------------------------------------------------------
 
 TRAVERSALS = [
-    "/../pyproject.toml", "/../../../../etc/passwd", "/%2e%2e/pyproject.toml", "/%2E%2E/%2E%2E/etc/passwd",
-    "/..%2fpyproject.toml", "/%2e%2e%2fpyproject.toml", "/..%2f..%2f..%2fetc%2fpasswd", "/%252e%252e/pyproject.toml",
-    "/.%2e/pyproject.toml", "/..\\pyproject.toml", "/..%5cpyproject.toml", "//etc/passwd", "/%2fetc%2fpasswd",
-    "/etc/passwd", "/site.css/../../pyproject.toml", "/index.html/..%2f..%2fpyproject.toml",
-    "/..%2fharness%2fserver%2ftls.py", "/harness/sandbox.py", "/..%00/pyproject.toml", "/index.html%00.css",
-    "/%c0%ae%c0%ae/pyproject.toml", "/..;/pyproject.toml", "/spelo.js/../../pyproject.toml",
-    "/framed.html?path=/../../pyproject.toml&site=hostile1", "/index.html?site=../../etc/passwd",
-    "/v1/..%2f..%2fpyproject.toml/config", "/v1/hostile1/../../../pyproject.toml",
+    "/../pyproject.toml",
+    "/../../../../etc/passwd",
+    "/%2e%2e/pyproject.toml",
+    "/%2E%2E/%2E%2E/etc/passwd",
+    "/..%2fpyproject.toml",
+    "/%2e%2e%2fpyproject.toml",
+    "/..%2f..%2f..%2fetc%2fpasswd",
+    "/%252e%252e/pyproject.toml",
+    "/.%2e/pyproject.toml",
+    "/..\\pyproject.toml",
+    "/..%5cpyproject.toml",
+    "//etc/passwd",
+    "/%2fetc%2fpasswd",
+    "/etc/passwd",
+    "/site.css/../../pyproject.toml",
+    "/index.html/..%2f..%2fpyproject.toml",
+    "/..%2fharness%2fserver%2ftls.py",
+    "/harness/sandbox.py",
+    "/..%00/pyproject.toml",
+    "/index.html%00.css",
+    "/%c0%ae%c0%ae/pyproject.toml",
+    "/..;/pyproject.toml",
+    "/spelo.js/../../pyproject.toml",
+    "/framed.html?path=/../../pyproject.toml&site=hostile1",
+    "/index.html?site=../../etc/passwd",
+    "/v1/..%2f..%2fpyproject.toml/config",
+    "/v1/hostile1/../../../pyproject.toml",
 ]
 
 
@@ -140,6 +160,7 @@ def test_a_200_is_always_a_fixtures_site_file(server: FixtureServer) -> None:
 
 # -- oversized -----------------------------------------------------------------------------------------
 
+
 def test_oversized_request_line_and_headers(server: FixtureServer) -> None:
     cases = [
         f"GET /{'a' * 100_000} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode(),
@@ -155,17 +176,22 @@ def test_oversized_request_line_and_headers(server: FixtureServer) -> None:
 
 def test_oversized_bodies(server: FixtureServer) -> None:
     big = b"x" * (2 << 20)
-    declared = (b"POST /v1/hostile1/token HTTP/1.1\r\nHost: api.spelo.test\r\nContent-Type: application/json\r\n"
-                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(big)) + big
-    chunked = (b"POST /v1/hostile1/analytics/event HTTP/1.1\r\nHost: api.spelo.test\r\nTransfer-Encoding: chunked\r\n"
-               b"Content-Type: application/json\r\nConnection: close\r\n\r\n"
-               + b"".join(b"10000\r\n" + b"y" * 0x10000 + b"\r\n" for _ in range(32)) + b"0\r\n\r\n")
-    huge_claim = (b"POST /v1/hostile1/query HTTP/1.1\r\nHost: api.spelo.test\r\nContent-Length: 99999999999\r\n"
-                  b"Connection: close\r\n\r\nabc")
-    to_page = (b"POST /index.html HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-               % len(big)) + big
-    sdp = (b"POST /v1/realtime HTTP/1.1\r\nHost: api.spelo.test\r\nContent-Type: application/sdp\r\n"
-           b"Authorization: Bearer nope\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(big)) + big
+    declared = (
+        b"POST /v1/hostile1/token HTTP/1.1\r\nHost: api.spelo.test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(big)
+    ) + big
+    chunked = (
+        b"POST /v1/hostile1/analytics/event HTTP/1.1\r\nHost: api.spelo.test\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/json\r\nConnection: close\r\n\r\n"
+        + b"".join(b"10000\r\n" + b"y" * 0x10000 + b"\r\n" for _ in range(32))
+        + b"0\r\n\r\n"
+    )
+    huge_claim = b"POST /v1/hostile1/query HTTP/1.1\r\nHost: api.spelo.test\r\nContent-Length: 99999999999\r\nConnection: close\r\n\r\nabc"
+    to_page = (b"POST /index.html HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(big)) + big
+    sdp = (
+        b"POST /v1/realtime HTTP/1.1\r\nHost: api.spelo.test\r\nContent-Type: application/sdp\r\n"
+        b"Authorization: Bearer nope\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(big)
+    ) + big
     for raw in (declared, chunked, huge_claim, to_page, sdp):
         assert_refused_safely(exchange(server, raw))
     assert_healthy(server)
@@ -189,7 +215,7 @@ MALFORMED = [
     b"GET / HTTP/1.1\nHost: localhost\n\n",
     b"\r\n\r\n\r\n\r\n",
     b"POST /v1/hostile1/token HTTP/1.1\r\nHost: api.spelo.test\r\nContent-Type: application/json\r\n"
-    b"Content-Length: 9\r\n\r\n{\"a\":\xff\xfe}",
+    b'Content-Length: 9\r\n\r\n{"a":\xff\xfe}',
     b"GET /index.html?site=%ZZ&inject=%00 HTTP/1.1\r\nHost: localhost\r\n\r\n",
     b"GET /index.html?inject=getUserMedia:Evil HTTP/1.1\r\nHost: localhost\r\n\r\n",
     b"OPTIONS /v1/realtime HTTP/1.1\r\nHost: api.spelo.test\r\nOrigin: \xff\xfe\r\n\r\n",
@@ -211,12 +237,14 @@ def test_malformed_requests(server: FixtureServer) -> None:
 
 # -- slow clients ----------------------------------------------------------------------------------------
 
+
 def test_a_stalled_request_blocks_no_one_and_is_closed(server: FixtureServer) -> None:
     stalled = [connect(server) for _ in range(5)]
     try:
         stalled[0].sendall(b"GET /index.html HTTP/1.1\r\nHost: local")  # a head that never ends
-        stalled[1].sendall(b"POST /v1/hostile1/token HTTP/1.1\r\nHost: api.spelo.test\r\n"
-                           b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\"")  # a body that stops
+        stalled[1].sendall(
+            b'POST /v1/hostile1/token HTTP/1.1\r\nHost: api.spelo.test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a"'
+        )  # a body that stops
         stalled[2].sendall(b"GET / HTTP/1.1\r\n")  # then trickles, a byte at a time (below)
         # stalled[3], [4]: connected, silent
         started = time.monotonic()
@@ -262,6 +290,7 @@ def test_a_stalled_tls_handshake_blocks_no_one(server: FixtureServer) -> None:
 
 # -- many connections -------------------------------------------------------------------------------------
 
+
 def test_many_connections_at_once(server: FixtureServer) -> None:
     socks = []
     try:
@@ -286,6 +315,7 @@ def test_many_connections_at_once(server: FixtureServer) -> None:
 
 
 # -- the run's CA ----------------------------------------------------------------------------------------
+
 
 def test_ca_lives_in_a_private_folder_removed_at_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
@@ -329,8 +359,10 @@ def test_a_client_gone_before_its_body_is_logged_499_without_a_traceback(
     (499), prints no traceback, and goes on serving."""
     before = len(server.sites.log("hostile1"))
     sock = connect(server)
-    sock.sendall(b"POST /v1/hostile1/analytics/event HTTP/1.1\r\nHost: api.spelo.test\r\nOrigin: http://localhost\r\n"
-                 b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"event\": \"sess")
+    sock.sendall(
+        b"POST /v1/hostile1/analytics/event HTTP/1.1\r\nHost: api.spelo.test\r\nOrigin: http://localhost\r\n"
+        b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"event": "sess'
+    )
     if reset:  # an abortive close (RST), as a killed tab's socket
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
     sock.close()

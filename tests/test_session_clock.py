@@ -1,6 +1,7 @@
 """The session's limits (5 minutes without speech, the 2-hour cap), guarded with the harness's
 clock: Playwright's page.clock is installed before the page's scripts and the cell moves it
 forward. Builds of our own that break a limit each fail the cell that guards it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,20 +19,39 @@ if TYPE_CHECKING:
 
 # (test id, engine, -k, the reference's text, the broken text, what the failing cell must say)
 BROKEN = [
-    ("never-idle", "chromium", "session-ends-idle",
-     "  var IDLE_MS = 5 * 60 * 1000;", "  var IDLE_MS = 50 * 60 * 1000;",
-     "session-ends-idle[chromium]: not as expected"),
-    ("idle-too-soon", "firefox", "session-ends-idle",
-     "  var IDLE_MS = 5 * 60 * 1000;", "  var IDLE_MS = 2 * 60 * 1000;",
-     "session-ends-idle[firefox]: step 5 (expect)"),
-    ("no-cap", "chromium", "session-ends-at-cap",
-     "  var CAP_MS = 2 * 60 * 60 * 1000;", "  var CAP_MS = 20 * 60 * 60 * 1000;",
-     "session-ends-at-cap[chromium]: not as expected"),
+    (
+        "never-idle",
+        "chromium",
+        "session-ends-idle",
+        "  var IDLE_MS = 5 * 60 * 1000;",
+        "  var IDLE_MS = 50 * 60 * 1000;",
+        "session-ends-idle[chromium]: not as expected",
+    ),
+    (
+        "idle-too-soon",
+        "firefox",
+        "session-ends-idle",
+        "  var IDLE_MS = 5 * 60 * 1000;",
+        "  var IDLE_MS = 2 * 60 * 1000;",
+        "session-ends-idle[firefox]: step 5 (expect)",
+    ),
+    (
+        "no-cap",
+        "chromium",
+        "session-ends-at-cap",
+        "  var CAP_MS = 2 * 60 * 60 * 1000;",
+        "  var CAP_MS = 20 * 60 * 60 * 1000;",
+        "session-ends-at-cap[chromium]: not as expected",
+    ),
     # Speech does not hold the session open: a build that ends it while the assistant talks.
-    ("idle-while-speaking", "chromium", "session-ends-at-cap",
-     "else if (!s.speaking && !s.visitorSpeaking && now - s.lastSpeech >= IDLE_MS)",
-     "else if (now - s.lastSpeech >= IDLE_MS)",
-     "session-ends-at-cap[chromium]: step 5 (expect)"),
+    (
+        "idle-while-speaking",
+        "chromium",
+        "session-ends-at-cap",
+        "else if (!s.speaking && !s.visitorSpeaking && now - s.lastSpeech >= IDLE_MS)",
+        "else if (now - s.lastSpeech >= IDLE_MS)",
+        "session-ends-at-cap[chromium]: step 5 (expect)",
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 """The run's settings cross to the pytest child once: the whole RunRequest as JSON in one option,
 read back whole; a plain pytest run makes the same request from its options and checks it with
 the same function (bad settings: one line); xdist workers get the controller's request."""
+
 from __future__ import annotations
 
 import json
@@ -23,11 +24,26 @@ ARGS = ("-p", "no:cacheprovider", "-o", "addopts=", "-p", "xdist")
 def every_field_set(tmp_path: Path) -> RunRequest:
     """A request whose every field differs from its default (so a field the JSON drops shows)."""
     return RunRequest(
-        scenarios=[tmp_path / "a", tmp_path / "b.yaml"], browsers=["firefox", "webkit"], workers="3",
-        output=tmp_path / "out", keyword="blocked and not iframe", widget=str(tmp_path / "w.js"), headed=True,
-        screenshots="end", profile=tmp_path / "p.yaml", shard="2/3", durations=tmp_path / "d.json",
-        connect="ws://127.0.0.1:3000/", listen="127.0.0.1", against=tmp_path / "base.yaml", observe=True,
-        grid="detail", judge="snapshot", slowmo_ms=5, tracing="retain-on-failure", results=tmp_path / "r.json",
+        scenarios=[tmp_path / "a", tmp_path / "b.yaml"],
+        browsers=["firefox", "webkit"],
+        workers="3",
+        output=tmp_path / "out",
+        keyword="blocked and not iframe",
+        widget=str(tmp_path / "w.js"),
+        headed=True,
+        screenshots="end",
+        profile=tmp_path / "p.yaml",
+        shard="2/3",
+        durations=tmp_path / "d.json",
+        connect="ws://127.0.0.1:3000/",
+        listen="127.0.0.1",
+        against=tmp_path / "base.yaml",
+        observe=True,
+        grid="detail",
+        judge="snapshot",
+        slowmo_ms=5,
+        tracing="retain-on-failure",
+        results=tmp_path / "r.json",
     )
 
 
@@ -62,11 +78,14 @@ def test_the_child_gets_the_settings_in_one_option(tmp_path: Path) -> None:
     assert [argv[i + 1] for i, a in enumerate(argv) if a == "--browser"] == ["firefox", "webkit"]
 
 
-@pytest.mark.parametrize("text, words", [
-    ("{", "not JSON"),
-    ("[1]", "not a run request"),
-    ('{"workers": "1", "colour": "red"}', "unknown: colour"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("{", "not JSON"),
+        ("[1]", "not a run request"),
+        ('{"workers": "1", "colour": "red"}', "unknown: colour"),
+    ],
+)
 def test_a_request_that_is_not_one_is_a_usage_error(text: str, words: str) -> None:
     with pytest.raises(UsageError, match=words) as e:
         request_from_json(text)
@@ -110,20 +129,34 @@ def _seen(pytester: pytest.Pytester) -> tuple[RunRequest, list[object]]:
 def test_a_plain_pytest_run_makes_the_request_from_its_options(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_state=STATE_TEST)
     out = pytester.path / "out"
-    result = pytester.runpytest_subprocess(*ARGS, "-n", "0", "--output", str(out), "--slowmo", "3",
-                                           "--spelo-judge", "universal", "--spelo-grid", "detail",
-                                           "--screenshot", "only-on-failure", "--spelo-shard", "1/1")
+    result = pytester.runpytest_subprocess(
+        *ARGS,
+        "-n",
+        "0",
+        "--output",
+        str(out),
+        "--slowmo",
+        "3",
+        "--spelo-judge",
+        "universal",
+        "--spelo-grid",
+        "detail",
+        "--screenshot",
+        "only-on-failure",
+        "--spelo-shard",
+        "1/1",
+    )
     result.assert_outcomes(passed=1)
     request, options = _seen(pytester)
-    assert (request.judge, request.grid, request.slowmo_ms, request.shard, request.output) == \
-        ("universal", "detail", 3, "1/1", out)
+    assert (request.judge, request.grid, request.slowmo_ms, request.shard, request.output) == ("universal", "detail", 3, "1/1", out)
     assert options == ["universal", 3, "failure"]
 
 
 def test_the_child_reads_the_request_and_workers_get_the_controllers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_state=STATE_TEST)
-    given = RunRequest(scenarios=[pytester.path], output=pytester.path / "out", judge="universal", slowmo_ms=9,
-                       screenshots="end", grid="detail")
+    given = RunRequest(
+        scenarios=[pytester.path], output=pytester.path / "out", judge="universal", slowmo_ms=9, screenshots="end", grid="detail"
+    )
     result = pytester.runpytest_subprocess(*ARGS, "-n", "1", REQUEST_OPTION, request_to_json(given))
     result.assert_outcomes(passed=1)
     request, options = _seen(pytester)
@@ -131,16 +164,23 @@ def test_the_child_reads_the_request_and_workers_get_the_controllers(pytester: p
     assert options == ["universal", 9, "end"]
 
 
-@pytest.mark.parametrize("option, words", [
-    (["--spelo-shard", "3/2"], "'3/2' is not a shard"),
-    (["--spelo-profile", "no-such-profile.yaml"], "no-such-profile.yaml"),
-    (["--spelo-judge", "snapshot"], "needs its baseline"),
-    (["--spelo-listen", "127.0.0.1"], "--listen: only with --connect"),
-])
+@pytest.mark.parametrize(
+    "option, words",
+    [
+        (["--spelo-shard", "3/2"], "'3/2' is not a shard"),
+        (["--spelo-profile", "no-such-profile.yaml"], "no-such-profile.yaml"),
+        (["--spelo-judge", "snapshot"], "needs its baseline"),
+        (["--spelo-listen", "127.0.0.1"], "--listen: only with --connect"),
+    ],
+)
 def test_bad_settings_in_a_plain_pytest_run_are_one_line(tmp_path: Path, option: list[str], words: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q",
-                           "-o", "addopts=", "--output", str(tmp_path), *option],
-                          capture_output=True, text=True, timeout=120, cwd=paths.ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q", "-o", "addopts=", "--output", str(tmp_path), *option],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=paths.ROOT,
+    )
     assert done.returncode == 4, done.stdout[-2000:] + done.stderr  # pytest's usage error
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and words in lines[0], done.stderr

@@ -1,6 +1,7 @@
 """Profile version 2 in real browsers: selectors that reach into (nested) open shadow roots in
 every engine, state rules (first match wins; none: the texts seen are reported, the cell fails),
 a build without a notice step (accept_notice not applicable, a cancel scenario not run)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -93,12 +94,19 @@ def acme(tmp_path: Path, rules: str) -> tuple[WidgetProfile, Path]:
     return load_profile(tmp_path / "acme.profile.yaml"), widget
 
 
-@pytest.mark.parametrize("rules, state", [
-    ('state_rules:\n  - {state: error, text: "Oops"}\n  - {state: listening, regex: "Rea.y"}\n'
-     '  - {state: idle, visible: .start}\n', "error"),
-    ('state_rules:\n  - {state: listening, regex: "Rea.y"}\n  - {state: error, text: "Oops"}\n'
-     '  - {state: idle, visible: .start}\n', "listening"),
-])
+@pytest.mark.parametrize(
+    "rules, state",
+    [
+        (
+            'state_rules:\n  - {state: error, text: "Oops"}\n  - {state: listening, regex: "Rea.y"}\n  - {state: idle, visible: .start}\n',
+            "error",
+        ),
+        (
+            'state_rules:\n  - {state: listening, regex: "Rea.y"}\n  - {state: error, text: "Oops"}\n  - {state: idle, visible: .start}\n',
+            "listening",
+        ),
+    ],
+)
 def test_state_rules_first_match_wins_and_notice_none_is_not_applicable(tmp_path: Path, rules: str, state: str) -> None:
     profile, widget = acme(tmp_path, rules)
     results = run_cells(tmp_path, ACME_CELLS.replace("STATE", state), profile, widget, "chromium")
@@ -112,15 +120,16 @@ def test_state_rules_first_match_wins_and_notice_none_is_not_applicable(tmp_path
 
 
 def test_no_matching_rule_fails_the_cell_with_the_texts_seen(tmp_path: Path) -> None:
-    profile, widget = acme(tmp_path, 'state_rules:\n  - {state: idle, visible: .start:has-text("Nope")}\n'
-                                     '  - {state: listening, text: "Nope"}\n')
+    profile, widget = acme(
+        tmp_path, 'state_rules:\n  - {state: idle, visible: .start:has-text("Nope")}\n  - {state: listening, text: "Nope"}\n'
+    )
     r = run_cells(tmp_path, ACME_CELLS.replace("STATE", "error"), profile, widget, "chromium")["rules"]
     assert r.outcome == "fail"
     assert "no state rule of the profile matched; the visitor saw 'Talk'" in r.reason
 
 
 def test_a_selector_that_matches_nothing_fails_the_cell_naming_selector_and_step(tmp_path: Path) -> None:
-    profile, widget = acme(tmp_path, 'state_rules:\n  - {state: idle, visible: .start}\n')
+    profile, widget = acme(tmp_path, "state_rules:\n  - {state: idle, visible: .start}\n")
     profile = profile.model_copy(update={"orb": ".talk-button"})
     cells = ACME_CELLS.replace("STATE", "error").replace("      - expect: {state: idle}\n", "")
     r = run_cells(tmp_path, cells, profile, widget, "chromium")["rules"]
@@ -130,12 +139,15 @@ def test_a_selector_that_matches_nothing_fails_the_cell_naming_selector_and_step
 
 # A build that swaps navigator.mediaDevices.getUserMedia for a shim of its own calling the
 # prototype's method, as the WebRTC adapter bundled in real builds does for Safari user agents.
-SHIM_JS = ACME_JS.replace('r.querySelector(".msg").textContent = "Oops, Ready";', """
+SHIM_JS = ACME_JS.replace(
+    'r.querySelector(".msg").textContent = "Oops, Ready";',
+    """
       const own = MediaDevices.prototype.getUserMedia;
       navigator.mediaDevices.getUserMedia = (c) => own.call(navigator.mediaDevices, c);
       navigator.mediaDevices.getUserMedia({ audio: true }).then(
         () => { r.querySelector(".msg").textContent = "Ready"; },
-        (e) => { r.querySelector(".msg").textContent = "Oops " + e.name; });""")
+        (e) => { r.querySelector(".msg").textContent = "Oops " + e.name; });""",
+)
 SHIM_CELLS = """
 scenarios:
   - id: shimmed
@@ -149,8 +161,10 @@ scenarios:
 
 
 def test_the_spy_sees_getusermedia_through_a_builds_own_shim(tmp_path: Path) -> None:
-    profile, widget = acme(tmp_path, 'state_rules:\n  - {state: listening, text: "Ready"}\n'
-                                     '  - {state: error, text: "Oops"}\n  - {state: idle, visible: .start}\n')
+    profile, widget = acme(
+        tmp_path,
+        'state_rules:\n  - {state: listening, text: "Ready"}\n  - {state: error, text: "Oops"}\n  - {state: idle, visible: .start}\n',
+    )
     widget.write_text(SHIM_JS, encoding="utf-8")
     r = run_cells(tmp_path, SHIM_CELLS, profile, widget, "chromium")["shimmed"]
     assert r.outcome == "pass", r.reason
@@ -159,10 +173,13 @@ def test_the_spy_sees_getusermedia_through_a_builds_own_shim(tmp_path: Path) -> 
 def test_a_cell_reports_the_builds_own_words_and_never_judges_a_part_marked_none(tmp_path: Path) -> None:
     widget = tmp_path / "acme.js"
     widget.write_text(ACME_JS, encoding="utf-8")
-    profile = WidgetProfile.model_validate({
-        **__import__("yaml").safe_load(ACME_PROFILE),
-        "state_rules": [{"state": "denied", "text": "Oops"}, {"state": "idle", "visible": ".start"}],
-        "texts": {"Microphone access needed": "Oops, Ready", "Listening": "Talk"}})
+    profile = WidgetProfile.model_validate(
+        {
+            **__import__("yaml").safe_load(ACME_PROFILE),
+            "state_rules": [{"state": "denied", "text": "Oops"}, {"state": "idle", "visible": ".start"}],
+            "texts": {"Microphone access needed": "Oops, Ready", "Listening": "Talk"},
+        }
+    )
     cells = """
 scenarios:
   - id: words

@@ -1,6 +1,7 @@
 """Snapshots: record twice gives the same bytes; a reworded text fails exactly the cells that show
 it, naming field, old and new value; approve takes it; a bad baseline is one line and exit 2
 before any browser starts; what could not be observed moves like any other fact."""
+
 from __future__ import annotations
 
 from typing import Any, TYPE_CHECKING
@@ -95,14 +96,17 @@ cells:
 """
 
 
-@pytest.mark.parametrize("text,where", [
-    (GOOD.replace("state: blocked", "state: 5"), ":5: cells.blocked-before[chromium].state: Input should be a valid string"),
-    (GOOD.replace("tooltip: x", "colour: red"), ":6: cells.blocked-before[chromium].colour: unknown field"),
-    (GOOD.replace("snapshot/1", "snapshot/9"), ":1: format: 'spelo-harness-snapshot/9' is another harness version's snapshot"),
-    (GOOD.replace("format: spelo-harness-snapshot/1\n", ""), ":1: format: missing"),
-    (GOOD.replace("[chromium]", "[opera]"), ":4: cells: 'blocked-before[opera]' is not a cell"),
-    (GOOD + "    api: [unclosed\n", ":8: not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text,where",
+    [
+        (GOOD.replace("state: blocked", "state: 5"), ":5: cells.blocked-before[chromium].state: Input should be a valid string"),
+        (GOOD.replace("tooltip: x", "colour: red"), ":6: cells.blocked-before[chromium].colour: unknown field"),
+        (GOOD.replace("snapshot/1", "snapshot/9"), ":1: format: 'spelo-harness-snapshot/9' is another harness version's snapshot"),
+        (GOOD.replace("format: spelo-harness-snapshot/1\n", ""), ":1: format: missing"),
+        (GOOD.replace("[chromium]", "[opera]"), ":4: cells: 'blocked-before[opera]' is not a cell"),
+        (GOOD + "    api: [unclosed\n", ":8: not valid YAML"),
+    ],
+)
 def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli: RunCli, tmp_path: Path, text: str, where: str) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(text, encoding="utf-8")
@@ -117,10 +121,15 @@ def test_a_bad_baseline_is_one_line_and_exit_2_before_any_browser(run_cli: RunCl
 
 # -- judging and the file, without a browser ------------------------------------------------------
 
+
 def _result(**kw: Any) -> Result:
-    base: dict[str, Any] = {"scenario": "blocked-before", "engine": "chromium", "outcome": "pass",
-                  "observed": {"state": "blocked", "tooltip": OLD_TIP, "console": ["[log] a", "[log] b"]},
-                  "steps": [StepRecord(index=1, action="click orb")]}
+    base: dict[str, Any] = {
+        "scenario": "blocked-before",
+        "engine": "chromium",
+        "outcome": "pass",
+        "observed": {"state": "blocked", "tooltip": OLD_TIP, "console": ["[log] a", "[log] b"]},
+        "steps": [StepRecord(index=1, action="click orb")],
+    }
     return Result(**{**base, **kw})
 
 
@@ -132,8 +141,10 @@ def _snap(tmp_path: Path, cells: dict[str, Any]) -> snapshot.Snapshot:
 
 def test_what_differs_between_runs_is_normalised() -> None:
     norm = Normaliser("cellc35e60648c8a")
-    line = ("GET https://shop.test:42259/v1/cellc35e60648c8a/config sess_65f8f75e5e5e3aebe4cbb2f7 "
-            "call_c48a4d418818 /tmp/pytest-1/x.wav ws://127.0.0.1:3000/")
+    line = (
+        "GET https://shop.test:42259/v1/cellc35e60648c8a/config sess_65f8f75e5e5e3aebe4cbb2f7 "
+        "call_c48a4d418818 /tmp/pytest-1/x.wav ws://127.0.0.1:3000/"
+    )
     assert norm(line) == "GET https://shop.test/v1/<site>/config sess_<id> call_<id> <tmp> ws://127.0.0.1/"
     assert Normaliser()("http://localhost:39003/index.html?site=celld7080b3601f8") == "http://localhost/index.html?site=<site>"
 

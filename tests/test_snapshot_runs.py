@@ -2,6 +2,7 @@
 in after a delay is read once it is in), `record --runs N` records what differed between its runs
 as varying with each value seen (the build's races), `run --against` accepts any of them, and a
 format-1 file (before `varying`) still loads."""
+
 from __future__ import annotations
 
 from typing import Any, TYPE_CHECKING
@@ -23,13 +24,16 @@ if TYPE_CHECKING:
 def test_fold_keeps_what_repeated_and_records_what_varied_with_each_value() -> None:
     a = {"state": "error", "orb": "<button> 'Start'", "getUserMedia": ["NotAllowedError (with user activation)"]}
     b = {"state": "error", "orb": "(none)", "getUserMedia": ["NotAllowedError (without user activation)"]}
-    c = {"state": "error", "orb": "<button> 'Start'", "getUserMedia": ["NotAllowedError (with user activation)"],
-         "stopped": "step 2: ..."}
+    c = {"state": "error", "orb": "<button> 'Start'", "getUserMedia": ["NotAllowedError (with user activation)"], "stopped": "step 2: ..."}
     folded = snapshot.fold([a, b, c])
-    assert folded == {"state": "error", "varying": {
-        "getUserMedia": [["NotAllowedError (with user activation)"], ["NotAllowedError (without user activation)"]],
-        "orb": ["(none)", "<button> 'Start'"],
-        "stopped": ["(absent)", "step 2: ..."]}}
+    assert folded == {
+        "state": "error",
+        "varying": {
+            "getUserMedia": [["NotAllowedError (with user activation)"], ["NotAllowedError (without user activation)"]],
+            "orb": ["(none)", "<button> 'Start'"],
+            "stopped": ["(absent)", "step 2: ..."],
+        },
+    }
     assert snapshot.fold([folded, a]) == folded  # a run like one already seen adds nothing
     assert snapshot.fold([a, a]) == a
 
@@ -39,7 +43,8 @@ def test_a_varying_fact_moves_only_to_a_value_never_seen() -> None:
     assert snapshot.diff(old, {"state": "error", "orb": "(none)"}) == []
     assert snapshot.diff(old, {"state": "error", "orb": "<button> 'Start'"}) == []
     assert [m.text for m in snapshot.diff(old, {"state": "error", "orb": "<button> 'Stop'"})] == [
-        "orb: was one of [(none), <button> 'Start'] (it varied when recorded), now \"<button> 'Stop'\""]
+        "orb: was one of [(none), <button> 'Start'] (it varied when recorded), now \"<button> 'Stop'\""
+    ]
     assert [m.text for m in snapshot.diff(old, {"state": "idle", "orb": "(none)"})] == ["state: was 'error', now 'idle'"]
 
 
@@ -50,8 +55,10 @@ def _result(cell: str, facts: dict[str, Any]) -> Result:
 
 def test_take_with_several_runs_writes_varying_and_lists_the_races(tmp_path: Path) -> None:
     base = tmp_path / "b.yaml"
-    runs = [[_result("allow[webkit]", {"state": "error", "orb": o}), _result("deny[webkit]", {"state": "denied"})]
-            for o in ("(none)", "<button> 'Start'", "(none)")]
+    runs = [
+        [_result("allow[webkit]", {"state": "error", "orb": o}), _result("deny[webkit]", {"state": "denied"})]
+        for o in ("(none)", "<button> 'Start'", "(none)")
+    ]
     moved, count = snapshot.take(base, runs[0], "x", True, more_runs=runs[1:])
     assert (moved, count) == ({}, 2)
     loaded = snapshot.load(base)
@@ -65,8 +72,9 @@ def test_take_with_several_runs_writes_varying_and_lists_the_races(tmp_path: Pat
 
 def test_a_format_1_snapshot_still_loads(tmp_path: Path) -> None:
     old = tmp_path / "old.yaml"
-    old.write_text("format: spelo-harness-snapshot/1\nprofile: reference\ncells:\n  allow[chromium]:\n"
-                   "    state: listening\n", encoding="utf-8")
+    old.write_text(
+        "format: spelo-harness-snapshot/1\nprofile: reference\ncells:\n  allow[chromium]:\n    state: listening\n", encoding="utf-8"
+    )
     assert snapshot.load(old).cells == {"allow[chromium]": {"state": "listening"}}
 
 

@@ -1,5 +1,6 @@
 """spelo-harness soak: every run goes through `run`'s own run_matrix; a cell whose outcome moves is named with
 each run's outcome and the differing reason, and the exit is 1; a steady matrix exits 0."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,8 +26,10 @@ def fake_runs(monkeypatch: pytest.MonkeyPatch, outcomes_per_run: list[dict[str, 
         assert request.screenshots == RunRequest.screenshots  # run's own defaults where soak says nothing
         seen.append([str(request.output), request.workers, request.keyword, request.browsers])
         outcomes = outcomes_per_run[len(seen) - 1]
-        results = [Result(scenario=CellId.parse(c).scenario, engine=CellId.parse(c).engine, outcome=Outcome(o),
-                          reason=f"reason of {o}") for c, o in outcomes.items()]
+        results = [
+            Result(scenario=CellId.parse(c).scenario, engine=CellId.parse(c).engine, outcome=Outcome(o), reason=f"reason of {o}")
+            for c, o in outcomes.items()
+        ]
         write_results(Path(request.output) / "results.json", results, {})
         return 0 if all(o == "pass" for o in outcomes.values()) else 1
 
@@ -35,13 +38,15 @@ def fake_runs(monkeypatch: pytest.MonkeyPatch, outcomes_per_run: list[dict[str, 
 
 
 def test_a_moving_cell_is_named_and_exits_1(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    seen = fake_runs(monkeypatch, [
-        {"a[chromium]": "pass", "b[firefox]": "pass"},
-        {"a[chromium]": "fail", "b[firefox]": "pass"},
-        {"a[chromium]": "pass"},
-    ])
-    code = cli.main(["soak", "--runs", "3", "--output", str(tmp_path), "--workers", "2", "-k", "a or b",
-                     "--browser", "chromium"])
+    seen = fake_runs(
+        monkeypatch,
+        [
+            {"a[chromium]": "pass", "b[firefox]": "pass"},
+            {"a[chromium]": "fail", "b[firefox]": "pass"},
+            {"a[chromium]": "pass"},
+        ],
+    )
+    code = cli.main(["soak", "--runs", "3", "--output", str(tmp_path), "--workers", "2", "-k", "a or b", "--browser", "chromium"])
     out = capsys.readouterr().out
     assert code == 1
     assert [s[0] for s in seen] == [str(tmp_path / f"run-0{i}") for i in (1, 2, 3)]

@@ -2,6 +2,7 @@
 goes on (as soft assertions do), failing after its last step; a step that cannot be taken ends
 it, and the steps after are shown as not run. A wrong page is judged once it is at rest, not at
 the deadline; a page that never rests still meets the deadline."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,9 +24,18 @@ COUNTER_JS = """customElements.define("count-voice", class extends HTMLElement {
     if (this.hasAttribute("ticking")) { let t = 0; setInterval(() => { r.querySelector(".tick").textContent = String(++t); }, 100); }
   }
 });"""
-PROFILE = {"version": 2, "name": "count", "root": "count-voice", "state_attr": None, "orb": ".go",
-           "status": "none", "tooltip": "none", "notice": "none", "fallback": "none",
-           "state_rules": [{"state": "idle", "visible": ".go"}]}
+PROFILE = {
+    "version": 2,
+    "name": "count",
+    "root": "count-voice",
+    "state_attr": None,
+    "orb": ".go",
+    "status": "none",
+    "tooltip": "none",
+    "notice": "none",
+    "fallback": "none",
+    "state_rules": [{"state": "idle", "visible": ".go"}],
+}
 CELLS = """
 scenarios:
   - id: soft
@@ -61,7 +71,11 @@ def run(tmp_path: Path, embed: str, cells: str) -> dict[str, Any]:
 def test_every_step_runs_and_a_wrong_page_is_judged_at_rest(tmp_path: Path) -> None:
     r = run(tmp_path, "<count-voice></count-voice>", CELLS)["soft"]
     assert [(s.action, s.verdict) for s in r.steps] == [
-        ("click orb", "done"), ("expect", "fail"), ("click orb", "done"), ("expect", "pass")]
+        ("click orb", "done"),
+        ("expect", "fail"),
+        ("click orb", "done"),
+        ("expect", "pass"),
+    ]
     assert r.outcome == "fail"
     assert r.reason.startswith("step 2 (expect): not as expected at rest (")  # not "after 8 s"
     assert "text: expected to contain 'Go 5', seen 'Go 1'" in r.reason
@@ -79,8 +93,7 @@ def test_a_step_that_cannot_be_taken_ends_the_cell_and_the_rest_are_not_run(tmp_
     profile = WidgetProfile.model_validate({**prof, "embed": '<count-voice></count-voice><script src="{{WIDGET_SRC}}"></script>'})
     with Harness(RunOptions(output_dir=tmp_path / "out2", widget=widget, profile=profile, screenshots="failure")) as h:
         r = {sc.id: h.run_cell(sc, "chromium") for sc in load_file(f)}["stops"]
-    assert [(s.action, s.verdict) for s in r.steps] == [
-        ("expect", "fail"), ("click fallback", "failed"), ("click orb", "not run")]
+    assert [(s.action, s.verdict) for s in r.steps] == [("expect", "fail"), ("click fallback", "failed"), ("click orb", "not run")]
     assert r.outcome == "fail" and r.reason.index("step 1 (expect)") < r.reason.index("step 2 (click fallback)")
 
 

@@ -3,6 +3,7 @@ navigator.getUserMedia family, speech recognition, enumerateDevices and permissi
 the spy records must be what the page itself was answered (it writes its answers into its own
 text), and the calls made in a click carry user activation. What an engine lacks (a recognition
 service, a legacy method) is recorded as the engine's own answer, never faked."""
+
 from __future__ import annotations
 
 import re
@@ -41,9 +42,19 @@ WAYS_JS = r"""customElements.define("ways-voice", class extends HTMLElement {
     });
   }
 });"""
-PROFILE = {"version": 2, "name": "ways", "embed": '<ways-voice></ways-voice><script src="{{WIDGET_SRC}}"></script>',
-           "root": "ways-voice", "state_attr": None, "orb": ".go", "status": "none", "tooltip": "none",
-           "notice": "none", "fallback": "none", "state_rules": [{"state": "idle", "visible": ".go"}]}
+PROFILE = {
+    "version": 2,
+    "name": "ways",
+    "embed": '<ways-voice></ways-voice><script src="{{WIDGET_SRC}}"></script>',
+    "root": "ways-voice",
+    "state_attr": None,
+    "orb": ".go",
+    "status": "none",
+    "tooltip": "none",
+    "notice": "none",
+    "fallback": "none",
+    "state_rules": [{"state": "idle", "visible": ".go"}],
+}
 CELLS = """
 scenarios:
   - id: ways
@@ -63,8 +74,9 @@ def test_every_way_to_the_microphone_is_recorded_as_the_page_was_answered(tmp_pa
     cells = tmp_path / "cells.yaml"
     cells.write_text(CELLS, encoding="utf-8")
     (sc,) = load_file(cells)
-    with Harness(RunOptions(output_dir=tmp_path / "out", widget=widget, profile=WidgetProfile.model_validate(PROFILE),
-                            screenshots="failure")) as h:
+    with Harness(
+        RunOptions(output_dir=tmp_path / "out", widget=widget, profile=WidgetProfile.model_validate(PROFILE), screenshots="failure")
+    ) as h:
         r = h.run_cell(sc, engine)
     if r.outcome == "skipped":
         pytest.skip(r.reason)

@@ -6,6 +6,7 @@ scenario's `click: orb` / `accept_notice` through its own parts, and its compoun
 the open prompt from the refusal by the microphone request's outcome; each cell names the rule
 that read its state.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -146,8 +147,7 @@ def run_voiceline(tmp: Path, profile_file: Path, engine: str) -> dict[str, Any]:
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "cells.yaml").write_text(VOICELINE_CELLS, encoding="utf-8")
     scenarios = load_file(tmp / "cells.yaml")
-    options = RunOptions(output_dir=tmp / "out", widget=VOICELINE, profile=load_profile(profile_file),
-                         screenshots="failure")
+    options = RunOptions(output_dir=tmp / "out", widget=VOICELINE, profile=load_profile(profile_file), screenshots="failure")
     with Harness(options) as h:
         return {sc.id: h.run_cell(sc, engine) for sc in scenarios}
 
@@ -160,8 +160,12 @@ def test_voiceline_reaches_a_live_session_through_the_recorded_vendor(tmp_path: 
         pytest.skip(live.reason)
     assert (live.outcome, live.seen.get("state_rule")) == ("pass", "live"), (live.reason, live.seen)
     assert live.seen["status"] == "Hi, I'm the VoiceLine demo."  # its words, from the fake's WebSocket
-    assert live.seen["vendor"][:4] == ["POST /v1/sessions → 201", "ws /v1/live opened",
-                                       'ws /v1/live ← {"type":"hello","agent":"demo"}', 'ws /v1/live → {"type": "ready"}']
+    assert live.seen["vendor"][:4] == [
+        "POST /v1/sessions → 201",
+        "ws /v1/live opened",
+        'ws /v1/live ← {"type":"hello","agent":"demo"}',
+        'ws /v1/live → {"type": "ready"}',
+    ]
     assert (refused.outcome, refused.seen.get("state_rule")) == ("pass", "refused"), (refused.reason, refused.seen)
     assert refused.seen["vendor"] == []  # refused before it asked its vendor
 
@@ -206,8 +210,13 @@ def universal_cells(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str,
     scenarios = {sc.id: sc for sc in load_all([paths.SCENARIO_DIR / "microphone.yaml", paths.SCENARIO_DIR / "devices.yaml"])}
     out: dict[tuple[str, str], Result] = {}
     for build, widget, profile in (("voicedesk", VOICEDESK, VOICEDESK_PROFILE), ("voiceline", VOICELINE, VOICELINE_PROFILE)):
-        options = RunOptions(output_dir=tmp_path_factory.mktemp(build), widget=widget, profile=load_profile(profile),
-                             screenshots="failure", judge="universal")
+        options = RunOptions(
+            output_dir=tmp_path_factory.mktemp(build),
+            widget=widget,
+            profile=load_profile(profile),
+            screenshots="failure",
+            judge="universal",
+        )
         with Harness(options) as h:
             out.update({(b, sid): h.run_cell(scenarios[sid], "chromium") for b, sid in UNIVERSAL if b == build})
     return out

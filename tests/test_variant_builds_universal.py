@@ -6,6 +6,7 @@ catches some of them and not others. AttrMic's only state is an attribute on a c
 no text; SpeechMic listens through speech recognition. The snapshot judge: a broken build run
 against the baseline recorded from the unbroken one moves exactly the cells the break touches.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,16 +56,20 @@ scenarios:
 """
 
 
-def run(tmp_path: Path, build: str, judge: str, embed: str | None = None, cells: str = CELLS,
-        engine: str = "chromium", observe: bool = False) -> dict[str, Result]:
+def run(
+    tmp_path: Path, build: str, judge: str, embed: str | None = None, cells: str = CELLS, engine: str = "chromium", observe: bool = False
+) -> dict[str, Result]:
     profile = load_profile(paths.SITE_DIR / f"{build}.profile.yaml")
     if embed is not None:
         profile = profile.model_copy(update={"embed": embed})
     f = tmp_path / "cells.yaml"
     f.write_text(cells, encoding="utf-8")
     out = tmp_path / f"out-{build}-{judge}-{len(list(tmp_path.iterdir()))}"
-    with Harness(RunOptions(output_dir=out, widget=paths.SITE_DIR / f"{build}.js", profile=profile,
-                            screenshots="failure", judge=judge, observe=observe)) as h:
+    with Harness(
+        RunOptions(
+            output_dir=out, widget=paths.SITE_DIR / f"{build}.js", profile=profile, screenshots="failure", judge=judge, observe=observe
+        )
+    ) as h:
         return {sc.id: h.run_cell(sc, engine) for sc in load_file(f)}
 
 
@@ -82,8 +87,15 @@ def test_plainmic_holds_every_property_and_its_contract(tmp_path: Path) -> None:
         assert r.outcome == "pass", r.explain()
         assert failed_properties(r) == []
     held = {v["id"] for r in universal.values() for v in r.verdicts if v["verdict"] == "pass"}
-    assert {"no-mic-on-load", "access-needs-activation", "no-reprompt-after-refusal", "failure-told",
-            "click-settles", "no-page-error", "mic-released"} <= held  # each judged somewhere, not only n/a
+    assert {
+        "no-mic-on-load",
+        "access-needs-activation",
+        "no-reprompt-after-refusal",
+        "failure-told",
+        "click-settles",
+        "no-page-error",
+        "mic-released",
+    } <= held  # each judged somewhere, not only n/a
     assert [v["verdict"] for v in failures_told_apart(list(universal.values()))] == ["pass"]
     contract = run(tmp_path, "plainmic", "contract")
     assert {k: r.outcome for k, r in contract.items()} == dict.fromkeys(contract, "pass")
@@ -113,18 +125,34 @@ scenarios:
 # break -> (cell -> the universal properties it fails), and the cells the contract fails
 BREAKS = {
     # the tracks it took on load are never stopped: the microphone stays live too
-    "on-load": ({"v-allow-stop": ["no-mic-on-load", "access-needs-activation", "mic-released"],
-                 "v-refuse-again": ["no-mic-on-load", "access-needs-activation"],
-                 "v-no-device": ["no-mic-on-load", "access-needs-activation"], "v-insecure": []}, None),
-    "re-prompt": ({"v-allow-stop": [], "v-refuse-again": ["no-reprompt-after-refusal"], "v-no-device": [],
-                   "v-insecure": []}, {"v-refuse-again"}),
+    "on-load": (
+        {
+            "v-allow-stop": ["no-mic-on-load", "access-needs-activation", "mic-released"],
+            "v-refuse-again": ["no-mic-on-load", "access-needs-activation"],
+            "v-no-device": ["no-mic-on-load", "access-needs-activation"],
+            "v-insecure": [],
+        },
+        None,
+    ),
+    "re-prompt": (
+        {"v-allow-stop": [], "v-refuse-again": ["no-reprompt-after-refusal"], "v-no-device": [], "v-insecure": []},
+        {"v-refuse-again"},
+    ),
     # the contract sees only the final text: after the second click it is the right one again
-    "raw-error": ({"v-allow-stop": [], "v-refuse-again": ["failure-told"], "v-no-device": ["failure-told"],
-                   "v-insecure": []}, {"v-no-device"}),
-    "keeps-mic": ({"v-allow-stop": ["mic-released"], "v-refuse-again": [], "v-no-device": [], "v-insecure": []},
-                  set()),
-    "page-error": ({"v-allow-stop": ["no-page-error"], "v-refuse-again": ["no-page-error"],
-                    "v-no-device": ["no-page-error"], "v-insecure": ["no-page-error"]}, set()),
+    "raw-error": (
+        {"v-allow-stop": [], "v-refuse-again": ["failure-told"], "v-no-device": ["failure-told"], "v-insecure": []},
+        {"v-no-device"},
+    ),
+    "keeps-mic": ({"v-allow-stop": ["mic-released"], "v-refuse-again": [], "v-no-device": [], "v-insecure": []}, set()),
+    "page-error": (
+        {
+            "v-allow-stop": ["no-page-error"],
+            "v-refuse-again": ["no-page-error"],
+            "v-no-device": ["no-page-error"],
+            "v-insecure": ["no-page-error"],
+        },
+        set(),
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """The WebKitGTK driver answers an eval whose document is replaced while it runs (the cause of
 `fallback-link-loads[webkit]` once ending with the driver silent for 15 s and killed): WebKit
 never calls back for such an eval, so the driver fails it at the new document's commit."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -2,6 +2,7 @@
 console and permission answers, a crashed web process, a dead driver, and that nothing of it is
 left running afterwards. Skipped where the system Python cannot drive WebKitGTK or Xvfb is absent.
 """
+
 from __future__ import annotations
 
 import os
@@ -94,8 +95,13 @@ def server() -> Iterator[FixtureServer]:
 @pytest.fixture(scope="module")
 def env(server: FixtureServer, tmp_path_factory: pytest.TempPathFactory) -> RunEnv:
     out = tmp_path_factory.mktemp("webkitgtk")
-    return RunEnv(origins=server.origins, mapped_hosts=origins.MAPPED_HOSTS, ca_pem=server.ca.ca_pem,
-                  leaf_spki_sha256=server.ca.leaf_spki_sha256(), output_dir=out)
+    return RunEnv(
+        origins=server.origins,
+        mapped_hosts=origins.MAPPED_HOSTS,
+        ca_pem=server.ca.ca_pem,
+        leaf_spki_sha256=server.ca.leaf_spki_sha256(),
+        output_dir=out,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -188,8 +194,7 @@ def test_click_console_and_blocked_prompt(client: WebKitGTKClient, env: RunEnv, 
     assert "[Spelo] navigator.permissions.query({ name: 'microphone' }) \u2192 state: 'prompt'" in texts
     assert seen["prompts"] == 1 and seen["requests"][0]["answer"] == "deny"
     # The browser remembers the Block: the query now reads denied.
-    assert client.call("eval", page=page, expr="navigator.permissions.query({name: 'microphone'})"
-                                               ".then(s => s.state)") == "denied"
+    assert client.call("eval", page=page, expr="navigator.permissions.query({name: 'microphone'}).then(s => s.state)") == "denied"
     shot = env.output_dir / "blocked.png"
     client.call("screenshot", page=page, path=str(shot))
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -235,14 +240,12 @@ def test_click_on_a_disabled_button_while_the_prompt_is_unanswered(client: WebKi
 def test_cross_origin_iframe(client: WebKitGTKClient, env: RunEnv, server: FixtureServer) -> None:
     page = open_page(client, env)
     site = server.new_site()
-    client.call("goto", page=page, url=env.origins.url(
-        "localhost", f"/framed.html?site={site.site_id}&frame=frame-host"))
+    client.call("goto", page=page, url=env.origins.url("localhost", f"/framed.html?site={site.site_id}&frame=frame-host"))
     href = client.call("eval", page=page, frame="widget-frame", expr="location.href")
     assert href.startswith(env.origins.origin("frame-host"))
     click = client.call("click", page=page, frame="widget-frame", selector=".spelo-orb")
     assert click["hit"]
-    frame_lines = [c for c in client.call("state", page=page)["console"] if c["frame_url"].startswith(
-        env.origins.origin("frame-host"))]
+    frame_lines = [c for c in client.call("state", page=page)["console"] if c["frame_url"].startswith(env.origins.origin("frame-host"))]
     assert frame_lines, "console lines of the iframe are collected with its URL"
     with pytest.raises(DriverError):
         client.call("eval", page=page, frame="no-such-frame", expr="1", timeout=1)

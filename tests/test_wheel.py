@@ -8,6 +8,7 @@ dependencies (a line in a .pth adds a folder without running that folder's own .
 this checkout's editable install of the harness is not seen). Building the wheel and one
 Chromium cell take about a minute.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,20 +32,30 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The venv's bin folder, with the wheel of this checkout installed."""
     base = tmp_path_factory.mktemp("wheel")
     dist = base / "dist"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(dist), str(CHECKOUT)],
-                           capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(CHECKOUT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr[-3000:]
     wheels = list(dist.glob("spelo_harness-*.whl"))
     assert len(wheels) == 1, list(dist.iterdir())
     env_dir = base / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     (site / "spelo-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    put = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                          "-q", str(wheels[0])], capture_output=True, text=True, timeout=300)
+    put = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheels[0])],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert put.returncode == 0, put.stderr[-3000:]
     return env_dir / "bin"
 
@@ -56,12 +67,15 @@ def _env(bin_dir: Path) -> dict[str, str]:
 
 
 def test_the_installed_package_is_the_wheel_with_its_data(installed: Path, tmp_path: Path) -> None:
-    code = ("import harness, harness.paths as p; print(harness.__file__); "
-            "print(all(f.is_file() for f in (p.REFERENCE_WIDGET, p.REFERENCE_PROFILE, p.CONTRACT_DIR / 'promises.yaml', "
-            "p.PACKAGE / 'probe.js', p.PACKAGE / 'mutate_instrument.mjs', p.PACKAGE / 'py.typed'))); "
-            "print(len(list(p.SCENARIO_DIR.glob('*.yaml'))))")
-    out = subprocess.run([str(installed / "python"), "-c", code], capture_output=True, text=True, cwd=tmp_path,
-                         env=_env(installed), timeout=60)
+    code = (
+        "import harness, harness.paths as p; print(harness.__file__); "
+        "print(all(f.is_file() for f in (p.REFERENCE_WIDGET, p.REFERENCE_PROFILE, p.CONTRACT_DIR / 'promises.yaml', "
+        "p.PACKAGE / 'probe.js', p.PACKAGE / 'mutate_instrument.mjs', p.PACKAGE / 'py.typed'))); "
+        "print(len(list(p.SCENARIO_DIR.glob('*.yaml'))))"
+    )
+    out = subprocess.run(
+        [str(installed / "python"), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=_env(installed), timeout=60
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     where, data, scenarios = out.stdout.split()
     assert Path(where).is_relative_to(installed.parent) and not Path(where).is_relative_to(CHECKOUT), where
@@ -75,25 +89,47 @@ def test_doctor_and_one_cell_from_a_users_folder(installed: Path, tmp_path: Path
     shutil.copy(CHECKOUT / "fixtures_site" / "spelo.profile.yaml", user / "widget.profile.yaml")
     shutil.copy(CHECKOUT / "scenarios" / "microphone.yaml", user / "voice-scenarios" / "microphone.yaml")
     env = _env(installed)
-    doctor = subprocess.run([str(installed / "spelo-harness"), "doctor"], capture_output=True, text=True,
-                            cwd=user, env=env, timeout=120)
+    doctor = subprocess.run([str(installed / "spelo-harness"), "doctor"], capture_output=True, text=True, cwd=user, env=env, timeout=120)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert doctor.stdout.startswith("chromium  usable"), doctor.stdout
-    run = subprocess.run([str(installed / "spelo-harness"), "run", "voice-scenarios", "--browser", "chromium",
-                          "-k", "blocked-prompt", "--workers", "1", "--widget", "widget.js",
-                          "--profile", "widget.profile.yaml", "--output", "out"],
-                         capture_output=True, text=True, cwd=user, env=env, timeout=300)
+    run = subprocess.run(
+        [
+            str(installed / "spelo-harness"),
+            "run",
+            "voice-scenarios",
+            "--browser",
+            "chromium",
+            "-k",
+            "blocked-prompt",
+            "--workers",
+            "1",
+            "--widget",
+            "widget.js",
+            "--profile",
+            "widget.profile.yaml",
+            "--output",
+            "out",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=user,
+        env=env,
+        timeout=300,
+    )
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     data = json.loads((user / "out" / "results.json").read_text(encoding="utf-8"))
     cells = [(r["scenario"], r["engine"], r["outcome"]) for r in data["results"]]
     assert cells == [("blocked-prompt", "chromium", "pass")], cells
-    assert data["results"][0]["source"].startswith(str((user / "voice-scenarios").resolve())) or \
-        "voice-scenarios/microphone.yaml" in data["results"][0]["source"], data["results"][0]["source"]
+    assert (
+        data["results"][0]["source"].startswith(str((user / "voice-scenarios").resolve()))
+        or "voice-scenarios/microphone.yaml" in data["results"][0]["source"]
+    ), data["results"][0]["source"]
 
 
 def test_the_harness_reads_its_data_from_the_package_only() -> None:
     """paths.ROOT is the folder above the package (site-packages, once installed): a module that
     reads data from there works only in a checkout. Only pytest's rootdir for the child may use it."""
-    users = sorted(str(f.relative_to(CHECKOUT)) for f in (CHECKOUT / "harness").rglob("*.py")
-                   if "paths.ROOT" in f.read_text(encoding="utf-8"))
+    users = sorted(
+        str(f.relative_to(CHECKOUT)) for f in (CHECKOUT / "harness").rglob("*.py") if "paths.ROOT" in f.read_text(encoding="utf-8")
+    )
     assert users == ["harness/matrix.py"], users

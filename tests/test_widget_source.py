@@ -1,6 +1,7 @@
 """npm builds for --widget: the integrity check refuses a tampered tarball, a cached copy is
 re-checked before use, and a spec that cannot be fetched is one line and exit 2 before any
 browser starts. No network: tarballs are made here, and npm is pointed at a closed port."""
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,7 @@ import pytest
 
 from harness import paths
 from harness.errors import UsageError
-from harness.widget_source import (fetch_widget, is_package_spec, parse_spec, sri_sha512, unpack,
-                                   verify_tarball, widget_root)
+from harness.widget_source import fetch_widget, is_package_spec, parse_spec, sri_sha512, unpack, verify_tarball, widget_root
 
 
 def make_tarball(path: Path, files: dict[str, bytes]) -> bytes:
@@ -31,8 +31,11 @@ def make_tarball(path: Path, files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-PACKAGE = {"package/package.json": json.dumps({"name": "@acme/voice", "version": "1.0.0", "main": "dist/w.js"}).encode(),
-           "package/dist/w.js": b"console.log('w');", "package/dist/chunk.js": b"1;"}
+PACKAGE = {
+    "package/package.json": json.dumps({"name": "@acme/voice", "version": "1.0.0", "main": "dist/w.js"}).encode(),
+    "package/dist/w.js": b"console.log('w');",
+    "package/dist/chunk.js": b"1;",
+}
 
 
 def test_the_integrity_check_refuses_a_tampered_tarball(tmp_path: Path) -> None:
@@ -79,20 +82,29 @@ def test_specs_are_exact_versions_and_paths_win(tmp_path: Path, monkeypatch: pyt
 
 
 def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR / "policy.yaml"), *args],
-                          capture_output=True, text=True, timeout=180, cwd=cwd, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", str(paths.SCENARIO_DIR / "policy.yaml"), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed (scripts/setup.sh installs it)")
 def test_a_spec_that_cannot_be_fetched_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    env = {"SPELO_CACHE": str(tmp_path / "cache"), "npm_config_registry": "http://127.0.0.1:9/",
-           "npm_config_fetch_retries": "0", "npm_config_cache": str(tmp_path / "npm-cache")}
+    env = {
+        "SPELO_CACHE": str(tmp_path / "cache"),
+        "npm_config_registry": "http://127.0.0.1:9/",
+        "npm_config_fetch_retries": "0",
+        "npm_config_cache": str(tmp_path / "npm-cache"),
+    }
     proc = run("--widget", "npm:@acme/voice@1.0.0", cwd=tmp_path, env=env)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("spelo-harness: --widget @acme/voice@1.0.0: "
-                               "`npm view @acme/voice@1.0.0 dist.integrity --json` failed")
+    assert lines[0].startswith("spelo-harness: --widget @acme/voice@1.0.0: `npm view @acme/voice@1.0.0 dist.integrity --json` failed")
     assert "sealed" not in proc.stderr and not (tmp_path / "cache" / "npm" / "@acme+voice@1.0.0").exists()
     proc = run("--widget", "npm:@acme/voice@^1", cwd=tmp_path, env=env)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "exact version" in proc.stderr

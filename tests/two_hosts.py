@@ -12,6 +12,7 @@ Both hosts see this machine's files. `hide` gives the browser host a mount names
 in which that folder is an empty tmpfs: a file the run writes there exists on the harness host
 only, as on two real machines.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,12 @@ class Host:
 def _holder(mounts: bool = False) -> subprocess.Popen[bytes]:
     # cat reads its stdin until we close it: the namespaces live exactly as long as we want.
     # unshare --mount makes every mount private to the new namespace: nothing leaks back.
-    return subprocess.Popen(["unshare", "--net", *(["--mount"] if mounts else []), "--", "cat"],
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        ["unshare", "--net", *(["--mount"] if mounts else []), "--", "cat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _end(holder: subprocess.Popen[bytes]) -> None:
@@ -70,21 +75,24 @@ def two_hosts(hide: Path | None = None) -> Iterator[tuple[Host, Host]]:
     suffix = str(os.getpid())[-6:]
     holders = [_holder(), _holder(mounts=hide is not None)]
     try:
-        hosts = [Host(f"spelo-h{suffix}", HARNESS_ADDRESS, holders[0]),
-                 Host(f"spelo-b{suffix}", BROWSER_ADDRESS, holders[1], own_mounts=hide is not None)]
+        hosts = [
+            Host(f"spelo-h{suffix}", HARNESS_ADDRESS, holders[0]),
+            Host(f"spelo-b{suffix}", BROWSER_ADDRESS, holders[1], own_mounts=hide is not None),
+        ]
         for h in hosts:  # unshare has made the namespace once /proc shows a net ns apart from ours
             _wait_for_own_namespace(h.holder)
-        subprocess.run(["ip", "link", "add", hosts[0].name, "type", "veth", "peer", "name", hosts[1].name],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            ["ip", "link", "add", hosts[0].name, "type", "veth", "peer", "name", hosts[1].name], check=True, capture_output=True, text=True
+        )
         for h in hosts:
-            subprocess.run(["ip", "link", "set", h.name, "netns", str(h.holder.pid)],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(["ip", "link", "set", h.name, "netns", str(h.holder.pid)], check=True, capture_output=True, text=True)
             h._ip("link", "set", "lo", "up")
             h._ip("addr", "add", f"{h.address}/{NETWORK_PREFIX}", "dev", h.name)
             h._ip("link", "set", h.name, "up")
         if hide is not None:
-            subprocess.run(hosts[1].argv(["mount", "-t", "tmpfs", "spelo-other-host", str(hide)]),
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                hosts[1].argv(["mount", "-t", "tmpfs", "spelo-other-host", str(hide)]), check=True, capture_output=True, text=True
+            )
         yield hosts[0], hosts[1]
     finally:
         for holder in holders:

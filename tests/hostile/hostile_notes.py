@@ -1,6 +1,7 @@
 """What each hostile case ended with (its verdict, its one line or its answer), kept as a JUnit
 property of the test so that scripts/hostile-table.py prints case → verdict → seconds from a
 run's junit.xml. Outside such a run (no recorder bound) a note goes nowhere."""
+
 from __future__ import annotations
 
 from typing import Callable

@@ -7,6 +7,7 @@ the page's load (Playwright's timeout + margin, then a short probe) or a step's 
 followed by at most three escalation steps (close the page, kill the browser, kill the driver),
 plus a margin for a loaded machine. A browser's launch is not counted (it is the pool's).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -51,15 +52,15 @@ scenarios:
 TIMEOUT_S = 5.0
 # The longest a cell's own part may take: loading (bound, probe) + one step's call + the poll's
 # deadline, and every escalation; launch and context are the pool's.
-CELL_BOUND_S = (CALL_BOUND_S + OWN_TIMEOUT_MARGIN_S + LOAD_PROBE_BOUND_S + CALL_BOUND_S + TIMEOUT_S
-                + 3 * ESCALATE_S)
+CELL_BOUND_S = CALL_BOUND_S + OWN_TIMEOUT_MARGIN_S + LOAD_PROBE_BOUND_S + CALL_BOUND_S + TIMEOUT_S + 3 * ESCALATE_S
 
 
 def hostile_build(name: str, into: Path) -> Path:
     """The hostile snippet, then the reference widget: the snippet runs first, in the same script."""
     built = into / f"{name}.js"
-    built.write_text((BUILDS / f"{name}.js").read_text(encoding="utf-8") + "\n"
-                     + paths.REFERENCE_WIDGET.read_text(encoding="utf-8"), encoding="utf-8")
+    built.write_text(
+        (BUILDS / f"{name}.js").read_text(encoding="utf-8") + "\n" + paths.REFERENCE_WIDGET.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     return built
 
 
@@ -145,8 +146,9 @@ def test_cli_records_the_ended_cell_everywhere(tmp_path: Path, run_cli: RunCli) 
         pytest.skip("chromium not usable here")
     widget = hostile_build("busy-click", tmp_path)
     out = tmp_path / "out"
-    done = run_cli("run", str(_cells(tmp_path)), "--browser", "chromium", "--widget", str(widget),
-                   "--workers", "1", "--output", str(out), timeout=240)
+    done = run_cli(
+        "run", str(_cells(tmp_path)), "--browser", "chromium", "--widget", str(widget), "--workers", "1", "--output", str(out), timeout=240
+    )
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Traceback" not in done.stdout + done.stderr
     results = {r["scenario"]: r for r in json.loads((out / "results.json").read_text())["results"]}

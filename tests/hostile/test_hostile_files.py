@@ -4,6 +4,7 @@ names the file (and where known, the line and field), exit 2, no traceback, and 
 The time asserted is an upper bound, not a speed test: a refusal happens while the inputs are
 read, before any browser, so it takes the CLI's start plus the reading, bounded here by
 CHECK_BOUND_S (an alias bomb that expanded took minutes and 5 GB)."""
+
 from __future__ import annotations
 
 import json
@@ -78,8 +79,9 @@ PROFILE_BASE = (paths.SITE_DIR / "spelo.profile.yaml").read_text(encoding="utf-8
 
 def cli(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
-                          timeout=CHECK_BOUND_S * 3, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, timeout=CHECK_BOUND_S * 3, cwd=tmp_path
+    )
     return done, time.monotonic() - started
 
 
@@ -98,17 +100,19 @@ def assert_one_line(done: subprocess.CompletedProcess[str], took: float, *words:
 def run_with(tmp_path: Path, scenario_text: str, *more: str) -> tuple[subprocess.CompletedProcess[str], float]:
     path = tmp_path / "hostile.yaml"
     path.write_text(scenario_text, encoding="utf-8")
-    return cli(tmp_path, "run", str(path), "--browser", "chromium", "--workers", "1",
-               "--output", str(tmp_path / "out"), *more)
+    return cli(tmp_path, "run", str(path), "--browser", "chromium", "--workers", "1", "--output", str(tmp_path / "out"), *more)
 
 
 # -- scenario files ----------------------------------------------------------------------------
-@pytest.mark.parametrize("text, words", [
-    (ALIAS_BOMB, ("hostile.yaml:", "alias")),
-    (DUPLICATE_KEY, ("hostile.yaml:6:", "permission", "twice")),
-    (EMPTY_QUIRK, ("hostile.yaml:", "reason")),
-    ("[" * 20_000 + "]" * 20_000, ("hostile.yaml", "nest")),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (ALIAS_BOMB, ("hostile.yaml:", "alias")),
+        (DUPLICATE_KEY, ("hostile.yaml:6:", "permission", "twice")),
+        (EMPTY_QUIRK, ("hostile.yaml:", "reason")),
+        ("[" * 20_000 + "]" * 20_000, ("hostile.yaml", "nest")),
+    ],
+)
 def test_hostile_scenario_file_is_one_line(tmp_path: Path, text: str, words: tuple[str, ...]) -> None:
     assert_one_line(*run_with(tmp_path, text), *words)
 
@@ -120,12 +124,15 @@ def test_non_utf8_scenario_file_is_one_line(tmp_path: Path) -> None:
 
 
 # -- profiles ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("change, words", [
-    (("orb: .spelo-orb", "orb: '###!!'"), ("orb", "not a CSS selector")),
-    (("orb: .spelo-orb", "orb: '.spelo-orb[data-x=\"a'"), ("orb", "not a CSS selector")),
-    (("orb: .spelo-orb", "orb: .spelo-orb\norb: .other"), ("orb", "twice")),
-    (("orb: .spelo-orb", "orb: .spelo-orb\norbit: .x"), ("orbit", "unknown")),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (("orb: .spelo-orb", "orb: '###!!'"), ("orb", "not a CSS selector")),
+        (("orb: .spelo-orb", "orb: '.spelo-orb[data-x=\"a'"), ("orb", "not a CSS selector")),
+        (("orb: .spelo-orb", "orb: .spelo-orb\norb: .other"), ("orb", "twice")),
+        (("orb: .spelo-orb", "orb: .spelo-orb\norbit: .x"), ("orbit", "unknown")),
+    ],
+)
 def test_hostile_profile_is_one_line(tmp_path: Path, change: tuple[str, str], words: tuple[str, ...]) -> None:
     assert change[0] in PROFILE_BASE, change[0]
     profile = tmp_path / "hostile.profile.yaml"
@@ -134,12 +141,15 @@ def test_hostile_profile_is_one_line(tmp_path: Path, change: tuple[str, str], wo
     assert_one_line(done, took, "hostile.profile.yaml", *words)
 
 
-@pytest.mark.parametrize("rule, words", [
-    ("{state: idle, regex: '(?P<x>Ready)'}", ("(?P<name>", "JavaScript")),
-    ("{state: idle, regex: '(?i)ready'}", ("inline flags",)),
-    ("{state: no-such-state, visible: .spelo-orb}", ("no-such-state",)),
-    ("{state: idle, visible: 'button:has-text(Go)'}", (":has-text",)),
-])
+@pytest.mark.parametrize(
+    "rule, words",
+    [
+        ("{state: idle, regex: '(?P<x>Ready)'}", ("(?P<name>", "JavaScript")),
+        ("{state: idle, regex: '(?i)ready'}", ("inline flags",)),
+        ("{state: no-such-state, visible: .spelo-orb}", ("no-such-state",)),
+        ("{state: idle, visible: 'button:has-text(Go)'}", (":has-text",)),
+    ],
+)
 def test_hostile_state_rules_are_one_line(tmp_path: Path, rule: str, words: tuple[str, ...]) -> None:
     profile = tmp_path / "hostile.profile.yaml"
     base = "\n".join(ln for ln in PROFILE_BASE.splitlines() if not ln.startswith("state_attribute"))
@@ -149,13 +159,16 @@ def test_hostile_state_rules_are_one_line(tmp_path: Path, rule: str, words: tupl
 
 
 # -- widget files and --output ---------------------------------------------------------------------
-@pytest.mark.parametrize("content, words", [
-    (b"", ("empty",)),
-    (b"<!doctype html><html><body>not a script</body></html>", ("not JavaScript", "HTML")),
-    (b"\x00\x01\x02\xff", ("not JavaScript",)),
-    (b"function (", ("not JavaScript",)),
-    (b"a" * (WIDGET_MAX_BYTES + 1), ("limit",)),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", ("empty",)),
+        (b"<!doctype html><html><body>not a script</body></html>", ("not JavaScript", "HTML")),
+        (b"\x00\x01\x02\xff", ("not JavaScript",)),
+        (b"function (", ("not JavaScript",)),
+        (b"a" * (WIDGET_MAX_BYTES + 1), ("limit",)),
+    ],
+)
 def test_hostile_widget_file_is_named_before_any_browser(tmp_path: Path, content: bytes, words: tuple[str, ...]) -> None:
     widget = tmp_path / "widget.js"
     widget.write_bytes(content)
@@ -174,18 +187,25 @@ def test_output_naming_a_file_is_one_line(tmp_path: Path) -> None:
 # -- gate and approve ----------------------------------------------------------------------------
 def results_file(tmp_path: Path, cells: list[tuple[str, str, str]]) -> Path:
     path = tmp_path / "results.json"
-    path.write_text(json.dumps({"format": "spelo-harness-results/1", "meta": {}, "results": [
-        {"scenario": s, "engine": e, "outcome": o} for s, e, o in cells]}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"format": "spelo-harness-results/1", "meta": {}, "results": [{"scenario": s, "engine": e, "outcome": o} for s, e, o in cells]}
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
-@pytest.mark.parametrize("content, words", [
-    (b"known_issues:\n  - cell: allow[firefox]\n    reason: \xff\xfe\n", ("not UTF-8",)),
-    (b"known_issues: [\n", ("not valid YAML",)),
-    (b"[" * 20_000 + b"]" * 20_000, ("nest",)),
-    (b"known_issues:\n  - {cell: 'allow[firefox]', reason: a}\n  - {cell: 'allow[firefox]', reason: b}\n", ("twice",)),
-    (b"known_issues:\n  - {cell: 'allow[opera]', reason: a}\n", ("opera",)),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"known_issues:\n  - cell: allow[firefox]\n    reason: \xff\xfe\n", ("not UTF-8",)),
+        (b"known_issues: [\n", ("not valid YAML",)),
+        (b"[" * 20_000 + b"]" * 20_000, ("nest",)),
+        (b"known_issues:\n  - {cell: 'allow[firefox]', reason: a}\n  - {cell: 'allow[firefox]', reason: b}\n", ("twice",)),
+        (b"known_issues:\n  - {cell: 'allow[opera]', reason: a}\n", ("opera",)),
+    ],
+)
 def test_gate_with_a_hostile_known_issues_file_is_one_line(tmp_path: Path, content: bytes, words: tuple[str, ...]) -> None:
     baseline = tmp_path / "known-issues.yaml"
     baseline.write_bytes(content)
@@ -208,10 +228,13 @@ def test_gate_with_a_cell_twice_in_the_results_is_one_line(tmp_path: Path) -> No
     assert_one_line(*cli(tmp_path, "gate", str(results), "--baseline", str(baseline)), "allow[chromium]", "twice")
 
 
-@pytest.mark.parametrize("cells, words", [
-    ("  allow[chromium]: {state: idle}\n  allow[chromium]: {state: idle}\n", ("twice",)),
-    ("  allow[opera]: {state: idle}\n", ("not a cell",)),
-])
+@pytest.mark.parametrize(
+    "cells, words",
+    [
+        ("  allow[chromium]: {state: idle}\n  allow[chromium]: {state: idle}\n", ("twice",)),
+        ("  allow[opera]: {state: idle}\n", ("not a cell",)),
+    ],
+)
 def test_approve_rejects_unknown_and_duplicated_cells(tmp_path: Path, cells: str, words: tuple[str, ...]) -> None:
     baseline = tmp_path / "snap.yaml"
     baseline.write_text("format: spelo-harness-snapshot/1\nprofile: reference\ncells:\n" + cells, encoding="utf-8")
@@ -233,9 +256,13 @@ def test_ctrl_c_while_a_file_is_loading_is_one_line(tmp_path: Path) -> None:
     fifo = tmp_path / "slow.yaml"
     os.mkfifo(fifo)
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", str(fifo), "--browser", "chromium",
-                             "--output", str(tmp_path / "out")], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "run", str(fifo), "--browser", "chromium", "--output", str(tmp_path / "out")],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         with open(fifo, "w", encoding="utf-8") as writer:  # returns once the CLI opened it to read
             writer.write(SCENARIO.format(extra="")[:40])

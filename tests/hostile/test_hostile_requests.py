@@ -1,6 +1,7 @@
 """Hostile requests to the fixture server: each gets its documented 4xx JSON answer (never a 500
 or a traceback), and a request that is not HTTP at all gets one log line. Raw sockets on
 127.0.0.1 only, every wait bounded."""
+
 from __future__ import annotations
 
 from typing import Any, Iterator
@@ -56,8 +57,7 @@ def raw_request(server: FixtureServer, data: bytes) -> tuple[int, bytes]:
                 break
             out += chunk
             head, sep, body = bytes(out).partition(b"\r\n\r\n")
-            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")), None)
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), None)
             if sep and length is not None and len(body) >= length:
                 break
     status = int(bytes(out).split(b" ", 2)[1])
@@ -66,9 +66,16 @@ def raw_request(server: FixtureServer, data: bytes) -> tuple[int, bytes]:
 
 def post(server: FixtureServer, path: str, body: bytes, headers: dict[str, bytes] | None = None) -> tuple[int, dict[str, Any]]:
     head = b"".join(k.encode() + b": " + v + b"\r\n" for k, v in (headers or {}).items())
-    status, payload = raw_request(server, b"POST " + path.encode() + b" HTTP/1.1\r\nHost: localhost\r\n"
-                                  b"Content-Type: application/json\r\nConnection: close\r\n" + head
-                                  + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    status, payload = raw_request(
+        server,
+        b"POST " + path.encode() + b" HTTP/1.1\r\nHost: localhost\r\n"
+        b"Content-Type: application/json\r\nConnection: close\r\n"
+        + head
+        + b"Content-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body,
+    )
     return status, json.loads(payload)
 
 
@@ -79,8 +86,9 @@ def session(server: FixtureServer, site_id: str) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("body", [b'{"event": {"a": [1]}}', b'{"event": ["a"]}', b'{"event": 1e400}',
-                                  b'{"event": null}', b'["session_start"]', b'"x"'])
+@pytest.mark.parametrize(
+    "body", [b'{"event": {"a": [1]}}', b'{"event": ["a"]}', b'{"event": 1e400}', b'{"event": null}', b'["session_start"]', b'"x"']
+)
 def test_malformed_analytics_is_a_400_invalid_event(server: FixtureServer, server_log: list[logging.LogRecord], body: bytes) -> None:
     site = server.new_site()
     status, answer = post(server, f"/v1/{site.site_id}/analytics/event", body)
@@ -97,8 +105,9 @@ def test_a_signed_query_nested_deep_is_a_400_malformed_json(server: FixtureServe
     if len(raw) > 64 * 1024:  # over the body limit: refused before it is parsed
         raw = b'{"a":' * 10_000 + b"1" + b"}" * 10_000
     sig = "sha256=" + hmac.new(s["signing_secret"].encode(), raw, hashlib.sha256).hexdigest()
-    status, answer = post(server, f"/v1/{site.site_id}/query", raw,
-                          {"X-Spelo-Session": s["session_id"].encode(), "X-Spelo-Signature": sig.encode()})
+    status, answer = post(
+        server, f"/v1/{site.site_id}/query", raw, {"X-Spelo-Session": s["session_id"].encode(), "X-Spelo-Signature": sig.encode()}
+    )
     assert (status, answer) == (400, {"success": False, "error": "malformed_json"})
     note(f"{status} {answer['error']}")
     assert not [r for r in server_log if r.levelno >= logging.ERROR]
@@ -110,17 +119,21 @@ def test_a_non_ascii_signature_is_a_401_invalid_signature(
 ) -> None:
     site = server.new_site()
     s = session(server, site.site_id)
-    status, answer = post(server, f"/v1/{site.site_id}/query", b"{}",
-                          {"X-Spelo-Session": s["session_id"].encode(), "X-Spelo-Signature": signature})
+    status, answer = post(
+        server, f"/v1/{site.site_id}/query", b"{}", {"X-Spelo-Session": s["session_id"].encode(), "X-Spelo-Signature": signature}
+    )
     assert (status, answer) == (401, {"success": False, "error": "invalid_signature"})
     note(f"{status} {answer['error']}")
     assert not [r for r in server_log if r.levelno >= logging.ERROR]
 
 
-@pytest.mark.parametrize("data, why", [
-    (b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", "Invalid method"),
-    (bytes.fromhex("16030100a5010000a10303") + bytes(64), "HTTPS traffic on an HTTP port"),
-])
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", "Invalid method"),
+        (bytes.fromhex("16030100a5010000a10303") + bytes(64), "HTTPS traffic on an HTTP port"),
+    ],
+)
 def test_not_http_is_a_400_and_one_log_line(server: FixtureServer, server_log: list[logging.LogRecord], data: bytes, why: str) -> None:
     status, _ = raw_request(server, data)
     assert status == 400

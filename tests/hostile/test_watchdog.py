@@ -2,6 +2,7 @@
 is ended by closing it; a browser that does not answer (stopped with SIGSTOP) is killed; a
 Playwright driver that does not answer (stopped too) is killed and the next call gets a new one.
 Each within its bound plus the escalation steps and a margin."""
+
 from __future__ import annotations
 
 from typing import Callable, Iterator
