@@ -127,7 +127,16 @@
   // A change no mutation announces (a CSS transition ending, a dialog faded in) reaches the
   // history at the latest with the poll that sees it.
   if (window.__speloNote) { window.__speloNote(); }
-  var orb = find(p.orb);
+  // The orb as the visitor sees it: the first match that shows, else none. A build may keep a
+  // copy it has faded out in the DOM: ElevenLabs' call panel stays at opacity 0 whenever its
+  // fade-out transition is cancelled (no transitionend, so its component never unmounts), in some
+  // runs and not others; the visitor sees no call button either way, as the texts already say.
+  function firstVisible(sel) {
+    var all = sel ? find(sel, null, true) : [];
+    for (var i = 0; i < all.length; i++) { if (visible(all[i])) { return all[i]; } }
+    return null;
+  }
+  var orb = firstVisible(p.orb);
   var fallback = p.fallback ? find(p.fallback) : null;
   var spy = window.__speloSpy || { calls: [] };
   var live = root ? (root.shadowRoot || root).querySelectorAll("[aria-live], [role=status], [role=alert]").length : 0;

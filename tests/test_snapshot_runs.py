@@ -1,7 +1,8 @@
 """Snapshots that repeat: at rest waits for running animations and transitions (a button that fades
 in after a delay is read once it is in), `record --runs N` records what differed between its runs
 as varying with each value seen (the build's races), `run --against` accepts any of them, and a
-format-1 file (before `varying`) still loads."""
+format-1 file (before `varying`) still loads. The orb is the one the visitor sees: a build that
+leaves a faded-out copy in the DOM in some runs has not moved."""
 
 from __future__ import annotations
 
@@ -144,3 +145,68 @@ def test_a_bad_number_of_runs_is_one_line_and_exit_2(run_cli: RunCli, tmp_path: 
     out = run_cli("record", str(tmp_path / "x.yaml"), "--runs", "0", "--browser", "chromium")
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip() == "spelo-harness: record: --runs: expected a number of runs from 1 to 20, got '0'"
+
+
+# -- the orb as seen: a faded-out panel left in the DOM is not an orb -----------------------------
+
+# As ElevenLabs' embed does in some runs: an error dialog replaces the call panel, which fades out
+# and is removed when its transition ends, unless that transition was cancelled (no transitionend):
+# then it stays in the DOM at opacity 0, its call button with it. Here the `keep` attribute decides,
+# so both outcomes are made on demand.
+LEFT_JS = """customElements.define("left-voice", class extends HTMLElement {
+  connectedCallback() {
+    const r = this.attachShadow({ mode: "open" }), keep = this.hasAttribute("keep");
+    r.innerHTML = '<style>.panel{transition:opacity .2s linear}.panel.out{opacity:0}</style>' +
+      '<div class="panel"><button aria-label="Start a call">Call</button></div>';
+    r.querySelector("button").addEventListener("click", () => {
+      const panel = r.querySelector(".panel"), dialog = document.createElement("div");
+      dialog.className = "dialog";
+      dialog.textContent = "An error occurred";
+      r.appendChild(dialog);
+      panel.addEventListener("transitionend", () => { if (!keep) { panel.remove(); } });
+      requestAnimationFrame(() => requestAnimationFrame(() => panel.classList.add("out")));
+    });
+  }
+});"""
+LEFT_PROFILE = """version: 2
+name: left
+embed: '<left-voice {keep}></left-voice><script src="{{{{WIDGET_SRC}}}}"></script>'
+root: left-voice
+state_attr: none
+state_rules:
+  - {{state: error, text: "An error occurred"}}
+  - {{state: idle, part: orb}}
+orb: 'button[aria-label="Start a call"]'
+status: none
+tooltip: none
+notice: none
+fallback: none
+"""
+LEFT_CELLS = """scenarios:
+  - id: left
+    title: "The call panel fades out behind an error dialog; removed, or left in the DOM at opacity 0"
+    timeout_s: 6
+    steps:
+      - click: orb
+    expect: {state: error}
+"""
+
+
+def test_an_orb_left_faded_out_in_the_dom_is_no_orb_and_has_not_moved(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "left").mkdir()
+    widget = tmp_path / "left" / "left.js"
+    widget.write_text(LEFT_JS, encoding="utf-8")
+    removed, kept = tmp_path / "removed.profile.yaml", tmp_path / "kept.profile.yaml"
+    removed.write_text(LEFT_PROFILE.format(keep=""), encoding="utf-8")
+    kept.write_text(LEFT_PROFILE.format(keep="keep"), encoding="utf-8")
+    cells = tmp_path / "left.yaml"
+    cells.write_text(LEFT_CELLS, encoding="utf-8")
+    base = tmp_path / "left.snap.yaml"
+    common = [str(cells), "--widget", str(widget), "--browser", "chromium", "--screenshots", "end"]
+    out = run_cli("record", str(base), *common, "--profile", str(removed), "--output", str(tmp_path / "rec"))
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    facts = snapshot.load(base).cells["left[chromium]"]
+    assert facts["orb"] == "(none)" and facts["other_text"] == "An error occurred", facts
+    # The same build, its faded-out panel left in the DOM: the visitor sees the same page.
+    again = run_cli("run", *common, "--profile", str(kept), "--against", str(base), "--output", str(tmp_path / "kept"))
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-2000:]
