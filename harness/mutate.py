@@ -1,14 +1,16 @@
 """spelo-harness mutate: the catalog's mutation score against a widget build.
 
 Mutants come from Stryker's instrumenter (installed by scripts/setup.sh, see harness/
-mutate_instrument.mjs): ONE instrumented build holds every mutant behind a switch on
-`globalThis.__stryker__.activeMutant`. The harness serves that build with a first line of its own
-that sets the active mutant before the widget runs (as Stryker's browser runners do), so each
-cell's page runs exactly one mutant. A first pass with no mutant active runs every cell once and
-reads the instrumentation's own coverage (`__stryker__.mutantCoverage`) before each navigation
-and at the end: each mutant then faces only the cells that reached it, most-killing first, and
-stops at the first kill. An active mutant's code counts its hits; past HIT_LIMIT it throws
-"Hit count limit reached" (an infinite loop): that mutant is "timed out".
+mutate_instrument.mjs): ONE instrumented build holds every mutant behind a switch, which the harness
+widens to take a set (`globalThis.__stryker__.activeMutants`) and to count each active mutant's
+hits. The harness serves that build with a first line of its own that sets the active mutants
+before the widget runs (as Stryker's browser runners set one), so each cell's page runs exactly
+the mutants it is given. A first pass with no mutant active runs every cell once and reads the
+instrumentation's own coverage (`__stryker__.mutantCoverage`) before each navigation and at the
+end: each mutant then faces only the cells that reached it, alone on the likeliest to fail it,
+then in groups (harness/mutate_plan.py), until the first that fails it. Active mutants' code
+counts its hits; past HIT_LIMIT per mutant it throws "Hit count limit reached" (an infinite loop):
+that mutant is "timed out".
 
 Survivors reviewed as equivalent (no visitor or vendor could tell them from the build) are listed
 with the reason in contract/equivalent-mutants.yaml, matched by mutator, original text and
@@ -24,12 +26,13 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 from harness import paths
 from harness.errors import UsageError
-from harness.mutate_workers import CellCost, Verdict, Workers
+from harness.mutate_plan import Plan
+from harness.mutate_workers import STRYKER_SWITCH, CellCost, Workers, group_switch
 from harness.model import Outcome
 
 # mutate's API (the `as` form re-exports them)
@@ -80,7 +83,14 @@ def instrument(widget: Path, workdir: Path) -> tuple[str, list[Mutant]]:
         raise UsageError(f"--widget: Stryker's instrumenter could not read {widget}: {last}")
     lines = widget.read_text(encoding="utf-8").splitlines()
     mutants = [_mutant(m, lines) for m in json.loads(listing.read_text(encoding="utf-8"))]
-    return out.read_text(encoding="utf-8"), mutants
+    build = group_switch(out.read_text(encoding="utf-8"))
+    if build is None:
+        raise UsageError(
+            f"Stryker's instrumenter in {TOOLS} wrote a mutant switch this harness does not know "
+            f"(expected one {STRYKER_SWITCH!r}): reinstall the pinned version with bash scripts/setup.sh"
+        )
+    out.write_text(build, encoding="utf-8")  # what the workers serve
+    return build, mutants
 
 
 def _mutant(m: dict[str, Any], lines: list[str]) -> Mutant:
@@ -121,7 +131,6 @@ def run(
 
     say = say or (lambda line: print(line, flush=True))
     started = time.monotonic()
-    stop_at = [time.time() + budget_s]  # from the end of the coverage pass (set there)
     out.mkdir(parents=True, exist_ok=True)
     instrumented, mutants = instrument(widget, out)
     if only:
@@ -138,7 +147,7 @@ def run(
     broken: dict[str, str] = {}
     lost: dict[str, str] = {}
     guards = {sc.id: list(sc.guards) for sc in scenarios}
-    by_id = {m.id: m for m in mutants}
+    by_scenario = {sc.id: sc for sc in scenarios}
     timings: dict[str, float] = {}
 
     def covered(msg: tuple[Any, ...]) -> None:
@@ -148,55 +157,17 @@ def run(
         elif Outcome(c.outcome).ran:
             costs[c.cell] = c
 
-    kills: Counter[str] = Counter()
-    kills_at: dict[int, Counter[str]] = {}  # line → the cells that killed mutants there
+    def lost_cover(task: tuple[Any, ...], why: str) -> None:
+        broken[cell_id(task[1], task[2])] = f"not run: {why}"
 
-    def judged(msg: tuple[Any, ...]) -> None:
-        v: Verdict = msg[2]
-        m = by_id[v.mutant]
-        m.status, m.killed_by = v.status, v.killed_by
-        if v.killed_by:
-            kills[v.killed_by] += 1
-            kills_at.setdefault(m.line, Counter())[v.killed_by] += 1
-        say(
-            f"  #{m.id} {m.mutator} line {m.line}: {m.status}"
-            + (f" by {m.killed_by}" if m.killed_by else "")
-            + f" ({v.tried} cell(s); {time.monotonic() - started:.0f} s)"
-        )
+    def timeout_of(cell: str) -> float:
+        # Each wait of a cell with mutants active is bounded by its longest without one, times a
+        # factor, plus a constant (a failing cell otherwise waits out the scenario's timeout).
+        c = costs[cell]
+        return min(float(by_scenario[c.scenario].timeout_s), c.wait_s * TIME_FACTOR + TIME_PLUS_S)
 
-    def lost_task(task: tuple[Any, ...], why: str) -> None:
-        if task[0] == "cover":
-            broken[cell_id(task[1], task[2])] = f"not run: {why}"
-        else:
-            by_id[task[1]].status = "not run (worker died)"
-            lost[task[1]] = why
-
-    def mutant_tasks() -> Iterator[tuple[Any, ...]]:
-        # Reviewed equivalents last: they are not expected to die, and cost every cell they reach.
-        for m in sorted(mutants, key=lambda m: is_reviewed(m, reviewed)):
-            if not m.cells:
-                continue
-            if time.time() > stop_at[0]:
-                return  # the rest stay "not run (budget)"
-            # The cells likeliest to kill first: for a string literal, those that showed it; then
-            # those that killed mutants on its lines; then those that killed most so far; then the
-            # cheapest. Each wait of a cell with a mutant is bounded by its longest without one,
-            # times a factor, plus a constant (a killed mutant otherwise costs the cell's whole
-            # timeout: it waits until then).
-            order = sorted(m.cells, key=lambda c: likely_killers(m, c, costs[c], kills, kills_at))
-            tries = [
-                (
-                    costs[c].scenario,
-                    costs[c].engine,
-                    min(by_scenario[costs[c].scenario].timeout_s, costs[c].wait_s * TIME_FACTOR + TIME_PLUS_S),
-                )
-                for c in order
-            ]
-            yield ("mutant", m.id, tries, stop_at[0])
-
-    by_scenario = {sc.id: sc for sc in scenarios}
     with Workers(workers, out / "instrumented.js", out, scenarios) as pool:
-        pool.run(iter(cover_tasks), covered, lost_task)
+        pool.run(iter(cover_tasks), covered, lost_cover)
         timings["coverage pass"] = round(time.monotonic() - started, 1)
         for m in mutants:
             m.cells = sorted((c for c, cost in costs.items() if m.id in cost.covered), key=lambda c: costs[c].seconds)
@@ -204,17 +175,39 @@ def run(
             if not m.cells:
                 m.status = "not covered"
         say(f"coverage pass: {len(costs)} cells reach mutants, {len(broken)} fail with no mutant active ({timings['coverage pass']:.0f} s)")
-        stop_at[0] = time.time() + budget_s  # the budget is for the mutants
-        pool.run(mutant_tasks(), judged, lost_task)
+        plan = Plan(
+            mutants,
+            costs,
+            timeout_of,
+            lambda m, cells: sorted(cells, key=lambda c: likely_killers(m, c, costs[c], plan.kills, plan.kills_at)),
+            time.time() + budget_s,  # the budget is for the mutants
+        )
+
+        def judged(msg: tuple[Any, ...]) -> None:
+            for m in plan.take(msg[2]):
+                say(
+                    f"  #{m.id} {m.mutator} line {m.line}: {m.status}"
+                    + (f" by {m.killed_by}" if m.killed_by else f" ({len(m.cells)} cell(s))")
+                    + f"; {time.monotonic() - started:.0f} s"
+                )
+
+        def lost_cell(task: tuple[Any, ...], why: str) -> None:
+            for mid in plan.lost(task, why):
+                lost[mid] = why
+
+        # Reviewed equivalents last: they are not expected to die.
+        first = sorted(mutants, key=lambda m: is_reviewed(m, reviewed))
+        pool.run(plan.tasks(first), judged, lost_cell)
     timings["mutants"] = round(time.monotonic() - started - timings["coverage pass"], 1)
     mark_equivalents(mutants, reviewed)
     rep = report(mutants, broken, engines, widget, time.monotonic() - started, budget_s)
     rep.update(
         workers=workers,
         timings=timings,
+        runs=dict(plan.runs),
         lost=lost,
         cells={
-            c: {"seconds": v.seconds, "wait_s": round(v.wait_s, 3), "kills": kills[c], "reaches": len(v.covered)}
+            c: {"seconds": v.seconds, "wait_s": round(v.wait_s, 3), "kills": plan.kills[c], "reaches": len(v.covered)}
             for c, v in sorted(costs.items())
         },
     )

@@ -35,6 +35,7 @@ COVERAGE_JS = (
     "var ids=Object.keys(c.static||{});Object.keys(c.perTest||{}).forEach(function(t){"
     "ids=ids.concat(Object.keys(c.perTest[t]));});return ids;})()"
 )
+HITS_JS = "(function(){var s=globalThis.__stryker__;return s&&s.activeHits?Object.keys(s.activeHits):null;})()"
 
 
 @dataclass
@@ -56,41 +57,92 @@ class CellCost:
 
 
 @dataclass
-class Verdict:
-    mutant: str
-    status: str  # killed | survived | timed out | not run (budget) | not run (worker died)
-    killed_by: str | None = None
-    tried: int = 0  # cells run against it
+class CellVerdict:
+    """One cell's verdict on a group of mutants active together (a group of one: a mutant alone)."""
+
+    cell: str
+    killed: dict[str, str] = field(default_factory=dict)  # mutant → "killed" | "timed out"
+    cleared: list[str] = field(default_factory=list)  # the cell passed with their code running
+    untested: list[str] = field(default_factory=list)  # out of budget before the cell could tell
+    runs: int = 0  # cell runs: 1, or more to find which of a failing group failed it
+    flaky: int = 0  # runs that failed with none of the group's code run: the cell's own doing, not a kill
 
 
-def serve_switch(served: Path, instrumented: str, active: str | None) -> None:
+# Stryker's switch (the instrumenter's own, version pinned in scripts/mutate-tools) compares one
+# active mutant. Mutants are tried in groups (harness/mutate_plan.py), so its test also takes the
+# set `__stryker__.activeMutants`, and counts each active mutant's hits in `__stryker__.activeHits`
+# (Hits: which members of a group ran).
+STRYKER_SWITCH = "if (ns.activeMutant === id) {"
+GROUP_SWITCH = (
+    "if (ns.activeMutant === id || (ns.activeMutants !== void 0 && ns.activeMutants[id] === true)) {"
+    " if (ns.activeHits !== void 0) { ns.activeHits[id] = (ns.activeHits[id] || 0) + 1; }"
+)
+
+
+def group_switch(instrumented: str) -> str | None:
+    """The instrumented build with the group switch; None when Stryker's switch is not there once."""
+    if instrumented.count(STRYKER_SWITCH) != 1:
+        return None
+    return instrumented.replace(STRYKER_SWITCH, GROUP_SWITCH)
+
+
+def serve_switch(served: Path, instrumented: str, active: list[str] | None) -> None:
     """The build the fixture server serves: one line of the harness's own that sets the active
-    mutant (and arms the loop guard) before the instrumented widget runs; then the build."""
+    mutants (and arms the loop guard) before the instrumented widget runs; then the build. The
+    instrumented switch is patched (instrument()) to take a set of mutants and count each one's hits."""
     head = "(function(){var s=globalThis.__stryker__=globalThis.__stryker__||{};"
-    if active is not None:
-        head += f"s.activeMutant={json.dumps(active)};s.hitCount=0;s.hitLimit={HIT_LIMIT};"
+    if active:
+        ids = ",".join(f"{json.dumps(m)}:true" for m in active)
+        head += f"s.activeMutants={{{ids}}};s.activeHits={{}};s.hitCount=0;s.hitLimit={HIT_LIMIT * len(active)};"
     write_text_atomic(served, head + "})();\n" + instrumented)  # never half-written when a page asks for it
 
 
-class Coverage(CellObserver):
-    """Which mutants a cell's pages reached, read through the cell's hooks: before a step leaves
-    the page (reload, the fallback link) and at the end, before the tab closes."""
+class _PageReader(CellObserver):
+    """Reads one expression in each page a cell goes through: before a step leaves the page
+    (reload, the fallback link) and at the end, before the tab closes."""
+
+    EXPR = ""
+
+    def take(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def before_step(self, cell: Cell, index: int, action: StepAction) -> None:
+        if action.leaves_page:
+            self.take(cell.safe_eval(self.EXPR))
+
+    def at_end(self, cell: Cell, result: Result) -> None:
+        if cell.has_tab:
+            self.take(cell.safe_eval(self.EXPR))
+
+
+class Coverage(_PageReader):
+    """Which mutants a cell's pages reached (the instrumentation's own coverage)."""
+
+    EXPR = COVERAGE_JS
 
     def __init__(self) -> None:
         self.covered: set[str] = set()
 
-    def _grab(self, cell: Cell) -> None:
-        ids = cell.safe_eval(COVERAGE_JS)
-        if isinstance(ids, list):
-            self.covered.update(str(i) for i in ids)
+    def take(self, value: Any) -> None:
+        if isinstance(value, list):
+            self.covered.update(str(i) for i in value)
 
-    def before_step(self, cell: Cell, index: int, action: StepAction) -> None:
-        if action.leaves_page:
-            self._grab(cell)
 
-    def at_end(self, cell: Cell, result: Result) -> None:
-        if cell.has_tab:
-            self._grab(cell)
+class Hits(_PageReader):
+    """Which of the active mutants' code ran in a cell (the patched switch counts each one's hits).
+    `readable` stays False when no page of the cell could be read (the build never ran, or its
+    page was gone): then nothing can be said of which of them ran."""
+
+    EXPR = HITS_JS
+
+    def __init__(self) -> None:
+        self.ran: set[str] = set()
+        self.readable = False
+
+    def take(self, value: Any) -> None:
+        if isinstance(value, list):
+            self.readable = True
+            self.ran.update(str(i) for i in value)
 
 
 # -- inside a worker -----------------------------------------------------------------------------
@@ -141,6 +193,8 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
 
     by_id = {sc.id: sc for sc in scenarios}
     build = instrumented.read_text(encoding="utf-8")
+    if GROUP_SWITCH not in build:  # without it no mutant is ever active: every one would "survive"
+        raise RuntimeError(f"{instrumented}: not the build mutate.instrument() writes (no group switch)")
     home = out / f"worker-{index}"
     home.mkdir(parents=True, exist_ok=True)
     # The harness's own log lines (a browser relaunched, a page the server saw go away mid-request)
@@ -171,28 +225,65 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
                         )
                     )
                 else:
-                    _, mid, tries, stop_at = task
-                    serve_switch(served, build, mid)
-                    outbox.put(("mutant", index, _try_mutant(h, by_id, mid, tries, stop_at)))
+                    _, sid, engine, timeout_s, members, stop_at = task
+                    sc = by_id[sid].model_copy(update={"timeout_s": timeout_s})
+
+                    def run(group: list[str], sc: Any = sc, engine: str = engine) -> tuple[bool, bool, Hits]:
+                        serve_switch(served, build, group)
+                        hits = Hits()
+                        r = h.run_cell(sc, engine, [hits])
+                        looping = any(LOOPING in line for line in r.console)
+                        return r.outcome.failing or looping, looping, hits
+
+                    verdict = judge_group(run, cell_id(sid, engine), members, stop_at)
                     serve_switch(served, build, None)
+                    outbox.put(("cell", index, verdict))
     except KeyboardInterrupt:
         return
 
 
-def _try_mutant(h: Any, by_id: dict[str, Any], mid: str, tries: list[tuple[str, str, float]], stop_at: float) -> Verdict:
-    v = Verdict(mid, "survived")
-    for sid, engine, timeout_s in tries:
-        if time.time() > stop_at:  # out of time part-way: not judged
-            v.status = "not run (budget)"
-            return v
-        r = h.run_cell(by_id[sid].model_copy(update={"timeout_s": timeout_s}), engine)
-        v.tried += 1
-        if any(LOOPING in line for line in r.console):
-            v.status, v.killed_by = "timed out", cell_id(sid, engine)
-            return v
-        if r.outcome.failing:
-            v.status, v.killed_by = "killed", cell_id(sid, engine)
-            return v
+RunGroup = Callable[[list[str]], "tuple[bool, bool, Hits]"]  # the group → failed, looping, whose code ran
+
+
+def judge_group(run: RunGroup, cell: str, members: list[str], stop_at: float) -> CellVerdict:
+    """The cell's verdict on each member, from as few runs as it takes: the whole group at once;
+    when it fails, only the members whose code ran can have failed it (the others did not take
+    part: they are tried again without them), and a lone one that ran is the one; more are split
+    in halves and each half tried again. A group that passes clears every member whose code ran.
+    A group that fails with none of its code run failed on its own: tried once more, then cleared
+    as the coverage pass (which passed) saw it."""
+    v = CellVerdict(cell)
+    todo: list[tuple[list[str], int]] = [(list(members), 0)]
+    while todo:
+        group, retries = todo.pop()
+        if time.time() > stop_at:
+            v.untested += group
+            continue
+        failed, looping, hits = run(group)
+        v.runs += 1
+        ran = [m for m in group if m in hits.ran] if hits.readable else group
+        idle = [m for m in group if m not in ran]
+        if not failed:
+            v.cleared += ran
+            if idle and ran:
+                todo.append((idle, 0))  # not tried by this run: the others changed its path
+            elif idle:
+                v.cleared += idle  # none of the group ran here, and the cell passed with them active
+            continue
+        if not ran:
+            v.flaky += 1
+            if retries:
+                v.cleared += group
+            else:
+                todo.append((group, retries + 1))
+            continue
+        if idle:
+            todo.append((idle, 0))
+        if len(ran) == 1:
+            v.killed[ran[0]] = "timed out" if looping else "killed"
+        else:
+            half = len(ran) // 2
+            todo += [(ran[:half], 0), (ran[half:], 0)]
     return v
 
 

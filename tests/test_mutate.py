@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,10 @@ def test_a_mutant_carries_its_line_and_diff() -> None:
 
 def test_the_served_build_sets_the_active_mutant_before_the_widget(tmp_path: Path) -> None:
     served = tmp_path / "w.js"
-    serve_switch(served, "widget();", "12")
+    serve_switch(served, "widget();", ["12", "40"])
     first, rest = served.read_text().split("\n", 1)
-    assert 's.activeMutant="12"' in first and f"s.hitLimit={mutate.HIT_LIMIT}" in first and rest == "widget();"
+    assert 's.activeMutants={"12":true,"40":true}' in first and rest == "widget();"
+    assert f"s.hitLimit={2 * mutate.HIT_LIMIT}" in first and "s.activeHits={}" in first
     serve_switch(served, "widget();", None)
     assert "activeMutant" not in served.read_text()
 
@@ -114,3 +116,102 @@ def test_bad_input_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
     assert out.returncode == 2 and "--workers: expected a number" in out.stderr
     out = run_cli("mutate", "--widget", str(tmp_path / "nope.js"))
     assert out.returncode == 2 and "--widget: no such file" in out.stderr
+
+
+def fake_cell(fails_with: set[str], flaky_runs: int = 0, readable: bool = True) -> tuple[Any, list[list[str]]]:
+    """A cell that fails when any of `fails_with` is in the group; every member's code runs. Its
+    first `flaky_runs` runs fail on their own, with none of the group's code run."""
+    from harness.mutate_workers import Hits
+
+    calls: list[list[str]] = []
+
+    def run(group: list[str]) -> tuple[bool, bool, Hits]:
+        calls.append(list(group))
+        hits = Hits()
+        hits.readable = readable
+        if len(calls) <= flaky_runs:
+            return True, False, hits
+        hits.ran = set(group) if readable else set()
+        return bool(fails_with & set(group)), False, hits
+
+    return run, calls
+
+
+def test_a_group_is_split_until_each_member_that_fails_the_cell_is_found() -> None:
+    from harness.mutate_workers import judge_group
+
+    members = [str(i) for i in range(1, 17)]
+    run, calls = fake_cell({"3", "11"})
+    v = judge_group(run, "allow[chromium]", members, stop_at=time.time() + 60)
+    assert v.killed == {"3": "killed", "11": "killed"}
+    assert sorted(v.cleared, key=int) == [m for m in members if m not in ("3", "11")]
+    assert v.runs == len(calls) < len(members)  # fewer runs than one per member
+    assert all(len(c) == 1 for c in calls if c in (["3"], ["11"]))
+
+
+def test_only_members_whose_code_ran_are_cleared_or_blamed() -> None:
+    from harness.mutate_workers import judge_group
+
+    # "5" failed the cell; "7" never ran with the group (the others changed its path): it is tried
+    # again without them, where it runs and passes.
+    runs: list[list[str]] = []
+
+    def run(group: list[str]) -> tuple[bool, bool, Any]:
+        from harness.mutate_workers import Hits
+
+        runs.append(group)
+        hits = Hits()
+        hits.readable = True
+        hits.ran = {m for m in group if m != "7" or group == ["7"]}
+        return "5" in hits.ran, False, hits
+
+    v = judge_group(run, "c[webkit]", ["5", "6", "7"], stop_at=time.time() + 60)
+    assert v.killed == {"5": "killed"} and sorted(v.cleared) == ["6", "7"]
+    assert ["7"] in runs
+
+
+def test_a_failure_with_no_member_run_is_the_cell_not_a_kill() -> None:
+    from harness.mutate_workers import judge_group
+
+    run, calls = fake_cell(set(), flaky_runs=1)
+    v = judge_group(run, "c[firefox]", ["1", "2"], stop_at=time.time() + 60)
+    assert v.killed == {} and sorted(v.cleared) == ["1", "2"] and v.flaky == 1 and len(calls) == 2
+
+
+def test_an_unreadable_page_counts_every_member_as_run() -> None:
+    from harness.mutate_workers import judge_group
+
+    run, calls = fake_cell({"2"}, readable=False)
+    v = judge_group(run, "c[chromium]", ["1", "2", "3", "4"], stop_at=time.time() + 60)
+    assert v.killed == {"2": "killed"} and sorted(v.cleared) == ["1", "3", "4"]
+    assert calls[0] == ["1", "2", "3", "4"] and ["2"] in calls  # found by halving, not by hits
+
+
+def test_out_of_budget_members_are_untested() -> None:
+    from harness.mutate_workers import judge_group
+
+    run, calls = fake_cell({"1"})
+    v = judge_group(run, "c[chromium]", ["1", "2"], stop_at=time.time() - 1)
+    assert v.untested == ["1", "2"] and not calls
+
+
+def test_the_plan_tries_each_mutant_alone_then_in_groups_until_every_cell_cleared_it() -> None:
+    from harness.mutate_plan import Plan
+    from harness.mutate_workers import CellCost, CellVerdict
+
+    costs = {c: CellCost(c.split("[")[0], "chromium", "pass", seconds=1.0) for c in ("a[chromium]", "b[chromium]", "c[chromium]")}
+    mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=i, original="x", cells=sorted(costs)) for i in (1, 2, 3)]
+    plan = Plan(mutants, costs, lambda c: 2.0, lambda m, cells: cells, stop_at=time.time() + 60)
+    tasks = plan.tasks(mutants)
+    alone = [next(tasks) for _ in range(3)]
+    assert [t[4] for t in alone] == [["1"], ["2"], ["3"]] and {t[1] for t in alone} == {"a"}
+    plan.take(CellVerdict("a[chromium]", killed={"1": "killed"}))
+    plan.take(CellVerdict("a[chromium]", cleared=["2", "3"]))
+    group = next(tasks)
+    assert group[4] == ["2", "3"] and group[1] in ("b", "c")
+    plan.take(CellVerdict(f"{group[1]}[chromium]", cleared=["2"], killed={"3": "killed"}))
+    last = next(tasks)
+    assert last[4] == ["2"] and next(tasks, None) is None
+    decided = plan.take(CellVerdict(f"{last[1]}[chromium]", cleared=["2"]))
+    assert [m.status for m in mutants] == ["killed", "survived", "killed"] and decided == [mutants[1]]
+    assert mutants[0].killed_by == "a[chromium]" and plan.runs["alone"] == 3 and plan.runs["group"] == 2

@@ -329,3 +329,22 @@ def test_engine_tab_on_webkitgtk(server: FixtureServer, env: RunEnv) -> None:
         engine.close_browser(browser)
     assert not engine.is_alive(browser)
     assert gone(watched)
+
+
+def test_closed_pages_leave_no_webkit_process_behind(client: WebKitGTKClient, env: RunEnv, server: FixtureServer) -> None:
+    """A page's WebContext (and its network process) goes with the page: a driver that serves a
+    whole run (mutate's workers: thousands of cells) once kept one network process per page."""
+    driver = running(client)[0].pid
+
+    def webkit_processes() -> int:
+        return len(named(descendants(driver), "WebKitNetworkP")) + len(named(descendants(driver), "WebKitWebProces"))
+
+    site = server.new_site()
+    for _ in range(8):
+        page = open_page(client, env)
+        client.call("goto", page=page, url=env.origins.url("localhost", f"/index.html?site={site.site_id}"))
+        client.call("close", page=page)
+    deadline = time.monotonic() + 10
+    while webkit_processes() > 2 and time.monotonic() < deadline:
+        time.sleep(0.1)  # polling the process table for a condition, with a deadline
+    assert webkit_processes() <= 2, "closed pages left their WebKit processes running"

@@ -75,6 +75,7 @@ class Page:
         self.observed_items = int(limits.get("observed_items", 200))
         self.crashed = ""  # why the web process ended, until the next navigation
         self.crashes = 0
+        self.closed = False
         self.waiters: dict[int, Done] = {}  # callbacks to fail if the web process dies
         # The document each pending eval was sent to (counted by main-frame commits): WebKit
         # never answers an eval whose document was replaced, so those are failed at the commit.
@@ -100,9 +101,9 @@ class Page:
             cert = Gio.TlsCertificate.new_from_pem(trust["pem"], -1)
             for host in trust["hosts"]:
                 self.context.allow_tls_certificate_for_host(cert, host)
-        ucm = WebKit2.UserContentManager()
+        ucm = self.ucm = WebKit2.UserContentManager()
         ucm.register_script_message_handler("speloHarness")
-        ucm.connect("script-message-received::speloHarness", self._on_message)
+        self.handlers: list[tuple[Any, int]] = [(ucm, ucm.connect("script-message-received::speloHarness", self._on_message))]
         scripts = [AGENT_JS.replace("__NONCE__", self.nonce), SPY_JS] + ([TOUCH_JS] if opts.get("touch") else [])
         for source in scripts:
             ucm.add_script(
@@ -117,12 +118,15 @@ class Page:
         s.set_media_playback_requires_user_gesture(False)
         if opts.get("user_agent"):
             s.set_user_agent(opts["user_agent"])
-        self.view.connect("permission-request", self._on_permission)
-        self.view.connect("query-permission-state", self._on_query)
-        self.view.connect("load-changed", self._on_load_changed)
-        self.view.connect("load-failed", self._on_load_failed)
-        self.view.connect("load-failed-with-tls-errors", self._on_tls_failed)
-        self.view.connect("web-process-terminated", self._on_terminated)
+        for signal, handler in (
+            ("permission-request", self._on_permission),
+            ("query-permission-state", self._on_query),
+            ("load-changed", self._on_load_changed),
+            ("load-failed", self._on_load_failed),
+            ("load-failed-with-tls-errors", self._on_tls_failed),
+            ("web-process-terminated", self._on_terminated),
+        ):
+            self.handlers.append((self.view, self.view.connect(signal, handler)))
         self.window = Gtk.Window(title=f"spelo {self.pid}")
         self.window.set_default_size(int(opts.get("width", 1280)), int(opts.get("height", 720)))
         self.window.add(self.view)
@@ -138,7 +142,23 @@ class Page:
         for req in self.unanswered:
             req.deny()  # a closing tab dismisses its prompts
         self.unanswered.clear()
+        if self._nav is not None:
+            self._finish_nav(error="the page was closed", kind="closed")
+        for done in list(self.waiters.values()):
+            done(error="the page was closed", kind="closed")
+        self.waiters.clear()
+        # The context's network process exits only when the WebContext is finalized: every
+        # handler holds this Page (and so the context) from the C side, where Python's collector
+        # cannot see the cycle. Without this a driver kept one network process per closed page.
+        for obj, handler_id in self.handlers:
+            obj.disconnect(handler_id)
+        self.handlers.clear()
+        self.ucm.unregister_script_message_handler("speloHarness")
         self.window.destroy()  # destroys the view; its web process exits with its WebContext
+        # Drop them now: the caller forgets this Page, and a callback still pending (a timer of an
+        # op the closing cell abandoned) sees a closed page (`self.closed`), not a live view.
+        self.closed = True
+        self.window = self.view = self.context = self.ucm = None
 
     # -- permissions -----------------------------------------------------------------------------
     def state_for(self, origin: str) -> str:
@@ -265,6 +285,8 @@ class Page:
     def evaluate(self, expr: str, frame: str | None, timeout: float, done: Done) -> None:
         """Evaluate in the main world of the top frame, or of the iframe named `frame` through
         the agents' relay; done(value) gets the JSON-decoded result."""
+        if self.closed:
+            return done(error="the page was closed", kind="closed")
         if self.crashed:
             return done(error=self.crashed, kind="crashed")
         if frame is not None:
@@ -339,6 +361,8 @@ class Page:
         uri_before: list[str | None] = [None]
 
         def poll() -> None:
+            if self.closed:  # closed while its input was on the way (a cell's watchdog)
+                return done(error="the page was closed", kind="closed")
             if frame is None and self.view.get_uri() != uri_before[0]:
                 # The input followed a link: the document that armed the listener is gone, and
                 # the navigation itself shows the input arrived.

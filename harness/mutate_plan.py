@@ -1,0 +1,124 @@
+"""What mutate runs next: the parent's plan, from the coverage pass and every verdict so far.
+
+Each mutant must face every cell that reached it (the coverage pass says which), until one fails
+it. Cells cost seconds, and there are about a thousand mutants, so two rounds:
+
+1. Alone, on the one cell likeliest to fail it (mutate.likely_killers): most mutants that can be
+   killed die here, and nothing else is active to confuse the verdict.
+2. In groups: the cell that the most undecided mutants still have to face runs with all of them
+   active at once (mutate_workers.judge_group). A group that passes clears each member whose code
+   ran; one that fails is split until the member that failed it is found. A group passes for
+   nearly every survivor, so a survivor costs a share of one run per cell instead of a run.
+
+A mutant is "survived" once every cell that reached it has cleared it, "killed" / "timed out" by
+the first that failed it, "not run (budget)" when the budget ended first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from harness.mutate_workers import CellCost, CellVerdict
+from harness.results import cell_id
+
+if TYPE_CHECKING:
+    from harness.mutate import Mutant
+
+GROUP_MAX = 48  # mutants active together: beyond, one failing member costs more halvings than a group saves
+
+Task = tuple[Any, ...]
+
+
+class Plan:
+    """The undecided mutants, the cells each still has to face, and the cells in flight."""
+
+    def __init__(
+        self,
+        mutants: list[Mutant],
+        costs: dict[str, CellCost],
+        timeout_of: Callable[[str], float],
+        order: Callable[[Mutant, list[str]], list[str]],
+        stop_at: float,
+    ):
+        self.by_id = {m.id: m for m in mutants}
+        self.costs = costs
+        self.timeout_of = timeout_of  # a cell → the bound of each of its waits with a mutant active
+        self.order = order  # a mutant, its cells → likeliest to fail it first
+        self.stop_at = stop_at
+        self.pending = {m.id: set(m.cells) for m in mutants if m.cells}
+        self.in_flight: dict[str, set[str]] = {}  # cell → members being tried there now
+        self.kills: Counter[str] = Counter()
+        self.kills_at: dict[int, Counter[str]] = {}  # a source line → the cells that killed mutants there
+        self.runs: Counter[str] = Counter()  # "alone" / "group" tasks handed out, "cell runs" they took
+
+    def undecided(self, mid: str) -> bool:
+        return self.by_id[mid].status == "not run (budget)" and mid in self.pending
+
+    def tasks(self, first: list[Mutant]) -> Iterator[Task]:
+        """Round 1 for `first` (in that order), then round 2 until nothing is left to hand out."""
+        for m in first:
+            if time.time() > self.stop_at:
+                return
+            if not self.undecided(m.id) or not self.pending[m.id]:
+                continue
+            cell = self.order(m, sorted(self.pending[m.id]))[0]
+            self.runs["alone"] += 1
+            yield self._task(cell, [m.id])
+        while time.time() <= self.stop_at:
+            cell, members = self._largest_group()
+            if not members:
+                return
+            self.runs["group"] += 1
+            yield self._task(cell, members)
+
+    def _largest_group(self) -> tuple[str, list[str]]:
+        waiting: dict[str, list[str]] = {}
+        for mid, cells in self.pending.items():
+            if not self.undecided(mid):
+                continue
+            for c in cells:
+                if mid not in self.in_flight.get(c, ()):
+                    waiting.setdefault(c, []).append(mid)
+        if not waiting:
+            return "", []
+        # The cells that killed most so far first (they are likeliest to thin the rest), then the
+        # largest groups, then the cheapest; ids sorted so the same run hands out the same groups.
+        cell = min(waiting, key=lambda c: (-self.kills[c], -len(waiting[c]), self.costs[c].seconds, c))
+        return cell, sorted(waiting[cell], key=lambda mid: (len(mid), mid))[:GROUP_MAX]
+
+    def _task(self, cell: str, members: list[str]) -> Task:
+        self.in_flight.setdefault(cell, set()).update(members)
+        cost = self.costs[cell]
+        return ("cell", cost.scenario, cost.engine, self.timeout_of(cell), members, self.stop_at)
+
+    def take(self, v: CellVerdict) -> list[Mutant]:
+        """A cell's verdict; returns the mutants it decided."""
+        self.in_flight.get(v.cell, set()).difference_update([*v.killed, *v.cleared, *v.untested])
+        self.runs["cell runs"] += v.runs
+        decided = []
+        for mid, status in v.killed.items():
+            m = self.by_id[mid]
+            if not self.undecided(mid):
+                continue  # killed meanwhile by another cell
+            m.status, m.killed_by = status, v.cell
+            self.kills[v.cell] += 1
+            self.kills_at.setdefault(m.line, Counter())[v.cell] += 1
+            decided.append(m)
+        for mid in v.cleared:
+            if self.undecided(mid):
+                self.pending[mid].discard(v.cell)
+                if not self.pending[mid]:
+                    self.by_id[mid].status = "survived"
+                    decided.append(self.by_id[mid])
+        return decided
+
+    def lost(self, task: Task, why: str) -> list[str]:
+        """A worker died on `task`: its members are not judged by that cell, and not again."""
+        cell = cell_id(task[1], task[2])
+        self.in_flight.get(cell, set()).difference_update(task[4])
+        for mid in task[4]:
+            if self.undecided(mid):
+                self.by_id[mid].status = "not run (worker died)"
+        return list(task[4])
