@@ -195,9 +195,8 @@ def run(
             for mid in plan.lost(task, why):
                 lost[mid] = why
 
-        # Reviewed equivalents last: they are not expected to die.
-        first = sorted(mutants, key=lambda m: is_reviewed(m, reviewed))
-        pool.run(plan.tasks(first), judged, lost_cell)
+        # Reviewed equivalents are not expected to die: they go straight to the groups.
+        pool.run(plan.tasks([m for m in mutants if not is_reviewed(m, reviewed)]), judged, lost_cell)
     timings["mutants"] = round(time.monotonic() - started - timings["coverage pass"], 1)
     mark_equivalents(mutants, reviewed)
     rep = report(mutants, broken, engines, widget, time.monotonic() - started, budget_s)
@@ -296,6 +295,13 @@ def print_report(rep: dict[str, Any]) -> None:
         + ", ".join(f"{c.get(k, 0)} {k}" for k in ("killed", "survived", "timed out", "not covered", "equivalent", "not run (budget)"))
         + f"; {rep['seconds']:.0f} s of a {rep['budget_s']:.0f} s budget"
     )
+    runs = rep.get("runs") or {}
+    if runs:
+        print(
+            f"cell runs with mutants: {runs.get('cell runs', 0)} ({runs.get('alone', 0)} mutants tried alone first, "
+            f"{runs.get('group', 0)} groups; {runs.get('flaky', 0)} failed with none of their mutants' code run: "
+            "the cell's own, not kills)"
+        )
     for cid, why in rep["cells_failing_without_mutant"].items():
         print(f"  cell failing with no mutant active (left out): {cid}: {why}")
     print("per promise (mutants reached by the cells that guard it):")

@@ -47,17 +47,24 @@ class Plan:
         self.timeout_of = timeout_of  # a cell → the bound of each of its waits with a mutant active
         self.order = order  # a mutant, its cells → likeliest to fail it first
         self.stop_at = stop_at
-        self.pending = {m.id: set(m.cells) for m in mutants if m.cells}
+        self.pending = {m.id: set(m.cells) for m in mutants if m.cells}  # a mutant → the cells it still faces
+        self.facing: dict[str, set[str]] = {}  # a cell → the undecided mutants that still face it
+        for mid, cells in self.pending.items():
+            for c in cells:
+                self.facing.setdefault(c, set()).add(mid)
         self.in_flight: dict[str, set[str]] = {}  # cell → members being tried there now
         self.kills: Counter[str] = Counter()
         self.kills_at: dict[int, Counter[str]] = {}  # a source line → the cells that killed mutants there
-        self.runs: Counter[str] = Counter()  # "alone" / "group" tasks handed out, "cell runs" they took
+        # "alone" / "group" tasks handed out, the "cell runs" they took, the "flaky" ones (failed with
+        # none of the group's code run)
+        self.runs: Counter[str] = Counter()
 
     def undecided(self, mid: str) -> bool:
-        return self.by_id[mid].status == "not run (budget)" and mid in self.pending
+        return mid in self.pending
 
     def tasks(self, first: list[Mutant]) -> Iterator[Task]:
-        """Round 1 for `first` (in that order), then round 2 until nothing is left to hand out."""
+        """Round 1 for `first` (in that order), then round 2 for every mutant until nothing is left
+        to hand out."""
         for m in first:
             if time.time() > self.stop_at:
                 return
@@ -74,19 +81,21 @@ class Plan:
             yield self._task(cell, members)
 
     def _largest_group(self) -> tuple[str, list[str]]:
-        waiting: dict[str, list[str]] = {}
-        for mid, cells in self.pending.items():
-            if not self.undecided(mid):
-                continue
-            for c in cells:
-                if mid not in self.in_flight.get(c, ()):
-                    waiting.setdefault(c, []).append(mid)
+        waiting = {c: mids - self.in_flight.get(c, set()) for c, mids in self.facing.items()}
+        waiting = {c: mids for c, mids in waiting.items() if mids}
         if not waiting:
             return "", []
         # The cells that killed most so far first (they are likeliest to thin the rest), then the
         # largest groups, then the cheapest; ids sorted so the same run hands out the same groups.
         cell = min(waiting, key=lambda c: (-self.kills[c], -len(waiting[c]), self.costs[c].seconds, c))
         return cell, sorted(waiting[cell], key=lambda mid: (len(mid), mid))[:GROUP_MAX]
+
+    def _decide(self, mid: str, status: str) -> Mutant:
+        m = self.by_id[mid]
+        m.status = status
+        for c in self.pending.pop(mid):
+            self.facing[c].discard(mid)
+        return m
 
     def _task(self, cell: str, members: list[str]) -> Task:
         self.in_flight.setdefault(cell, set()).update(members)
@@ -97,21 +106,22 @@ class Plan:
         """A cell's verdict; returns the mutants it decided."""
         self.in_flight.get(v.cell, set()).difference_update([*v.killed, *v.cleared, *v.untested])
         self.runs["cell runs"] += v.runs
+        self.runs["flaky"] += v.flaky
         decided = []
         for mid, status in v.killed.items():
-            m = self.by_id[mid]
             if not self.undecided(mid):
                 continue  # killed meanwhile by another cell
-            m.status, m.killed_by = status, v.cell
+            m = self._decide(mid, status)
+            m.killed_by = v.cell
             self.kills[v.cell] += 1
             self.kills_at.setdefault(m.line, Counter())[v.cell] += 1
             decided.append(m)
         for mid in v.cleared:
             if self.undecided(mid):
                 self.pending[mid].discard(v.cell)
+                self.facing[v.cell].discard(mid)
                 if not self.pending[mid]:
-                    self.by_id[mid].status = "survived"
-                    decided.append(self.by_id[mid])
+                    decided.append(self._decide(mid, "survived"))
         return decided
 
     def lost(self, task: Task, why: str) -> list[str]:
@@ -120,5 +130,5 @@ class Plan:
         self.in_flight.get(cell, set()).difference_update(task[4])
         for mid in task[4]:
             if self.undecided(mid):
-                self.by_id[mid].status = "not run (worker died)"
+                self._decide(mid, "not run (worker died)")
         return list(task[4])
