@@ -17,6 +17,16 @@
     if (!e || e.getClientRects().length === 0 || !shown(e)) { return false; }
     return e.checkVisibility ? e.checkVisibility({ opacityProperty: true, visibilityProperty: true }) : true;
   }
+  // What a selector shows: its first match the visitor can see, else null. A build may keep a copy
+  // it has faded out in the DOM, before the one that shows or instead of it: ElevenLabs' call
+  // panel stays at opacity 0 whenever its fade-out transition is cancelled (no transitionend, so
+  // its component never unmounts), in some runs and not others. The visitor sees the same page
+  // either way, so the orb, the parts, the notice and the rules read only what shows.
+  function shownMatch(sel) {
+    var all = sel ? find(sel, null, true) : [];
+    for (var i = 0; i < all.length; i++) { if (visible(all[i])) { return all[i]; } }
+    return null;
+  }
   // The text a visitor sees in an element. Without shadow trees as before: a part's textContent,
   // the root's innerText. innerText stops at a shadow root, so there the visible text nodes are
   // walked in tree order (a host's shadow tree in place of its children), with a space around
@@ -52,8 +62,8 @@
     return r && (visible(r) || (r.shadowRoot && shown(r))) ? seen(r) : "";
   }
   function text(sel) {
-    var e = sel && find(sel);
-    return visible(e) ? fold(hasShadow(e) ? walked(e) : e.textContent) : "";
+    var e = shownMatch(sel);
+    return e ? fold(hasShadow(e) ? walked(e) : e.textContent) : "";
   }
   // The last microphone access's outcome, as a state rule's `mic` condition reads it: "none"
   // before any, "pending" while the browser has not answered (its prompt may be open); the
@@ -69,7 +79,7 @@
     if (c.all) { return c.all.every(function (x) { return holds(x, r, ctx); }); }
     if (c.any) { return c.any.some(function (x) { return holds(x, r, ctx); }); }
     if (c.not) { return !holds(c.not, r, ctx); }
-    if (c.visible) { return visible(find(c.visible)); }
+    if (c.visible) { return shownMatch(c.visible) !== null; }
     if (c.attribute) {
       var a = c.attribute, e = a.selector ? find(a.selector) : r;
       return !!e && e.getAttribute(a.name) === a.value;
@@ -127,17 +137,8 @@
   // A change no mutation announces (a CSS transition ending, a dialog faded in) reaches the
   // history at the latest with the poll that sees it.
   if (window.__speloNote) { window.__speloNote(); }
-  // The orb as the visitor sees it: the first match that shows, else none. A build may keep a
-  // copy it has faded out in the DOM: ElevenLabs' call panel stays at opacity 0 whenever its
-  // fade-out transition is cancelled (no transitionend, so its component never unmounts), in some
-  // runs and not others; the visitor sees no call button either way, as the texts already say.
-  function firstVisible(sel) {
-    var all = sel ? find(sel, null, true) : [];
-    for (var i = 0; i < all.length; i++) { if (visible(all[i])) { return all[i]; } }
-    return null;
-  }
-  var orb = firstVisible(p.orb);
-  var fallback = p.fallback ? find(p.fallback) : null;
+  var orb = shownMatch(p.orb);
+  var fallback = shownMatch(p.fallback) || (p.fallback ? find(p.fallback) : null);  // its href even when hidden
   var spy = window.__speloSpy || { calls: [] };
   var live = root ? (root.shadowRoot || root).querySelectorAll("[aria-live], [role=status], [role=alert]").length : 0;
   var active = document.activeElement;
@@ -150,7 +151,7 @@
     state_unknown: !!root && state === null && p.rules.length > 0,
     status: text(p.status),
     tooltip: text(p.tooltip),
-    notice: visible(p.notice ? find(p.notice) : null),
+    notice: shownMatch(p.notice) !== null,
     fallback: visible(fallback),
     fallback_href: fallback ? fallback.href : null,
     // Every link the visitor can see in the widget, with where it leads (a configured URL's effect).

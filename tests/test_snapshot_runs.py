@@ -147,24 +147,24 @@ def test_a_bad_number_of_runs_is_one_line_and_exit_2(run_cli: RunCli, tmp_path: 
     assert out.stderr.strip() == "spelo-harness: record: --runs: expected a number of runs from 1 to 20, got '0'"
 
 
-# -- the orb as seen: a faded-out panel left in the DOM is not an orb -----------------------------
+# -- what shows: a faded-out panel left in the DOM is not part of the page -----------------------
 
-# As ElevenLabs' embed does in some runs: an error dialog replaces the call panel, which fades out
-# and is removed when its transition ends, unless that transition was cancelled (no transitionend):
-# then it stays in the DOM at opacity 0, its call button with it. Here the `keep` attribute decides,
-# so both outcomes are made on demand.
+# As ElevenLabs' embed does in some runs: after the click its call panel fades out and is removed
+# when that transition ends, unless the transition was cancelled (no transitionend): then it stays
+# in the DOM at opacity 0, its call button with it. Here the `keep` attribute decides, so both
+# outcomes are made on demand; a fresh panel (an error line, a new call button) comes after it.
 LEFT_JS = """customElements.define("left-voice", class extends HTMLElement {
   connectedCallback() {
     const r = this.attachShadow({ mode: "open" }), keep = this.hasAttribute("keep");
     r.innerHTML = '<style>.panel{transition:opacity .2s linear}.panel.out{opacity:0}</style>' +
       '<div class="panel"><button aria-label="Start a call">Call</button></div>';
     r.querySelector("button").addEventListener("click", () => {
-      const panel = r.querySelector(".panel"), dialog = document.createElement("div");
-      dialog.className = "dialog";
-      dialog.textContent = "An error occurred";
-      r.appendChild(dialog);
-      panel.addEventListener("transitionend", () => { if (!keep) { panel.remove(); } });
-      requestAnimationFrame(() => requestAnimationFrame(() => panel.classList.add("out")));
+      const old = r.querySelector(".panel"), fresh = document.createElement("div");
+      fresh.className = "panel";
+      fresh.innerHTML = '<p>An error occurred</p><button aria-label="Start a call">Call</button>';
+      r.appendChild(fresh);
+      old.addEventListener("transitionend", () => { if (!keep) { old.remove(); } });
+      requestAnimationFrame(() => requestAnimationFrame(() => old.classList.add("out")));
     });
   }
 });"""
@@ -174,7 +174,7 @@ embed: '<left-voice {keep}></left-voice><script src="{{{{WIDGET_SRC}}}}"></scrip
 root: left-voice
 state_attr: none
 state_rules:
-  - {{state: error, text: "An error occurred"}}
+  - {{state: error, all: [{{text: "An error occurred"}}, {{visible: 'button[aria-label="Start a call"]'}}]}}
   - {{state: idle, part: orb}}
 orb: 'button[aria-label="Start a call"]'
 status: none
@@ -184,7 +184,7 @@ fallback: none
 """
 LEFT_CELLS = """scenarios:
   - id: left
-    title: "The call panel fades out behind an error dialog; removed, or left in the DOM at opacity 0"
+    title: "The call panel fades out behind a fresh one; removed, or left in the DOM at opacity 0"
     timeout_s: 6
     steps:
       - click: orb
@@ -192,7 +192,7 @@ LEFT_CELLS = """scenarios:
 """
 
 
-def test_an_orb_left_faded_out_in_the_dom_is_no_orb_and_has_not_moved(run_cli: RunCli, tmp_path: Path) -> None:
+def test_a_panel_left_faded_out_in_the_dom_is_not_read_and_has_not_moved(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "left").mkdir()
     widget = tmp_path / "left" / "left.js"
     widget.write_text(LEFT_JS, encoding="utf-8")
@@ -206,7 +206,8 @@ def test_an_orb_left_faded_out_in_the_dom_is_no_orb_and_has_not_moved(run_cli: R
     out = run_cli("record", str(base), *common, "--profile", str(removed), "--output", str(tmp_path / "rec"))
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     facts = snapshot.load(base).cells["left[chromium]"]
-    assert facts["orb"] == "(none)" and facts["other_text"] == "An error occurred", facts
-    # The same build, its faded-out panel left in the DOM: the visitor sees the same page.
+    assert facts["orb"] == "<button> 'Start a call'" and facts["state"] == "error", facts
+    # The same build with the faded-out panel left first in the DOM: the visitor sees the same page,
+    # so the orb is the button that shows and the rule on what is visible reads the same state.
     again = run_cli("run", *common, "--profile", str(kept), "--against", str(base), "--output", str(tmp_path / "kept"))
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-2000:]
