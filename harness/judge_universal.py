@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from harness import engine_facts, paths
 from harness.cell_hooks import CellObserver
 from harness.model import Outcome
+from harness.observe import HARNESS_ACTIVATION, activation_words
 from harness.results import Mismatch, Result
 from harness.scenarios import Scenario
 
@@ -156,8 +157,7 @@ def accesses(snap: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def said(a: dict[str, Any]) -> str:
-    act = {True: "with user activation", False: "without user activation", None: "user activation unknown"}
-    return f"{a['api']} → {a['outcome']} ({act[a.get('activation')]})"
+    return f"{a['api']} → {a['outcome']} ({activation_words(a.get('activation'))})"
 
 
 def visible(snap: dict[str, Any]) -> str:
@@ -272,6 +272,12 @@ def access_needs_activation(rec: UniversalRecord) -> Verdict:
         return Verdict(pid, "fail", f"{said(without[0])}")
     if all(a["activation"] is None for a in every):
         return _na(pid, "this engine does not report transient activation (navigator.userActivation)")
+    consumed = [a for a in every if a["activation"] in HARNESS_ACTIVATION]
+    if len(consumed) == len(every):
+        return _na(pid, f"{said(consumed[0])}: the harness cannot tell what the page had")
+    if consumed:
+        known = len(every) - len(consumed)
+        return Verdict(pid, "pass", f"{known} access(es) with transient user activation; {len(consumed)} unknown: {said(consumed[0])}")
     return Verdict(pid, "pass", f"{len(every)} access(es), each with transient user activation")
 
 

@@ -212,19 +212,35 @@ def _orb(orb: Any) -> str:
     return f"<{orb.get('tag')}> {orb.get('name')!r}" + (f" ({', '.join(flags)})" if flags else "")
 
 
+# engines/spy.js: WebKitGTK's reads of the page give it activation while they run and remove it after
+CONSUMED, GIVEN = "consumed by the harness's read", "given by the harness's read"
+HARNESS_ACTIVATION = (CONSUMED, GIVEN)  # the harness's doing: what the page had is unknown
+ACTIVATION_WORDS = {
+    True: "with user activation",
+    False: "without user activation",
+    None: "user activation unknown",
+    CONSUMED: "user activation unknown: the harness's own read of the page consumed it (WebKitGTK)",
+    GIVEN: "user activation unknown: the harness's own read of the page gave it (WebKitGTK)",
+}
+
+
+def activation_words(value: Any) -> str:
+    return ACTIVATION_WORDS.get(value, f"user activation: {value!r}")
+
+
 def _gum(call: dict[str, Any]) -> str:
     out = str(call.get("outcome"))
     if call.get("api") not in (None, "mediaDevices.getUserMedia"):  # the legacy way, named
         out = f"{call['api']}: {out}"
     if call.get("message"):
         out += f": {call['message']}"
-    out += " (with user activation)" if call.get("activation") else " (without user activation)"
+    out += f" ({activation_words(call.get('activation'))})"
     return out + (" [injected]" if call.get("injected") else "")
 
 
 def _speech(call: dict[str, Any]) -> str:
     out = f"{call.get('api')}.start: {call.get('outcome')}"
-    out += " (with user activation)" if call.get("activation") else " (without user activation)"
+    out += f" ({activation_words(call.get('activation'))})"
     return out + (", ended" if call.get("ended") else "")
 
 

@@ -16,7 +16,30 @@
   if (window.__speloSpy) { return; }
   var calls = [];
   var followed = []; // {track, label, stops, ended, clone}
-  var spy = window.__speloSpy = { calls: calls, tracks: followed, left: null };
+  var spy = window.__speloSpy = { calls: calls, tracks: followed, left: null, lastInput: 0 };
+
+  // Whether the page has transient user activation at a call: true, false, null (the engine does
+  // not say), or the harness's doing. WebKitGTK's evaluate (how its driver reads the page) runs
+  // the script with a forced gesture and then removes the page's transient activation (WebKitGTK
+  // 2.50: ForceUserGesture + RemoveTransientActivation): while a read is in flight the page is
+  // active, after it the click's 5 s of activation are over. That driver marks its reads
+  // (window.__speloHarnessRead: when the last began; __speloHarnessReads: how many are in
+  // flight), so: "not active" after such a read within 5 s of the visitor's last input is
+  // CONSUMED; "active" during one, with no input in the last 5 s, is GIVEN. The last
+  // activation-triggering input is taken here, before the page's own listeners (the spy's
+  // capture listeners on window come first).
+  var CONSUMED = "consumed by the harness's read", GIVEN = "given by the harness's read";
+  ["keydown", "mousedown", "pointerdown", "touchend"].forEach(function (type) {
+    window.addEventListener(type, function (ev) { if (ev.isTrusted) { spy.lastInput = performance.now(); } }, true);
+  });
+  spy.activation = function () {
+    var ua = navigator.userActivation;
+    if (!ua) { return null; }
+    var read = window.__speloHarnessRead, input = spy.lastInput;
+    var recent = input && performance.now() - input < 5000;
+    if (ua.isActive) { return window.__speloHarnessReads > 0 && !recent ? GIVEN : true; }
+    return read && recent && read >= input ? CONSUMED : false;
+  };
 
   // Leaving the page: the browser ends a document's tracks itself once the document is gone, so
   // the question is whether the PAGE released them before that (its pagehide, a hang-up). Every
@@ -106,7 +129,7 @@
   function spiedGetUserMedia(constraints) {
     var rec = {
       at: Math.round(performance.now()),
-      activation: navigator.userActivation ? navigator.userActivation.isActive : null,
+      activation: spy.activation(),
       constraints: JSON.stringify(constraints),
       outcome: "pending"
     };
@@ -146,7 +169,7 @@
   var speech = spy.speech = [];
   var queries = spy.queries = [];
   function now() { return Math.round(performance.now()); }
-  function activation() { return navigator.userActivation ? navigator.userActivation.isActive : null; }
+  var activation = spy.activation;
   function named(err) { return (err && err.name) || "Error"; }
   function wrap(proto, name, make) {
     var real = proto && proto[name];

@@ -41,12 +41,18 @@
     ev.stopImmediatePropagation(); // the page's own listeners never see the harness's traffic
     var port = ev.ports[0];
     port.postMessage({ ack: true, href: location.href, ready: document.readyState });
+    // The top-level read that relayed this gives and removes this frame's activation too
+    // (engines/spy.js): marked in this frame as well.
+    window.__speloHarnessRead = performance.now();
+    window.__speloHarnessReads = (window.__speloHarnessReads || 0) + 1;
     Promise.resolve().then(function () {
       var v = (0, eval)(d.expr); // indirect eval: global scope of this frame
       return typeof v === "function" ? v() : v;
     }).then(function (v) {
+      window.__speloHarnessReads -= 1;
       port.postMessage({ ok: true, value: json(v) });
     }, function (err) {
+      window.__speloHarnessReads -= 1;
       port.postMessage({ ok: false, error: (err && err.message) || String(err) });
     });
   }, true);

@@ -169,8 +169,14 @@ def top_body(expr: str) -> str:
     """A body for call_async_javascript_function: evaluates `expr` without eval (so a page's CSP
     cannot refuse it), calls it if it is a function (as Playwright does), awaits it, returns JSON."""
     return (
+        # This read gives the page transient activation while it runs and removes it after (see
+        # engines/spy.js): marked, so the spy can tell the harness's doing from the page's.
+        "window.__speloHarnessRead = performance.now();\n"
+        "window.__speloHarnessReads = (window.__speloHarnessReads || 0) + 1;\n"
+        "try {\n"
         "var v = (\n" + expr + "\n);\n"
         "if (typeof v === 'function') { v = v(); }\n"
         "v = await v;\n"
-        "return v === undefined ? 'null' : JSON.stringify(v);"
+        "return v === undefined ? 'null' : JSON.stringify(v);\n"
+        "} finally { window.__speloHarnessReads -= 1; }"
     )
