@@ -13,9 +13,7 @@ import pytest
 
 from harness.engines import ENGINE_NAMES
 from harness.observe import CONSUMED, GIVEN
-from harness.profile import WidgetProfile
-from harness.runner import Harness, RunOptions
-from harness.scenarios import load_file
+from one_button import profile, run_cells
 
 # One click, then the microphone after a delay (the page's own await: a build setting up audio).
 LATER_JS = r"""customElements.define("later-voice", class extends HTMLElement {
@@ -34,19 +32,6 @@ LATER_JS = r"""customElements.define("later-voice", class extends HTMLElement {
     });
   }
 });"""
-PROFILE = {
-    "version": 2,
-    "name": "later",
-    "embed": '<later-voice></later-voice><script src="{{WIDGET_SRC}}"></script>',
-    "root": "later-voice",
-    "state_attr": None,
-    "orb": ".go",
-    "status": "none",
-    "tooltip": "none",
-    "notice": "none",
-    "fallback": "none",
-    "state_rules": [{"state": "idle", "visible": ".go"}],
-}
 CELLS = """
 scenarios:
   - id: later
@@ -60,14 +45,7 @@ scenarios:
 
 
 def run_later(tmp_path: Path, engine: str, delay_ms: int) -> list[dict[str, object]]:
-    widget = tmp_path / "later.js"
-    widget.write_text(LATER_JS.replace("DELAY_MS", str(delay_ms)), encoding="utf-8")
-    cells = tmp_path / "cells.yaml"
-    cells.write_text(CELLS, encoding="utf-8")
-    (sc,) = load_file(cells)
-    options = RunOptions(output_dir=tmp_path / "out", widget=widget, profile=WidgetProfile.model_validate(PROFILE), screenshots="failure")
-    with Harness(options) as h:
-        r = h.run_cell(sc, engine)
+    r = run_cells(tmp_path, LATER_JS.replace("DELAY_MS", str(delay_ms)), profile("later", "later-voice"), CELLS, engine)["later"]
     if r.outcome == "skipped":
         pytest.skip(r.reason)
     assert r.outcome == "pass", r.explain()

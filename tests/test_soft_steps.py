@@ -9,9 +9,8 @@ from typing import Any
 
 from pathlib import Path
 
-from harness.profile import WidgetProfile
-from harness.runner import Harness, RunOptions
-from harness.scenarios import load_file
+from harness.results import Result
+from one_button import profile, run_cells
 
 # Each click counts; `.tick` (when asked) changes every 100 ms, so the page never rests.
 COUNTER_JS = """customElements.define("count-voice", class extends HTMLElement {
@@ -24,18 +23,6 @@ COUNTER_JS = """customElements.define("count-voice", class extends HTMLElement {
     if (this.hasAttribute("ticking")) { let t = 0; setInterval(() => { r.querySelector(".tick").textContent = String(++t); }, 100); }
   }
 });"""
-PROFILE = {
-    "version": 2,
-    "name": "count",
-    "root": "count-voice",
-    "state_attr": None,
-    "orb": ".go",
-    "status": "none",
-    "tooltip": "none",
-    "notice": "none",
-    "fallback": "none",
-    "state_rules": [{"state": "idle", "visible": ".go"}],
-}
 CELLS = """
 scenarios:
   - id: soft
@@ -58,14 +45,9 @@ scenarios:
 """
 
 
-def run(tmp_path: Path, embed: str, cells: str) -> dict[str, Any]:
-    widget = tmp_path / "count.js"
-    widget.write_text(COUNTER_JS, encoding="utf-8")
-    f = tmp_path / "cells.yaml"
-    f.write_text(cells, encoding="utf-8")
-    profile = WidgetProfile.model_validate({**PROFILE, "embed": embed + '<script src="{{WIDGET_SRC}}"></script>'})
-    with Harness(RunOptions(output_dir=tmp_path / "out", widget=widget, profile=profile, screenshots="failure")) as h:
-        return {sc.id: h.run_cell(sc, "chromium") for sc in load_file(f)}
+def run(tmp_path: Path, embed: str, cells: str, **more: Any) -> dict[str, Result]:
+    prof = profile("count", "count-voice", embed=embed + '<script src="{{WIDGET_SRC}}"></script>', **more)
+    return run_cells(tmp_path, COUNTER_JS, prof, cells, "chromium")
 
 
 def test_every_step_runs_and_a_wrong_page_is_judged_at_rest(tmp_path: Path) -> None:
@@ -85,14 +67,7 @@ def test_every_step_runs_and_a_wrong_page_is_judged_at_rest(tmp_path: Path) -> N
 def test_a_step_that_cannot_be_taken_ends_the_cell_and_the_rest_are_not_run(tmp_path: Path) -> None:
     r = run(tmp_path, "<count-voice></count-voice>", CELLS.replace("click: cancel", "click: fallback"))["stops"]
     assert r.outcome == "skipped"  # a profile without a fallback link: the scenario cannot run here
-    prof = dict(PROFILE, fallback=".nope")
-    widget = tmp_path / "count.js"
-    widget.write_text(COUNTER_JS, encoding="utf-8")
-    f = tmp_path / "cells.yaml"
-    f.write_text(CELLS.replace("click: cancel", "click: fallback"), encoding="utf-8")
-    profile = WidgetProfile.model_validate({**prof, "embed": '<count-voice></count-voice><script src="{{WIDGET_SRC}}"></script>'})
-    with Harness(RunOptions(output_dir=tmp_path / "out2", widget=widget, profile=profile, screenshots="failure")) as h:
-        r = {sc.id: h.run_cell(sc, "chromium") for sc in load_file(f)}["stops"]
+    r = run(tmp_path, "<count-voice></count-voice>", CELLS.replace("click: cancel", "click: fallback"), fallback=".nope")["stops"]
     assert [(s.action, s.verdict) for s in r.steps] == [("expect", "fail"), ("click fallback", "failed"), ("click orb", "not run")]
     assert r.outcome == "fail" and r.reason.index("step 1 (expect)") < r.reason.index("step 2 (click fallback)")
 

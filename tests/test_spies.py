@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.engines import ENGINE_NAMES
-from harness.profile import WidgetProfile
-from harness.runner import Harness, RunOptions
-from harness.scenarios import load_file
+from one_button import profile, run_cells
 
 # Every way, from one click; the page writes each answer it got into its own text.
 WAYS_JS = r"""customElements.define("ways-voice", class extends HTMLElement {
@@ -42,19 +40,6 @@ WAYS_JS = r"""customElements.define("ways-voice", class extends HTMLElement {
     });
   }
 });"""
-PROFILE = {
-    "version": 2,
-    "name": "ways",
-    "embed": '<ways-voice></ways-voice><script src="{{WIDGET_SRC}}"></script>',
-    "root": "ways-voice",
-    "state_attr": None,
-    "orb": ".go",
-    "status": "none",
-    "tooltip": "none",
-    "notice": "none",
-    "fallback": "none",
-    "state_rules": [{"state": "idle", "visible": ".go"}],
-}
 CELLS = """
 scenarios:
   - id: ways
@@ -69,15 +54,7 @@ scenarios:
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_every_way_to_the_microphone_is_recorded_as_the_page_was_answered(tmp_path: Path, engine: str) -> None:
-    widget = tmp_path / "ways.js"
-    widget.write_text(WAYS_JS, encoding="utf-8")
-    cells = tmp_path / "cells.yaml"
-    cells.write_text(CELLS, encoding="utf-8")
-    (sc,) = load_file(cells)
-    with Harness(
-        RunOptions(output_dir=tmp_path / "out", widget=widget, profile=WidgetProfile.model_validate(PROFILE), screenshots="failure")
-    ) as h:
-        r = h.run_cell(sc, engine)
+    r = run_cells(tmp_path, WAYS_JS, profile("ways", "ways-voice"), CELLS, engine)["ways"]
     if r.outcome == "skipped":
         pytest.skip(r.reason)
     assert r.outcome == "pass", r.explain()
