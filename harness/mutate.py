@@ -24,14 +24,14 @@ import os
 import subprocess
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 
 from harness import paths
 from harness.errors import UsageError
-from harness.mutate_plan import Plan
+from harness.mutate_plan import Mutant as Mutant, Plan  # Mutant: mutate's API (re-exported)
 from harness.mutate_workers import STRYKER_SWITCH, CellCost, Workers, group_switch
 from harness.model import Outcome
 
@@ -47,22 +47,6 @@ EQUIVALENTS = paths.CONTRACT_DIR / "equivalent-mutants.yaml"
 # without one, times a factor, plus a constant; never more than the scenario's own timeout.
 TIME_FACTOR, TIME_PLUS_S = 2.0, 1.5
 MIN_LITERAL = 3  # characters: a shorter literal ("", "a", ": ") shows in too many places to tell cells apart
-
-
-@dataclass
-class Mutant:
-    id: str
-    mutator: str
-    replacement: str
-    line: int  # 1-based, where the mutated code starts
-    original: str  # the source the replacement takes the place of
-    context: str = ""  # the source line it starts on, stripped (tells equal originals apart)
-    status: str = "not run (budget)"  # killed | survived | timed out | not covered | equivalent | not run (budget)
-    killed_by: str | None = None
-    cells: list[str] = field(default_factory=list)  # the cells that reached it
-    promises: list[str] = field(default_factory=list)  # what those cells guard
-    equivalent: str | None = None  # the reviewed reason, for an equivalent survivor
-    diff: str = ""
 
 
 # -- the instrumented build ----------------------------------------------------------------------

@@ -18,13 +18,28 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
 
 from harness.mutate_workers import CellCost, CellVerdict
 from harness.results import cell_id
 
-if TYPE_CHECKING:
-    from harness.mutate import Mutant
+
+@dataclass
+class Mutant:
+    id: str
+    mutator: str
+    replacement: str
+    line: int  # 1-based, where the mutated code starts
+    original: str  # the source the replacement takes the place of
+    context: str = ""  # the source line it starts on, stripped (tells equal originals apart)
+    status: str = "not run (budget)"  # killed | survived | timed out | not covered | equivalent | not run (budget)
+    killed_by: str | None = None
+    cells: list[str] = field(default_factory=list)  # the cells that reached it
+    promises: list[str] = field(default_factory=list)  # what those cells guard
+    equivalent: str | None = None  # the reviewed reason, for an equivalent survivor
+    diff: str = ""
+
 
 GROUP_MAX = 48  # mutants active together: beyond, one failing member costs more halvings than a group saves
 
