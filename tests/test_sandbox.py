@@ -93,6 +93,12 @@ def test_command_line_wrapper_execs_sealed_and_children_inherit() -> None:
     assert result["status"] == sandbox.SEALED and result["marker"] == "1"
 
 
+def fresh_python(code: str) -> str:
+    """What `python -c code` prints, run from the checkout in a process not marked as sealed."""
+    env = {k: v for k, v in os.environ.items() if k != sandbox.MARKER}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, cwd=ROOT, env=env).stdout
+
+
 def test_marker_stops_a_second_seal(sealed: dict[str, Any]) -> None:
     # A sealed process's child that calls seal() again stays in its parent's namespace.
     code = (
@@ -101,14 +107,7 @@ def test_marker_stops_a_second_seal(sealed: dict[str, Any]) -> None:
         "subprocess.run([sys.executable, '-c', 'import os; from harness import sandbox; "
         'print(sandbox.seal()); print(os.readlink("/proc/self/ns/net"))\'])'
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != sandbox.MARKER},
-    ).stdout.split("\n")
+    out = fresh_python(code).split("\n")
     assert out[0] == out[2] and out[1] == sandbox.SEALED
 
 
@@ -119,14 +118,7 @@ def test_refuses_once_threads_run() -> None:
         "t = threading.Thread(target=e.wait); t.start(); print(sandbox.seal()); "
         "print(sandbox.interfaces()); e.set()"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != sandbox.MARKER},
-    ).stdout
+    out = fresh_python(code)
     assert "NOT sealed (2 threads already running" in out and "'lo'" in out
 
 
