@@ -44,7 +44,8 @@ def test_the_oldest_drives_the_distro_firefox(tmp_path: Path) -> None:
     run = cli(python, tmp_path, "run", "--browser", "firefox", "-k", "blocked-prompt", "--workers", "1", "--output", "out")
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["results"]
-    assert [(r["engine"], r["outcome"]) for r in results] == [("firefox", "pass")]
+    # a quirk: Firefox does not remember the harness's refusal as a site permission (microphone.yaml)
+    assert [(r["engine"], r["outcome"]) for r in results] == [("firefox", "quirk")]
 
 
 def test_the_newest_names_the_distro_firefoxs_gap_and_still_runs_chromium(tmp_path: Path) -> None:

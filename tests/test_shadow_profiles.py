@@ -137,6 +137,31 @@ def test_a_selector_that_matches_nothing_fails_the_cell_naming_selector_and_step
     assert r.reason.startswith("step 1 (click orb): acme-voice >>> .talk-button did not become visible within 3 s"), r.reason
 
 
+# A build that keeps a faded-out copy of its button (opacity 0, in its own place) before the one
+# that shows, as ElevenLabs' embed does with its call panel in some runs. The visitor clicks the
+# one they see; so must every engine's click, the runner's wait and the probe.
+FADED_JS = ACME_JS.replace(
+    '<div class="box"><button class="start" aria-label="Talk">Talk</button><p class="msg"></p></div>',
+    '<div class="box" style="opacity:0"><button class="start" aria-label="Talk">Talk</button></div>'
+    + '<div class="box" style="margin-top:80px"><button class="start" aria-label="Talk">Talk</button><p class="msg"></p></div>',
+).replace(
+    'r.querySelector(".start").addEventListener("click", () => { r.querySelector(".msg").textContent = "Oops, Ready"; });',
+    'r.querySelectorAll(".start").forEach((b, i) => b.addEventListener("click", () => {'
+    + ' r.querySelector(".msg").textContent = i ? "Oops, Ready" : "the faded copy was clicked"; }));',
+)
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_every_engine_clicks_the_copy_that_shows_not_a_faded_one_before_it(tmp_path: Path, engine: str) -> None:
+    profile, widget = acme(tmp_path, 'state_rules:\n  - {state: error, text: "Oops"}\n  - {state: idle, visible: .start}\n')
+    widget.write_text(FADED_JS, encoding="utf-8")
+    r = run_cells(tmp_path, ACME_CELLS.replace("STATE", "error"), profile, widget, engine)["rules"]
+    if r.outcome == "skipped" and "not usable" in r.reason:
+        pytest.skip(r.reason)
+    assert r.outcome == "pass", r.reason
+    assert r.seen["text"] == "Talk Oops, Ready", r.seen["text"]
+
+
 # A build that swaps navigator.mediaDevices.getUserMedia for a shim of its own calling the
 # prototype's method, as the WebRTC adapter bundled in real builds does for Safari user agents.
 SHIM_JS = ACME_JS.replace(
