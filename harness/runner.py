@@ -54,7 +54,8 @@ class RunOptions:
     trace: bool = False
     # each | end | failure. "each" (a screenshot after every step) feeds the report's step views;
     # a screenshot costs 30-90 ms, so "end" (one per cell) and "failure" (only of a failed cell,
-    # like hand-written tests) are faster (bench/benchmark.py). A failed step always gets its own.
+    # like hand-written tests) are faster (bench/benchmark.py). A failed step always gets its own,
+    # except with "none": mutate's cells, whose failures are verdicts on mutants, not evidence.
     screenshots: str = "each"
     on_event: Callable[[str], None] | None = None  # progress lines (repro prints each step)
     keep_sites: bool = False  # leave the cell's site registered after the cell (repro --keep-server)
@@ -454,6 +455,8 @@ class CellRun:
         self.result.mismatches = misses
 
     def _shot(self, rec: StepRecord | None, name: str) -> str | None:
+        if self.harness.options.screenshots == "none":
+            return None
         path = self.dir / f"{name}.png"
         try:
             with self.clock.part("screenshots"):

@@ -87,14 +87,29 @@ def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_kill
 
 
 @pytest.mark.skipif(not mutate.INSTRUMENTER.is_dir(), reason="Stryker's instrumenter not installed (bash scripts/setup.sh)")
-@pytest.mark.timeout(2700)  # the coverage pass is every cell of the catalog in every engine
+@pytest.mark.timeout(900)  # a coverage pass over some 30 cells, then 3 mutants
 def test_mutate_runs_as_users_run_it(run_cli: RunCli, tmp_path: Path) -> None:
     """From the CLI, every scenario file, every engine usable here, a small sample: skipped cells,
-    cells that leave their page and cells that fail without a mutant all pass through it."""
+    cells that leave their page and cells that fail without a mutant all pass through it. Some
+    scenarios of each file (-k), not all 190 cells: the coverage pass over the whole catalog is
+    what `mutate` measures (the weekly workflow), not what this test is for."""
     from harness import paths
     from harness.scenarios import load_all
 
-    out = run_cli("mutate", "--sample", "3", "--budget", "60", "--workers", "2", "--output", str(tmp_path / "m"), timeout=2400)
+    some = [
+        "orb-is-named-button",  # accessibility.yaml
+        "no-device",  # devices.yaml (and axe-no-device)
+        "iframe-same-origin",  # iframes.yaml
+        "blocked-prompt",  # microphone.yaml: a quirk in Firefox
+        "mobile",  # mobile.yaml: a skipped cell, and one that follows a link off its page
+        "fallback-link-loads",  # notice-and-config.yaml: leaves its page
+        "granted-persists-reload",  # persistence.yaml: reloads
+        "enterprise-policy-blocks",  # policy.yaml
+        "session-hang-up",  # session.yaml: a limit in WebKitGTK
+    ]
+    out = run_cli(
+        "mutate", "--sample", "3", "--budget", "60", "--workers", "2", "-k", ",".join(some), "--output", str(tmp_path / "m"), timeout=2400
+    )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "Traceback" not in out.stdout + out.stderr
     rep = json.loads((tmp_path / "m" / "mutation.json").read_text())
