@@ -57,6 +57,10 @@ class RunOptions:
     # like hand-written tests) are faster (bench/benchmark.py). A failed step always gets its own,
     # except with "none": mutate's cells, whose failures are verdicts on mutants, not evidence.
     screenshots: str = "each"
+    # An expect step that does not hold is recorded and the later steps run (soft, as soft
+    # assertions). False: it ends the cell, as mutate wants (a failure is its verdict on the
+    # mutant; every later wait would run out its bound too, for nothing).
+    soft_expect: bool = True
     on_event: Callable[[str], None] | None = None  # progress lines (repro prints each step)
     keep_sites: bool = False  # leave the cell's site registered after the cell (repro --keep-server)
     connect: str | None = None  # a Playwright server's ws:// endpoint that serves the browsers
@@ -163,6 +167,7 @@ class CellRun:
         self.vendor: Any = None  # the cell's vendor fake, where the profile names one
         self.clock = PhaseClock()
         self.soft_failures: list[str] = []  # expect steps that did not hold (the cell went on)
+        self.soft_expect = harness.options.soft_expect
         self.wants_look = wants_look(scenario)  # the orb's look is read only where asked for
         self.judging = harness.options.judge
         self.result.judge = self.judging

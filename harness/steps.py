@@ -25,6 +25,7 @@ class StepCell(Protocol):
     frame: str | None
     axe: dict[str, Any] | None
     soft_failures: list[str]
+    soft_expect: bool  # an expect step that does not hold lets the later steps run (False: it ends the cell)
 
     @property
     def tab(self) -> Tab: ...
@@ -191,6 +192,8 @@ class ExpectNow(StepAction):
             cell.await_expect(expect, None)
             record.verdict = "pass"
         except StepFailed as e:
+            if not cell.soft_expect:
+                raise
             # A soft expectation, as soft assertions are: recorded, and the later steps still run
             # (the second click, the no-re-prompt check); the cell fails after its last step.
             record.verdict, record.error = "fail", str(e)

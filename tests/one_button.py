@@ -31,13 +31,13 @@ def profile(name: str, tag: str, **more: Any) -> WidgetProfile:
     return WidgetProfile.model_validate({**fields, **more})
 
 
-def run_cells(tmp_path: Path, js: str, prof: WidgetProfile, cells: str, engine: str) -> dict[str, Result]:
+def run_cells(tmp_path: Path, js: str, prof: WidgetProfile, cells: str, engine: str, **options: Any) -> dict[str, Result]:
     """Every cell of `cells` (scenario YAML) in `engine`, against the build `js`, by id (each call
-    writes its results to a folder of its own under tmp_path)."""
+    writes its results to a folder of its own under tmp_path); `options`: more RunOptions."""
     out = Path(tempfile.mkdtemp(prefix="out-", dir=tmp_path))
     widget = tmp_path / "build.js"
     widget.write_text(js, encoding="utf-8")
     f = tmp_path / "cells.yaml"
     f.write_text(cells, encoding="utf-8")
-    with Harness(RunOptions(output_dir=out, widget=widget, profile=prof, screenshots="failure")) as h:
+    with Harness(RunOptions(output_dir=out, widget=widget, profile=prof, screenshots="failure", **options)) as h:
         return {sc.id: h.run_cell(sc, engine) for sc in load_file(f)}

@@ -45,9 +45,9 @@ scenarios:
 """
 
 
-def run(tmp_path: Path, embed: str, cells: str, **more: Any) -> dict[str, Result]:
+def run(tmp_path: Path, embed: str, cells: str, soft_expect: bool = True, **more: Any) -> dict[str, Result]:
     prof = profile("count", "count-voice", embed=embed + '<script src="{{WIDGET_SRC}}"></script>', **more)
-    return run_cells(tmp_path, COUNTER_JS, prof, cells, "chromium")
+    return run_cells(tmp_path, COUNTER_JS, prof, cells, "chromium", soft_expect=soft_expect)
 
 
 def test_every_step_runs_and_a_wrong_page_is_judged_at_rest(tmp_path: Path) -> None:
@@ -76,3 +76,16 @@ def test_a_page_that_never_rests_is_judged_at_the_deadline(tmp_path: Path) -> No
     r = run(tmp_path, "<count-voice ticking></count-voice>", CELLS)["soft"]
     assert r.steps[1].verdict == "fail"
     assert "not as expected after 8 s" in r.reason and "at rest" not in r.reason
+
+
+def test_without_soft_expectations_the_first_that_fails_ends_the_cell(tmp_path: Path) -> None:
+    """As mutate runs its cells: a failure is the verdict on the mutant, and the later waits would
+    each run out their bound for nothing."""
+    r = run(tmp_path, "<count-voice></count-voice>", CELLS, soft_expect=False)["soft"]
+    assert [(s.action, s.verdict) for s in r.steps] == [
+        ("click orb", "done"),
+        ("expect", "failed"),
+        ("click orb", "not run"),
+        ("expect", "not run"),
+    ]
+    assert r.outcome == "fail" and r.reason.startswith("step 2 (expect): not as expected at rest ("), r.reason
