@@ -104,7 +104,7 @@ def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_kill
 def test_mutate_runs_as_users_run_it(run_cli: RunCli, tmp_path: Path) -> None:
     """From the CLI, every scenario file, every engine usable here, a small sample: skipped cells,
     cells that leave their page and cells that fail without a mutant all pass through it. Some
-    scenarios of each file (-k), not all 190 cells: the coverage pass over the whole catalog is
+    scenarios of each file (-k), not all 194 cells: the coverage pass over the whole catalog is
     what `mutate` measures (the weekly workflow), not what this test is for."""
     from harness import paths
     from harness.scenarios import load_all
