@@ -33,6 +33,9 @@ class EngineFact(BaseModel):
     browser_errors: list[str] = Field(default_factory=list)  # the engine's own lines among pageerrors
     # universal property id -> the situation it is excused in ({} = every cell of this engine)
     excuses: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # the harness's own reads of the page give and take its transient activation: whether one
+    # landed between the visitor's input and the page's call is the harness's race
+    reads_change_activation: bool = False
 
     def holds_for(self, engine: str, source: str) -> bool:
         return self.engine == engine and (self.source is None or self.source in (source or ""))
@@ -78,6 +81,11 @@ def refusal_errors(engine: str, source: str) -> set[str]:
 
 def missing_device_errors(engine: str, source: str) -> set[str]:
     return MISSING_DEVICE_ERRORS | {e for f in facts_for(engine, source) for e in f.missing_device_errors}
+
+
+def reads_change_activation(engine: str, source: str) -> EngineFact | None:
+    """The fact that says the harness's reads change the page's activation here, if one does."""
+    return next((f for f in facts_for(engine, source) if f.reads_change_activation), None)
 
 
 def browser_error(engine: str, source: str, text: str) -> EngineFact | None:

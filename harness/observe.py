@@ -19,9 +19,10 @@ import logging
 import re
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
+from harness import engine_facts
 from harness.engines.base import Tab
 from harness.profile import WidgetProfile
 from harness.results import Result
@@ -110,6 +111,7 @@ def perceived(cell: Cell, peer_counts: bool = True) -> tuple[dict[str, Any], boo
     """(facts, busy): busy while the widget is in a passing state or (peer_counts) the peer is talking."""
     snap = cell.observe()  # the profile's reading: state by its rules, texts as the build shows them
     site, tab, server = cell.site_id, cell.tab, cell.server
+    words = fact_activation_words(cell.result.engine, cell.result.engine_source)
     norm = Normaliser(site)
     history = [h for h in snap.get("history") or [] if isinstance(h, dict)]
     facts: dict[str, Any] = {
@@ -125,7 +127,7 @@ def perceived(cell: Cell, peer_counts: bool = True) -> tuple[dict[str, Any], boo
         "page": urlsplit(snap.get("url") or "").path or NONE,
         "secure_context": snap.get("secure_context"),
         "live_regions": snap.get("live_regions") or 0,
-        "getUserMedia": [_gum(c) for c in snap.get("gum") or []],
+        "getUserMedia": [_gum(c, words) for c in snap.get("gum") or []],
         # Sorted: the widget's concurrent tasks (a failed fetch, "ready") log in whichever order
         # they finish; which lines were logged is the fact, their interleaving is timing.
         "console": sorted(norm(f"[{c.level}] {c.text}") for c in tab.console() if not _browser_own(c.frame_url)),
@@ -137,7 +139,7 @@ def perceived(cell: Cell, peer_counts: bool = True) -> tuple[dict[str, Any], boo
     facts["analytics"] = [norm(str(e["event"])) for e in log_ if e.get("event")]
     if snap.get("vendor") is not None:  # the build's own vendor, answered by the profile's fake
         facts["vendor"] = [norm(str(line)) for line in snap["vendor"]]
-    speech = [_speech(c) for c in snap.get("speech") or [] if isinstance(c, dict)]
+    speech = [_speech(c, words) for c in snap.get("speech") or [] if isinstance(c, dict)]
     if speech:  # a build that listens through speech recognition (absent for the others)
         facts["speech"] = speech
     if snap.get("browser_prompts") is not None:
@@ -228,19 +230,35 @@ def activation_words(value: Any) -> str:
     return ACTIVATION_WORDS.get(value, f"user activation: {value!r}")
 
 
-def _gum(call: dict[str, Any]) -> str:
+# Where the harness's reads give and take the page's activation (engine fact
+# reads_change_activation: WebKitGTK), whether a read landed between the visitor's input and the
+# page's call is the harness's race, not the build's: a snapshot fact there names both outcomes
+# the read leaves possible, so that race never moves a cell. (Results keep the spy's own value.)
+WITH_OR_CONSUMED = "with user activation, or it was consumed by the harness's read (WebKitGTK)"
+WITHOUT_OR_GIVEN = "without user activation, or it was given by the harness's read (WebKitGTK)"
+BLURRED_WORDS = {True: WITH_OR_CONSUMED, CONSUMED: WITH_OR_CONSUMED, False: WITHOUT_OR_GIVEN, GIVEN: WITHOUT_OR_GIVEN}
+
+
+def fact_activation_words(engine: str, source: str) -> Callable[[Any], str]:
+    """The words of an access's activation in a snapshot fact, in this engine as it ran."""
+    if engine_facts.reads_change_activation(engine, source) is None:
+        return activation_words
+    return lambda value: BLURRED_WORDS.get(value) or activation_words(value)
+
+
+def _gum(call: dict[str, Any], words: Callable[[Any], str] = activation_words) -> str:
     out = str(call.get("outcome"))
     if call.get("api") not in (None, "mediaDevices.getUserMedia"):  # the legacy way, named
         out = f"{call['api']}: {out}"
     if call.get("message"):
         out += f": {call['message']}"
-    out += f" ({activation_words(call.get('activation'))})"
+    out += f" ({words(call.get('activation'))})"
     return out + (" [injected]" if call.get("injected") else "")
 
 
-def _speech(call: dict[str, Any]) -> str:
+def _speech(call: dict[str, Any], words: Callable[[Any], str] = activation_words) -> str:
     out = f"{call.get('api')}.start: {call.get('outcome')}"
-    out += f" ({activation_words(call.get('activation'))})"
+    out += f" ({words(call.get('activation'))})"
     return out + (", ended" if call.get("ended") else "")
 
 

@@ -22,6 +22,21 @@ if TYPE_CHECKING:
 # -- folding runs, judging by varying facts (no browser) ---------------------------------------------
 
 
+def test_the_harness_s_own_activation_race_is_not_a_fact_where_its_reads_change_activation() -> None:
+    """WebKitGTK: a read between the click and the call consumes the click's activation, in some
+    runs and not others (engine fact webkitgtk-evaluate-consumes-activation). The snapshot fact
+    names both outcomes, so it is the same either way; other engines keep the spy's words."""
+    from harness.observe import CONSUMED, GIVEN, _gum, fact_activation_words
+
+    webkitgtk, chromium = fact_activation_words("webkit", "webkitgtk"), fact_activation_words("chromium", "system /usr/bin/chromium")
+    call = {"outcome": "NotAllowedError", "api": "mediaDevices.getUserMedia"}
+    assert _gum({**call, "activation": True}, webkitgtk) == _gum({**call, "activation": CONSUMED}, webkitgtk)
+    assert _gum({**call, "activation": False}, webkitgtk) == _gum({**call, "activation": GIVEN}, webkitgtk)
+    assert _gum({**call, "activation": True}, webkitgtk) != _gum({**call, "activation": False}, webkitgtk)
+    assert _gum({**call, "activation": True}, chromium) == "NotAllowedError (with user activation)"
+    assert fact_activation_words("webkit", "playwright")(True) == "with user activation"  # Playwright's WebKit: no such fact
+
+
 def test_fold_keeps_what_repeated_and_records_what_varied_with_each_value() -> None:
     a = {"state": "error", "orb": "<button> 'Start'", "getUserMedia": ["NotAllowedError (with user activation)"]}
     b = {"state": "error", "orb": "(none)", "getUserMedia": ["NotAllowedError (without user activation)"]}
