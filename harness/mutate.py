@@ -215,16 +215,15 @@ def likely_killers(
     m: Mutant, cell: str, cost: CellCost, kills: Counter[str], kills_at: dict[int, Counter[str]], tried: Counter[str] | None = None
 ) -> tuple[Any, ...]:
     """The sort key of a mutant's cells, smaller first: a cell that showed the mutated literal;
-    then the cheapest expected cost of a verdict: the cell's seconds over its kill rate so far
-    ((kills + 1) / (tried + 2)), divided by 1 + its kills on the mutant's lines (a cell that
-    killed there is likelier to notice this one). Kills first, as before, made one slow cell (a
-    Firefox session cell, 4 s) take 239 of 577 kills in a run: each kill on a line drew the next
-    line's mutants to it, where a 1 s cell would have killed them too."""
+    then cells that killed mutants on its lines; within each, the cheapest expected cost of a
+    verdict, the cell's seconds over its kill rate so far ((kills + 1) / (tried + 2)). Kills alone
+    made one slow cell (a Firefox session cell, 4 s) take 239 of 577 kills in a run: each kill on a
+    line drew the next line's mutants to it, where a 1 s cell would have killed them too."""
     text = literal(m)
     near = sum(kills_at.get(line, Counter())[cell] for line in (m.line - 1, m.line, m.line + 1))
     tries = (tried or Counter())[cell]
-    expected_s = cost.seconds * (tries + 2) / (kills[cell] + 1) / (1 + near)
-    return (not (text is not None and text in cost.shown), expected_s)
+    expected_s = cost.seconds * (tries + 2) / (kills[cell] + 1)
+    return (not (text is not None and text in cost.shown), near == 0, expected_s)
 
 
 def is_reviewed(m: Mutant, reviewed: list[dict[str, str]]) -> bool:

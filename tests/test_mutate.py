@@ -75,7 +75,7 @@ def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_kill
     m = Mutant(id="9", mutator="StringLiteral", replacement='""', line=20, original='"No microphone found."')
     costs = {
         "cheap[chromium]": CellCost("cheap", "chromium", "pass", seconds=1.0, shown="Talk to us"),
-        "near[chromium]": CellCost("near", "chromium", "pass", seconds=1.5, shown="Listening"),
+        "near[chromium]": CellCost("near", "chromium", "pass", seconds=3.0, shown="Listening"),
         "shows[webkit]": CellCost("shows", "webkit", "pass", seconds=9.0, shown="No microphone found."),
     }
     kills_at = {21: Counter({"near[chromium]": 1})}
