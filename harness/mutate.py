@@ -167,7 +167,7 @@ def run(
             mutants,
             costs,
             timeout_of,
-            lambda m, cells: sorted(cells, key=lambda c: likely_killers(m, c, costs[c], plan.kills, plan.kills_at, plan.tried)),
+            lambda m, cells: sorted(cells, key=lambda c: likely_killers(m, c, costs[c], plan.kills, plan.kills_at)),
             time.time() + budget_s,  # the budget is for the mutants
         )
 
@@ -211,19 +211,11 @@ def literal(m: Mutant) -> str | None:
     return value if len(value) >= MIN_LITERAL else None
 
 
-def likely_killers(
-    m: Mutant, cell: str, cost: CellCost, kills: Counter[str], kills_at: dict[int, Counter[str]], tried: Counter[str] | None = None
-) -> tuple[Any, ...]:
-    """The sort key of a mutant's cells, smaller first: a cell that showed the mutated literal;
-    then cells that killed mutants on its lines; within each, the cheapest expected cost of a
-    verdict, the cell's seconds over its kill rate so far ((kills + 1) / (tried + 2)). Kills alone
-    made one slow cell (a Firefox session cell, 4 s) take 239 of 577 kills in a run: each kill on a
-    line drew the next line's mutants to it, where a 1 s cell would have killed them too."""
+def likely_killers(m: Mutant, cell: str, cost: CellCost, kills: Counter[str], kills_at: dict[int, Counter[str]]) -> tuple[Any, ...]:
+    """The sort key of a mutant's cells: smaller runs first (see mutant_tasks)."""
     text = literal(m)
     near = sum(kills_at.get(line, Counter())[cell] for line in (m.line - 1, m.line, m.line + 1))
-    tries = (tried or Counter())[cell]
-    expected_s = cost.seconds * (tries + 2) / (kills[cell] + 1)
-    return (not (text is not None and text in cost.shown), near == 0, expected_s)
+    return (not (text is not None and text in cost.shown), -near, -kills[cell], cost.seconds)
 
 
 def is_reviewed(m: Mutant, reviewed: list[dict[str, str]]) -> bool:

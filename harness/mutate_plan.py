@@ -69,7 +69,6 @@ class Plan:
                 self.facing.setdefault(c, set()).add(mid)
         self.in_flight: dict[str, set[str]] = {}  # cell → members being tried there now
         self.kills: Counter[str] = Counter()
-        self.tried: Counter[str] = Counter()  # a cell → the verdicts it gave on mutants (kills and clears)
         self.kills_at: dict[int, Counter[str]] = {}  # a source line → the cells that killed mutants there
         # "alone" / "group" tasks handed out, the "cell runs" they took, the "flaky" ones (failed with
         # none of the group's code run)
@@ -123,7 +122,6 @@ class Plan:
         self.in_flight.get(v.cell, set()).difference_update([*v.killed, *v.cleared, *v.untested])
         self.runs["cell runs"] += v.runs
         self.runs["flaky"] += v.flaky
-        self.tried[v.cell] += len(v.killed) + len(v.cleared)
         decided = []
         for mid, status in v.killed.items():
             if not self.undecided(mid):

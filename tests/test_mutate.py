@@ -82,19 +82,6 @@ def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_kill
     order = sorted(costs, key=lambda c: mutate.likely_killers(m, c, costs[c], Counter(), kills_at))
     assert order == ["shows[webkit]", "near[chromium]", "cheap[chromium]"]
     assert mutate.literal(m) == "No microphone found."
-    # Among cells alike in that, the cheapest verdict: seconds over the kill rate so far.
-    plain = Mutant(id="10", mutator="BlockStatement", replacement="{}", line=90, original="{ go(); }")
-    costs = {
-        "slow[firefox]": CellCost("slow", "firefox", "pass", seconds=4.0),
-        "quick[chromium]": CellCost("quick", "chromium", "pass", seconds=1.0),
-        "never[webkit]": CellCost("never", "webkit", "pass", seconds=0.8),
-    }
-    kills, tried = (
-        Counter({"slow[firefox]": 50, "quick[chromium]": 5}),
-        Counter({"slow[firefox]": 50, "quick[chromium]": 5, "never[webkit]": 30}),
-    )
-    order = sorted(costs, key=lambda c: mutate.likely_killers(plain, c, costs[c], kills, {}, tried))
-    assert order == ["quick[chromium]", "slow[firefox]", "never[webkit]"]
     assert mutate.literal(Mutant(id="1", mutator="StringLiteral", replacement='"x"', line=1, original='""')) is None
     assert mutate.literal(Mutant(id="2", mutator="BlockStatement", replacement="{}", line=1, original='"abc"')) is None
 
