@@ -208,9 +208,15 @@ def _rest_of_text(snap: dict[str, Any]) -> str:
 
 
 def _orb(orb: Any) -> str:
+    """The orb as its visitor perceives it: its name, whether it is disabled, and whether it shows
+    the focus (:focus-visible, the ring a browser draws after keys). A focus a mouse click left on
+    it shows nothing, and whether it stays there can be the build's race (ElevenLabs' button keeps
+    it when a refusal comes before its next render): not a fact. Where the engine cannot say
+    (focus_visible null), the focus itself."""
     if not isinstance(orb, dict):
         return NONE
-    flags = [f for f in ("disabled", "focused") if orb.get(f)]
+    shows_focus = orb.get("focused") if orb.get("focus_visible") is None else orb.get("focus_visible")
+    flags = [f for f, on in (("disabled", orb.get("disabled")), ("focused", shows_focus)) if on]
     return f"<{orb.get('tag')}> {orb.get('name')!r}" + (f" ({', '.join(flags)})" if flags else "")
 
 

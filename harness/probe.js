@@ -141,6 +141,9 @@
   var fallback = shownMatch(p.fallback) || (p.fallback ? find(p.fallback) : null);  // its href even when hidden
   var spy = window.__speloSpy || { calls: [] };
   var live = root ? (root.shadowRoot || root).querySelectorAll("[aria-live], [role=status], [role=alert]").length : 0;
+  function focusVisible(e) {
+    try { return e.matches(":focus-visible"); } catch (err) { return null; }
+  }
   var active = document.activeElement;
   while (active && active.shadowRoot && active.shadowRoot.activeElement) { active = active.shadowRoot.activeElement; }
   var read = stateOf(root), state = read.state;
@@ -161,7 +164,10 @@
       tag: orb.tagName.toLowerCase(),
       name: orb.getAttribute("aria-label") || orb.textContent.trim(),
       disabled: orb.getAttribute("aria-disabled") === "true" || orb.disabled === true,
-      focused: active === orb
+      focused: active === orb,
+      // The focus the visitor sees: a ring where the browser draws one (:focus-visible: after keys,
+      // not after a mouse click that left the focus on a button). null where the engine lacks it.
+      focus_visible: active === orb ? focusVisible(orb) : false
     } : null,
     live_regions: live,
     text: rootText(root),
