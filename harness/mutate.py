@@ -43,10 +43,10 @@ CACHE = Path(os.environ.get("SPELO_CACHE") or Path(os.environ.get("XDG_CACHE_HOM
 TOOLS = CACHE / "mutate-tools"
 INSTRUMENTER = TOOLS / "node_modules" / "@stryker-mutator" / "instrumenter"
 EQUIVALENTS = paths.CONTRACT_DIR / "equivalent-mutants.yaml"
-# Each wait of a cell with a mutant (timeout_s): the cell's longest step or final expectation
-# without one, times a factor, plus a constant; never more than the scenario's own timeout. Nearly
-# every mutant that dies fails a wait and runs it out, so this bound is most of a kill's cost: the
-# coverage pass measured each wait under the same load (the same workers busy), and twice that
+# Each wait of a step (or of the final expectation) with a mutant: what that step took without
+# one, times a factor, plus a constant; never more than the scenario's own timeout. Nearly every
+# mutant that dies fails a wait and runs it out, so this bound is most of a kill's cost: the
+# coverage pass measured each step under the same load (the same workers busy), and twice that
 # plus 0.75 s leaves room for the jitter seen on 2 cores (0.1-0.3 s), not for a mutant that only
 # slows the widget down — which is a change a visitor sees.
 TIME_FACTOR, TIME_PLUS_S = 2.0, 0.75
@@ -148,11 +148,12 @@ def run(
     def lost_cover(task: tuple[Any, ...], why: str) -> None:
         broken[cell_id(task[1], task[2])] = f"not run: {why}"
 
-    def timeout_of(cell: str) -> float:
-        # Each wait of a cell with mutants active is bounded by its longest without one, times a
-        # factor, plus a constant (a failing cell otherwise waits out the scenario's timeout).
+    def bounds_of(cell: str) -> list[float]:
+        # Each wait of a step (and of the final expectation) with mutants active is bounded by what
+        # that step took without one, times a factor, plus a constant (a failing cell otherwise
+        # waits out the scenario's timeout, and a short step would wait as long as the longest).
         c = costs[cell]
-        return min(float(by_scenario[c.scenario].timeout_s), c.wait_s * TIME_FACTOR + TIME_PLUS_S)
+        return [min(float(by_scenario[c.scenario].timeout_s), w * TIME_FACTOR + TIME_PLUS_S) for w in c.waits]
 
     with Workers(workers, out / "instrumented.js", out, scenarios) as pool:
         pool.run(iter(cover_tasks), covered, lost_cover)
@@ -166,8 +167,8 @@ def run(
         plan = Plan(
             mutants,
             costs,
-            timeout_of,
-            lambda m, cells: sorted(cells, key=lambda c: likely_killers(m, c, costs[c], plan.kills, plan.kills_at)),
+            bounds_of,
+            lambda m, cells: sorted(cells, key=lambda c: likely_killers(m, c, costs[c], plan.scenario_kills, plan.kills_at)),
             time.time() + budget_s,  # the budget is for the mutants
         )
 
@@ -192,6 +193,7 @@ def run(
         workers=workers,
         timings=timings,
         runs=dict(plan.runs),
+        worker_seconds={k: round(v, 1) for k, v in sorted(plan.seconds.items())},
         lost=lost,
         cells={
             c: {"seconds": v.seconds, "wait_s": round(v.wait_s, 3), "kills": plan.kills[c], "reaches": len(v.covered)}
@@ -212,10 +214,12 @@ def literal(m: Mutant) -> str | None:
 
 
 def likely_killers(m: Mutant, cell: str, cost: CellCost, kills: Counter[str], kills_at: dict[int, Counter[str]]) -> tuple[Any, ...]:
-    """The sort key of a mutant's cells: smaller runs first (see mutant_tasks)."""
+    """The sort key of a mutant's cells, smaller first: a cell that showed the mutated literal, then
+    the scenarios that killed most on the lines around it and overall (kills and kills_at count
+    scenarios in any engine), then the cheapest, so of a good scenario its fastest engine."""
     text = literal(m)
-    near = sum(kills_at.get(line, Counter())[cell] for line in (m.line - 1, m.line, m.line + 1))
-    return (not (text is not None and text in cost.shown), -near, -kills[cell], cost.seconds)
+    near = sum(kills_at.get(line, Counter())[cost.scenario] for line in (m.line - 1, m.line, m.line + 1))
+    return (not (text is not None and text in cost.shown), -near, -kills[cost.scenario], cost.seconds)
 
 
 def is_reviewed(m: Mutant, reviewed: list[dict[str, str]]) -> bool:
@@ -290,6 +294,9 @@ def print_report(rep: dict[str, Any]) -> None:
             f"{runs.get('group', 0)} groups; {runs.get('flaky', 0)} failed with none of their mutants' code run: "
             "the cell's own, not kills)"
         )
+    spent = rep.get("worker_seconds") or {}
+    if spent:
+        print("workers' seconds on mutants: " + ", ".join(f"{k} {v:.0f}" for k, v in spent.items()))
     for cid, why in rep["cells_failing_without_mutant"].items():
         print(f"  cell failing with no mutant active (left out): {cid}: {why}")
     print("per promise (mutants reached by the cells that guard it):")

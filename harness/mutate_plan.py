@@ -17,7 +17,7 @@ the first that failed it, "not run (budget)" when the budget ended first.
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -53,13 +53,13 @@ class Plan:
         self,
         mutants: list[Mutant],
         costs: dict[str, CellCost],
-        timeout_of: Callable[[str], float],
+        bounds_of: Callable[[str], list[float]],
         order: Callable[[Mutant, list[str]], list[str]],
         stop_at: float,
     ):
         self.by_id = {m.id: m for m in mutants}
         self.costs = costs
-        self.timeout_of = timeout_of  # a cell → the bound of each of its waits with a mutant active
+        self.bounds_of = bounds_of  # a cell → the bound of each wait of each step with a mutant active
         self.order = order  # a mutant, its cells → likeliest to fail it first
         self.stop_at = stop_at
         self.pending = {m.id: set(m.cells) for m in mutants if m.cells}  # a mutant → the cells it still faces
@@ -68,11 +68,16 @@ class Plan:
             for c in cells:
                 self.facing.setdefault(c, set()).add(mid)
         self.in_flight: dict[str, set[str]] = {}  # cell → members being tried there now
-        self.kills: Counter[str] = Counter()
-        self.kills_at: dict[int, Counter[str]] = {}  # a source line → the cells that killed mutants there
+        self.kills: Counter[str] = Counter()  # a cell → the mutants it killed
+        # The same, per scenario in any engine, and per source line: a scenario that kills in one
+        # engine mostly kills in the others, so the ordering picks its cheapest engine.
+        self.scenario_kills: Counter[str] = Counter()
+        self.kills_at: dict[int, Counter[str]] = {}  # a source line → the scenarios that killed mutants there
         # "alone" / "group" tasks handed out, the "cell runs" they took, the "flaky" ones (failed with
         # none of the group's code run)
         self.runs: Counter[str] = Counter()
+        # workers' seconds: on mutants alone / in groups, with a kill or none; and per engine ("in chromium")
+        self.seconds: dict[str, float] = defaultdict(float)
 
     def undecided(self, mid: str) -> bool:
         return mid in self.pending
@@ -100,9 +105,9 @@ class Plan:
         waiting = {c: mids for c, mids in waiting.items() if mids}
         if not waiting:
             return "", []
-        # The cells that killed most so far first (they are likeliest to thin the rest), then the
-        # largest groups, then the cheapest; ids sorted so the same run hands out the same groups.
-        cell = min(waiting, key=lambda c: (-self.kills[c], -len(waiting[c]), self.costs[c].seconds, c))
+        # The cells whose scenario killed most so far first (they are likeliest to thin the rest),
+        # then the largest groups, then the cheapest; ids sorted so the same run hands out the same groups.
+        cell = min(waiting, key=lambda c: (-self.scenario_kills[self.costs[c].scenario], -len(waiting[c]), self.costs[c].seconds, c))
         return cell, sorted(waiting[cell], key=lambda mid: (len(mid), mid))[:GROUP_MAX]
 
     def _decide(self, mid: str, status: str) -> Mutant:
@@ -115,13 +120,17 @@ class Plan:
     def _task(self, cell: str, members: list[str]) -> Task:
         self.in_flight.setdefault(cell, set()).update(members)
         cost = self.costs[cell]
-        return ("cell", cost.scenario, cost.engine, self.timeout_of(cell), members, self.stop_at)
+        return ("cell", cost.scenario, cost.engine, self.bounds_of(cell), members, self.stop_at)
 
     def take(self, v: CellVerdict) -> list[Mutant]:
         """A cell's verdict; returns the mutants it decided."""
         self.in_flight.get(v.cell, set()).difference_update([*v.killed, *v.cleared, *v.untested])
         self.runs["cell runs"] += v.runs
         self.runs["flaky"] += v.flaky
+        alone = len(v.killed) + len(v.cleared) + len(v.untested) == 1
+        kind = ("alone" if alone else "group") + (", a kill" if v.killed else ", no kill")
+        self.seconds[kind] += v.seconds
+        self.seconds[f"in {self.costs[v.cell].engine}"] += v.seconds
         decided = []
         for mid, status in v.killed.items():
             if not self.undecided(mid):
@@ -129,7 +138,9 @@ class Plan:
             m = self._decide(mid, status)
             m.killed_by = v.cell
             self.kills[v.cell] += 1
-            self.kills_at.setdefault(m.line, Counter())[v.cell] += 1
+            scenario = self.costs[v.cell].scenario
+            self.scenario_kills[scenario] += 1
+            self.kills_at.setdefault(m.line, Counter())[scenario] += 1
             decided.append(m)
         for mid in v.cleared:
             if self.undecided(mid):

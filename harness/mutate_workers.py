@@ -16,6 +16,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import re
 import signal
 import time
 from collections import deque
@@ -48,7 +49,8 @@ class CellCost:
     reason: str = ""
     covered: set[str] = field(default_factory=set)
     seconds: float = 0.0  # the whole cell, browser context to teardown
-    wait_s: float = 0.0  # its longest step or final expectation: what one wait of a mutant is bounded by
+    wait_s: float = 0.0  # its longest step or final expectation
+    waits: list[float] = field(default_factory=list)  # each step's seconds, then the final expectation's
     shown: str = ""  # what its visitor, console and vendor API saw: a literal in it is what the cell can notice
 
     @property
@@ -66,6 +68,7 @@ class CellVerdict:
     untested: list[str] = field(default_factory=list)  # out of budget before the cell could tell
     runs: int = 0  # cell runs: 1, or more to find which of a failing group failed it
     flaky: int = 0  # runs that failed with none of the group's code run: the cell's own doing, not a kill
+    seconds: float = 0.0  # the worker's time on it, all runs
 
 
 # Stryker's switch (the instrumenter's own, version pinned in scripts/mutate-tools) compares one
@@ -148,10 +151,11 @@ class Hits(_PageReader):
 # -- inside a worker -----------------------------------------------------------------------------
 
 
-def _longest_wait(phases: dict[str, float]) -> float:
-    """The longest of the cell's steps and its final expectation (each wait of a cell is bounded
-    by the scenario's timeout_s on its own)."""
-    return max([v for k, v in phases.items() if k.startswith("step") or k == "expect"] or [0.0])
+def step_waits(phases: dict[str, float], steps: int) -> list[float]:
+    """Each step's seconds ("step 3: click orb"), then the final expectation's: with a mutant
+    active, each wait of a step is bounded by a little more than that step took without one."""
+    took = {int(m.group(1)): v for k, v in phases.items() if (m := re.match(r"step (\d+):", k))}
+    return [took.get(i, 0.0) for i in range(1, steps + 1)] + [phases.get("expect", 0.0)]
 
 
 SHOWN_CHARS = 200_000  # of one cell's texts: plenty for a widget's words, bounded for a flood
@@ -215,23 +219,18 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
                     _, sid, engine = task
                     cov = Coverage()
                     r = h.run_cell(by_id[sid], engine, [cov])
-                    outbox.put(
-                        (
-                            "cover",
-                            index,
-                            CellCost(
-                                sid, engine, str(r.outcome), r.reason or "", cov.covered, r.duration_s, _longest_wait(r.phases), shown(r)
-                            ),
-                        )
-                    )
+                    waits = step_waits(r.phases, len(r.steps))
+                    cost = CellCost(sid, engine, str(r.outcome), r.reason or "", cov.covered, r.duration_s, max(waits), waits, shown(r))
+                    outbox.put(("cover", index, cost))
                 else:
-                    _, sid, engine, timeout_s, members, stop_at = task
-                    sc = by_id[sid].model_copy(update={"timeout_s": timeout_s})
+                    _, sid, engine, bounds, members, stop_at = task
 
-                    def run(group: list[str], sc: Any = sc, engine: str = engine) -> tuple[bool, bool, Hits]:
+                    def run(
+                        group: list[str], sc: Any = by_id[sid], engine: str = engine, bounds: list[float] = bounds
+                    ) -> tuple[bool, bool, Hits]:
                         serve_switch(served, build, group)
                         hits = Hits()
-                        r = h.run_cell(sc, engine, [hits])
+                        r = h.run_cell(sc, engine, [hits], bounds)
                         looping = any(LOOPING in line for line in r.console)
                         return r.outcome.failing or looping, looping, hits
 
@@ -253,6 +252,7 @@ def judge_group(run: RunGroup, cell: str, members: list[str], stop_at: float) ->
     A group that fails with none of its code run failed on its own: tried once more, then cleared
     as the coverage pass (which passed) saw it."""
     v = CellVerdict(cell)
+    started = time.monotonic()
     todo: list[tuple[list[str], int]] = [(list(members), 0)]
     while todo:
         group, retries = todo.pop()
@@ -284,6 +284,7 @@ def judge_group(run: RunGroup, cell: str, members: list[str], stop_at: float) ->
         else:
             half = len(ran) // 2
             todo += [(ran[:half], 0), (ran[half:], 0)]
+    v.seconds = round(time.monotonic() - started, 3)
     return v
 
 

@@ -137,8 +137,12 @@ class Harness:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run_cell(self, scenario: Scenario, engine: str, observers: Iterable[CellObserver] = ()) -> Result:
-        return CellRun(self, scenario, engine, observers).run()
+    def run_cell(
+        self, scenario: Scenario, engine: str, observers: Iterable[CellObserver] = (), bounds: list[float] | None = None
+    ) -> Result:
+        """bounds: each wait's bound (seconds) in each step, then in the final expectation, where
+        not the scenario's timeout_s (mutate: each a little over what it took with no mutant)."""
+        return CellRun(self, scenario, engine, observers, bounds).run()
 
 
 def _started(part: _T | None, what: str) -> _T:
@@ -151,9 +155,13 @@ class CellRun:
     """One cell's way: situation → tab → steps (harness/steps.py) → the final expectation →
     evidence. Observers (RunOptions.observers and the cell's own) are told at each hook."""
 
-    def __init__(self, harness: Harness, scenario: Scenario, engine: str, observers: Iterable[CellObserver] = ()):
+    def __init__(
+        self, harness: Harness, scenario: Scenario, engine: str, observers: Iterable[CellObserver] = (), bounds: list[float] | None = None
+    ):
         self.harness = harness
         self.scenario = scenario
+        self.bounds = bounds or []  # per step, then the final expectation (Harness.run_cell)
+        self.wait_bound = float(scenario.timeout_s)  # each wait of the step being taken
         self.engine = engine
         self.profile = harness.options.profile
         self.frame = scenario.frame()
@@ -295,6 +303,7 @@ class CellRun:
                 self.universal.page_opened(self)
         self._say(f"open {url}")
         for i, step in enumerate(steps, 1):
+            self._bound(i - 1)
             action = action_for(step)
             rec = StepRecord(index=i, action=step.describe())
             self.result.steps.append(rec)
@@ -318,6 +327,7 @@ class CellRun:
             if self.harness.options.screenshots == "each":
                 with self.clock.phase("step screenshots"):
                     self._shot(rec, f"{i:02d}-{re.sub(r'[^a-z0-9]+', '-', rec.action.lower())}")
+        self._bound(len(steps))
         with self.clock.phase("expect"):
             try:
                 self._final()
@@ -326,6 +336,12 @@ class CellRun:
         if self.soft_failures:
             self.result.outcome = Outcome.FAIL
             raise StepFailed("; ".join(self.soft_failures))
+
+    def _bound(self, index: int) -> None:
+        """The waits of step index (0-based; len(steps): the final expectation) are bounded by
+        bounds[index] where given, else by the scenario's timeout_s."""
+        own = self.bounds[index] if index < len(self.bounds) else None
+        self.wait_bound = float(self.scenario.timeout_s) if own is None else min(own, float(self.scenario.timeout_s))
 
     def _with_soft(self, failure: str) -> str:
         """A cell's failure, after the soft expectations that failed before it."""
@@ -386,14 +402,14 @@ class CellRun:
 
     # -- waiting and observing -----------------------------------------------------------------
     def deadline(self) -> float:
-        return time.monotonic() + self.scenario.timeout_s
+        return time.monotonic() + self.wait_bound
 
     def wait_visible(self, selector: str) -> None:
         expr = self.profile.visible_expression(selector)
         end = self.deadline()
         while not self.safe_eval(expr):
             if time.monotonic() > end:
-                raise StepFailed(f"{selector} did not become visible within {self.scenario.timeout_s:g} s")
+                raise StepFailed(f"{selector} did not become visible within {self.wait_bound:g} s")
             with self.clock.part("waits"):
                 self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
 
@@ -430,7 +446,7 @@ class CellRun:
         microphone call or request pending, no passing state), not at the deadline, which
         stays for pages that never rest."""
         started = time.monotonic()
-        end = started + self.scenario.timeout_s
+        end = started + self.wait_bound
         rest = RestWatch(self.profile)
         while True:
             snap = self.observe()
@@ -449,7 +465,7 @@ class CellRun:
                 )
             if time.monotonic() > end:
                 self._record(expect, snap, misses)
-                raise StepFailed(f"not as expected after {self.scenario.timeout_s:g} s: " + "; ".join(m.text for m in misses))
+                raise StepFailed(f"not as expected after {self.wait_bound:g} s: " + "; ".join(m.text for m in misses))
             with self.clock.part("waits"):
                 self.tab.settle(POLL_S, self.frame)  # poll, ended early by a change in the page
 

@@ -78,9 +78,19 @@ def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_kill
         "near[chromium]": CellCost("near", "chromium", "pass", seconds=3.0, shown="Listening"),
         "shows[webkit]": CellCost("shows", "webkit", "pass", seconds=9.0, shown="No microphone found."),
     }
-    kills_at = {21: Counter({"near[chromium]": 1})}
+    kills_at = {21: Counter({"near": 1})}  # scenarios, in any engine
     order = sorted(costs, key=lambda c: mutate.likely_killers(m, c, costs[c], Counter(), kills_at))
     assert order == ["shows[webkit]", "near[chromium]", "cheap[chromium]"]
+    # A scenario that kills, in any engine: its cheapest engine first, before a cheaper scenario
+    # that never killed.
+    other = Mutant(id="10", mutator="BooleanLiteral", replacement="false", line=90, original="true")
+    engines = {
+        "kills[firefox]": CellCost("kills", "firefox", "pass", seconds=2.5),
+        "kills[chromium]": CellCost("kills", "chromium", "pass", seconds=1.5),
+        "cheap[chromium]": CellCost("cheap", "chromium", "pass", seconds=1.0),
+    }
+    order = sorted(engines, key=lambda c: mutate.likely_killers(other, c, engines[c], Counter({"kills": 4}), {}))
+    assert order == ["kills[chromium]", "kills[firefox]", "cheap[chromium]"]
     assert mutate.literal(m) == "No microphone found."
     assert mutate.literal(Mutant(id="1", mutator="StringLiteral", replacement='"x"', line=1, original='""')) is None
     assert mutate.literal(Mutant(id="2", mutator="BlockStatement", replacement="{}", line=1, original='"abc"')) is None
@@ -216,7 +226,7 @@ def test_the_plan_tries_each_mutant_alone_then_in_groups_until_every_cell_cleare
 
     costs = {str(CellId(s, "chromium")): CellCost(s, "chromium", "pass", seconds=1.0) for s in ("a", "b", "c")}
     mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=i, original="x", cells=sorted(costs)) for i in (1, 2, 3)]
-    plan = Plan(mutants, costs, lambda c: 2.0, lambda m, cells: cells, stop_at=time.time() + 60)
+    plan = Plan(mutants, costs, lambda c: [2.0], lambda m, cells: cells, stop_at=time.time() + 60)
     tasks = plan.tasks(mutants)
     alone = [next(tasks) for _ in range(3)]
     assert [t[4] for t in alone] == [["1"], ["2"], ["3"]] and {t[1] for t in alone} == {"a"}
@@ -230,3 +240,47 @@ def test_the_plan_tries_each_mutant_alone_then_in_groups_until_every_cell_cleare
     decided = plan.take(CellVerdict(f"{last[1]}[chromium]", cleared=["2"]))
     assert [m.status for m in mutants] == ["killed", "survived", "killed"] and decided == [mutants[1]]
     assert mutants[0].killed_by == "a[chromium]" and plan.runs["alone"] == 3 and plan.runs["group"] == 2
+
+
+def test_each_step_of_a_mutant_s_cell_is_bounded_by_what_it_took_without_one() -> None:
+    from harness.mutate_workers import step_waits
+
+    phases = {"navigation": 0.4, "step 1: click orb": 0.2, "step screenshots": 0.1, "step 2: accept_notice": 3.1, "expect": 0.3}
+    assert step_waits(phases, 2) == [0.2, 3.1, 0.3]
+    assert step_waits({"step 1: click orb": 0.2}, 2) == [0.2, 0.0, 0.0]  # a step not reached: the bound's constant
+
+
+# The orb shows 2 s after the page loads: a step bounded by 0.5 s fails in that time, and the
+# scenario's own 8 s bound still holds for the steps given none.
+LATE_JS = """customElements.define("late-voice", class extends HTMLElement {
+  connectedCallback() {
+    const r = this.attachShadow({ mode: "open" });
+    setTimeout(() => { r.innerHTML = '<button class="go">Talk</button>'; }, 2000);
+  }
+});"""
+LATE_CELLS = """scenarios:
+  - id: late
+    title: "The orb comes late"
+    timeout_s: 8
+    steps:
+      - click: orb
+    expect: {state: idle}
+"""
+
+
+def test_the_runner_bounds_each_step_s_waits_where_told(tmp_path: Path) -> None:
+    from one_button import profile
+
+    from harness.runner import Harness, RunOptions
+    from harness.scenarios import load_file
+
+    widget, cells = tmp_path / "late.js", tmp_path / "late.yaml"
+    widget.write_text(LATE_JS, encoding="utf-8")
+    cells.write_text(LATE_CELLS, encoding="utf-8")
+    sc = load_file(cells)[0]
+    with Harness(RunOptions(output_dir=tmp_path / "out", widget=widget, profile=profile("late", "late-voice"), screenshots="none")) as h:
+        bounded = h.run_cell(sc, "chromium", bounds=[0.5, 1.0])
+        unbounded = h.run_cell(sc, "chromium")
+    assert bounded.outcome.failing and "did not become visible within 0.5 s" in (bounded.reason or ""), bounded.reason
+    assert bounded.phases["step 1: click orb"] < 1.5, bounded.phases
+    assert unbounded.outcome.value == "pass", unbounded.explain()
