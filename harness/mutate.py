@@ -168,7 +168,7 @@ def run(
             mutants,
             costs,
             bounds_of,
-            lambda m, cells: sorted(cells, key=lambda c: likely_killers(m, c, costs[c], plan.scenario_kills, plan.kills_at)),
+            lambda m, cells: sorted(cells, key=lambda c: likely_killers(m, c, costs[c], plan.kills, plan.kills_at)),
             time.time() + budget_s,  # the budget is for the mutants
         )
 
@@ -215,11 +215,10 @@ def literal(m: Mutant) -> str | None:
 
 def likely_killers(m: Mutant, cell: str, cost: CellCost, kills: Counter[str], kills_at: dict[int, Counter[str]]) -> tuple[Any, ...]:
     """The sort key of a mutant's cells, smaller first: a cell that showed the mutated literal, then
-    the scenarios that killed most on the lines around it and overall (kills and kills_at count
-    scenarios in any engine), then the cheapest, so of a good scenario its fastest engine."""
+    the cells that killed most on the lines around it, then most overall, then the cheapest."""
     text = literal(m)
-    near = sum(kills_at.get(line, Counter())[cost.scenario] for line in (m.line - 1, m.line, m.line + 1))
-    return (not (text is not None and text in cost.shown), -near, -kills[cost.scenario], cost.seconds)
+    near = sum(kills_at.get(line, Counter())[cell] for line in (m.line - 1, m.line, m.line + 1))
+    return (not (text is not None and text in cost.shown), -near, -kills[cell], cost.seconds)
 
 
 def is_reviewed(m: Mutant, reviewed: list[dict[str, str]]) -> bool:

@@ -78,19 +78,9 @@ def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_kill
         "near[chromium]": CellCost("near", "chromium", "pass", seconds=3.0, shown="Listening"),
         "shows[webkit]": CellCost("shows", "webkit", "pass", seconds=9.0, shown="No microphone found."),
     }
-    kills_at = {21: Counter({"near": 1})}  # scenarios, in any engine
+    kills_at = {21: Counter({"near[chromium]": 1})}
     order = sorted(costs, key=lambda c: mutate.likely_killers(m, c, costs[c], Counter(), kills_at))
     assert order == ["shows[webkit]", "near[chromium]", "cheap[chromium]"]
-    # A scenario that kills, in any engine: its cheapest engine first, before a cheaper scenario
-    # that never killed.
-    other = Mutant(id="10", mutator="BooleanLiteral", replacement="false", line=90, original="true")
-    engines = {
-        "kills[firefox]": CellCost("kills", "firefox", "pass", seconds=2.5),
-        "kills[chromium]": CellCost("kills", "chromium", "pass", seconds=1.5),
-        "cheap[chromium]": CellCost("cheap", "chromium", "pass", seconds=1.0),
-    }
-    order = sorted(engines, key=lambda c: mutate.likely_killers(other, c, engines[c], Counter({"kills": 4}), {}))
-    assert order == ["kills[chromium]", "kills[firefox]", "cheap[chromium]"]
     assert mutate.literal(m) == "No microphone found."
     assert mutate.literal(Mutant(id="1", mutator="StringLiteral", replacement='"x"', line=1, original='""')) is None
     assert mutate.literal(Mutant(id="2", mutator="BlockStatement", replacement="{}", line=1, original='"abc"')) is None
@@ -220,9 +210,12 @@ def test_out_of_budget_members_are_untested() -> None:
     assert v.untested == ["1", "2"] and not calls
 
 
-def test_the_plan_tries_each_mutant_alone_then_in_groups_until_every_cell_cleared_it() -> None:
+def test_the_plan_tries_each_mutant_alone_then_in_groups_until_every_cell_cleared_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness import mutate_plan
     from harness.mutate_plan import Plan
     from harness.mutate_workers import CellCost, CellVerdict
+
+    monkeypatch.setattr(mutate_plan, "ALONE_TRIES", 1)
 
     costs = {str(CellId(s, "chromium")): CellCost(s, "chromium", "pass", seconds=1.0) for s in ("a", "b", "c")}
     mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=i, original="x", cells=sorted(costs)) for i in (1, 2, 3)]
@@ -284,3 +277,26 @@ def test_the_runner_bounds_each_step_s_waits_where_told(tmp_path: Path) -> None:
     assert bounded.outcome.failing and "did not become visible within 0.5 s" in (bounded.reason or ""), bounded.reason
     assert bounded.phases["step 1: click orb"] < 1.5, bounded.phases
     assert unbounded.outcome.value == "pass", unbounded.explain()
+
+
+def test_a_mutant_left_alive_is_tried_alone_again_on_its_next_likeliest_cell() -> None:
+    from harness.mutate_plan import ALONE_TRIES, Plan
+    from harness.mutate_workers import CellCost, CellVerdict
+
+    assert ALONE_TRIES >= 2
+    costs = {str(CellId(s, "chromium")): CellCost(s, "chromium", "pass", seconds=1.0) for s in ("a", "b", "c")}
+    mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=i, original="x", cells=sorted(costs)) for i in (1, 2)]
+    plan = Plan(mutants, costs, lambda c: [2.0], lambda m, cells: cells, stop_at=time.time() + 60)
+    tasks = plan.tasks(mutants)
+    first = [next(tasks) for _ in range(2)]
+    assert [(t[1], t[4]) for t in first] == [("a", ["1"]), ("a", ["2"])]
+    plan.take(CellVerdict("a[chromium]", cleared=["1"]))
+    plan.take(CellVerdict("a[chromium]", cleared=["2"]))
+    second = [next(tasks) for _ in range(2)]
+    assert [(t[1], t[4]) for t in second] == [("b", ["1"]), ("b", ["2"])]  # alone again, not a group
+    plan.take(CellVerdict("b[chromium]", killed={"1": "killed"}))
+    plan.take(CellVerdict("b[chromium]", cleared=["2"]))
+    third = next(tasks)
+    assert (third[1], third[4]) == ("c", ["2"])
+    assert plan.take(CellVerdict("c[chromium]", cleared=["2"])) == [mutants[1]] and next(tasks, None) is None
+    assert [m.status for m in mutants] == ["killed", "survived"] and plan.runs["alone"] == 5 and plan.runs["group"] == 0
