@@ -279,11 +279,12 @@ def test_the_runner_bounds_each_step_s_waits_where_told(tmp_path: Path) -> None:
     assert unbounded.outcome.value == "pass", unbounded.explain()
 
 
-def test_a_mutant_left_alive_is_tried_alone_again_on_its_next_likeliest_cell() -> None:
-    from harness.mutate_plan import ALONE_TRIES, Plan
+def test_a_mutant_left_alive_is_tried_alone_again_on_its_next_likeliest_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness import mutate_plan
+    from harness.mutate_plan import Plan
     from harness.mutate_workers import CellCost, CellVerdict
 
-    assert ALONE_TRIES >= 2
+    monkeypatch.setattr(mutate_plan, "ALONE_TRIES", 3)
     costs = {str(CellId(s, "chromium")): CellCost(s, "chromium", "pass", seconds=1.0) for s in ("a", "b", "c")}
     mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=i, original="x", cells=sorted(costs)) for i in (1, 2)]
     plan = Plan(mutants, costs, lambda c: [2.0], lambda m, cells: cells, stop_at=time.time() + 60)
