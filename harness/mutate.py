@@ -31,7 +31,7 @@ from typing import Any
 
 from harness import paths
 from harness.errors import UsageError
-from harness.mutate_plan import Mutant as Mutant, Plan  # Mutant: mutate's API (re-exported)
+from harness.mutate_plan import Mutant as Mutant, Plan, literal as literal  # mutate's API (re-exported)
 from harness.mutate_workers import STRYKER_SWITCH, CellCost, Workers, group_switch
 from harness.model import Outcome
 
@@ -43,14 +43,6 @@ CACHE = Path(os.environ.get("SPELO_CACHE") or Path(os.environ.get("XDG_CACHE_HOM
 TOOLS = CACHE / "mutate-tools"
 INSTRUMENTER = TOOLS / "node_modules" / "@stryker-mutator" / "instrumenter"
 EQUIVALENTS = paths.CONTRACT_DIR / "equivalent-mutants.yaml"
-# Each wait of a step (or of the final expectation) with a mutant: what that step took without
-# one, times a factor, plus a constant; never more than the scenario's own timeout. Nearly every
-# mutant that dies fails a wait and runs it out, so this bound is most of a kill's cost: the
-# coverage pass measured each step under the same load (the same workers busy), and twice that
-# plus 0.75 s leaves room for the jitter seen on 2 cores (0.1-0.3 s), not for a mutant that only
-# slows the widget down — which is a change a visitor sees.
-TIME_FACTOR, TIME_PLUS_S = 2.0, 0.75
-MIN_LITERAL = 3  # characters: a shorter literal ("", "a", ": ") shows in too many places to tell cells apart
 
 
 # -- the instrumented build ----------------------------------------------------------------------
@@ -147,13 +139,6 @@ def run(
     def lost_cover(task: tuple[Any, ...], why: str) -> None:
         broken[cell_id(task[1], task[2])] = f"not run: {why}"
 
-    def bounds_of(cell: str) -> list[float]:
-        # Each wait of a step (and of the final expectation) with mutants active is bounded by what
-        # that step took without one, times a factor, plus a constant (a failing cell otherwise
-        # waits out the scenario's timeout, and a short step would wait as long as the longest).
-        # The runner caps each by the scenario's own timeout (CellRun._bound).
-        return [w * TIME_FACTOR + TIME_PLUS_S for w in costs[cell].waits]
-
     with Workers(workers, out / "instrumented.js", out, scenarios) as pool:
         pool.run(iter(cover_tasks), covered, lost_cover)
         timings["coverage pass"] = round(time.monotonic() - started, 1)
@@ -163,15 +148,13 @@ def run(
             if not m.cells:
                 m.status = "not covered"
         say(f"coverage pass: {len(costs)} cells reach mutants, {len(broken)} fail with no mutant active ({timings['coverage pass']:.0f} s)")
-        plan = Plan(
-            mutants,
-            costs,
-            bounds_of,
-            lambda m, cells: sorted(cells, key=lambda c: likely_killers(m, c, costs[c], plan.kills, plan.kills_at)),
-            time.time() + budget_s,  # the budget is for the mutants
-        )
+        plan = Plan(mutants, costs, time.time() + budget_s)  # the budget is for the mutants
 
         def judged(msg: tuple[Any, ...]) -> None:
+            if msg[0] == "cover":  # a cell run again without mutants (Plan.calibrated)
+                for m in plan.calibrated(msg[2]):
+                    say(f"  #{m.id} reopened: {msg[2].cell} ran slower without mutants than the bound it died at")
+                return
             for m in plan.take(msg[2]):
                 say(
                     f"  #{m.id} {m.mutator} line {m.line}: {m.status}"
@@ -194,30 +177,13 @@ def run(
         runs=dict(plan.runs),
         worker_seconds={k: round(v, 1) for k, v in sorted(plan.seconds.items())},
         lost=lost,
+        run_log=plan.log,
         cells={
             c: {"seconds": v.seconds, "wait_s": round(v.wait_s, 3), "kills": plan.kills[c], "reaches": len(v.covered)}
             for c, v in sorted(costs.items())
         },
     )
     return rep
-
-
-def literal(m: Mutant) -> str | None:
-    """A string literal mutant's text, unquoted (None for other mutants and for texts too short to
-    single out the cells that show them)."""
-    text = m.original
-    if m.mutator != "StringLiteral" or len(text) < 2 or text[0] != text[-1] or text[0] not in "\"'`":
-        return None
-    value = text[1:-1]
-    return value if len(value) >= MIN_LITERAL else None
-
-
-def likely_killers(m: Mutant, cell: str, cost: CellCost, kills: Counter[str], kills_at: dict[int, Counter[str]]) -> tuple[Any, ...]:
-    """The sort key of a mutant's cells, smaller first: a cell that showed the mutated literal, then
-    the cells that killed most on the lines around it, then most overall, then the cheapest."""
-    text = literal(m)
-    near = sum(kills_at.get(line, Counter())[cell] for line in (m.line - 1, m.line, m.line + 1))
-    return (not (text is not None and text in cost.shown), -near, -kills[cell], cost.seconds)
 
 
 def is_reviewed(m: Mutant, reviewed: list[dict[str, str]]) -> bool:

@@ -1,14 +1,16 @@
 """What mutate runs next: the parent's plan, from the coverage pass and every verdict so far.
 
 Each mutant must face every cell that reached it (the coverage pass says which), until one fails
-it. Cells cost seconds, and there are about a thousand mutants, so two rounds:
+it. Cells cost seconds, and there are about a thousand mutants, so what runs next is chosen by
+what it is likely to decide per second (Odds, learnt as the run goes):
 
-1. Alone, on the one cell likeliest to fail it (mutate.likely_killers): most mutants that can be
-   killed die here, and nothing else is active to confuse the verdict.
-2. In groups: the cell that the most undecided mutants still have to face runs with all of them
-   active at once (mutate_workers.judge_group). A group that passes clears each member whose code
-   ran; one that fails is split until the member that failed it is found. A group passes for
-   nearly every survivor, so a survivor costs a share of one run per cell instead of a run.
+1. Each mutant alone, on the cell likeliest to fail it per second of trying: a cell that failed
+   mutants on the lines around it, that fails mutants in general, or that showed the text a
+   string mutant changes; among equals the cheapest. Most mutants that can be killed die here.
+2. Then groups: the mutants a cell is unlikely to fail run there active at once
+   (mutate_workers.judge_group), as many as keep the group's chance to pass at one half. A group
+   that passes clears each member whose code ran; one that fails is split until the member that
+   failed it is found. A mutant the cell is likely to fail is a group of one.
 
 A mutant is "survived" once every cell that reached it has cleared it, "killed" / "timed out" by
 the first that failed it, "not run (budget)" when the budget ended first.
@@ -16,11 +18,13 @@ the first that failed it, "not run (budget)" when the budget ended first.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from harness.model import Outcome
 from harness.mutate_workers import CellCost, CellVerdict
 from harness.results import cell_id
 
@@ -44,29 +48,155 @@ class Mutant:
 # Tries of a mutant alone, each on the likeliest cell it has not faced, before groups. Measured on
 # the whole set (2 cores, 1,500 s for mutants): 3 tries decided 541 mutants even with a third
 # worker, where 1 try decided 676: a mutant that outlived its likeliest cell mostly outlives the
-# next one too, and a cell that passes runs its whole length (2,653 of 4,480 worker-seconds went to
-# such runs), while a group that passes clears all its members at once.
+# next one too (SURVIVOR), and a cell that passes runs its whole length.
 ALONE_TRIES = 1
 GROUP_MAX = 48  # mutants active together: beyond, one failing member costs more halvings than a group saves
+NEAR = 2  # lines either side of a mutant whose verdicts in a cell speak for its own there
+SURVIVOR = 0.6  # a mutant's odds anywhere, times this for each cell that has already cleared it
+SHOWN = 0.8  # the least odds of a cell that showed the text a string mutant changes
+PASS_HALF = math.log(2)  # a group's members' summed -log(1 - odds): its chance to pass stays ≥ 1/2
+# Each wait of a step (or of the final expectation) with a mutant: what that step took without
+# one, times a factor, plus a constant; never more than the scenario's own timeout (the runner
+# caps it). Nearly every mutant that dies fails a wait and runs it out, so this bound is most of a
+# kill's cost: twice the step plus 0.75 s leaves room for the jitter seen on 2 cores (0.1-0.3 s),
+# not for a mutant that only slows the widget down — which is a change a visitor sees.
+TIME_FACTOR, TIME_PLUS_S = 2.0, 0.75
+# A step that waits on something real (a voice session's connect: 0.6 or 2.3 s in Chromium, by
+# whether the browser's ICE gathering completes before the widget's 2 s fallback) can be fast in
+# the coverage pass's one run and slow in the next: a mutant's run that fails there at a bound
+# from the fast one is no kill. So a cell that kills at a step that long is run again without
+# mutants, up to SAMPLES runs in all; each step's bound comes from its slowest, and a kill that
+# came at a lower bound than the cell's new one is reopened (tried again at the new bound).
+LONG_STEP_S = 0.15
+SAMPLES = 3
 
 Task = tuple[Any, ...]
+MIN_LITERAL = 3  # characters: a shorter literal ("", "a", ": ") shows in too many places to tell cells apart
+
+
+def literal(m: Mutant) -> str | None:
+    """A string literal mutant's text, unquoted (None for other mutants and for texts too short to
+    single out the cells that show them)."""
+    text = m.original
+    if m.mutator != "StringLiteral" or len(text) < 2 or text[0] != text[-1] or text[0] not in "\"'`":
+        return None
+    value = text[1:-1]
+    return value if len(value) >= MIN_LITERAL else None
+
+
+@dataclass
+class CellRecord:
+    """One cell's verdicts on mutants so far, and what its runs with mutants took."""
+
+    kills: int = 0  # mutants it failed
+    clears: int = 0  # mutants it passed with their code run
+    pass_s: float = 0.0
+    passes: int = 0  # runs that passed
+    fail_s: float = 0.0
+    fails: int = 0  # runs that failed
+
+
+class Odds:
+    """How likely a cell is to fail a mutant, and what trying it costs, from the verdicts so far.
+
+    The odds start from the cell's own record (a cell never tried counts as one half: the cheap
+    ones get tried first), and lean on its verdicts for mutants on the lines around (mutants of one
+    statement mostly live or die in the same cells). A run's cost is what that cell's passing and
+    failing runs took with mutants; before any, the coverage pass's seconds, plus the longest wait
+    bound for a failing one (a mutant that dies mostly runs out a wait)."""
+
+    def __init__(self, costs: dict[str, CellCost], bounds_of: Callable[[str], list[float]]):
+        self.costs = costs
+        self.bounds_of = bounds_of
+        self.cells = {c: CellRecord() for c in costs}
+        self.at: dict[str, dict[int, list[int]]] = {}  # a cell → a source line → [kills, clears] there
+        self.cleared: Counter[str] = Counter()  # a mutant → the cells that cleared it
+        self._literals: dict[str, str | None] = {}
+        self._shown: dict[tuple[str, str], bool] = {}
+
+    def odds(self, m: Mutant, cell: str) -> float:
+        rec = self.cells[cell]
+        prior = (rec.kills + 1) / (rec.kills + rec.clears + 2)
+        killed = seen = 0
+        lines = self.at.get(cell)
+        if lines:
+            for line in range(m.line - NEAR, m.line + NEAR + 1):
+                here = lines.get(line)
+                if here:
+                    killed += here[0]
+                    seen += here[0] + here[1]
+        p = (killed + 2 * prior) / (seen + 2)
+        if self._shows(m, cell):
+            p = max(p, SHOWN)
+        return p * SURVIVOR ** self.cleared[m.id]
+
+    def _shows(self, m: Mutant, cell: str) -> bool:
+        """Did the cell show the text a string mutant changes (kept: asked again at every choice)."""
+        key = (m.id, cell)
+        if key not in self._shown:
+            text = self._literals.setdefault(m.id, literal(m))
+            self._shown[key] = text is not None and text in self.costs[cell].shown
+        return self._shown[key]
+
+    def seconds(self, cell: str, p: float) -> float:
+        rec = self.cells[cell]
+        passing = rec.pass_s / rec.passes if rec.passes else self.costs[cell].seconds
+        failing = rec.fail_s / rec.fails if rec.fails else passing + max(self.bounds_of(cell), default=0.0)
+        return p * failing + (1 - p) * passing
+
+    def likeliest(self, m: Mutant, cells: list[str]) -> str:
+        """Of `cells`, the one likeliest to fail `m` per second of trying (ties: the first)."""
+        best, value = cells[0], -1.0
+        for c in cells:
+            p = self.odds(m, c)
+            v = p / max(self.seconds(c, p), 0.05)
+            if v > value:
+                best, value = c, v
+        return best
+
+    def ran(self, cell: str, failed: bool, seconds: float) -> None:
+        rec = self.cells[cell]
+        if failed:
+            rec.fails += 1
+            rec.fail_s += seconds
+        else:
+            rec.passes += 1
+            rec.pass_s += seconds
+
+    def judged(self, m: Mutant, cell: str, killed: bool) -> None:
+        rec = self.cells[cell]
+        here = self.at.setdefault(cell, {}).setdefault(m.line, [0, 0])
+        if killed:
+            rec.kills += 1
+            here[0] += 1
+        else:
+            rec.clears += 1
+            here[1] += 1
+            self.cleared[m.id] += 1
+
+
+@dataclass
+class Kill:
+    """A kill that a slower run of its cell without mutants could reopen."""
+
+    cell: str
+    at: int  # the step (index in the bounds) its run failed at
+    bound: float  # that step's bound in its run
+    pending: set[str]  # the cells it still faced before it died
 
 
 class Plan:
     """The undecided mutants, the cells each still has to face, and the cells in flight."""
 
-    def __init__(
-        self,
-        mutants: list[Mutant],
-        costs: dict[str, CellCost],
-        bounds_of: Callable[[str], list[float]],
-        order: Callable[[Mutant, list[str]], list[str]],
-        stop_at: float,
-    ):
+    def __init__(self, mutants: list[Mutant], costs: dict[str, CellCost], stop_at: float):
         self.by_id = {m.id: m for m in mutants}
         self.costs = costs
-        self.bounds_of = bounds_of  # a cell → the bound of each wait of each step with a mutant active
-        self.order = order  # a mutant, its cells → likeliest to fail it first
+        self.natural = {c: list(cost.waits) for c, cost in costs.items()}  # each step's slowest run without mutants
+        self.samples = {c: 1 for c in costs}  # runs without mutants behind `natural`
+        self.calibrating: set[str] = set()  # cells asked to run again without mutants, not yet back
+        self.calibrate: list[str] = []  # ... not yet handed out
+        self.provisional: dict[str, Kill] = {}  # a killed mutant → its kill, while its cell may still get slower
+        self.odds = Odds(costs, self.bounds_of)
         self.stop_at = stop_at
         self.pending = {m.id: set(m.cells) for m in mutants if m.cells}  # a mutant → the cells it still faces
         self.facing: dict[str, set[str]] = {}  # a cell → the undecided mutants that still face it
@@ -75,20 +205,24 @@ class Plan:
                 self.facing.setdefault(c, set()).add(mid)
         self.in_flight: dict[str, set[str]] = {}  # cell → members being tried there now
         self.kills: Counter[str] = Counter()  # a cell → the mutants it killed
-        # A source line → the cells that killed mutants there. Cells, not scenarios: one scenario
-        # takes another path in another engine (WebKitGTK's limit cells stop before WebRTC), and
-        # counting a scenario in any engine sent mutants to its cheapest engine, which mostly did
-        # not reach them (measured on the whole set: 399 of 954 mutants died alone, and 430 were
-        # killed in the budget, against 664 counting cells).
-        self.kills_at: dict[int, Counter[str]] = {}
         # "alone" / "group" tasks handed out, the "cell runs" they took, the "flaky" ones (failed with
         # none of the group's code run)
         self.runs: Counter[str] = Counter()
         # workers' seconds: on mutants alone / in groups, with a kill or none; and per engine ("in chromium")
         self.seconds: dict[str, float] = defaultdict(float)
+        # every cell run with mutants, in the order the verdicts came: [cell, mutants active, failed, seconds]
+        # (mutation.json keeps it: what each cell cost and how often it killed, to tune this plan by)
+        self.log: list[tuple[str, int, bool, float]] = []
+
+    def bounds_of(self, cell: str) -> list[float]:
+        """The bound of each wait of each step (then the final expectation) with mutants active."""
+        return [w * TIME_FACTOR + TIME_PLUS_S for w in self.natural[cell]]
 
     def undecided(self, mid: str) -> bool:
         return mid in self.pending
+
+    def _free(self, mid: str) -> list[str]:
+        return sorted(c for c in self.pending[mid] if mid not in self.in_flight.get(c, set()))
 
     def tasks(self, first: list[Mutant]) -> Iterator[Task]:
         """Rounds of `first` alone (in that order; each time on its likeliest cell not yet tried),
@@ -97,30 +231,89 @@ class Plan:
             for m in first:
                 if time.time() > self.stop_at:
                     return
+                yield from self._calibrations()
                 if not self.undecided(m.id):
                     continue
-                free = sorted(c for c in self.pending[m.id] if m.id not in self.in_flight.get(c, set()))
+                free = self._free(m.id)
                 if not free:
                     continue
-                cell = self.order(m, free)[0]
                 self.runs["alone"] += 1
-                yield self._task(cell, [m.id])
+                yield self._task(self.odds.likeliest(m, free), [m.id])
         while time.time() <= self.stop_at:
-            cell, members = self._largest_group()
+            yield from self._calibrations()
+            cell, members = self._best_group()
             if not members:
+                if self.calibrating:  # a cell coming back slower reopens kills: wait for it
+                    yield ("wait",)
+                    continue
                 return
-            self.runs["group"] += 1
+            self.runs["alone" if len(members) == 1 else "group"] += 1
             yield self._task(cell, members)
 
-    def _largest_group(self) -> tuple[str, list[str]]:
-        waiting = {c: mids - self.in_flight.get(c, set()) for c, mids in self.facing.items()}
-        waiting = {c: mids for c, mids in waiting.items() if mids}
-        if not waiting:
-            return "", []
-        # The cells that killed most so far first (they are likeliest to thin the rest), then the
-        # largest groups, then the cheapest; ids sorted so the same run hands out the same groups.
-        cell = min(waiting, key=lambda c: (-self.kills[c], -len(waiting[c]), self.costs[c].seconds, c))
-        return cell, sorted(waiting[cell], key=lambda mid: (len(mid), mid))[:GROUP_MAX]
+    def _calibrations(self) -> Iterator[Task]:
+        while self.calibrate:
+            cost = self.costs[self.calibrate.pop(0)]
+            self.runs["calibration"] += 1
+            yield ("cover", cost.scenario, cost.engine)
+
+    def calibrated(self, cost: CellCost) -> list[Mutant]:
+        """A cell's run again without mutants: each step's bound from the slowest run so far; the
+        kills there that came at a lower bound are reopened. Returns the reopened mutants."""
+        c = cost.cell
+        self.calibrating.discard(c)
+        if Outcome(cost.outcome).failing or len(cost.waits) != len(self.natural[c]):
+            self.runs["calibration failed"] += 1  # it failed on its own this time: no sample of its steps
+            return []
+        self.samples[c] += 1
+        self.natural[c] = [max(a, b) for a, b in zip(self.natural[c], cost.waits, strict=True)]
+        bounds = self.bounds_of(c)
+        reopened = []
+        for mid, kill in list(self.provisional.items()):
+            if kill.cell == c and kill.bound < bounds[kill.at] - 0.01:
+                del self.provisional[mid]
+                m = self.by_id[mid]
+                m.status, m.killed_by = "not run (budget)", None
+                self.kills[c] -= 1
+                self.runs["reopened"] += 1
+                self.pending[mid] = set(kill.pending)
+                for cell in kill.pending:
+                    self.facing.setdefault(cell, set()).add(mid)
+                reopened.append(m)
+        return reopened
+
+    def _provisional(self, m: Mutant, v: CellVerdict, pending: set[str]) -> None:
+        """Keep a kill that a slower run of its cell could reopen, and ask for that run."""
+        at = v.failed_at.get(m.id)
+        if at is None or at >= len(v.bounds) or self.natural[v.cell][at] < LONG_STEP_S or self.samples[v.cell] >= SAMPLES:
+            return
+        self.provisional[m.id] = Kill(v.cell, at, v.bounds[at], pending)
+        if v.cell not in self.calibrating:
+            self.calibrating.add(v.cell)
+            self.calibrate.append(v.cell)
+
+    def _best_group(self) -> tuple[str, list[str]]:
+        """The cell and members that decide most per second: in each cell, its waiting mutants
+        least likely to fail there, as many as keep the group's chance to pass at one half (a
+        likely one alone); a kill decides its mutant, a pass one of each member's cells."""
+        best: tuple[float, str, list[str]] = (-1.0, "", [])
+        for c, mids in sorted(self.facing.items()):
+            busy = self.in_flight.get(c, set())
+            odds = sorted((self.odds.odds(self.by_id[mid], c), mid) for mid in mids if mid not in busy)
+            if not odds:
+                continue
+            members: list[tuple[float, str]] = []
+            load = 0.0
+            for p, mid in odds[:GROUP_MAX]:
+                load += -math.log(max(1e-6, 1 - p))
+                if members and load > PASS_HALF:
+                    break
+                members.append((p, mid))
+            passes = math.prod(1 - p for p, _ in members)
+            decides = passes * sum(1 / len(self.pending[mid]) for _, mid in members) + (1 - passes)
+            value = decides / max(self.odds.seconds(c, 1 - passes), 0.05)
+            if value > best[0]:
+                best = (value, c, sorted((mid for _, mid in members), key=lambda mid: (len(mid), mid)))
+        return best[1], best[2]
 
     def _decide(self, mid: str, status: str) -> Mutant:
         m = self.by_id[mid]
@@ -143,17 +336,23 @@ class Plan:
         kind = ("alone" if alone else "group") + (", a kill" if v.killed else ", no kill")
         self.seconds[kind] += v.seconds
         self.seconds[f"in {self.costs[v.cell].engine}"] += v.seconds
+        self.log += [(v.cell, *run) for run in v.log]
+        for _, failed, took in v.log:
+            self.odds.ran(v.cell, failed, took)
         decided = []
         for mid, status in v.killed.items():
             if not self.undecided(mid):
                 continue  # killed meanwhile by another cell
+            pending = set(self.pending[mid])
             m = self._decide(mid, status)
+            self._provisional(m, v, pending)
             m.killed_by = v.cell
             self.kills[v.cell] += 1
-            self.kills_at.setdefault(m.line, Counter())[v.cell] += 1
+            self.odds.judged(m, v.cell, killed=True)
             decided.append(m)
         for mid in v.cleared:
             if self.undecided(mid):
+                self.odds.judged(self.by_id[mid], v.cell, killed=False)
                 self.pending[mid].discard(v.cell)
                 self.facing[v.cell].discard(mid)
                 if not self.pending[mid]:
@@ -163,6 +362,9 @@ class Plan:
     def lost(self, task: Task, why: str) -> list[str]:
         """A worker died on `task`: its members are not judged by that cell, and not again."""
         cell = cell_id(task[1], task[2])
+        if task[0] == "cover":  # a calibration: the cell keeps the bounds it has
+            self.calibrating.discard(cell)
+            return []
         self.in_flight.get(cell, set()).difference_update(task[4])
         for mid in task[4]:
             if self.undecided(mid):

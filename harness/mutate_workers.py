@@ -69,6 +69,9 @@ class CellVerdict:
     runs: int = 0  # cell runs: 1, or more to find which of a failing group failed it
     flaky: int = 0  # runs that failed with none of the group's code run: the cell's own doing, not a kill
     seconds: float = 0.0  # the worker's time on it, all runs
+    log: list[tuple[int, bool, float]] = field(default_factory=list)  # each run: mutants active, failed, seconds
+    bounds: list[float] = field(default_factory=list)  # the bound of each step's waits in these runs
+    failed_at: dict[str, int] = field(default_factory=dict)  # a killed mutant → the step (index in bounds) its run failed at
 
 
 # Stryker's switch (the instrumenter's own, version pinned in scripts/mutate-tools) compares one
@@ -220,28 +223,40 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
                     cov = Coverage()
                     r = h.run_cell(by_id[sid], engine, [cov])
                     waits = step_waits(r.phases, len(r.steps))
-                    cost = CellCost(sid, engine, str(r.outcome), r.reason or "", cov.covered, r.duration_s, max(waits), waits, shown(r))
+                    # A browser launched for this cell is not the cell's cost: later runs reuse it.
+                    took = r.duration_s - r.phases.get("launch", 0.0)
+                    cost = CellCost(sid, engine, str(r.outcome), r.reason or "", cov.covered, took, max(waits), waits, shown(r))
                     outbox.put(("cover", index, cost))
                 else:
                     _, sid, engine, bounds, members, stop_at = task
 
                     def run(
                         group: list[str], sc: Any = by_id[sid], engine: str = engine, bounds: list[float] = bounds
-                    ) -> tuple[bool, bool, Hits]:
+                    ) -> tuple[bool, bool, Hits, int | None]:
                         serve_switch(served, build, group)
                         hits = Hits()
                         r = h.run_cell(sc, engine, [hits], bounds)
                         looping = any(LOOPING in line for line in r.console)
-                        return r.outcome.failing or looping, looping, hits
+                        return r.outcome.failing or looping, looping, hits, failed_step(r)
 
                     verdict = judge_group(run, cell_id(sid, engine), members, stop_at)
+                    verdict.bounds = list(bounds)
                     serve_switch(served, build, None)
                     outbox.put(("cell", index, verdict))
     except KeyboardInterrupt:
         return
 
 
-RunGroup = Callable[[list[str]], "tuple[bool, bool, Hits]"]  # the group → failed, looping, whose code ran
+def failed_step(r: Result) -> int | None:
+    """Where a failing run failed, as an index in its bounds: a step's, or the final expectation's
+    (after the last step)."""
+    if not r.outcome.failing:
+        return None
+    return next((s.index - 1 for s in r.steps if s.error), len(r.steps))
+
+
+# the group → failed, looping, whose code ran, the step (index in the bounds) it failed at
+RunGroup = Callable[[list[str]], "tuple[bool, bool, Hits, int | None]"]
 
 
 def judge_group(run: RunGroup, cell: str, members: list[str], stop_at: float) -> CellVerdict:
@@ -259,8 +274,10 @@ def judge_group(run: RunGroup, cell: str, members: list[str], stop_at: float) ->
         if time.time() > stop_at:
             v.untested += group
             continue
-        failed, looping, hits = run(group)
+        took = time.monotonic()
+        failed, looping, hits, at = run(group)
         v.runs += 1
+        v.log.append((len(group), failed, round(time.monotonic() - took, 3)))
         ran = [m for m in group if m in hits.ran] if hits.readable else group
         idle = [m for m in group if m not in ran]
         if not failed:
@@ -281,6 +298,8 @@ def judge_group(run: RunGroup, cell: str, members: list[str], stop_at: float) ->
             todo.append((idle, 0))
         if len(ran) == 1:
             v.killed[ran[0]] = "timed out" if looping else "killed"
+            if at is not None:
+                v.failed_at[ran[0]] = at
         else:
             half = len(ran) // 2
             todo += [(ran[:half], 0), (ran[half:], 0)]
@@ -343,6 +362,8 @@ class Workers:
                 task = next(tasks, None)
                 if task is None:
                     more = False
+                    break
+                if task[0] == "wait":  # the plan has nothing to hand out until a result comes back
                     break
                 w = idle.popleft()
                 self.inboxes[w].put(task)

@@ -67,9 +67,8 @@ def test_the_reviewed_equivalents_file_is_well_formed() -> None:
         assert row["reason"].strip()
 
 
-def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_killed() -> None:
-    from collections import Counter
-
+def test_a_mutant_is_tried_first_where_it_is_likeliest_to_die_per_second() -> None:
+    from harness.mutate_plan import Odds
     from harness.mutate_workers import CellCost
 
     m = Mutant(id="9", mutator="StringLiteral", replacement='""', line=20, original='"No microphone found."')
@@ -78,9 +77,23 @@ def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_kill
         "near[chromium]": CellCost("near", "chromium", "pass", seconds=3.0, shown="Listening"),
         "shows[webkit]": CellCost("shows", "webkit", "pass", seconds=9.0, shown="No microphone found."),
     }
-    kills_at = {21: Counter({"near[chromium]": 1})}
-    order = sorted(costs, key=lambda c: mutate.likely_killers(m, c, costs[c], Counter(), kills_at))
-    assert order == ["shows[webkit]", "near[chromium]", "cheap[chromium]"]
+    odds = Odds(costs, lambda c: [1.0])
+    cells = sorted(costs)
+    assert odds.likeliest(m, cells) == "cheap[chromium]"  # nothing known yet: the cheapest
+    for line in (19, 21, 22):  # the cheap cell passed its neighbours, the near one failed them
+        odds.judged(Mutant(id=f"n{line}", mutator="X", replacement="y", line=line, original="x"), "cheap[chromium]", killed=False)
+        odds.judged(Mutant(id=f"k{line}", mutator="X", replacement="y", line=line, original="x"), "near[chromium]", killed=True)
+    assert odds.odds(m, "near[chromium]") > 0.5 > odds.odds(m, "cheap[chromium]")
+    assert odds.likeliest(m, ["cheap[chromium]", "near[chromium]"]) == "near[chromium]"
+    assert odds.odds(m, "shows[webkit]") >= 0.8  # it showed the text this mutant changes
+    assert odds.likeliest(m, cells) == "near[chromium]"  # ... but costs three times as much
+    for _ in range(3):  # its runs with mutants turn out cheap
+        odds.ran("shows[webkit]", failed=False, seconds=0.5)
+        odds.ran("shows[webkit]", failed=True, seconds=1.0)
+    assert odds.likeliest(m, cells) == "shows[webkit]"
+    before = odds.odds(m, "near[chromium]")
+    odds.judged(m, "cheap[chromium]", killed=False)  # a mutant that outlived one cell is likelier to outlive the next
+    assert odds.odds(m, "near[chromium]") < before
     assert mutate.literal(m) == "No microphone found."
     assert mutate.literal(Mutant(id="1", mutator="StringLiteral", replacement='"x"', line=1, original='""')) is None
     assert mutate.literal(Mutant(id="2", mutator="BlockStatement", replacement="{}", line=1, original='"abc"')) is None
@@ -140,14 +153,15 @@ def fake_cell(fails_with: set[str], flaky_runs: int = 0, readable: bool = True) 
 
     calls: list[list[str]] = []
 
-    def run(group: list[str]) -> tuple[bool, bool, Hits]:
+    def run(group: list[str]) -> tuple[bool, bool, Hits, int | None]:
         calls.append(list(group))
         hits = Hits()
         hits.readable = readable
         if len(calls) <= flaky_runs:
-            return True, False, hits
+            return True, False, hits, 0
         hits.ran = set(group) if readable else set()
-        return bool(fails_with & set(group)), False, hits
+        failed = bool(fails_with & set(group))
+        return failed, False, hits, (1 if failed else None)
 
     return run, calls
 
@@ -171,17 +185,18 @@ def test_only_members_whose_code_ran_are_cleared_or_blamed() -> None:
     # again without them, where it runs and passes.
     runs: list[list[str]] = []
 
-    def run(group: list[str]) -> tuple[bool, bool, Any]:
+    def run(group: list[str]) -> tuple[bool, bool, Any, int | None]:
         from harness.mutate_workers import Hits
 
         runs.append(group)
         hits = Hits()
         hits.readable = True
         hits.ran = {m for m in group if m != "7" or group == ["7"]}
-        return "5" in hits.ran, False, hits
+        return "5" in hits.ran, False, hits, (2 if "5" in hits.ran else None)
 
     v = judge_group(run, "c[webkit]", ["5", "6", "7"], stop_at=time.time() + 60)
     assert v.killed == {"5": "killed"} and sorted(v.cleared) == ["6", "7"]
+    assert v.failed_at == {"5": 2}  # the step its run failed at
     assert ["7"] in runs
 
 
@@ -218,8 +233,11 @@ def test_the_plan_tries_each_mutant_alone_then_in_groups_until_every_cell_cleare
     monkeypatch.setattr(mutate_plan, "ALONE_TRIES", 1)
 
     costs = {str(CellId(s, "chromium")): CellCost(s, "chromium", "pass", seconds=1.0) for s in ("a", "b", "c")}
-    mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=i, original="x", cells=sorted(costs)) for i in (1, 2, 3)]
-    plan = Plan(mutants, costs, lambda c: [2.0], lambda m, cells: cells, stop_at=time.time() + 60)
+    mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=10 * i, original="x", cells=sorted(costs)) for i in (1, 2, 3)]
+    plan = Plan(mutants, costs, stop_at=time.time() + 60)
+    for cell in ("b[chromium]", "c[chromium]"):  # b and c have passed many mutants elsewhere: a group there likely passes
+        for i in range(20):
+            plan.odds.judged(Mutant(id=f"x{i}", mutator="X", replacement="y", line=500 + 10 * i, original="x"), cell, killed=False)
     tasks = plan.tasks(mutants)
     alone = [next(tasks) for _ in range(3)]
     assert [t[4] for t in alone] == [["1"], ["2"], ["3"]] and {t[1] for t in alone} == {"a"}
@@ -232,7 +250,20 @@ def test_the_plan_tries_each_mutant_alone_then_in_groups_until_every_cell_cleare
     assert last[4] == ["2"] and next(tasks, None) is None
     decided = plan.take(CellVerdict(f"{last[1]}[chromium]", cleared=["2"]))
     assert [m.status for m in mutants] == ["killed", "survived", "killed"] and decided == [mutants[1]]
-    assert mutants[0].killed_by == "a[chromium]" and plan.runs["alone"] == 3 and plan.runs["group"] == 2
+    assert mutants[0].killed_by == "a[chromium]" and plan.runs["alone"] == 4 and plan.runs["group"] == 1
+
+
+def test_a_mutant_a_cell_is_likely_to_fail_is_tried_there_alone_not_in_a_group() -> None:
+    from harness.mutate_plan import Plan
+    from harness.mutate_workers import CellCost
+
+    costs = {"a[chromium]": CellCost("a", "chromium", "pass", seconds=1.0)}
+    mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=i, original="x", cells=["a[chromium]"]) for i in (1, 2, 3)]
+    plan = Plan(mutants, costs, stop_at=time.time() + 60)
+    for i in range(10):  # a killed every mutant it faced
+        plan.odds.judged(Mutant(id=f"k{i}", mutator="X", replacement="y", line=100 + i, original="x"), "a[chromium]", killed=True)
+    tasks = plan.tasks([])  # no first round: straight to groups
+    assert [next(tasks)[4] for _ in range(3)] == [["1"], ["2"], ["3"]]
 
 
 def test_each_step_of_a_mutant_s_cell_is_bounded_by_what_it_took_without_one() -> None:
@@ -285,12 +316,12 @@ def test_a_mutant_left_alive_is_tried_alone_again_on_its_next_likeliest_cell(mon
     from harness.mutate_workers import CellCost, CellVerdict
 
     monkeypatch.setattr(mutate_plan, "ALONE_TRIES", 3)
-    costs = {str(CellId(s, "chromium")): CellCost(s, "chromium", "pass", seconds=1.0) for s in ("a", "b", "c")}
-    mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=i, original="x", cells=sorted(costs)) for i in (1, 2)]
-    plan = Plan(mutants, costs, lambda c: [2.0], lambda m, cells: cells, stop_at=time.time() + 60)
+    costs = {str(CellId(s, "chromium")): CellCost(s, "chromium", "pass", seconds=n) for s, n in (("a", 1.0), ("b", 2.0), ("c", 3.0))}
+    mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=10 * i, original="x", cells=sorted(costs)) for i in (1, 2)]
+    plan = Plan(mutants, costs, stop_at=time.time() + 60)
     tasks = plan.tasks(mutants)
     first = [next(tasks) for _ in range(2)]
-    assert [(t[1], t[4]) for t in first] == [("a", ["1"]), ("a", ["2"])]
+    assert [(t[1], t[4]) for t in first] == [("a", ["1"]), ("a", ["2"])]  # nothing known yet: the cheapest
     plan.take(CellVerdict("a[chromium]", cleared=["1"]))
     plan.take(CellVerdict("a[chromium]", cleared=["2"]))
     second = [next(tasks) for _ in range(2)]
@@ -301,3 +332,31 @@ def test_a_mutant_left_alive_is_tried_alone_again_on_its_next_likeliest_cell(mon
     assert (third[1], third[4]) == ("c", ["2"])
     assert plan.take(CellVerdict("c[chromium]", cleared=["2"])) == [mutants[1]] and next(tasks, None) is None
     assert [m.status for m in mutants] == ["killed", "survived"] and plan.runs["alone"] == 5 and plan.runs["group"] == 0
+
+
+def test_a_kill_at_a_bound_below_what_its_cell_takes_without_mutants_is_reopened() -> None:
+    from harness.mutate_plan import LONG_STEP_S, SAMPLES, Plan
+    from harness.mutate_workers import CellCost, CellVerdict
+
+    # The coverage pass saw "allow" connect in 0.3 s; its second run without mutants takes 2.3 s.
+    costs = {
+        c: CellCost(c.split("[")[0], "chromium", "pass", seconds=1.0, waits=[0.05, 0.3]) for c in ("allow[chromium]", "deny[chromium]")
+    }
+    mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=10 * i, original="x", cells=sorted(costs)) for i in (1, 2, 3)]
+    plan = Plan(mutants, costs, stop_at=time.time() + 60)
+    assert plan.bounds_of("allow[chromium]") == [0.85, 1.35] and 0.3 >= LONG_STEP_S
+    tasks = plan.tasks(mutants)
+    assert next(tasks)[4] == ["1"]
+    bounds = plan.bounds_of("allow[chromium]")
+    plan.take(CellVerdict("allow[chromium]", killed={"1": "killed"}, bounds=bounds, failed_at={"1": 1}))  # at the connect
+    plan.take(CellVerdict("allow[chromium]", killed={"2": "killed"}, bounds=bounds, failed_at={"2": 0}))  # at a short step
+    assert mutants[0].status == "killed" and set(plan.provisional) == {"1"}
+    calibration = next(tasks)
+    assert calibration == ("cover", "allow", "chromium")  # before any more mutants
+    slower = CellCost("allow", "chromium", "pass", seconds=2.5, waits=[0.04, 2.3])
+    assert plan.calibrated(slower) == [mutants[0]]
+    assert mutants[0].status == "not run (budget)" and plan.pending["1"] == set(costs) and mutants[1].status == "killed"
+    assert plan.bounds_of("allow[chromium]") == [0.85, 5.35] and plan.samples["allow[chromium]"] == 2 < SAMPLES
+    # A run without mutants that fails on its own is no sample.
+    assert plan.calibrated(CellCost("allow", "chromium", "fail", waits=[0.04, 9.0])) == []
+    assert plan.bounds_of("allow[chromium]") == [0.85, 5.35]
