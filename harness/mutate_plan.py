@@ -61,12 +61,17 @@ PASS_HALF = math.log(2)  # a group's members' summed -log(1 - odds): its chance 
 # kill's cost: twice the step plus 0.75 s leaves room for the jitter seen on 2 cores (0.1-0.3 s),
 # not for a mutant that only slows the widget down — which is a change a visitor sees.
 TIME_FACTOR, TIME_PLUS_S = 2.0, 0.75
-# A step that waits on something real (a voice session's connect: 0.6 or 2.3 s in Chromium, by
-# whether the browser's ICE gathering completes before the widget's 2 s fallback) can be fast in
-# the coverage pass's one run and slow in the next: a mutant's run that fails there at a bound
-# from the fast one is no kill. So a cell that kills at a step that long is run again without
-# mutants, up to SAMPLES runs in all; each step's bound comes from its slowest, and a kill that
-# came at a lower bound than the cell's new one is reopened (tried again at the new bound).
+# A step that waits on something real can be fast in the coverage pass's one run and slow in the
+# next. Measured on `allow`: the reference shows Listening for 3-46 ms between "connected" and
+# the fake model's first words, then Speaking for 1.5 s, then Listening again; the harness's
+# polls catch the first Listening in 9 of 16 runs in Chromium and 3 of 16 in Firefox, so the
+# step takes 0.3-2 s or 1.8-3 s. A mutant's run that fails there at a bound from a fast run is no
+# kill. So:
+# - a long step's bound is the slowest of that step among the scenario's engines (the same
+#   widget behaviour, sampled once per engine), where their steps line up;
+# - a cell that kills at a long step is run again without mutants, up to SAMPLES runs in all;
+#   each step's bound comes from its slowest, and a kill that came at a lower bound than the new
+#   one is reopened (tried again at the new bound).
 LONG_STEP_S = 0.15
 SAMPLES = 3
 
@@ -191,8 +196,14 @@ class Plan:
     def __init__(self, mutants: list[Mutant], costs: dict[str, CellCost], stop_at: float):
         self.by_id = {m.id: m for m in mutants}
         self.costs = costs
-        self.natural = {c: list(cost.waits) for c, cost in costs.items()}  # each step's slowest run without mutants
-        self.samples = {c: 1 for c in costs}  # runs without mutants behind `natural`
+        self.own = {c: list(cost.waits) for c, cost in costs.items()}  # each step's slowest run without mutants
+        self.natural: dict[str, list[float]] = {}  # ... and a long one's slowest among the scenario's engines
+        self.siblings: dict[str, list[str]] = {}  # a scenario → its cells
+        for c, cost in costs.items():
+            self.siblings.setdefault(cost.scenario, []).append(c)
+        for sid in self.siblings:
+            self._share(sid)
+        self.samples = {c: 1 for c in costs}  # runs without mutants behind `own`
         self.calibrating: set[str] = set()  # cells asked to run again without mutants, not yet back
         self.calibrate: list[str] = []  # ... not yet handed out
         self.provisional: dict[str, Kill] = {}  # a killed mutant → its kill, while its cell may still get slower
@@ -213,6 +224,17 @@ class Plan:
         # every cell run with mutants, in the order the verdicts came: [cell, mutants active, failed, seconds]
         # (mutation.json keeps it: what each cell cost and how often it killed, to tune this plan by)
         self.log: list[tuple[str, int, bool, float]] = []
+
+    def _share(self, scenario: str) -> None:
+        """Each cell's steps as its own runs took them; a long step as its slowest among the
+        scenario's cells whose steps line up (as many waits) and are long there too."""
+        cells = self.siblings[scenario]
+        for c in cells:
+            mine = self.own[c]
+            alike = [self.own[o] for o in cells if len(self.own[o]) == len(mine)]
+            self.natural[c] = [
+                max([w] + [o[i] for o in alike if o[i] >= LONG_STEP_S]) if w >= LONG_STEP_S else w for i, w in enumerate(mine)
+            ]
 
     def bounds_of(self, cell: str) -> list[float]:
         """The bound of each wait of each step (then the final expectation) with mutants active."""
@@ -261,19 +283,19 @@ class Plan:
         kills there that came at a lower bound are reopened. Returns the reopened mutants."""
         c = cost.cell
         self.calibrating.discard(c)
-        if Outcome(cost.outcome).failing or len(cost.waits) != len(self.natural[c]):
+        if Outcome(cost.outcome).failing or len(cost.waits) != len(self.own[c]):
             self.runs["calibration failed"] += 1  # it failed on its own this time: no sample of its steps
             return []
         self.samples[c] += 1
-        self.natural[c] = [max(a, b) for a, b in zip(self.natural[c], cost.waits, strict=True)]
-        bounds = self.bounds_of(c)
+        self.own[c] = [max(a, b) for a, b in zip(self.own[c], cost.waits, strict=True)]
+        self._share(cost.scenario)
         reopened = []
         for mid, kill in list(self.provisional.items()):
-            if kill.cell == c and kill.bound < bounds[kill.at] - 0.01:
+            if kill.cell in self.siblings[cost.scenario] and kill.bound < self.bounds_of(kill.cell)[kill.at] - 0.01:
                 del self.provisional[mid]
                 m = self.by_id[mid]
                 m.status, m.killed_by = "not run (budget)", None
-                self.kills[c] -= 1
+                self.kills[kill.cell] -= 1
                 self.runs["reopened"] += 1
                 self.pending[mid] = set(kill.pending)
                 for cell in kill.pending:

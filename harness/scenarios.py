@@ -140,7 +140,8 @@ class SiteSpec(Strict):
     faults: dict[str, dict[str, Any]] = Field(default_factory=dict)
     site_id: str | None = None  # a fixed (e.g. malformed) site id instead of a fresh one
     # The realtime peer for this site: {ice: none} makes ICE impossible (as a VPN or an inspecting
-    # proxy does), reject_status, speak_ms, tone_hz, tool_call (null: none).
+    # proxy does), reject_status, speak_after_ms (the pause before the model's first words: 500),
+    # speak_ms, tone_hz, tool_call (null: none).
     peer: dict[str, Any] = Field(default_factory=dict)
 
 

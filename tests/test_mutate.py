@@ -360,3 +360,21 @@ def test_a_kill_at_a_bound_below_what_its_cell_takes_without_mutants_is_reopened
     # A run without mutants that fails on its own is no sample.
     assert plan.calibrated(CellCost("allow", "chromium", "fail", waits=[0.04, 9.0])) == []
     assert plan.bounds_of("allow[chromium]") == [0.85, 5.35]
+
+
+def test_a_long_step_is_bounded_by_its_slowest_engine_where_the_steps_line_up() -> None:
+    from harness.mutate_plan import Plan
+    from harness.mutate_workers import CellCost
+
+    costs = {
+        "allow[chromium]": CellCost("allow", "chromium", "pass", waits=[0.05, 0.9]),  # caught the short Listening
+        "allow[firefox]": CellCost("allow", "firefox", "pass", waits=[0.1, 2.0]),  # ... or waited for the second one
+        "allow[webkit]": CellCost("allow", "webkit", "pass", waits=[0.3]),  # another path: its steps do not line up
+        "deny[chromium]": CellCost("deny", "chromium", "pass", waits=[0.05, 3.0]),  # another scenario
+    }
+    plan = Plan([], costs, stop_at=time.time() + 60)
+    assert plan.natural["allow[chromium]"] == [0.05, 2.0]  # the short step keeps its own time
+    assert plan.natural["allow[firefox]"] == [0.1, 2.0] and plan.natural["allow[webkit]"] == [0.3]
+    # A slower run of one engine raises its siblings' long steps too.
+    plan.calibrated(CellCost("allow", "firefox", "pass", waits=[0.1, 2.5]))
+    assert plan.natural["allow[chromium]"] == [0.05, 2.5] and plan.natural["deny[chromium]"] == [0.05, 3.0]
