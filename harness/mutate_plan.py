@@ -1,13 +1,14 @@
 """What mutate runs next: the parent's plan, from the coverage pass and every verdict so far.
 
 Each mutant must face every cell that reached it (the coverage pass says which), until one fails
-it. Cells cost seconds, and there are about a thousand mutants, so what runs next is chosen by
-what it is likely to decide per second (Odds, learnt as the run goes):
+it. Cells cost seconds, and there are about a thousand mutants, so what runs next is chosen from
+what the run has learnt so far (Odds):
 
-1. Each mutant alone, on the cell likeliest to fail it per second of trying: a cell that failed
-   mutants on the lines around it, that fails mutants in general, or that showed the text a
-   string mutant changes; among equals the cheapest. Most mutants that can be killed die here.
-2. Then groups: the mutants a cell is unlikely to fail run there active at once
+1. Each mutant alone, on the cell likeliest to fail it: one that showed the text a string mutant
+   changes, then one that failed mutants on the lines around it, then one that failed most in
+   all; among equals the cheapest. Most mutants that can be killed die here.
+2. Then groups, the cell and group that decide most per second first (odds per second of
+   trying): the mutants a cell is unlikely to fail run there active at once
    (mutate_workers.judge_group), as many as keep the group's chance to pass at one half. A group
    that passes clears each member whose code ran; one that fails is split until the member that
    failed it is found. A mutant the cell is likely to fail is a group of one.
@@ -150,14 +151,19 @@ class Odds:
         return p * failing + (1 - p) * passing
 
     def likeliest(self, m: Mutant, cells: list[str]) -> str:
-        """Of `cells`, the one likeliest to fail `m` per second of trying (ties: the first)."""
-        best, value = cells[0], -1.0
-        for c in cells:
-            p = self.odds(m, c)
-            v = p / max(self.seconds(c, p), 0.05)
-            if v > value:
-                best, value = c, v
-        return best
+        """Of `cells`, the one to try `m` on alone first: one that showed the text a string mutant
+        changes; then the one that failed most mutants on the lines around; then most mutants in
+        all; then the cheapest. Measured on the whole set (2 cores, 1,500 s): this order decided
+        676 mutants. Choosing by odds per second instead (the groups' measure) decided 536: it
+        sent mutants to cheap WebKitGTK cells first, which failed 38% of them, and a mutant that
+        outlived one cheap cell mostly outlived the next."""
+
+        def key(c: str) -> tuple[bool, int, int, float]:
+            lines = self.at.get(c, {})
+            near = sum(lines.get(line, (0, 0))[0] for line in range(m.line - NEAR, m.line + NEAR + 1))
+            return (not self._shows(m, c), -near, -self.cells[c].kills, self.costs[c].seconds)
+
+        return min(cells, key=key)
 
     def ran(self, cell: str, failed: bool, seconds: float) -> None:
         rec = self.cells[cell]
@@ -221,9 +227,10 @@ class Plan:
         self.runs: Counter[str] = Counter()
         # workers' seconds: on mutants alone / in groups, with a kill or none; and per engine ("in chromium")
         self.seconds: dict[str, float] = defaultdict(float)
-        # every cell run with mutants, in the order the verdicts came: [cell, mutants active, failed, seconds]
+        # every cell run with mutants, in the order the verdicts came: [cell, mutants active, failed,
+        # seconds, the mutant when alone]
         # (mutation.json keeps it: what each cell cost and how often it killed, to tune this plan by)
-        self.log: list[tuple[str, int, bool, float]] = []
+        self.log: list[tuple[str, int, bool, float, str]] = []
 
     def _share(self, scenario: str) -> None:
         """Each cell's steps as its own runs took them; a long step as its slowest among the
@@ -359,7 +366,7 @@ class Plan:
         self.seconds[kind] += v.seconds
         self.seconds[f"in {self.costs[v.cell].engine}"] += v.seconds
         self.log += [(v.cell, *run) for run in v.log]
-        for _, failed, took in v.log:
+        for _, failed, took, _ in v.log:
             self.odds.ran(v.cell, failed, took)
         decided = []
         for mid, status in v.killed.items():

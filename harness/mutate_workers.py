@@ -69,7 +69,7 @@ class CellVerdict:
     runs: int = 0  # cell runs: 1, or more to find which of a failing group failed it
     flaky: int = 0  # runs that failed with none of the group's code run: the cell's own doing, not a kill
     seconds: float = 0.0  # the worker's time on it, all runs
-    log: list[tuple[int, bool, float]] = field(default_factory=list)  # each run: mutants active, failed, seconds
+    log: list[tuple[int, bool, float, str]] = field(default_factory=list)  # each run: mutants active, failed, seconds, the one alone
     bounds: list[float] = field(default_factory=list)  # the bound of each step's waits in these runs
     failed_at: dict[str, int] = field(default_factory=dict)  # a killed mutant → the step (index in bounds) its run failed at
 
@@ -277,7 +277,7 @@ def judge_group(run: RunGroup, cell: str, members: list[str], stop_at: float) ->
         took = time.monotonic()
         failed, looping, hits, at = run(group)
         v.runs += 1
-        v.log.append((len(group), failed, round(time.monotonic() - took, 3)))
+        v.log.append((len(group), failed, round(time.monotonic() - took, 3), group[0] if len(group) == 1 else ""))
         ran = [m for m in group if m in hits.ran] if hits.readable else group
         idle = [m for m in group if m not in ran]
         if not failed:

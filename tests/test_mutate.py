@@ -67,7 +67,7 @@ def test_the_reviewed_equivalents_file_is_well_formed() -> None:
         assert row["reason"].strip()
 
 
-def test_a_mutant_is_tried_first_where_it_is_likeliest_to_die_per_second() -> None:
+def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_killed() -> None:
     from harness.mutate_plan import Odds
     from harness.mutate_workers import CellCost
 
@@ -78,25 +78,44 @@ def test_a_mutant_is_tried_first_where_it_is_likeliest_to_die_per_second() -> No
         "shows[webkit]": CellCost("shows", "webkit", "pass", seconds=9.0, shown="No microphone found."),
     }
     odds = Odds(costs, lambda c: [1.0])
-    cells = sorted(costs)
-    assert odds.likeliest(m, cells) == "cheap[chromium]"  # nothing known yet: the cheapest
+    other = Mutant(id="1", mutator="X", replacement="y", line=400, original="x")
+    assert odds.likeliest(other, sorted(costs)) == "cheap[chromium]"  # nothing known: the cheapest
+    assert odds.likeliest(m, sorted(costs)) == "shows[webkit]"  # it showed the text this mutant changes
+    odds.judged(Mutant(id="k21", mutator="X", replacement="y", line=21, original="x"), "near[chromium]", killed=True)
+    assert odds.likeliest(m, ["cheap[chromium]", "near[chromium]"]) == "near[chromium]"  # it failed a neighbour
+    for i in range(3):  # then the cell that failed most
+        odds.judged(Mutant(id=f"k{i}", mutator="X", replacement="y", line=100 + i, original="x"), "cheap[chromium]", killed=True)
+    assert odds.likeliest(other, ["near[chromium]", "cheap[chromium]"]) == "cheap[chromium]"
+    assert mutate.literal(m) == "No microphone found."
+    assert mutate.literal(Mutant(id="1", mutator="StringLiteral", replacement='"x"', line=1, original='""')) is None
+    assert mutate.literal(Mutant(id="2", mutator="BlockStatement", replacement="{}", line=1, original='"abc"')) is None
+
+
+def test_the_odds_of_a_cell_lean_on_its_verdicts_around_a_mutant_and_its_cost_on_its_runs() -> None:
+    from harness.mutate_plan import Odds
+    from harness.mutate_workers import CellCost
+
+    m = Mutant(id="9", mutator="StringLiteral", replacement='""', line=20, original='"No microphone found."')
+    costs = {
+        "cheap[chromium]": CellCost("cheap", "chromium", "pass", seconds=1.0, shown="Talk to us"),
+        "near[chromium]": CellCost("near", "chromium", "pass", seconds=3.0, shown="Listening"),
+        "shows[webkit]": CellCost("shows", "webkit", "pass", seconds=9.0, shown="No microphone found."),
+    }
+    odds = Odds(costs, lambda c: [1.0])
+    assert odds.odds(m, "cheap[chromium]") == 0.5  # never tried: one half
     for line in (19, 21, 22):  # the cheap cell passed its neighbours, the near one failed them
         odds.judged(Mutant(id=f"n{line}", mutator="X", replacement="y", line=line, original="x"), "cheap[chromium]", killed=False)
         odds.judged(Mutant(id=f"k{line}", mutator="X", replacement="y", line=line, original="x"), "near[chromium]", killed=True)
     assert odds.odds(m, "near[chromium]") > 0.5 > odds.odds(m, "cheap[chromium]")
-    assert odds.likeliest(m, ["cheap[chromium]", "near[chromium]"]) == "near[chromium]"
     assert odds.odds(m, "shows[webkit]") >= 0.8  # it showed the text this mutant changes
-    assert odds.likeliest(m, cells) == "near[chromium]"  # ... but costs three times as much
+    assert odds.seconds("shows[webkit]", 0.0) == 9.0 and odds.seconds("shows[webkit]", 1.0) == 10.0  # + the bound
     for _ in range(3):  # its runs with mutants turn out cheap
         odds.ran("shows[webkit]", failed=False, seconds=0.5)
         odds.ran("shows[webkit]", failed=True, seconds=1.0)
-    assert odds.likeliest(m, cells) == "shows[webkit]"
+    assert odds.seconds("shows[webkit]", 0.5) == 0.75
     before = odds.odds(m, "near[chromium]")
     odds.judged(m, "cheap[chromium]", killed=False)  # a mutant that outlived one cell is likelier to outlive the next
     assert odds.odds(m, "near[chromium]") < before
-    assert mutate.literal(m) == "No microphone found."
-    assert mutate.literal(Mutant(id="1", mutator="StringLiteral", replacement='"x"', line=1, original='""')) is None
-    assert mutate.literal(Mutant(id="2", mutator="BlockStatement", replacement="{}", line=1, original='"abc"')) is None
 
 
 @pytest.mark.skipif(not mutate.INSTRUMENTER.is_dir(), reason="Stryker's instrumenter not installed (bash scripts/setup.sh)")
