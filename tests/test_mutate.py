@@ -397,3 +397,22 @@ def test_a_long_step_is_bounded_by_its_slowest_engine_where_the_steps_line_up() 
     # A slower run of one engine raises its siblings' long steps too.
     plan.calibrated(CellCost("allow", "firefox", "pass", waits=[0.1, 2.5]))
     assert plan.natural["allow[chromium]"] == [0.05, 2.5] and plan.natural["deny[chromium]"] == [0.05, 3.0]
+
+
+def test_the_plan_waits_for_a_calibration_that_could_reopen_a_kill_before_it_ends() -> None:
+    from harness.mutate_plan import Plan
+    from harness.mutate_workers import CellCost, CellVerdict
+
+    costs = {"allow[chromium]": CellCost("allow", "chromium", "pass", seconds=1.0, waits=[0.05, 0.3])}
+    mutants = [Mutant(id="1", mutator="X", replacement="y", line=10, original="x", cells=list(costs))]
+    plan = Plan(mutants, costs, stop_at=time.time() + 60)
+    tasks = plan.tasks(mutants)
+    assert next(tasks)[4] == ["1"]
+    plan.take(CellVerdict("allow[chromium]", killed={"1": "killed"}, bounds=plan.bounds_of("allow[chromium]"), failed_at={"1": 1}))
+    assert next(tasks) == ("cover", "allow", "chromium")
+    assert next(tasks) == ("wait",)  # nothing to hand out, but the kill may yet be reopened
+    plan.calibrated(CellCost("allow", "chromium", "pass", waits=[0.05, 2.3]))
+    again = next(tasks)
+    assert again[0] == "cell" and again[4] == ["1"] and again[3] == plan.bounds_of("allow[chromium]")
+    plan.take(CellVerdict("allow[chromium]", cleared=["1"]))
+    assert next(tasks, None) is None and mutants[0].status == "survived"
