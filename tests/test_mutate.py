@@ -123,7 +123,7 @@ def test_the_odds_of_a_cell_lean_on_its_verdicts_around_a_mutant_and_its_cost_on
 def test_mutate_runs_as_users_run_it(run_cli: RunCli, tmp_path: Path) -> None:
     """From the CLI, every scenario file, every engine usable here, a small sample: skipped cells,
     cells that leave their page and cells that fail without a mutant all pass through it. Some
-    scenarios of each file (-k), not all 194 cells: the coverage pass over the whole catalog is
+    scenarios of each file (-k), not all 197 cells: the coverage pass over the whole catalog is
     what `mutate` measures (the weekly workflow), not what this test is for."""
     from harness import paths
     from harness.scenarios import load_all
