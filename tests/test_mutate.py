@@ -67,7 +67,9 @@ def test_the_reviewed_equivalents_file_is_well_formed() -> None:
         assert row["reason"].strip()
 
 
-def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_killed() -> None:
+def literal_and_three_cells() -> tuple[Mutant, Any]:
+    """A string mutant, and the odds of three cells: a cheap one, a dearer one, and a dear one
+    that showed the mutant's text."""
     from harness.mutate_plan import Odds
     from harness.mutate_workers import CellCost
 
@@ -77,10 +79,14 @@ def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_kill
         "near[chromium]": CellCost("near", "chromium", "pass", seconds=3.0, shown="Listening"),
         "shows[webkit]": CellCost("shows", "webkit", "pass", seconds=9.0, shown="No microphone found."),
     }
-    odds = Odds(costs, lambda c: [1.0])
+    return m, Odds(costs, lambda c: [1.0])
+
+
+def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_killed() -> None:
+    m, odds = literal_and_three_cells()
     other = Mutant(id="1", mutator="X", replacement="y", line=400, original="x")
-    assert odds.likeliest(other, sorted(costs)) == "cheap[chromium]"  # nothing known: the cheapest
-    assert odds.likeliest(m, sorted(costs)) == "shows[webkit]"  # it showed the text this mutant changes
+    assert odds.likeliest(other, sorted(odds.costs)) == "cheap[chromium]"  # nothing known: the cheapest
+    assert odds.likeliest(m, sorted(odds.costs)) == "shows[webkit]"  # it showed the text this mutant changes
     odds.judged(Mutant(id="k21", mutator="X", replacement="y", line=21, original="x"), "near[chromium]", killed=True)
     assert odds.likeliest(m, ["cheap[chromium]", "near[chromium]"]) == "near[chromium]"  # it failed a neighbour
     for i in range(3):  # then the cell that failed most
@@ -92,16 +98,7 @@ def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_kill
 
 
 def test_the_odds_of_a_cell_lean_on_its_verdicts_around_a_mutant_and_its_cost_on_its_runs() -> None:
-    from harness.mutate_plan import Odds
-    from harness.mutate_workers import CellCost
-
-    m = Mutant(id="9", mutator="StringLiteral", replacement='""', line=20, original='"No microphone found."')
-    costs = {
-        "cheap[chromium]": CellCost("cheap", "chromium", "pass", seconds=1.0, shown="Talk to us"),
-        "near[chromium]": CellCost("near", "chromium", "pass", seconds=3.0, shown="Listening"),
-        "shows[webkit]": CellCost("shows", "webkit", "pass", seconds=9.0, shown="No microphone found."),
-    }
-    odds = Odds(costs, lambda c: [1.0])
+    m, odds = literal_and_three_cells()
     assert odds.odds(m, "cheap[chromium]") == 0.5  # never tried: one half
     for line in (19, 21, 22):  # the cheap cell passed its neighbours, the near one failed them
         odds.judged(Mutant(id=f"n{line}", mutator="X", replacement="y", line=line, original="x"), "cheap[chromium]", killed=False)
