@@ -355,9 +355,7 @@ def test_a_kill_at_a_bound_below_what_its_cell_takes_without_mutants_is_reopened
     from harness.mutate_workers import CellCost, CellVerdict
 
     # The coverage pass saw "allow" connect in 0.3 s; its second run without mutants takes 2.3 s.
-    costs = {
-        c: CellCost(c.split("[")[0], "chromium", "pass", seconds=1.0, waits=[0.05, 0.3]) for c in ("allow[chromium]", "deny[chromium]")
-    }
+    costs = {str(CellId(s, "chromium")): CellCost(s, "chromium", "pass", seconds=1.0, waits=[0.05, 0.3]) for s in ("allow", "deny")}
     mutants = [Mutant(id=str(i), mutator="X", replacement="y", line=10 * i, original="x", cells=sorted(costs)) for i in (1, 2, 3)]
     plan = Plan(mutants, costs, stop_at=time.time() + 60)
     assert plan.bounds_of("allow[chromium]") == [0.85, 1.35] and 0.3 >= LONG_STEP_S
