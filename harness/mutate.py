@@ -179,7 +179,7 @@ def run(
         lost=lost,
         run_log=plan.log,
         cells={
-            c: {"seconds": v.seconds, "wait_s": round(v.wait_s, 3), "kills": plan.kills[c], "reaches": len(v.covered)}
+            c: {"seconds": v.seconds, "wait_s": round(v.wait_s, 3), "kills": plan.odds.cells[c].kills, "reaches": len(v.covered)}
             for c, v in sorted(costs.items())
         },
     )

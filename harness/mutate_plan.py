@@ -154,9 +154,10 @@ class Odds:
         """Of `cells`, the one to try `m` on alone first: one that showed the text a string mutant
         changes; then the one that failed most mutants on the lines around; then most mutants in
         all; then the cheapest. Measured on the whole set (2 cores, 1,500 s): this order decided
-        676 mutants. Choosing by odds per second instead (the groups' measure) decided 536: it
-        sent mutants to cheap WebKitGTK cells first, which failed 38% of them, and a mutant that
-        outlived one cheap cell mostly outlived the next."""
+        553 mutants (676 in an earlier run with one bound per cell and no resampling). Choosing by
+        odds per second instead (the groups' measure) decided 536: it sent mutants to cheap
+        WebKitGTK cells first, which failed 38% of them, and a mutant that outlived one cheap cell
+        mostly outlived the next."""
 
         def key(c: str) -> tuple[bool, int, int, float]:
             lines = self.at.get(c, {})
@@ -221,7 +222,6 @@ class Plan:
             for c in cells:
                 self.facing.setdefault(c, set()).add(mid)
         self.in_flight: dict[str, set[str]] = {}  # cell → members being tried there now
-        self.kills: Counter[str] = Counter()  # a cell → the mutants it killed
         # "alone" / "group" tasks handed out, the "cell runs" they took, the "flaky" ones (failed with
         # none of the group's code run)
         self.runs: Counter[str] = Counter()
@@ -302,7 +302,7 @@ class Plan:
                 del self.provisional[mid]
                 m = self.by_id[mid]
                 m.status, m.killed_by = "not run (budget)", None
-                self.kills[kill.cell] -= 1
+                self.odds.cells[kill.cell].kills -= 1  # its kill no longer counts for the cell
                 self.runs["reopened"] += 1
                 self.pending[mid] = set(kill.pending)
                 for cell in kill.pending:
@@ -376,7 +376,6 @@ class Plan:
             m = self._decide(mid, status)
             self._provisional(m, v, pending)
             m.killed_by = v.cell
-            self.kills[v.cell] += 1
             self.odds.judged(m, v.cell, killed=True)
             decided.append(m)
         for mid in v.cleared:

@@ -370,6 +370,7 @@ def test_a_kill_at_a_bound_below_what_its_cell_takes_without_mutants_is_reopened
     slower = CellCost("allow", "chromium", "pass", seconds=2.5, waits=[0.04, 2.3])
     assert plan.calibrated(slower) == [mutants[0]]
     assert mutants[0].status == "not run (budget)" and plan.pending["1"] == set(costs) and mutants[1].status == "killed"
+    assert plan.odds.cells["allow[chromium]"].kills == 1  # the reopened kill no longer counts for the cell
     assert plan.bounds_of("allow[chromium]") == [0.85, 5.35] and plan.samples["allow[chromium]"] == 2 < SAMPLES
     # A run without mutants that fails on its own is no sample.
     assert plan.calibrated(CellCost("allow", "chromium", "fail", waits=[0.04, 9.0])) == []
