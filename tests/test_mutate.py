@@ -69,32 +69,66 @@ def test_the_reviewed_equivalents_file_is_well_formed() -> None:
 
 def literal_and_three_cells() -> tuple[Mutant, Any]:
     """A string mutant, and the odds of three cells: a cheap one, a dearer one, and a dear one
-    that showed the mutant's text."""
+    whose expectations hold the mutant's text."""
     from harness.mutate_plan import Odds
     from harness.mutate_workers import CellCost
 
     m = Mutant(id="9", mutator="StringLiteral", replacement='""', line=20, original='"No microphone found."')
     costs = {
-        "cheap[chromium]": CellCost("cheap", "chromium", "pass", seconds=1.0, shown="Talk to us"),
-        "near[chromium]": CellCost("near", "chromium", "pass", seconds=3.0, shown="Listening"),
-        "shows[webkit]": CellCost("shows", "webkit", "pass", seconds=9.0, shown="No microphone found."),
+        "cheap[chromium]": CellCost("cheap", "chromium", "pass", seconds=1.0, wanted="Talk to us"),
+        "near[chromium]": CellCost("near", "chromium", "pass", seconds=3.0, wanted="Listening"),
+        "wants[webkit]": CellCost("wants", "webkit", "pass", seconds=9.0, wanted="No microphone found."),
     }
     return m, Odds(costs, lambda c: [1.0])
 
 
-def test_a_literal_is_tried_first_where_it_showed_then_where_its_lines_were_killed() -> None:
+def test_a_literal_is_tried_first_where_it_is_expected_then_where_its_lines_were_killed() -> None:
     m, odds = literal_and_three_cells()
     other = Mutant(id="1", mutator="X", replacement="y", line=400, original="x")
     assert odds.likeliest(other, sorted(odds.costs)) == "cheap[chromium]"  # nothing known: the cheapest
-    assert odds.likeliest(m, sorted(odds.costs)) == "shows[webkit]"  # it showed the text this mutant changes
+    assert odds.likeliest(m, sorted(odds.costs)) == "wants[webkit]"  # its expectations hold the text this mutant changes
     odds.judged(Mutant(id="k21", mutator="X", replacement="y", line=21, original="x"), "near[chromium]", killed=True)
     assert odds.likeliest(m, ["cheap[chromium]", "near[chromium]"]) == "near[chromium]"  # it failed a neighbour
     for i in range(3):  # then the cell that failed most
         odds.judged(Mutant(id=f"k{i}", mutator="X", replacement="y", line=100 + i, original="x"), "cheap[chromium]", killed=True)
     assert odds.likeliest(other, ["near[chromium]", "cheap[chromium]"]) == "cheap[chromium]"
+    # ... unless it cleared a mutant on the lines around: then one not yet tried there goes first
+    odds.judged(Mutant(id="c401", mutator="X", replacement="y", line=401, original="x"), "cheap[chromium]", killed=False)
+    assert odds.likeliest(other, ["near[chromium]", "cheap[chromium]"]) == "near[chromium]"
     assert mutate.literal(m) == "No microphone found."
     assert mutate.literal(Mutant(id="1", mutator="StringLiteral", replacement='"x"', line=1, original='""')) is None
     assert mutate.literal(Mutant(id="2", mutator="BlockStatement", replacement="{}", line=1, original='"abc"')) is None
+
+
+def test_a_cell_wants_the_texts_its_expectations_compare_not_those_that_only_may_not_appear() -> None:
+    from harness.mutate_workers import wanted_texts
+    from harness.scenarios import load_all
+
+    by_id = {sc.id: sc for sc in load_all([Path("scenarios")])}
+    invalid = wanted_texts(by_id["invalid-site-id"], "chromium", "playwright").splitlines()
+    assert "This voice assistant is misconfigured (invalid site id)." in invalid and "invalid" in invalid
+    assert "Uncaught" not in invalid  # console_absent only notices a line appearing
+    leave = wanted_texts(by_id["session-ends-on-leave"], "chromium", "playwright").splitlines()
+    assert "listening" in leave  # an expect step's (before the reload) ...
+    assert "session_end" in leave  # ... and the final expectation's
+
+
+def test_a_condition_made_false_is_tried_first_where_the_code_it_guards_ran() -> None:
+    from harness.mutate_plan import Odds, guarded_cells
+    from harness.mutate_workers import CellCost
+
+    names = ("a", "b", "hangs-up")
+    cells = [str(CellId(n, "chromium")) for n in names]
+    never = Mutant(id="1", mutator="ConditionalExpression", replacement="false", line=10, original="s.live", cells=cells)
+    always = Mutant(id="2", mutator="ConditionalExpression", replacement="true", line=10, original="s.live", cells=cells)
+    body = Mutant(id="3", mutator="BlockStatement", replacement="{}", line=11, original="{ end(); }", cells=["hangs-up[chromium]"])
+    far = Mutant(id="4", mutator="BlockStatement", replacement="{}", line=30, original="{ x(); }", cells=["b[chromium]"])
+    guarded = guarded_cells([never, always, body, far])
+    assert guarded == {"1": {"hangs-up[chromium]"}}  # only a false condition skips what it guards; line 30 is not its code
+    costs = {c: CellCost(n, "chromium", "pass", seconds=t) for c, n, t in zip(cells, names, (1.0, 1.0, 5.0), strict=True)}
+    odds = Odds(costs, lambda c: [1.0], guarded)
+    assert odds.likeliest(never, cells) == "hangs-up[chromium]"
+    assert odds.likeliest(always, cells) == "a[chromium]"  # the cheapest: every cell runs the condition
 
 
 def test_the_odds_of_a_cell_lean_on_its_verdicts_around_a_mutant_and_its_cost_on_its_runs() -> None:
@@ -104,12 +138,12 @@ def test_the_odds_of_a_cell_lean_on_its_verdicts_around_a_mutant_and_its_cost_on
         odds.judged(Mutant(id=f"n{line}", mutator="X", replacement="y", line=line, original="x"), "cheap[chromium]", killed=False)
         odds.judged(Mutant(id=f"k{line}", mutator="X", replacement="y", line=line, original="x"), "near[chromium]", killed=True)
     assert odds.odds(m, "near[chromium]") > 0.5 > odds.odds(m, "cheap[chromium]")
-    assert odds.odds(m, "shows[webkit]") >= 0.8  # it showed the text this mutant changes
-    assert odds.seconds("shows[webkit]", 0.0) == 9.0 and odds.seconds("shows[webkit]", 1.0) == 10.0  # + the bound
+    assert odds.odds(m, "wants[webkit]") >= 0.8  # its expectations hold the text this mutant changes
+    assert odds.seconds("wants[webkit]", 0.0) == 9.0 and odds.seconds("wants[webkit]", 1.0) == 10.0  # + the bound
     for _ in range(3):  # its runs with mutants turn out cheap
-        odds.ran("shows[webkit]", failed=False, seconds=0.5)
-        odds.ran("shows[webkit]", failed=True, seconds=1.0)
-    assert odds.seconds("shows[webkit]", 0.5) == 0.75
+        odds.ran("wants[webkit]", failed=False, seconds=0.5)
+        odds.ran("wants[webkit]", failed=True, seconds=1.0)
+    assert odds.seconds("wants[webkit]", 0.5) == 0.75
     before = odds.odds(m, "near[chromium]")
     odds.judged(m, "cheap[chromium]", killed=False)  # a mutant that outlived one cell is likelier to outlive the next
     assert odds.odds(m, "near[chromium]") < before
