@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterator
 from harness.model import Outcome
 from harness.mutate_workers import CellCost, CellVerdict
 from harness.results import cell_id
+from harness.runner import REST_S
 
 
 @dataclass
@@ -75,6 +76,12 @@ TIME_FACTOR, TIME_PLUS_S = 2.0, 0.75
 #   one is reopened (tried again at the new bound).
 LONG_STEP_S = 0.15
 SAMPLES = 3
+# A wrong page at rest (nothing it shows or did changes, nothing pending, no passing state:
+# runner.RestWatch) is judged after REST_S (2 s) in a cell. With a mutant, where the step took
+# less than LONG_STEP_S without one, after QUICK_REST_S: the reference had the page right by
+# then, and a page still wrong with nothing left to wait for has failed. Most kills fail a quick
+# step; without it each ran out its bound (0.75 s and more) at a page that no longer changed.
+QUICK_REST_S = 0.3
 
 Task = tuple[Any, ...]
 MIN_LITERAL = 3  # characters: a shorter literal ("", "a", ": ") shows in too many places to tell cells apart
@@ -282,6 +289,10 @@ class Plan:
         """The bound of each wait of each step (then the final expectation) with mutants active."""
         return [w * TIME_FACTOR + TIME_PLUS_S for w in self.natural[cell]]
 
+    def rests_of(self, cell: str) -> list[float]:
+        """How long a wrong page must rest to fail there, per step (then the final expectation)."""
+        return [QUICK_REST_S if w < LONG_STEP_S else REST_S for w in self.natural[cell]]
+
     def undecided(self, mid: str) -> bool:
         return mid in self.pending
 
@@ -389,7 +400,7 @@ class Plan:
     def _task(self, cell: str, members: list[str]) -> Task:
         self.in_flight.setdefault(cell, set()).update(members)
         cost = self.costs[cell]
-        return ("cell", cost.scenario, cost.engine, self.bounds_of(cell), members, self.stop_at)
+        return ("cell", cost.scenario, cost.engine, self.bounds_of(cell), members, self.stop_at, self.rests_of(cell))
 
     def take(self, v: CellVerdict) -> list[Mutant]:
         """A cell's verdict; returns the mutants it decided."""

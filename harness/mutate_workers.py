@@ -103,9 +103,32 @@ def serve_switch(served: Path, instrumented: str, active: list[str] | None) -> N
     write_text_atomic(served, head + "})();\n" + instrumented)  # never half-written when a page asks for it
 
 
+LEFT_KEY = "__spelo_mutate_left__"
+
+
+def _joined_with_left(expr: str) -> str:
+    """`expr` (a list, or null) in this page, joined with its value as the tab's previous page of
+    this origin went away (kept in sessionStorage by _kept_on_leave): null when neither is read."""
+    return (
+        f"(function(){{var now={expr},left=null;try{{left=JSON.parse(sessionStorage.getItem({LEFT_KEY!r})||'null');"
+        f"sessionStorage.removeItem({LEFT_KEY!r});}}catch(e){{}}"
+        "if(now===null&&left===null){return null;}return (now||[]).concat(left||[]);})()"
+    )
+
+
+def _kept_on_leave(expr: str) -> str:
+    """Keep `expr`'s value as the page goes away (after the build's own pagehide handlers, which
+    registered first): code that runs only as the visitor leaves counts too."""
+    return (
+        "(function(){addEventListener('pagehide',function(){try{"
+        f"sessionStorage.setItem({LEFT_KEY!r},JSON.stringify({expr}));}}catch(e){{}}}});return true;}})()"
+    )
+
+
 class _PageReader(CellObserver):
     """Reads one expression in each page a cell goes through: before a step leaves the page
-    (reload, the fallback link) and at the end, before the tab closes."""
+    (reload, the fallback link), again as that page goes away (its pagehide handlers run after
+    the step started: the build's end-of-session code), and at the end, before the tab closes."""
 
     EXPR = ""
 
@@ -114,11 +137,12 @@ class _PageReader(CellObserver):
 
     def before_step(self, cell: Cell, index: int, action: StepAction) -> None:
         if action.leaves_page:
-            self.take(cell.safe_eval(self.EXPR))
+            self.take(cell.safe_eval(_joined_with_left(self.EXPR)))
+            cell.safe_eval(_kept_on_leave(self.EXPR))
 
     def at_end(self, cell: Cell, result: Result) -> None:
         if cell.has_tab:
-            self.take(cell.safe_eval(self.EXPR))
+            self.take(cell.safe_eval(_joined_with_left(self.EXPR)))
 
 
 class Coverage(_PageReader):
@@ -233,14 +257,18 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
                     cost = CellCost(sid, engine, str(r.outcome), r.reason or "", cov.covered, took, max(waits), waits, wanted)
                     outbox.put(("cover", index, cost))
                 else:
-                    _, sid, engine, bounds, members, stop_at = task
+                    _, sid, engine, bounds, members, stop_at, rests = task
 
                     def run(
-                        group: list[str], sc: Any = by_id[sid], engine: str = engine, bounds: list[float] = bounds
+                        group: list[str],
+                        sc: Any = by_id[sid],
+                        engine: str = engine,
+                        bounds: list[float] = bounds,
+                        rests: list[float] = rests,
                     ) -> tuple[bool, bool, Hits, int | None]:
                         serve_switch(served, build, group)
                         hits = Hits()
-                        r = h.run_cell(sc, engine, [hits], bounds)
+                        r = h.run_cell(sc, engine, [hits], bounds, rests)
                         looping = any(LOOPING in line for line in r.console)
                         return r.outcome.failing or looping, looping, hits, failed_step(r)
 

@@ -138,11 +138,18 @@ class Harness:
         self.close()
 
     def run_cell(
-        self, scenario: Scenario, engine: str, observers: Iterable[CellObserver] = (), bounds: list[float] | None = None
+        self,
+        scenario: Scenario,
+        engine: str,
+        observers: Iterable[CellObserver] = (),
+        bounds: list[float] | None = None,
+        rests: list[float] | None = None,
     ) -> Result:
         """bounds: each wait's bound (seconds) in each step, then in the final expectation, where
-        not the scenario's timeout_s (mutate: each a little over what it took with no mutant)."""
-        return CellRun(self, scenario, engine, observers, bounds).run()
+        not the scenario's timeout_s (mutate: each a little over what it took with no mutant).
+        rests: in the same order, how long a wrong page must stay at rest to be judged, where not
+        REST_S (mutate: less where the step took no time with no mutant)."""
+        return CellRun(self, scenario, engine, observers, bounds, rests).run()
 
 
 def _started(part: _T | None, what: str) -> _T:
@@ -156,12 +163,20 @@ class CellRun:
     evidence. Observers (RunOptions.observers and the cell's own) are told at each hook."""
 
     def __init__(
-        self, harness: Harness, scenario: Scenario, engine: str, observers: Iterable[CellObserver] = (), bounds: list[float] | None = None
+        self,
+        harness: Harness,
+        scenario: Scenario,
+        engine: str,
+        observers: Iterable[CellObserver] = (),
+        bounds: list[float] | None = None,
+        rests: list[float] | None = None,
     ):
         self.harness = harness
         self.scenario = scenario
         self.bounds = bounds or []  # per step, then the final expectation (Harness.run_cell)
+        self.rests = rests or []  # ... the same for the rest that judges a wrong page
         self.wait_bound = float(scenario.timeout_s)  # each wait of the step being taken
+        self.rest_s = REST_S  # ... and the rest that judges a wrong page there
         self.engine = engine
         self.profile = harness.options.profile
         self.frame = scenario.frame()
@@ -342,6 +357,7 @@ class CellRun:
         bounds[index] where given, else by the scenario's timeout_s."""
         own = self.bounds[index] if index < len(self.bounds) else None
         self.wait_bound = float(self.scenario.timeout_s) if own is None else min(own, float(self.scenario.timeout_s))
+        self.rest_s = self.rests[index] if index < len(self.rests) else REST_S
 
     def _with_soft(self, failure: str) -> str:
         """A cell's failure, after the soft expectations that failed before it."""
@@ -442,12 +458,12 @@ class CellRun:
 
     def await_expect(self, expect: Expect, alternative: Expect | None) -> str:
         """Poll until `expect` holds ("primary") or `alternative` does ("alternative"). A wrong
-        page is judged once it is at rest (nothing it shows or did changed for REST_S, no
+        page is judged once it is at rest (nothing it shows or did changed for rest_s, no
         microphone call or request pending, no passing state), not at the deadline, which
         stays for pages that never rest."""
         started = time.monotonic()
         end = started + self.wait_bound
-        rest = RestWatch(self.profile)
+        rest = RestWatch(self.profile, self.rest_s)
         while True:
             snap = self.observe()
             misses = judge(expect, snap, self.profile)  # the table of checks: harness/expect.py
@@ -461,7 +477,7 @@ class CellRun:
                 self._record(expect, snap, misses)
                 raise StepFailed(
                     f"not as expected at rest ({time.monotonic() - started:.1f} s, nothing changed for "
-                    f"{REST_S:g} s): " + "; ".join(m.text for m in misses)
+                    f"{self.rest_s:g} s): " + "; ".join(m.text for m in misses)
                 )
             if time.monotonic() > end:
                 self._record(expect, snap, misses)
@@ -518,14 +534,15 @@ REST_S = 2.0  # how long nothing may change before a wrong page is judged (4 × 
 
 class RestWatch:
     """Whether a page is at rest: the whole probe reading (texts, state history, every microphone
-    access, console, API log, the peer's report) unchanged for REST_S, no microphone call,
+    access, console, API log, the peer's report) unchanged for rest_s (REST_S), no microphone call,
     permission query or request pending, the widget on the page and not in a passing state
     (loading, requesting, connecting)."""
 
     VOLATILE = ("axe",)
 
-    def __init__(self, profile: WidgetProfile):
+    def __init__(self, profile: WidgetProfile, rest_s: float = REST_S):
         self.profile = profile
+        self.rest_s = rest_s
         self.key: str | None = None
         self.since = time.monotonic()
 
@@ -542,7 +559,7 @@ class RestWatch:
         ]
         passing = self.profile.reference_state(snap.get("state")) in TRANSIENT_STATES
         # a widget not (yet) on the page may still be loading its script: only the deadline judges it
-        return now - self.since >= REST_S and not pending and not snap.get("net_pending") and not passing and bool(snap.get("present"))
+        return now - self.since >= self.rest_s and not pending and not snap.get("net_pending") and not passing and bool(snap.get("present"))
 
 
 def peer_summary(report: dict[str, Any]) -> dict[str, Any]:

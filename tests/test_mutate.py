@@ -360,6 +360,80 @@ def test_the_runner_bounds_each_step_s_waits_where_told(tmp_path: Path) -> None:
     assert unbounded.outcome.value == "pass", unbounded.explain()
 
 
+# A build whose "instrumentation" marks one id as its page loads and another only as the page goes
+# away (as the reference ends a session in its pagehide handler).
+LEAVING_JS = """(function () {
+  var s = globalThis.__stryker__ = globalThis.__stryker__ || {};
+  var cov = s.mutantCoverage = s.mutantCoverage || {static: {}, perTest: {}};
+  cov.static["on-load"] = 1;
+  addEventListener("pagehide", function () { cov.static["on-leave"] = 1; });
+  customElements.define("leaving-voice", class extends HTMLElement {
+    connectedCallback() { this.attachShadow({ mode: "open" }).innerHTML = '<button class="go">Talk</button>'; }
+  });
+})();"""
+LEAVING_CELLS = """scenarios:
+  - id: leaves
+    title: "The visitor reloads the page"
+    steps:
+      - reload
+    expect: {state: idle}
+"""
+
+
+def test_code_that_runs_as_the_page_goes_away_counts_as_reached(tmp_path: Path) -> None:
+    from one_button import profile
+
+    from harness.mutate_workers import Coverage
+    from harness.runner import Harness, RunOptions
+    from harness.scenarios import load_file
+
+    widget, cells = tmp_path / "leaving.js", tmp_path / "leaving.yaml"
+    widget.write_text(LEAVING_JS, encoding="utf-8")
+    cells.write_text(LEAVING_CELLS, encoding="utf-8")
+    cov = Coverage()
+    options = RunOptions(output_dir=tmp_path / "out", widget=widget, profile=profile("leaving", "leaving-voice"), screenshots="none")
+    with Harness(options) as h:
+        r = h.run_cell(load_file(cells)[0], "chromium", [cov])
+    assert r.outcome.value == "pass", r.explain()
+    assert cov.covered == {"on-load", "on-leave"}
+
+
+QUIET_CELLS = """scenarios:
+  - id: quiet
+    title: "The page never logs what the cell waits for"
+    timeout_s: 8
+    steps:
+      - click: orb
+    expect: {state: idle, console: ["never logged"]}
+"""
+
+
+def test_a_wrong_page_at_rest_is_judged_after_the_rest_it_is_given(tmp_path: Path) -> None:
+    from one_button import profile
+
+    from harness.runner import Harness, RunOptions
+    from harness.scenarios import load_file
+
+    widget, cells = tmp_path / "quiet.js", tmp_path / "quiet.yaml"
+    widget.write_text(LEAVING_JS.replace("leaving-voice", "quiet-voice"), encoding="utf-8")
+    cells.write_text(QUIET_CELLS, encoding="utf-8")
+    sc = load_file(cells)[0]
+    with Harness(RunOptions(output_dir=tmp_path / "out", widget=widget, profile=profile("quiet", "quiet-voice"), screenshots="none")) as h:
+        quick = h.run_cell(sc, "chromium", bounds=[5.0, 5.0], rests=[0.3, 0.3])
+        usual = h.run_cell(sc, "chromium", bounds=[5.0, 5.0])
+    assert "nothing changed for 0.3 s" in (quick.reason or ""), quick.reason
+    assert "nothing changed for 2 s" in (usual.reason or ""), usual.reason
+
+
+def test_a_quick_step_judges_a_wrong_page_at_rest_sooner_than_a_long_one() -> None:
+    from harness.mutate_plan import QUICK_REST_S, Plan
+    from harness.mutate_workers import CellCost
+    from harness.runner import REST_S
+
+    plan = Plan([], {"allow[chromium]": CellCost("allow", "chromium", "pass", waits=[0.05, 2.0])}, time.time() + 60)
+    assert plan.rests_of("allow[chromium]") == [QUICK_REST_S, REST_S]
+
+
 def test_a_mutant_left_alive_is_tried_alone_again_on_its_next_likeliest_cell(monkeypatch: pytest.MonkeyPatch) -> None:
     from harness import mutate_plan
     from harness.mutate_plan import Plan
