@@ -264,7 +264,7 @@ def worker_main(index: int, instrumented: Path, out: Path, scenarios: list[Any],
                         sc: Any = by_id[sid],
                         engine: str = engine,
                         bounds: list[float] = bounds,
-                        rests: list[float] = rests,
+                        rests: list[float | None] = rests,
                     ) -> tuple[bool, bool, Hits, int | None]:
                         serve_switch(served, build, group)
                         hits = Hits()

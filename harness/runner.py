@@ -143,12 +143,12 @@ class Harness:
         engine: str,
         observers: Iterable[CellObserver] = (),
         bounds: list[float] | None = None,
-        rests: list[float] | None = None,
+        rests: list[float | None] | None = None,
     ) -> Result:
         """bounds: each wait's bound (seconds) in each step, then in the final expectation, where
         not the scenario's timeout_s (mutate: each a little over what it took with no mutant).
-        rests: in the same order, how long a wrong page must stay at rest to be judged, where not
-        REST_S (mutate: less where the step took no time with no mutant)."""
+        rests: in the same order, how long a wrong page must stay at rest to be judged; None (or
+        none given): REST_S (mutate: less where the step took no time with no mutant)."""
         return CellRun(self, scenario, engine, observers, bounds, rests).run()
 
 
@@ -169,7 +169,7 @@ class CellRun:
         engine: str,
         observers: Iterable[CellObserver] = (),
         bounds: list[float] | None = None,
-        rests: list[float] | None = None,
+        rests: list[float | None] | None = None,
     ):
         self.harness = harness
         self.scenario = scenario
@@ -357,7 +357,8 @@ class CellRun:
         bounds[index] where given, else by the scenario's timeout_s."""
         own = self.bounds[index] if index < len(self.bounds) else None
         self.wait_bound = float(self.scenario.timeout_s) if own is None else min(own, float(self.scenario.timeout_s))
-        self.rest_s = self.rests[index] if index < len(self.rests) else REST_S
+        rest = self.rests[index] if index < len(self.rests) else None
+        self.rest_s = REST_S if rest is None else rest
 
     def _with_soft(self, failure: str) -> str:
         """A cell's failure, after the soft expectations that failed before it."""
